@@ -1,0 +1,33 @@
+"""Input errors: the one exception type the command line turns into exit status 2.
+
+Every message names the file, the key, the value and what is allowed, so a user can fix the input
+without reading a traceback (DESIGN.md section 5).
+"""
+
+from __future__ import annotations
+
+
+class InputError(Exception):
+    """A bad file, key, value or flag given by the user.
+
+    Args:
+        message: what is wrong and what is allowed.
+        file: the file the bad input came from, if any.
+        key: the dotted key of the bad value, if any.
+        value: the bad value itself, if any.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None, value=None):
+        self.file = file
+        self.key = key
+        self.value = value
+        self.detail = message
+        parts = []
+        if file:
+            parts.append(str(file))
+        if key:
+            parts.append(f"key '{key}'")
+        if value is not None:
+            parts.append(f"value {value!r}")
+        prefix = ": ".join([", ".join(parts)]) if parts else ""
+        super().__init__(f"{prefix}: {message}" if prefix else message)
