@@ -1,0 +1,220 @@
+"""Run many batches of model runs: in-process, on a local process pool, or on Dask distributed.
+
+A sweep hands an executor a picklable function and a list of batches and gets the results back in
+completion order, so the store can write each part as soon as its batch is done (an interrupted
+sweep keeps everything finished so far). Which backend runs a batch never changes its rows: every
+run's seed is fixed in the parent before dispatch (DESIGN.md section 4).
+
+Backends:
+
+* :class:`SerialExecutor`: in this process (``workers=1``); simplest to debug and profile.
+* :class:`PoolExecutor`: ``concurrent.futures.ProcessPoolExecutor`` with the ``spawn`` start method.
+  ``fork`` copies a parent that may hold numba's threading layer, Dask's threads or open files,
+  which can deadlock a child; ``spawn`` starts clean interpreters (the default on macOS and
+  Windows).
+* :class:`DaskExecutor`: a Dask ``Client`` on a scheduler address (a cluster: every worker needs
+  this package installed) or on a
+  ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)``.
+  Tasks are submitted with ``pure=False`` (a run is not a cacheable pure function of its arguments
+  in Dask's sense) and collected with ``as_completed``.
+
+Tasks carry batches of runs sized to last 0.1 to 1 s, so scheduling overhead (about 1 ms a task on
+Dask) stays small against the work while progress still moves smoothly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from multiprocessing import get_context
+from typing import Any
+
+from sim.errors import InputError
+
+__all__ = ["SerialExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "default_workers"]
+
+
+def default_workers() -> int:
+    """Worker processes to use when none are asked for: one per CPU core."""
+    return os.cpu_count() or 1
+
+
+class SerialExecutor:
+    """Run batches one after the other in this process."""
+
+    description = "in-process (1 worker)"
+    parallel = False
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        """Yield ``fn(item)`` for every item, in order."""
+        for item in items:
+            yield fn(item)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class PoolExecutor(SerialExecutor):
+    """Run batches on a pool of ``workers`` spawned local processes.
+
+    At most ``2 * workers`` tasks are queued at once, so a sweep of many thousands of batches
+    neither pickles them all up front nor loses much when it is interrupted.
+
+    Args:
+        workers: number of worker processes (>= 1).
+        start_method: multiprocessing start method, ``"spawn"`` (default) or ``"forkserver"``.
+    """
+
+    parallel = True
+
+    def __init__(self, workers: int, start_method: str = "spawn"):
+        if start_method not in ("spawn", "forkserver"):
+            raise InputError(
+                "allowed: spawn, forkserver (fork is unsafe with numba threads)",
+                key="start_method",
+                value=start_method,
+            )
+        self.workers = int(workers)
+        self.description = f"{self.workers} local processes"
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=get_context(start_method)
+        )
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        """Yield ``fn(item)`` results as they complete (any order)."""
+        queue = iter(items)
+        pending = set()
+        try:
+            for item in queue:
+                pending.add(self._pool.submit(fn, item))
+                if len(pending) >= 2 * self.workers:
+                    break
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    for item in queue:
+                        pending.add(self._pool.submit(fn, item))
+                        break
+                    yield fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def close(self) -> None:
+        """Stop the workers; queued batches that never started are dropped."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor(SerialExecutor):
+    """Run batches on Dask distributed.
+
+    Args:
+        scheduler: address of a running scheduler (``tcp://host:8786``); its workers must have this
+            package (and the same versions) installed.
+        n_workers: when no scheduler is given, start a ``LocalCluster`` with this many
+            single-threaded
+            worker processes.
+    """
+
+    parallel = True
+
+    def __init__(self, scheduler: str | None = None, n_workers: int | None = None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - dask is a dependency
+            raise InputError(
+                "Dask distributed is not installed; pip install 'dask[distributed]'",
+                key="--scheduler",
+            ) from exc
+        self._cluster = None
+        if scheduler:
+            try:
+                self._client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    f"cannot reach the Dask scheduler ({exc})", key="--scheduler", value=scheduler
+                ) from exc
+            self.description = f"Dask scheduler {scheduler}"
+        else:
+            n = int(n_workers or default_workers())
+            self._cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.WARNING,
+            )
+            self._client = Client(self._cluster)
+            self.description = f"Dask LocalCluster ({n} workers)"
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
+        """Submit every item (``pure=False``) and yield results as they complete."""
+        from dask.distributed import as_completed
+
+        futures = [self._client.submit(fn, item, pure=False) for item in items]
+        try:
+            for fut in as_completed(futures):
+                result = fut.result()
+                fut.release()
+                yield result
+        finally:
+            for fut in futures:
+                if not fut.done():
+                    fut.cancel()
+
+    def close(self) -> None:
+        """Disconnect, and stop the LocalCluster if this executor started one."""
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    n_tasks: int | None = None,
+) -> SerialExecutor:
+    """Pick the backend from the command-line choices of ``crmsim sweep``.
+
+    Args:
+        workers: local worker processes (``--workers``); None means one per core; 1 runs in-process.
+        scheduler: Dask scheduler address (``--scheduler``).
+        dask_local: start a Dask LocalCluster with this many workers (``--dask-local``).
+        n_tasks: number of batches to run, if known; never start more workers than that.
+
+    Returns:
+        An executor to use as a context manager.
+
+    Raises:
+        InputError: for conflicting or out-of-range choices.
+    """
+    if scheduler and dask_local:
+        raise InputError(
+            "give either --scheduler or --dask-local, not both",
+            key="--dask-local",
+            value=dask_local,
+        )
+    for key, value in (("--workers", workers), ("--dask-local", dask_local)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise InputError("expected a whole number >= 1", key=key, value=value)
+    if scheduler:
+        return DaskExecutor(scheduler=scheduler)
+    if dask_local:
+        return DaskExecutor(n_workers=dask_local)
+    n = workers if workers is not None else default_workers()
+    if n_tasks is not None:
+        n = max(1, min(n, n_tasks))
+    if n == 1:
+        return SerialExecutor()
+    return PoolExecutor(n)

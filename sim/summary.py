@@ -1,0 +1,242 @@
+"""Tables computed from run rows: rates per scenario, paired differences, per-point rates.
+
+These are the numbers users read first (DESIGN.md section 4): how often each rollout ordering never
+goes live, is abandoned, misses expectations or measurably improves the business, and how those
+rates differ from a baseline ordering run on the same seeds. They are computed from the run rows of
+a results folder only, so ``summary.csv`` can be rebuilt from the parts at any time.
+
+Formats (long form, one row per scenario and metric)::
+
+    summary.csv  scenario, metric, value, ci_low, ci_high, n
+    paired.csv   scenario, baseline, metric, diff, ci_low, ci_high, n
+    points.csv   scenario, point, param.<key>..., metric, value, ci_low, ci_high, n
+                 (points.csv only for designs with more than one point)
+
+Rates (``never_live``, ``abandoned``, ``failed``, ``measurable_gain``, ``met_expectations``) carry
+Wilson 95% intervals; ``adoption_mean`` a bootstrap interval of the mean of ``adoption_final``;
+``roi_median`` a bootstrap interval of the median ROI. ``failed`` is ``not met_expectations`` (never
+live and abandoned count as failed, DESIGN.md 2.4). Error rows are left out and ``n`` counts the
+rows used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.stats import bootstrap_interval, paired_difference, wilson_interval
+
+__all__ = [
+    "RATE_METRICS",
+    "ok_rows",
+    "rate_columns",
+    "summary_table",
+    "paired_table",
+    "points_table",
+    "default_baseline",
+    "format_rates_table",
+]
+
+RATE_METRICS = ("never_live", "abandoned", "failed", "measurable_gain", "met_expectations")
+PAIRED_METRICS = ("failed", "never_live", "measurable_gain", "delta_profit")
+SUMMARY_COLUMNS = ["scenario", "metric", "value", "ci_low", "ci_high", "n"]
+PAIRED_COLUMNS = ["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"]
+Z95 = 1.959963984540054
+
+
+def ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """Rows of runs that finished (no error), in run_id order."""
+    if runs.empty:
+        return runs
+    if "error" in runs.columns:
+        runs = runs[runs["error"].isna()]
+    return runs.sort_values("run_id", kind="stable") if "run_id" in runs.columns else runs
+
+
+def rate_columns(runs: pd.DataFrame) -> pd.DataFrame:
+    """Boolean outcome columns derived from ok rows: one column per rate metric."""
+    status = runs["status"].astype(str)
+    met = runs["met_expectations"].astype(bool)
+    return pd.DataFrame(
+        {
+            "never_live": status.eq("never_live").to_numpy(),
+            "abandoned": status.eq("abandoned").to_numpy(),
+            "failed": (~met).to_numpy(),
+            "measurable_gain": runs["measurable_gain"].astype(bool).to_numpy(),
+            "met_expectations": met.to_numpy(),
+        },
+        index=runs.index,
+    )
+
+
+def _block(ok: pd.DataFrame, seed: int = 0) -> list[dict]:
+    """Metric rows (metric, value, ci_low, ci_high, n) for one group of ok rows."""
+    out = []
+    n = len(ok)
+    flags = rate_columns(ok) if n else None
+    for metric in RATE_METRICS:
+        k = int(flags[metric].sum()) if n else 0
+        p, lo, hi = wilson_interval(k, n, Z95)
+        out.append({"metric": metric, "value": p, "ci_low": lo, "ci_high": hi, "n": n})
+    for metric, column, stat in (
+        ("adoption_mean", "adoption_final", np.mean),
+        ("roi_median", "roi", np.median),
+    ):
+        values = ok[column].astype(float).to_numpy() if n else np.array([])
+        est, lo, hi = bootstrap_interval(values, stat=stat, n_boot=1000, seed=seed)
+        used = int(np.sum(~np.isnan(values)))
+        out.append({"metric": metric, "value": est, "ci_low": lo, "ci_high": hi, "n": used})
+    return out
+
+
+def _scenarios_in_order(runs: pd.DataFrame) -> list[str]:
+    """Scenario names in the order of the experiment (first appearance by run_id)."""
+    ordered = runs.sort_values("run_id", kind="stable") if "run_id" in runs.columns else runs
+    return list(dict.fromkeys(ordered["scenario"].astype(str)))
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """``summary.csv``: one block of metrics per scenario, pooled over design points.
+
+    Args:
+        runs: run rows (error rows allowed; they are excluded).
+
+    Returns:
+        Long-form frame with columns scenario, metric, value, ci_low, ci_high, n. A scenario whose
+        runs all failed with errors still gets a block, with n = 0.
+    """
+    if runs.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    ok = ok_rows(runs)
+    rows = []
+    for name in _scenarios_in_order(runs):
+        group = ok[ok["scenario"].astype(str) == name]
+        rows += [{"scenario": name, **r} for r in _block(group)]
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def points_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """``points.csv``: the summary metrics per scenario and design point, with the point's params.
+
+    Sweeps over a grid or a Latin hypercube are read point by point (a heat map of failure rate over
+    training effort and vendor pressure); pooling them, as ``summary.csv`` does, would hide that.
+    """
+    if runs.empty:
+        return pd.DataFrame(columns=["scenario", "point", *SUMMARY_COLUMNS[1:]])
+    params = [c for c in runs.columns if c.startswith("param.")]
+    ok = ok_rows(runs)
+    rows = []
+    for name in _scenarios_in_order(runs):
+        mine = runs[runs["scenario"].astype(str) == name]
+        for point, first in mine.groupby("point", sort=True).first().iterrows():
+            group = ok[(ok["scenario"].astype(str) == name) & (ok["point"] == point)]
+            head = {"scenario": name, "point": int(point), **{p: first[p] for p in params}}
+            rows += [{**head, **r} for r in _block(group)]
+    return pd.DataFrame(rows, columns=["scenario", "point", *params, *SUMMARY_COLUMNS[1:]])
+
+
+def default_baseline(names: Sequence[str], requested: str | None = None) -> str | None:
+    """The baseline: the requested one, else ``technology_first`` if it ran, else the first."""
+    if requested:
+        return requested
+    if "technology_first" in names:
+        return "technology_first"
+    return names[0] if names else None
+
+
+def paired_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFrame:
+    """``paired.csv``: every scenario against the baseline, paired by replicate and design point.
+
+    Replicate i of every scenario ran on the same seed, so the pair (scenario, baseline) shares the
+    organisation and the random draws and their difference isolates the scenario's effect. Binary
+    metrics (failed, never_live, measurable_gain) use Newcombe's paired score interval; delta_profit
+    a bootstrap of the mean pair difference (see :func:`sim.stats.paired_difference`). Pairs where
+    either run raised are dropped; ``n`` counts the pairs used.
+    """
+    if runs.empty:
+        return pd.DataFrame(columns=PAIRED_COLUMNS)
+    names = _scenarios_in_order(runs)
+    base = default_baseline(names, baseline)
+    ok = ok_rows(runs)
+    if len(ok):
+        flags = rate_columns(ok)
+        ok = pd.concat(
+            [ok.drop(columns=[c for c in flags.columns if c in ok.columns]), flags], axis=1
+        )
+    keys = ["replicate", "point"]
+    cols = [*keys, *PAIRED_METRICS]
+    ref = ok[ok["scenario"].astype(str) == base][cols] if len(ok) else None
+    rows = []
+    for name in names:
+        if name == base:
+            continue
+        for metric in PAIRED_METRICS:
+            if ref is None:
+                res = {"diff": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 0}
+            else:
+                mine = ok[ok["scenario"].astype(str) == name][cols]
+                pairs = mine.merge(ref, on=keys, suffixes=("", "_base")).sort_values(keys)
+                a, b = pairs[metric].to_numpy(), pairs[f"{metric}_base"].to_numpy()
+                if metric != "delta_profit":
+                    a, b = a.astype(bool), b.astype(bool)
+                res = paired_difference(a, b, level=0.95, n_boot=1000, seed=0)
+            rows.append(
+                {
+                    "scenario": name,
+                    "baseline": base,
+                    "metric": metric,
+                    **{k: res[k] for k in ("diff", "ci_low", "ci_high", "n")},
+                }
+            )
+    return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
+
+
+def _pct(value: float) -> str:
+    return (
+        "   -  "
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else f"{100 * value:5.1f}%"
+    )
+
+
+def format_rates_table(summary: pd.DataFrame, paired: pd.DataFrame | None = None) -> str:
+    """A plain-text table for the terminal (``crmsim compare``).
+
+    One line per scenario with each rate and its Wilson 95% interval, then, if ``paired`` is given,
+    the paired difference in failure rate against the baseline in percentage points.
+    """
+    if summary.empty:
+        return "(no finished runs)"
+    metrics = list(RATE_METRICS[:4])
+    width = max(12, *(len(s) for s in summary["scenario"].astype(str)))
+    head = f"{'scenario':<{width}}  {'n':>5}  " + "  ".join(f"{m:>22}" for m in metrics)
+    lines = [head, "-" * len(head)]
+    for name, block in summary.groupby("scenario", sort=False):
+        by = block.set_index("metric")
+        n = int(by.loc["failed", "n"])
+        cells = []
+        for m in metrics:
+            r = by.loc[m]
+            cells.append(f"{_pct(r['value'])} [{_pct(r['ci_low'])},{_pct(r['ci_high'])}]".rjust(22))
+        lines.append(f"{name:<{width}}  {n:>5}  " + "  ".join(cells))
+    if paired is not None and not paired.empty:
+        lines.append("")
+        base = paired["baseline"].iloc[0]
+        lines.append(f"paired vs {base} (same seeds), percentage points, 95% interval:")
+        for name, block in paired.groupby("scenario", sort=False):
+            by = block.set_index("metric")
+            parts = []
+            for m in ("failed", "never_live", "measurable_gain"):
+                r = by.loc[m]
+                if isinstance(r["diff"], float) and math.isnan(r["diff"]):
+                    parts.append(f"{m} -")
+                else:
+                    parts.append(
+                        f"{m} {100 * r['diff']:+.1f} "
+                        f"[{100 * r['ci_low']:+.1f}, {100 * r['ci_high']:+.1f}]"
+                    )
+            lines.append(f"  {name:<{width}}  " + "   ".join(parts))
+    return "\n".join(lines)

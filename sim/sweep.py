@@ -1,0 +1,386 @@
+"""Running a sweep: batches of runs, dispatched to an executor, written to a results folder.
+
+:func:`run_experiment` is what ``crmsim sweep`` calls. It validates every scenario and override in
+the parent before any work starts, opens the results folder (refusing to mix experiments), skips the
+batches a resumed sweep already finished, sends the rest to an executor (:mod:`sim.executors`) and
+writes each batch's part as soon as it comes back (:mod:`sim.store`). When all runs are on disk it
+writes ``summary.csv``, ``paired.csv`` and, for designs with several points, ``points.csv``
+(:mod:`sim.summary`).
+
+A run that raises becomes an error row (its outcome fields None, ``error`` holding the exception's
+type and message) and the sweep goes on: one pathological parameter combination must not cost a
+night of computing. :func:`compare` is the quick paired comparison behind ``crmsim compare``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import InputError
+from sim.executors import make_executor
+from sim.experiment import (
+    OUTCOME_FIELDS,
+    ExperimentSpec,
+    RunSpec,
+    build_runs,
+    check_scenarios,
+    default_results_dir,
+    experiment_from_dict,
+    load_experiment,
+)
+from sim.progress import make_progress
+from sim.store import ResultsStore
+from sim.summary import (
+    default_baseline,
+    format_rates_table,
+    paired_table,
+    points_table,
+    summary_table,
+)
+
+__all__ = [
+    "Batch",
+    "BatchResult",
+    "make_batches",
+    "run_batch",
+    "execute_batch",
+    "run_experiment",
+    "compare",
+    "main",
+]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The unit of work sent to a worker: consecutive runs and how to run them (picklable)."""
+
+    runs: tuple[RunSpec, ...]
+    engine: str = "numba"
+    run_fn: Callable | None = None
+    load_fn: Callable | None = None
+    numba_threads: int | None = None
+
+    @property
+    def first_run_id(self) -> int:
+        return self.runs[0].run_id
+
+
+@dataclass
+class BatchResult:
+    """What a worker sends back: run rows (dicts), series rows of sampled runs, error count."""
+
+    first_run_id: int
+    rows: list[dict]
+    series: pd.DataFrame | None
+    n_errors: int
+
+
+def make_batches(
+    runs: Sequence[RunSpec],
+    batch_size: int,
+    engine: str = "numba",
+    run_fn: Callable | None = None,
+    load_fn: Callable | None = None,
+    numba_threads: int | None = None,
+) -> list[Batch]:
+    """Cut the run list into consecutive batches, fixed by the spec so resume finds the same."""
+    return [
+        Batch(tuple(runs[i : i + batch_size]), engine, run_fn, load_fn, numba_threads)
+        for i in range(0, len(runs), batch_size)
+    ]
+
+
+def _model_api() -> tuple[Callable, Callable]:
+    import sim
+
+    if not hasattr(sim, "run") or not hasattr(sim, "load_scenario"):
+        raise InputError("the model package does not provide sim.run and sim.load_scenario")
+    return sim.run, sim.load_scenario
+
+
+_SCENARIOS: dict[tuple, Any] = {}
+
+
+def _scenario(path: str, load_fn: Callable) -> Any:
+    """Load a base scenario once per worker process."""
+    key = (path, load_fn)
+    if key not in _SCENARIOS:
+        if len(_SCENARIOS) > 64:
+            _SCENARIOS.clear()
+        _SCENARIOS[key] = load_fn(path)
+    return _SCENARIOS[key]
+
+
+def _head(spec: RunSpec) -> dict[str, Any]:
+    row = {
+        "run_id": spec.run_id,
+        "scenario": spec.scenario,
+        "replicate": spec.replicate,
+        "seed": spec.seed,
+        "point": spec.point,
+    }
+    row.update({f"param.{k}": v for k, v in spec.overrides.items()})
+    return row
+
+
+def run_batch(
+    runs: Sequence[RunSpec],
+    engine: str = "numba",
+    run_fn: Callable | None = None,
+    load_fn: Callable | None = None,
+) -> tuple[list[dict], pd.DataFrame | None]:
+    """Run a batch of runs in this process; a run that raises becomes an error row.
+
+    Args:
+        runs: the runs.
+        engine: passed to ``run_fn``.
+        run_fn: ``run_fn(scenario, seed=int, engine=str)`` returning an object with ``summary``
+            (dict) and ``timeseries`` (DataFrame); default ``sim.run``.
+        load_fn: ``load_fn(path)`` returning a scenario with ``with_overrides(dict)``; default
+            ``sim.load_scenario``.
+
+    Returns:
+        ``(rows, series)``: one dict per run (run_id, scenario, replicate, seed, point,
+        param.<key>..., the outcome fields, error) and the per-step series of the runs marked
+        ``keep_series`` with run_id, scenario, replicate and point columns added (None if none).
+    """
+    if run_fn is None or load_fn is None:
+        default_run, default_load = _model_api()
+        run_fn, load_fn = run_fn or default_run, load_fn or default_load
+    rows, series = [], []
+    for spec in runs:
+        row = _head(spec)
+        try:
+            scen = _scenario(spec.scenario_path, load_fn)
+            if spec.overrides:
+                scen = scen.with_overrides(spec.overrides)
+            result = run_fn(scen, seed=spec.seed, engine=engine)
+            summary = dict(result.summary)
+        except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
+            row.update({k: None for k in OUTCOME_FIELDS})
+            row["engine"] = engine
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            rows.append(row)
+            continue
+        row.update({k: summary.get(k) for k in OUTCOME_FIELDS})
+        row.update({k: v for k, v in summary.items() if k not in row})
+        row["error"] = None
+        rows.append(row)
+        if spec.keep_series:
+            ts = pd.DataFrame(result.timeseries).reset_index(drop=True)
+            ts = ts.drop(
+                columns=[c for c in ("run_id", "scenario", "replicate", "point") if c in ts.columns]
+            )
+            head = pd.DataFrame(
+                {
+                    "run_id": spec.run_id,
+                    "scenario": spec.scenario,
+                    "replicate": spec.replicate,
+                    "point": spec.point,
+                },
+                index=ts.index,
+            )
+            series.append(pd.concat([head, ts], axis=1))
+    return rows, (pd.concat(series, ignore_index=True) if series else None)
+
+
+def execute_batch(batch: Batch) -> BatchResult:
+    """Worker entry point: run a :class:`Batch` and package the result for the parent."""
+    if batch.numba_threads:
+        try:
+            import numba
+
+            numba.set_num_threads(min(batch.numba_threads, numba.config.NUMBA_NUM_THREADS))
+        except (ImportError, ValueError):
+            pass
+    rows, series = run_batch(batch.runs, batch.engine, batch.run_fn, batch.load_fn)
+    return BatchResult(batch.first_run_id, rows, series, sum(r["error"] is not None for r in rows))
+
+
+def run_experiment(
+    spec: ExperimentSpec | str | Path,
+    out_dir: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    resume: bool = False,
+    replicates: int | None = None,
+    progress: Any = True,
+    run_fn: Callable | None = None,
+    load_fn: Callable | None = None,
+) -> dict:
+    """Run (or finish) a sweep and write its results folder.
+
+    Args:
+        spec: an :class:`ExperimentSpec` or the path of an experiment TOML.
+        out_dir: results folder (default ``results/NAME``).
+        workers: local processes (None: one per core; 1: in this process).
+        scheduler: Dask scheduler address, instead of local processes.
+        dask_local: run on a Dask LocalCluster with this many workers.
+        resume: finish an interrupted sweep in ``out_dir``.
+        replicates: override the spec's replicate count.
+        progress: True (bar/lines on stderr), False, or a callable ``(done, total, errors)``.
+        run_fn: the model's run function (default ``sim.run``); must be picklable for workers.
+        load_fn: the scenario loader (default ``sim.load_scenario``).
+
+    Returns:
+        dict with out_dir, total, ran (runs executed now), skipped (already on disk), errors (error
+        rows in the whole folder), ok, status and backend.
+
+    Raises:
+        InputError: for a bad spec or scenario, or a results folder that cannot take this sweep.
+    """
+    if not isinstance(spec, ExperimentSpec):
+        spec = load_experiment(spec)
+    if replicates is not None:
+        spec = spec.with_replicates(replicates)
+    out = Path(out_dir) if out_dir is not None else default_results_dir(spec)
+    if load_fn is None:
+        load_fn_parent = _model_api()[1]
+    else:
+        load_fn_parent = load_fn
+    names = check_scenarios(spec, load_fn_parent)
+    runs = build_runs(spec, names)
+    command = f"crmsim sweep {spec.file or 'EXPERIMENT.toml'} --out {out}"
+    store = ResultsStore.open(out, spec.to_dict(), resume=resume, command=command)
+    done = store.done_run_ids() if resume else set()
+    report = make_progress(progress)
+    all_batches = make_batches(runs, spec.batch_size)
+    pending_n = sum(1 for b in all_batches if not all(r.run_id in done for r in b.runs))
+    ran = errors_now = 0
+    with make_executor(workers, scheduler, dask_local, n_tasks=max(1, pending_n)) as executor:
+        threads = 1 if executor.parallel else None
+        batches = [
+            b
+            for b in make_batches(runs, spec.batch_size, spec.engine, run_fn, load_fn, threads)
+            if not all(r.run_id in done for r in b.runs)
+        ]
+        skipped = len(runs) - sum(len(b.runs) for b in batches)
+        report(skipped, len(runs), 0)
+        for result in executor.map_unordered(execute_batch, batches):
+            store.write_part(result.first_run_id, pd.DataFrame(result.rows), result.series)
+            ran += len(result.rows)
+            errors_now += result.n_errors
+            report(skipped + ran, len(runs), errors_now)
+        backend = executor.description
+    rows = store.read_runs()
+    rows = rows[rows["run_id"].isin(range(len(runs)))] if len(rows) else rows
+    errors = int(rows["error"].notna().sum()) if len(rows) else 0
+    store.write_csv("summary.csv", summary_table(rows))
+    store.write_csv("paired.csv", paired_table(rows, default_baseline(names, spec.baseline)))
+    if len(spec.points()) > 1:
+        store.write_csv("points.csv", points_table(rows))
+    complete = len(rows) == len(runs)
+    counts = {"total": len(runs), "ok": len(rows) - errors, "errors": errors}
+    store.set_status("complete" if complete else "partial", counts=counts)
+    return {
+        "out_dir": str(out),
+        **counts,
+        "ran": ran,
+        "skipped": skipped,
+        "status": "complete" if complete else "partial",
+        "backend": backend,
+    }
+
+
+def compare(
+    scenarios: Sequence[str | Path],
+    replicates: int = 100,
+    out_dir: str | Path | None = None,
+    root_seed: int = 0,
+    engine: str = "numba",
+    overrides: dict | None = None,
+    baseline: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    batch_size: int = 10,
+    progress: Any = True,
+    run_fn: Callable | None = None,
+    load_fn: Callable | None = None,
+) -> dict:
+    """Quick paired comparison of scenarios on common seeds (``crmsim compare``).
+
+    Builds a one-off experiment, runs it like a sweep (into ``out_dir``, or a temporary folder that
+    is removed afterwards) and returns the tables.
+
+    Returns:
+        dict with ``summary`` and ``paired`` DataFrames, ``table`` (text for the terminal, from
+        :func:`sim.summary.format_rates_table`) and the counts of :func:`run_experiment`.
+    """
+    raw = {
+        "name": "compare",
+        "scenarios": [str(s) for s in scenarios],
+        "replicates": replicates,
+        "root_seed": root_seed,
+        "engine": engine,
+        "keep_series": 0,
+        "batch_size": batch_size,
+        "overrides": overrides or {},
+    }
+    if baseline:
+        raw["baseline"] = baseline
+    spec = experiment_from_dict(raw, file=None, base_dir=Path.cwd())
+    with tempfile.TemporaryDirectory(prefix="crmsim-compare-") as tmp:
+        target = Path(out_dir) if out_dir is not None else Path(tmp) / "compare"
+        counts = run_experiment(
+            spec,
+            target,
+            workers=workers,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            progress=progress,
+            run_fn=run_fn,
+            load_fn=load_fn,
+        )
+        summary = pd.read_csv(target / "summary.csv")
+        paired = pd.read_csv(target / "paired.csv")
+    if out_dir is None:
+        counts["out_dir"] = None
+    return {
+        "summary": summary,
+        "paired": paired,
+        "table": format_rates_table(summary, paired),
+        **counts,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.experiment EXPERIMENT.toml [...]``: the sweep without the full CLI."""
+    ap = argparse.ArgumentParser(prog="python -m sim.experiment", description=main.__doc__)
+    ap.add_argument("experiment")
+    ap.add_argument("--out")
+    ap.add_argument("--replicates", type=int)
+    ap.add_argument("--workers", type=int)
+    ap.add_argument("--scheduler")
+    ap.add_argument("--dask-local", type=int)
+    ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--quiet", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        counts = run_experiment(
+            args.experiment,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            dask_local=args.dask_local,
+            resume=args.resume,
+            replicates=args.replicates,
+            progress=not args.quiet,
+        )
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"{counts['out_dir']}: {counts['ok']} ok, {counts['errors']} errors of {counts['total']} "
+        f"runs ({counts['status']}, {counts['backend']})"
+    )
+    return 0
