@@ -118,15 +118,26 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def points_table(runs: pd.DataFrame) -> pd.DataFrame:
+def points_table(runs: pd.DataFrame, params: Sequence[str] | None = None) -> pd.DataFrame:
     """``points.csv``: the summary metrics per scenario and design point, with the point's params.
 
     Sweeps over a grid or a Latin hypercube are read point by point (a heat map of failure rate over
     training effort and vendor pressure); pooling them, as ``summary.csv`` does, would hide that.
+
+    Args:
+        runs: run rows.
+        params: the ``param.<key>`` columns that identify a point (the design's keys); default:
+            every ``param.`` column that varies across points.
     """
     if runs.empty:
         return pd.DataFrame(columns=["scenario", "point", *SUMMARY_COLUMNS[1:]])
-    params = [c for c in runs.columns if c.startswith("param.")]
+    if params is None:
+        params = [
+            c
+            for c in runs.columns
+            if c.startswith("param.") and runs.groupby("point")[c].first().nunique() > 1
+        ]
+    params = [p for p in params if p in runs.columns]
     ok = ok_rows(runs)
     rows = []
     for name in _scenarios_in_order(runs):

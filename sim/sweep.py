@@ -131,6 +131,20 @@ def _head(spec: RunSpec) -> dict[str, Any]:
     return row
 
 
+def _scenario_params(scen: Any) -> dict[str, Any]:
+    """Every scalar parameter of a scenario as ``param.<key>`` columns (DESIGN.md 4: run rows carry
+    all parameters), so any run can be reproduced or regressed on from its row alone.
+
+    A mix scenario's own values are those of its base file, not of the member drawn for the run, so
+    they would mislead; its rows carry only the experiment's overrides, and ``variant`` names the
+    member.
+    """
+    values = getattr(scen, "values", None)
+    if getattr(scen, "is_mix", False) or not isinstance(values, dict):
+        return {}
+    return {f"param.{k}": v for k, v in values.items() if isinstance(v, (bool, int, float, str))}
+
+
 def run_batch(
     runs: Sequence[RunSpec],
     engine: str = "numba",
@@ -162,6 +176,7 @@ def run_batch(
             scen = _scenario(spec.scenario_path, load_fn)
             if spec.overrides:
                 scen = scen.with_overrides(spec.overrides)
+            row.update(_scenario_params(scen))
             result = run_fn(scen, seed=spec.seed, engine=engine)
             summary = dict(result.summary)
         except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
@@ -277,7 +292,8 @@ def run_experiment(
     store.write_csv("summary.csv", summary_table(rows))
     store.write_csv("paired.csv", paired_table(rows, default_baseline(names, spec.baseline)))
     if len(spec.points()) > 1:
-        store.write_csv("points.csv", points_table(rows))
+        keys = [f"param.{k}" for k in spec.design.keys]
+        store.write_csv("points.csv", points_table(rows, keys))
     complete = len(rows) == len(runs)
     counts = {"total": len(runs), "ok": len(rows) - errors, "errors": errors}
     store.set_status("complete" if complete else "partial", counts=counts)

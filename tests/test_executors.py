@@ -40,6 +40,11 @@ def test_serial_pool_and_dask_give_identical_rows(tmp_path):
         pd.testing.assert_frame_equal(runs["serial"], runs[name])
         pd.testing.assert_frame_equal(series["serial"], series[name])
     assert not series["serial"].empty
+    points = pd.read_csv(tmp_path / "serial" / "points.csv")
+    assert list(points.columns[:3]) == ["scenario", "point", "param.rollout.vendor_pressure"]
+    assert sorted(points["point"].unique()) == [0, 1] and (points["n"] <= 3).all()
+    # every run row carries the scenario's parameters
+    assert "param.org.employees" in runs["serial"].columns
 
 
 def test_pool_yields_every_result():
@@ -56,3 +61,23 @@ def test_make_executor_choices():
         make_executor(scheduler="tcp://127.0.0.1:1", dask_local=2)
     with pytest.raises(InputError):
         PoolExecutor(2, start_method="fork")
+
+
+def test_progress_lines_when_not_a_terminal():
+    import io
+
+    from sim.progress import ProgressBar, make_progress
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream=stream, line_every=3600)
+    for done in range(11):
+        bar(done, 10, errors=1 if done > 5 else 0)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in stream.getvalue()  # first and final line only
+    assert lines[0].startswith("runs 0/10") and lines[1].startswith("runs 10/10 (100%, 1 errors)")
+    tty = io.StringIO()
+    ProgressBar(stream=tty, tty=True)(10, 10)
+    assert tty.getvalue().startswith("\r[") and tty.getvalue().endswith("\n")
+    calls = []
+    assert make_progress(lambda *a: calls.append(a)) is not None
+    make_progress(False)(1, 2, 0)  # silent
