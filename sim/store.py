@@ -139,6 +139,13 @@ def environment_versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             out[dist] = None
     out["sim"] = out.pop("crm-rollout-sim")
+    if out["sim"] is None:  # running from a checkout that was not pip-installed
+        try:
+            import sim
+
+            out["sim"] = getattr(sim, "__version__", None)
+        except ImportError:
+            pass
     return out
 
 

@@ -18,7 +18,7 @@ import argparse
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -268,24 +268,26 @@ def run_experiment(
     store = ResultsStore.open(out, spec.to_dict(), resume=resume, command=command)
     done = store.done_run_ids() if resume else set()
     report = make_progress(progress)
-    all_batches = make_batches(runs, spec.batch_size)
-    pending_n = sum(1 for b in all_batches if not all(r.run_id in done for r in b.runs))
+    # A batch is done when its run part exists, i.e. all its run ids are on disk.
+    pending = [
+        b
+        for b in make_batches(runs, spec.batch_size, spec.engine, run_fn, load_fn)
+        if not all(r.run_id in done for r in b.runs)
+    ]
+    skipped = len(runs) - sum(len(b.runs) for b in pending)
     ran = errors_now = 0
-    with make_executor(workers, scheduler, dask_local, n_tasks=max(1, pending_n)) as executor:
-        threads = 1 if executor.parallel else None
-        batches = [
-            b
-            for b in make_batches(runs, spec.batch_size, spec.engine, run_fn, load_fn, threads)
-            if not all(r.run_id in done for r in b.runs)
-        ]
-        skipped = len(runs) - sum(len(b.runs) for b in batches)
-        report(skipped, len(runs), 0)
-        for result in executor.map_unordered(execute_batch, batches):
-            store.write_part(result.first_run_id, pd.DataFrame(result.rows), result.series)
-            ran += len(result.rows)
-            errors_now += result.n_errors
-            report(skipped + ran, len(runs), errors_now)
-        backend = executor.description
+    backend = "none (every run already on disk)"
+    report(skipped, len(runs), 0)
+    if pending:
+        with make_executor(workers, scheduler, dask_local, n_tasks=len(pending)) as executor:
+            if executor.parallel:  # one numba thread per worker process: no oversubscription
+                pending = [replace(b, numba_threads=1) for b in pending]
+            for result in executor.map_unordered(execute_batch, pending):
+                store.write_part(result.first_run_id, pd.DataFrame(result.rows), result.series)
+                ran += len(result.rows)
+                errors_now += result.n_errors
+                report(skipped + ran, len(runs), errors_now)
+            backend = executor.description
     rows = store.read_runs()
     rows = rows[rows["run_id"].isin(range(len(runs)))] if len(rows) else rows
     errors = int(rows["error"].notna().sum()) if len(rows) else 0

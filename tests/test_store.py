@@ -156,3 +156,5 @@ def test_kill_and_resume_gives_the_uninterrupted_rows(tmp_path):
     pd.testing.assert_frame_equal(read_series(out), read_series(ref))
     for name in ("summary.csv", "paired.csv"):
         assert (out / name).read_text() == (ref / name).read_text()
+    again = run_experiment(path, out, resume=True, progress=False, **model_kwargs())
+    assert again["ran"] == 0 and again["skipped"] == total and again["status"] == "complete"
