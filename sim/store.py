@@ -223,14 +223,20 @@ class ResultsStore:
             if old.get("spec_hash") != digest and has_results:
                 raise InputError(
                     f"holds results of a different experiment spec (spec_hash "
-                    f"{str(old.get('spec_hash'))[:12]}..., this spec {digest[:12]}...); choose "
-                    "another --out or delete the folder",
+                    f"{str(old.get('spec_hash'))[:12]}..., this spec {digest[:12]}...; the "
+                    "scenario files, design, replicates, seed, engine and batch size all count); "
+                    "choose another --out or delete the folder",
                     file=str(store.root),
                 )
             if has_parts and not resume:
+                what = (
+                    "a complete sweep; to rebuild its tables run"
+                    if old.get("status") == "complete"
+                    else f"{len(store.run_parts())} results parts of an unfinished sweep; to "
+                    "finish it run"
+                )
                 raise InputError(
-                    f"already holds {len(store.run_parts())} results parts; to finish the sweep "
-                    f"run `{command} --resume`, or choose another --out",
+                    f"already holds {what} `{command} --resume`, or choose another --out",
                     file=str(store.root),
                 )
         store.runs_dir.mkdir(parents=True, exist_ok=True)
