@@ -1,0 +1,203 @@
+"""The ``crmsim`` command line: a thin layer over the Python API (DESIGN.md section 5).
+
+Every input error (a bad file, an unknown key, a value out of range, a bad flag) exits with status 2
+and one message naming the file, the key, the value and what is allowed; no traceback, and nothing is
+written. Output files are written to a temporary folder first and moved into place at the end, so an
+error never leaves half a result behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from sim.errors import InputError
+
+EXIT_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises InputError instead of printing usage and exiting."""
+
+    def error(self, message):
+        raise InputError(f"{message} (see `crmsim {self.prog.split()[-1]} --help`)", key="flags")
+
+
+def _scenario_from(args):
+    from sim.scenario import load_scenario, parse_assignment
+
+    overrides = dict(parse_assignment(text) for text in (args.set or []))
+    return load_scenario(args.scenario, overrides=overrides)
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move finished files from ``tmp`` into ``out`` (created if needed), file by file."""
+    out.mkdir(parents=True, exist_ok=True)
+    for item in tmp.iterdir():
+        target = out / item.name
+        if target.is_dir() and item.is_dir():
+            shutil.rmtree(target)
+        os.replace(item, target)
+
+
+def cmd_run(args) -> int:
+    """Run one scenario and its counterfactual; write summary.json, timeseries, charts."""
+    import sim
+
+    scenario = _scenario_from(args)
+    out = Path(args.out or Path("results") / "runs" / f"{scenario.name}-seed{args.seed}")
+    if out.exists() and not out.is_dir():
+        raise InputError("expected a folder for --out", key="--out", value=str(out))
+    result = sim.run(scenario, seed=args.seed, engine=args.engine)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".crmsim-") as tmp:
+        tmp = Path(tmp)
+        summary = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                   for k, v in result.summary.items()}
+        summary["overrides"] = scenario.overrides
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        charts = _run_charts(tmp, args)
+        _publish(tmp, out)
+    _print_summary(result.summary, scenario, out, charts)
+    return 0
+
+
+def _run_charts(folder: Path, args) -> list[Path]:
+    """Single-run charts, when the plotting module is available and not switched off."""
+    if getattr(args, "no_charts", False):
+        return []
+    try:
+        from sim import plots
+    except ImportError:
+        return []
+    if not hasattr(plots, "run_charts"):
+        return []
+    return list(plots.run_charts(folder))
+
+
+def _print_summary(s: dict, scenario, out: Path, charts) -> None:
+    status = {"never_live": "never went live", "abandoned": "went live, then abandoned",
+              "live": "live"}[s["status"]]
+    golive = "" if math.isnan(s["golive_week"]) else f" (go-live week {s['golive_week']:.0f})"
+    print(f"{scenario.name} (rollout: {s['variant']}), seed {s['seed']}, engine {s['engine']}")
+    print(f"  status            {status}{golive}")
+    print(f"  spend / budget    {s['spend']:,.0f} / {s['budget']:,.0f}")
+    print(f"  final adoption    {s['adoption_final']:.0%} of employees use the CRM")
+    print(f"  profit vs no CRM  {s['delta_profit']:+,.0f} (ROI {s['roi']:+.2f})")
+    print(f"  CSAT vs no CRM    {s['delta_csat']:+.3f}; churn {s['delta_churn']:+.1%}")
+    print(f"  met expectations  {'yes' if s['met_expectations'] else 'no'}; "
+          f"measurable gain {'yes' if s['measurable_gain'] else 'no'}")
+    print(f"  wrote {out}/summary.json, timeseries.parquet, timeseries.csv"
+          + (f" and {len(charts)} charts" if charts else ""))
+
+
+def cmd_validate(args) -> int:
+    """Check a scenario or experiment file; print what it holds."""
+    import tomllib
+
+    path = Path(args.file)
+    from sim.scenario import load_scenario
+
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", file=str(path)) from None
+    if "design" in raw or "replicates" in raw or "targets" in raw:
+        from sim.experiment import load_experiment
+
+        spec = load_experiment(path)
+        print(f"{path}: valid experiment '{getattr(spec, 'name', path.stem)}'")
+        return 0
+    scen = load_scenario(path)
+    if scen.is_mix:
+        members = ", ".join(f"{v.scenario.name} {v.weight:.0%}" for v in scen.variants)
+        print(f"{path}: valid mix scenario '{scen.name}': {members}")
+    else:
+        plan = "; ".join(f"{p.workstream} wk {p.start}-{p.end} x{p.effort:g}" for p in scen.phases)
+        print(f"{path}: valid scenario '{scen.name}': {plan}")
+    return 0
+
+
+def cmd_list(args) -> int:
+    """List shipped scenarios and experiments (or every parameter with --params)."""
+    if args.params:
+        from sim.params import PARAMS
+
+        for p in PARAMS.values():
+            print(f"{p.key:38s} {p.default!s:>10}  {p.allowed():28s} {p.doc} [{p.source}]")
+        return 0
+    from sim.scenario import load_scenario
+
+    root = Path(args.root)
+    print("scenarios:")
+    for path in sorted((root / "scenarios").glob("*.toml")):
+        if path.stem in ("base", "calibrated"):
+            continue
+        scen = load_scenario(path)
+        print(f"  {str(path):45s} {scen.description}")
+    print("experiments:")
+    for path in sorted((root / "experiments").glob("*.toml")):
+        print(f"  {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="crmsim", description="Agent-based simulation of CRM rollouts.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("run", help="run one scenario (and its no-CRM counterfactual)")
+    p.add_argument("scenario")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--engine", choices=("numba", "agents"), default="numba")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter, e.g. --set org.employees=50")
+    p.add_argument("--out", help="output folder (default results/runs/NAME-seedN)")
+    p.add_argument("--no-charts", action="store_true", help="skip the single-run charts")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a scenario or experiment file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("list", help="list shipped scenarios and experiments")
+    p.add_argument("--params", action="store_true", help="list every parameter with its source")
+    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_list)
+
+    _add_later_commands(sub)
+    return parser
+
+
+def _add_later_commands(sub) -> None:
+    """Commands implemented in other modules (sweeps, calibration, report, bench)."""
+    from sim import cli_experiments
+
+    cli_experiments.add_commands(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``crmsim`` console script; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except InputError as exc:
+        print(f"crmsim: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("crmsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

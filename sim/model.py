@@ -1,0 +1,271 @@
+"""CRMRolloutModel: the Mesa model that owns the state, draws the randomness and runs the engines.
+
+One step is one week (DESIGN.md 2). Each week the model draws every random number of the week at
+once from its Generator (a fixed count, so a run and its no-CRM counterfactual consume identical
+streams), measures last week's state, advances the programme, lets the engine update every agent
+synchronously (new state from old state, then commit), adds arriving customers and collects the
+series. ``engine="agents"`` steps Mesa agents one by one (readable reference); ``engine="numba"``
+(default) runs the compiled kernels over the same arrays. Same seed, same scenario: same numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import mesa
+import numpy as np
+
+from sim import kernels
+from sim.agents import Customer, Employee, Manager
+from sim.context import Week, channel_bounds, customer_params, employee_params
+from sim.errors import InputError
+from sim.population import build_customers, build_employees, draw_organisation
+from sim.program import ABANDONED, LIVE, PROCESS, PEOPLE, PLATFORM, Programme
+from sim.scenario import Scenario
+
+ENGINES = ("numba", "agents")
+
+SERIES = (
+    "adoption",
+    "attitude",
+    "skill",
+    "data_quality",
+    "readiness_planning",
+    "readiness_people",
+    "readiness_process",
+    "readiness_platform",
+    "fit",
+    "commitment",
+    "benefit",
+    "productivity",
+    "workarounds",
+    "csat",
+    "active_customers",
+    "churned",
+    "revenue",
+    "cost",
+    "spend",
+    "live",
+)
+
+
+def choose_variant(scenario: Scenario, draw: float) -> Scenario:
+    """The scenario actually run: for a mix scenario, the member the uniform ``draw`` selects."""
+    if not scenario.is_mix:
+        return scenario
+    total = 0.0
+    for variant in scenario.variants:
+        total += variant.weight
+        if draw < total:
+            return variant.scenario
+    return scenario.variants[-1].scenario
+
+
+class CRMRolloutModel(mesa.Model):
+    """An organisation living through a CRM rollout (or, with ``counterfactual=True``, without one).
+
+    Args:
+        scenario: a validated scenario (sim.load_scenario).
+        seed: seed of the model's numpy Generator (``mesa.Model(rng=seed)``).
+        engine: ``"numba"`` (compiled kernels) or ``"agents"`` (Mesa agents' ``step()``).
+        counterfactual: run the same organisation with no CRM programme.
+        agents: create the Mesa agent views even with the numba engine (for interactive use); the
+            agents engine always creates them, sweeps with the numba engine never pay for them.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        engine: str = "numba",
+        counterfactual: bool = False,
+        agents: bool = False,
+    ):
+        if engine not in ENGINES:
+            raise InputError(f"expected one of {', '.join(ENGINES)}", key="engine", value=engine)
+        super().__init__(rng=seed)
+        self.engine = engine
+        self.scenario = scenario
+        self.counterfactual = counterfactual
+        self.variant = choose_variant(scenario, self.rng.random())
+        s = self.variant
+        self.horizon = s["horizon_weeks"]
+        self.org = draw_organisation(s, self.rng)
+        self.employees, self.teams = build_employees(s, self.org, self.rng)
+        self.customers = build_customers(s, self.employees.n, self.rng)
+        self.employees_next = copy.deepcopy(self.employees)
+        self.customers_next = copy.deepcopy(self.customers)
+        self.programme = Programme(s, self.org, self.employees.n, counterfactual)
+        self.employee_params = employee_params(s)
+        self.customer_params = customer_params(s)
+        self.channel_bounds = channel_bounds(s)
+        self.licence_week = s["programme.licence_per_user_week"] * self.employees.n
+        self._draw_buffer = np.empty(2 * self.employees.n + 2 * self.customers.capacity)
+        self.team_usage = np.zeros(self.teams.n)
+        self._team_size = np.bincount(self.employees.team, minlength=self.teams.n)
+        self.revenue_by_customer = np.zeros(self.customers.capacity)
+        self.cost_by_customer = np.zeros(self.customers.capacity)
+        self.week = None
+        self.metrics = dict.fromkeys(SERIES, 0.0)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in SERIES}
+        )
+        self._employee_agents: list[Employee] = []
+        self._customer_agents: list[Customer] = []
+        if engine == "agents" or agents:
+            self.make_agents()
+        self.running = True
+
+    # --- agents ------------------------------------------------------------------------------
+
+    def make_agents(self) -> None:
+        """Create the Mesa agents (views on the arrays) for employees and existing customers."""
+        if self._employee_agents:
+            return
+        emp = self.employees
+        self._employee_agents = [
+            (Manager if emp.is_manager[i] else Employee)(self, i) for i in range(emp.n)
+        ]
+        self._customer_agents = [Customer(self, i) for i in range(self.customers.created)]
+
+    def _add_customer_agents(self) -> None:
+        if self._employee_agents:
+            for i in range(len(self._customer_agents), self.customers.created):
+                self._customer_agents.append(Customer(self, i))
+
+    # --- one week ----------------------------------------------------------------------------
+
+    def _draw(self) -> None:
+        """Every random number of the week, in one call: peer, workaround, contact, churn draws."""
+        n, nc = self.employees.n, self.customers.created
+        draws = self._draw_buffer[: 2 * n + 2 * nc]
+        self.rng.random(out=draws)
+        self.draws_peer = draws[:n]
+        self.draws_work = draws[n : 2 * n]
+        self.draws_contact = draws[2 * n : 2 * n + nc]
+        self.draws_churn = draws[2 * n + nc :]
+
+    def _quality(self) -> float:
+        """Org data quality q: mean completeness of active customers, less shadow spreadsheets."""
+        cus = self.customers
+        active = cus.active[: cus.created]
+        q_data = float(cus.completeness[: cus.created][active].mean()) if active.any() else 0.0
+        share = float(self.employees.workaround.mean())
+        return q_data * (1.0 - self.variant["employee.workaround_quality"] * share)
+
+    def step(self) -> None:
+        """Advance one week (see the module docstring for the order)."""
+        t = self.steps - 1
+        emp, prog = self.employees, self.programme
+        self._draw()
+        quality = self._quality()
+        adoption = float((emp.usage > 0.5).mean())
+        np.divide(
+            np.bincount(emp.team, weights=emp.usage, minlength=self.teams.n),
+            self._team_size,
+            out=self.team_usage,
+        )
+        backing = float(emp.commitment[self.teams.manager].mean())
+        prog.advance(t, self.teams, adoption, backing, adoption * quality * prog.fit)
+        self.week = Week(
+            t,
+            quality,
+            prog.fit,
+            prog.readiness[PROCESS],
+            prog.readiness[PLATFORM],
+            prog.efforts[PEOPLE],
+            prog.efforts[PROCESS],
+            prog.commitment,
+            prog.live,
+        )
+        if self.engine == "agents":
+            revenue, cost = self._step_agents()
+        else:
+            kernels.step_employees(
+                emp,
+                self.employees_next,
+                self.teams,
+                self.team_usage,
+                self.draws_peer,
+                self.draws_work,
+                self.employee_params,
+                self.week,
+            )
+            revenue, cost = kernels.step_customers(
+                self.customers,
+                self.customers_next,
+                emp,
+                self.teams,
+                self.draws_contact,
+                self.draws_churn,
+                self.channel_bounds,
+                self.customer_params,
+                self.week,
+            )
+        self.employees, self.employees_next = self.employees_next, self.employees
+        self.customers, self.customers_next = self.customers_next, self.customers
+        self._arrivals(t)
+        self._measure(revenue, cost)
+        self.datacollector.collect(self)
+        if self.steps >= self.horizon:
+            self.running = False
+
+    def _step_agents(self) -> tuple[float, float]:
+        self.revenue_by_customer[:] = 0.0
+        self.cost_by_customer[:] = 0.0
+        for agent in self._employee_agents:
+            agent.step()
+        for agent in self._customer_agents:
+            agent.step()
+        n = self.customers.created
+        return float(self.revenue_by_customer[:n].sum()), float(self.cost_by_customer[:n].sum())
+
+    def _arrivals(self, t: int) -> None:
+        """New customers arrive at a steady rate (DESIGN.md 2.3); their slots become active."""
+        cus = self.customers
+        created = cus.arrivals_by(t + 1)
+        if created > cus.created:
+            for buf in (cus, self.customers_next):
+                buf.active[cus.created : created] = True
+            self.customers_next.created = created
+            cus.created = created
+            self._add_customer_agents()
+
+    def _measure(self, revenue: float, cost: float) -> None:
+        """This week's model-level series, from the new state."""
+        emp, cus, prog = self.employees, self.customers, self.programme
+        active = cus.active[: cus.created]
+        n_active = int(active.sum())
+        quality = self._quality()
+        adoption = float((emp.usage > 0.5).mean())
+        m = self.metrics
+        m["adoption"] = adoption
+        m["attitude"] = float(emp.attitude.mean())
+        m["skill"] = float(emp.skill.mean())
+        m["data_quality"] = quality
+        for name, value in zip(
+            ("planning", "people", "process", "platform"), prog.readiness, strict=True
+        ):
+            m[f"readiness_{name}"] = float(value)
+        m["fit"] = float(prog.fit)
+        m["commitment"] = float(prog.commitment)
+        m["benefit"] = adoption * quality * prog.fit if prog.live else 0.0
+        m["productivity"] = float(emp.productivity.mean())
+        m["workarounds"] = float(emp.workaround.mean())
+        m["csat"] = float(cus.satisfaction[: cus.created][active].mean()) if n_active else 0.0
+        m["active_customers"] = n_active
+        m["churned"] = cus.created - n_active
+        licensed = prog.state in (LIVE, ABANDONED)
+        m["revenue"] = revenue
+        m["cost"] = cost + (self.licence_week if licensed else 0.0)
+        m["spend"] = prog.spend
+        m["live"] = 1.0 if prog.live else 0.0
+
+    def run_model(self) -> None:
+        """Run to the horizon."""
+        while self.running:
+            self.step()
+
+
+def _reporter(name: str):
+    return lambda model: model.metrics[name]

@@ -1,0 +1,623 @@
+"""Every scalar parameter of the model: type, default, bounds and source.
+
+One table, in the style of EMA Workbench's ``RealParameter`` / ``IntegerParameter``: a parameter is
+typed, bounded data with its provenance beside it. The scenario loader validates TOML values against
+this table, the experiment designs draw from its bounds, and docs/ODD.md cites the same sources. A
+default with no published source says "assumption".
+
+Keys are dotted (``section.name``), the same spelling a TOML table, ``--set`` and an experiment design
+use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+WORKSTREAMS = ("planning", "people", "process", "platform")
+CHANNELS = ("face", "email", "web", "phone", "fax", "mail")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter.
+
+    Attributes:
+        key: dotted key, e.g. ``org.employees``.
+        kind: ``float``, ``int``, ``bool`` or ``str``.
+        default: default value.
+        low: lower bound (inclusive) for numbers.
+        high: upper bound (inclusive) for numbers.
+        choices: allowed values for strings.
+        doc: what it means, with units.
+        source: where the default comes from, or "assumption".
+    """
+
+    key: str
+    kind: type
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    doc: str = ""
+    source: str = "assumption"
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is bool:
+            return "true or false"
+        if self.kind is int:
+            return f"an integer in [{int(self.low)}, {int(self.high)}]"
+        return f"a number in [{self.low:g}, {self.high:g}]"
+
+
+def _p(key, kind, default, low=None, high=None, doc="", source="assumption", choices=None):
+    return Param(key, kind, default, low, high, choices, doc, source)
+
+
+_PARAMS = [
+    # --- time and organisation -------------------------------------------------------------
+    _p("horizon_weeks", int, 156, 1, 1040, "simulated weeks (one tick = one week)", "DESIGN.md 2"),
+    _p("org.employees", int, 200, 4, 1_000_000, "employees, managers included", "DESIGN.md 2"),
+    _p("org.team_size", int, 10, 2, 200, "employees per team (one manager each)", "DESIGN.md 2"),
+    _p("org.customers", int, 5000, 10, 20_000_000, "customers at the start", "DESIGN.md 2"),
+    _p("org.culture", float, 0.0, -1, 1, "mean initial attitude towards the change"),
+    _p(
+        "org.culture_spread",
+        float,
+        0.3,
+        0,
+        1,
+        "per-organisation culture offset, drawn uniformly in +-spread",
+    ),
+    _p("org.attitude_sd", float, 0.3, 0, 1, "spread of initial attitudes within the organisation"),
+    _p("org.customer_orientation", float, 0.6, 0, 1, "mean employee customer orientation c"),
+    _p("org.skill_initial", float, 0.15, 0, 1, "mean initial CRM skill k"),
+    _p(
+        "org.complexity",
+        float,
+        1.0,
+        0.1,
+        10,
+        "median technical complexity (divides platform build rate), lognormal per organisation",
+    ),
+    _p(
+        "org.complexity_sigma",
+        float,
+        0.25,
+        0,
+        2,
+        "log-sd of the lognormal body of technical complexity across organisations",
+    ),
+    _p(
+        "org.complexity_tail_share",
+        float,
+        0.17,
+        0,
+        1,
+        "share of organisations whose complexity comes from a Pareto tail above 3x the median",
+        "Flyvbjerg & Budzier 2011; McKinsey-Oxford 2012 (17% of IT projects over +200%)",
+    ),
+    _p(
+        "org.complexity_tail_alpha",
+        float,
+        3.0,
+        1.01,
+        50,
+        "Pareto index of the complexity tail",
+        "assumption, checked against McKinsey-Oxford 2012 (mean overrun about +45%)",
+    ),
+    _p("org.budget_contingency", float, 0.10, 0, 2, "budget = planned cost x (1 + contingency)"),
+    _p("org.network_k", int, 6, 2, 20, "Watts-Strogatz mean degree", "DESIGN.md 2.2 (k 4 to 10)"),
+    _p(
+        "org.network_rewiring",
+        float,
+        0.1,
+        0,
+        1,
+        "Watts-Strogatz rewiring probability",
+        "DESIGN.md 2.2 (0.05 to 0.2); Watts & Strogatz 1998",
+    ),
+    _p("org.coach_share", float, 0.5, 0, 1, "share of managers who coach (the rest criticise)"),
+    _p(
+        "org.mandate",
+        float,
+        0.5,
+        0,
+        1,
+        "how strongly use of the CRM is mandated",
+        "Ferneley & Sobreperez 2006 (mandated use breeds workarounds); value assumption",
+    ),
+    _p("org.manager_weight", float, 2.0, 1, 10, "weight of a manager's attitude in peer influence"),
+    # --- rollout plan ----------------------------------------------------------------------
+    _p("rollout.durations.planning", int, 8, 1, 260, "weeks of a planning phase in an ordering"),
+    _p("rollout.durations.people", int, 12, 1, 260, "weeks of a people phase in an ordering"),
+    _p("rollout.durations.process", int, 12, 1, 260, "weeks of a process phase in an ordering"),
+    _p("rollout.durations.platform", int, 30, 1, 260, "weeks of a platform phase in an ordering"),
+    _p("rollout.effort.planning", float, 1.0, 0, 5, "multiplier on every planning phase's effort"),
+    _p("rollout.effort.people", float, 1.0, 0, 5, "multiplier on every people phase's effort"),
+    _p("rollout.effort.process", float, 1.0, 0, 5, "multiplier on every process phase's effort"),
+    _p("rollout.effort.platform", float, 1.0, 0, 5, "multiplier on every platform phase's effort"),
+    _p(
+        "rollout.golive",
+        str,
+        "big_bang",
+        doc="big_bang: everyone at once; phased: pilot teams first",
+        choices=("big_bang", "phased"),
+        source="DESIGN.md 2.1",
+    ),
+    _p("rollout.pilot_share", float, 0.1, 0.01, 1, "share of teams in the pilot (phased go-live)"),
+    _p("rollout.pilot_weeks", int, 12, 1, 260, "weeks between the pilot's go-live and the rest"),
+    _p(
+        "rollout.golive_threshold",
+        float,
+        0.8,
+        0.05,
+        1,
+        "platform readiness needed to go live",
+        "DESIGN.md 2.1",
+    ),
+    _p(
+        "rollout.extension_effort",
+        float,
+        0.6,
+        0,
+        5,
+        "platform effort kept up after the planned phases while not yet live",
+    ),
+    _p(
+        "rollout.vendor_pressure",
+        float,
+        0.0,
+        0,
+        1,
+        "how hard a vendor drives the programme; inflates the sponsor's expectations",
+        "Costly Rotten Mistakes essay ('magic bullet'); value per scenario",
+    ),
+    _p(
+        "rollout.cancel_spend_multiple",
+        float,
+        1.75,
+        1,
+        20,
+        "cancel when spend passes budget x this",
+        "DESIGN.md 2.1",
+    ),
+    _p("rollout.commitment_floor", float, 0.2, 0, 1, "cancel when sponsor commitment falls below"),
+    _p(
+        "rollout.abandon_usage",
+        float,
+        0.3,
+        0,
+        1,
+        "abandoned when active users stay under this share",
+        "DESIGN.md 2.1",
+    ),
+    _p(
+        "rollout.abandon_weeks",
+        int,
+        26,
+        1,
+        520,
+        "weeks of low use before abandonment",
+        "DESIGN.md 2.1",
+    ),
+    # --- programme dynamics ----------------------------------------------------------------
+    _p("programme.rate.planning", float, 0.30, 0, 5, "readiness rate per week at full effort"),
+    _p("programme.rate.people", float, 0.20, 0, 5, "readiness rate per week at full effort"),
+    _p("programme.rate.process", float, 0.20, 0, 5, "readiness rate per week at full effort"),
+    _p(
+        "programme.rate.platform",
+        float,
+        0.08,
+        0,
+        5,
+        "readiness rate per week at full effort (divided by complexity)",
+    ),
+    _p(
+        "programme.fit_floor",
+        float,
+        0.3,
+        0,
+        1,
+        "platform fit when built around no known process; fit = floor + (1-floor) x embedded process",
+        "Gerson 2001 ('you'll purchase the wrong technology'); value assumption",
+    ),
+    _p(
+        "programme.rework_share",
+        float,
+        0.5,
+        0,
+        1,
+        "platform readiness lost per unit of process readiness gained after the platform was built",
+    ),
+    _p(
+        "programme.cost_per_employee_week",
+        float,
+        60.0,
+        0,
+        1e6,
+        "programme cost per employee per week at effort 1 (consultants, staff time)",
+    ),
+    _p(
+        "programme.licence_per_user_week",
+        float,
+        15.0,
+        0,
+        1e4,
+        "CRM licence per employee per week from go-live (about 65 a user a month)",
+    ),
+    # --- sponsor (Repenning 2002) ----------------------------------------------------------
+    _p("sponsor.commitment_initial", float, 0.8, 0, 1, "sponsor commitment C at the start"),
+    _p(
+        "sponsor.alpha",
+        float,
+        0.05,
+        0,
+        5,
+        "response of C to results minus expectations",
+        "Repenning 2002 (structure); value assumption",
+    ),
+    _p("sponsor.delta", float, 0.01, 0, 1, "weekly decay of C", "Repenning 2002; value assumption"),
+    _p(
+        "sponsor.reinforcement",
+        float,
+        0.02,
+        0,
+        1,
+        "weekly reinforcement of C from managers' backing",
+        "Repenning 2002; value assumption",
+    ),
+    _p(
+        "sponsor.expectation_base",
+        float,
+        0.25,
+        0,
+        1,
+        "benefit index (adoption x data quality x fit) the sponsor expects with no vendor pressure",
+    ),
+    _p(
+        "sponsor.expectation_inflation",
+        float,
+        1.0,
+        0,
+        10,
+        "expectation = base x (1 + inflation x vendor_pressure)",
+        "the 'magic bullet' of the pledge essay; value calibrated",
+    ),
+    _p(
+        "sponsor.benefit_ramp_weeks",
+        int,
+        26,
+        1,
+        520,
+        "weeks after go-live over which the sponsor expects benefits to build up to expectation",
+    ),
+    _p(
+        "sponsor.judgement_weeks",
+        int,
+        13,
+        1,
+        104,
+        "weeks at the end over which results are judged against expectations",
+    ),
+    # --- employees -------------------------------------------------------------------------
+    _p(
+        "employee.train_skill",
+        float,
+        0.06,
+        0,
+        1,
+        "skill gained per week of training at effort 1",
+        "'train, explain and refrain' (pledge essay); value assumption",
+    ),
+    _p("employee.train_attitude", float, 0.02, 0, 1, "attitude gained per week of training"),
+    _p(
+        "employee.tau_learning",
+        float,
+        8.0,
+        1,
+        104,
+        "learning-by-doing time constant (weeks)",
+        "DESIGN.md 2.2 (tau 4 to 12 weeks)",
+    ),
+    _p("employee.utaut_b0", float, -0.235, -5, 5, "UTAUT intercept"),
+    _p(
+        "employee.utaut_pe",
+        float,
+        0.50,
+        0,
+        5,
+        "weight of performance expectancy",
+        "King & He 2006 meta-analysis (PE -> BI 0.50)",
+    ),
+    _p(
+        "employee.utaut_ee",
+        float,
+        0.19,
+        0,
+        5,
+        "weight of effort expectancy",
+        "King & He 2006 (EE -> BI 0.19)",
+    ),
+    _p(
+        "employee.utaut_si",
+        float,
+        0.20,
+        0,
+        5,
+        "weight of social influence",
+        "Venkatesh et al. 2003 (SI significant under mandate); value assumption",
+    ),
+    _p("employee.utaut_attitude", float, 0.25, 0, 5, "weight of attitude"),
+    _p(
+        "employee.utaut_scale",
+        float,
+        8.0,
+        0.1,
+        50,
+        "common scale of the UTAUT weights (calibrated)",
+    ),
+    _p("employee.usability", float, 0.8, 0, 1, "platform usability when fully built"),
+    _p(
+        "employee.usage_rate", float, 0.1, 0, 1, "weekly share of the gap usage closes to intention"
+    ),
+    _p(
+        "employee.workaround_gain",
+        float,
+        6.0,
+        0,
+        50,
+        "g in P(workaround) = sigmoid(g(mandate-PE-EE))",
+        "Ferneley & Sobreperez 2006; Alter 2014",
+    ),
+    _p(
+        "employee.workaround_quality",
+        float,
+        0.5,
+        0,
+        1,
+        "data quality lost when every employee keeps a shadow spreadsheet",
+    ),
+    _p(
+        "employee.epsilon",
+        float,
+        0.3,
+        0,
+        2,
+        "bounded-confidence threshold",
+        "Deffuant et al. 2000 (DESIGN.md: 0.2 to 0.4)",
+    ),
+    _p(
+        "employee.mu",
+        float,
+        0.3,
+        0,
+        0.5,
+        "bounded-confidence convergence rate",
+        "Deffuant et al. 2000 (DESIGN.md: 0.1 to 0.5)",
+    ),
+    _p("employee.experience_rate", float, 0.04, 0, 1, "attitude change per week from use"),
+    _p(
+        "employee.experience_reference",
+        float,
+        0.25,
+        0,
+        1,
+        "helpfulness (PE+EE)/2 above which use raises attitude",
+    ),
+    _p(
+        "employee.critic_rate",
+        float,
+        0.05,
+        0,
+        1,
+        "attitude lost per week by low users of a critic",
+        "'refrain from criticism when it is all new' (pledge essay); value assumption",
+    ),
+    _p(
+        "employee.coach_rate",
+        float,
+        0.03,
+        0,
+        1,
+        "attitude gained per week from a coach's team wins",
+        "ADKAR reinforcement (Hiatt 2006); value assumption",
+    ),
+    _p("employee.criticism_weeks", int, 8, 0, 104, "weeks after go-live when criticism hurts most"),
+    _p(
+        "employee.manager_rate", float, 0.1, 0, 1, "weekly rate a manager's commitment follows team"
+    ),
+    _p(
+        "employee.dip_min",
+        float,
+        0.10,
+        0,
+        1,
+        "go-live productivity dip with full skill",
+        "Markus & Tanis 2000 (10 to 30%)",
+    ),
+    _p(
+        "employee.dip_max",
+        float,
+        0.30,
+        0,
+        1,
+        "go-live productivity dip with no skill",
+        "Markus & Tanis 2000",
+    ),
+    _p(
+        "employee.recovery_weeks",
+        float,
+        26.0,
+        1,
+        104,
+        "weeks to recover from the dip (3 tau)",
+        "Markus & Tanis 2000 (3 to 9 months)",
+    ),
+    _p(
+        "employee.productivity_gain",
+        float,
+        0.15,
+        0,
+        2,
+        "productivity gain at u = q = f = 1",
+        "Brynjolfsson et al. 2021 (productivity J-curve)",
+    ),
+    # --- customers -------------------------------------------------------------------------
+    _p("customer.contact_prob", float, 0.10, 0, 1, "weekly probability a customer makes contact"),
+    _p("customer.satisfaction_initial", float, 0.65, 0, 1, "mean initial satisfaction S"),
+    _p("customer.satisfaction_sd", float, 0.1, 0, 1, "spread of initial satisfaction"),
+    _p("customer.w_base", float, 0.50, 0, 1, "experience from any contact"),
+    _p("customer.w_skill", float, 0.15, 0, 1, "experience weight of the handler's skill"),
+    _p("customer.w_orientation", float, 0.20, 0, 1, "experience weight of customer orientation"),
+    _p("customer.w_view", float, 0.10, 0, 1, "experience weight of the integrated view u*q*d"),
+    _p("customer.w_consistency", float, 0.05, 0, 1, "experience weight of process readiness"),
+    _p(
+        "customer.w_dip", float, 0.5, 0, 2, "experience lost per unit of handler's productivity dip"
+    ),
+    _p(
+        "customer.web_quality",
+        float,
+        0.7,
+        0,
+        1,
+        "experience of a web self-service contact at fit 1",
+    ),
+    _p(
+        "customer.satisfaction_rate",
+        float,
+        0.3,
+        0,
+        1,
+        "share of the disconfirmation gap S takes up",
+        "Oliver 1980 (expectation-disconfirmation)",
+    ),
+    _p(
+        "customer.loss_aversion",
+        float,
+        2.0,
+        1,
+        5,
+        "weight of negative gaps vs positive",
+        "Oliver 1980; Kahneman & Tversky 1979 (about 2)",
+    ),
+    _p(
+        "customer.eta",
+        float,
+        0.2,
+        0,
+        1,
+        "expectation adaptation E += eta (P - E)",
+        "DESIGN.md 2.3 (0.1 to 0.3)",
+    ),
+    _p("customer.churn_beta", float, 3.0, 0, 20, "churn hazard h0 exp(-beta S)"),
+    _p(
+        "customer.annual_churn",
+        float,
+        0.15,
+        0,
+        0.9,
+        "no-CRM annual churn; sets h0 at the initial satisfaction",
+        "DESIGN.md 2.3 (10 to 20%)",
+    ),
+    _p("customer.annual_arrivals", float, 0.15, 0, 2, "new customers a year, share of the start"),
+    _p("customer.completeness_initial", float, 0.3, 0, 1, "mean initial profile completeness d"),
+    _p(
+        "customer.capture_name",
+        float,
+        0.8,
+        0,
+        1,
+        "web phase 1 capture rate (name + e-mail)",
+        "pledge essay: capture target 80%",
+    ),
+    _p(
+        "customer.capture_purchase",
+        float,
+        0.9,
+        0,
+        1,
+        "web phase 2 conversion (purchase + address)",
+        "pledge essay: conversion target 90%",
+    ),
+    _p("customer.capture_preferences", float, 0.5, 0, 1, "web phase 3 capture (preferences)"),
+    _p(
+        "customer.log_gain", float, 0.1, 0, 1, "completeness gained per logged contact, d += g(1-d)"
+    ),
+    _p("customer.decay_month", float, 0.025, 0, 1, "monthly data decay", "DESIGN.md 2.3 (2 to 3%)"),
+    _p(
+        "customer.consolidation_rate",
+        float,
+        0.02,
+        0,
+        1,
+        "weekly completeness gained by data consolidation while process work runs",
+    ),
+    _p("touchpoints.face", float, 0.15, 0, 1, "share of contacts face to face"),
+    _p("touchpoints.email", float, 0.25, 0, 1, "share of contacts by e-mail"),
+    _p(
+        "touchpoints.web",
+        float,
+        0.25,
+        0,
+        1,
+        "share of contacts on the web (self-service after go-live)",
+    ),
+    _p("touchpoints.phone", float, 0.30, 0, 1, "share of contacts by phone"),
+    _p("touchpoints.fax", float, 0.02, 0, 1, "share of contacts by fax"),
+    _p("touchpoints.mail", float, 0.03, 0, 1, "share of contacts by mail"),
+    _p(
+        "economics.revenue_week",
+        float,
+        150.0,
+        0,
+        1e6,
+        "revenue per active customer per week",
+        "assumption: about 200,000 revenue per employee a year over 5,000 customers",
+    ),
+    _p("economics.margin", float, 0.3, 0, 1, "gross margin on revenue"),
+    _p(
+        "economics.crosssell_uplift",
+        float,
+        0.15,
+        0,
+        5,
+        "revenue uplift at d = u = q = 1 (personalisation); calibrated benefit size",
+    ),
+    _p(
+        "economics.cost_live",
+        float,
+        8.01,
+        0,
+        1e4,
+        "cost to serve a live contact",
+        "Gartner 2019 (8.01 USD)",
+    ),
+    _p(
+        "economics.cost_self",
+        float,
+        0.10,
+        0,
+        1e4,
+        "cost to serve a self-service contact",
+        "Gartner 2019 (0.10 USD)",
+    ),
+    _p(
+        "outcome.detect_z",
+        float,
+        2.0,
+        0,
+        10,
+        "a gain is measurable when it exceeds z x the counterfactual's quarter-to-quarter noise",
+    ),
+]
+
+PARAMS: dict[str, Param] = {p.key: p for p in _PARAMS}
+
+
+def defaults() -> dict[str, Any]:
+    """A fresh dict of every parameter's default, keyed by dotted key."""
+    return {k: p.default for k, p in PARAMS.items()}

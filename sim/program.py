@@ -1,0 +1,204 @@
+"""The rollout programme: workstreams, readiness, budget, sponsor, go-live, cancellation, abandonment.
+
+Model-level state shared by both engines (DESIGN.md 2.1). Nothing here names an ordering: the plan
+is a list of phases, and the outcomes follow from readiness, fit, spend and commitment as they
+evolve. A counterfactual programme has no phases and never spends, so the same organisation runs
+with no CRM.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import rules
+from sim.params import WORKSTREAMS
+from sim.population import Organisation, Teams
+from sim.scenario import Scenario
+
+PLANNING, PEOPLE, PROCESS, PLATFORM = range(4)
+
+PLANNED, LIVE, CANCELLED, ABANDONED = "planned", "live", "cancelled", "abandoned"
+
+
+class Programme:
+    """State and weekly rules of one CRM programme.
+
+    Attributes:
+        readiness: readiness of planning, people, process, platform, each in [0, 1].
+        embedded: process readiness built into the platform's configuration.
+        fit: platform fit f (sim.rules.platform_fit).
+        commitment: the executive sponsor's commitment C (Repenning 2002).
+        spend, budget: programme spend so far and budget.
+        state: planned, live, cancelled or abandoned.
+        golive_week: week of the first go-live (1-based), or None.
+        efforts: effort on each workstream this week.
+    """
+
+    def __init__(
+        self, scenario: Scenario, org: Organisation, n_employees: int, counterfactual: bool = False
+    ):
+        v = scenario.values
+        self.v = v
+        self.counterfactual = counterfactual
+        self.phases = () if counterfactual else scenario.phases
+        self.effort_scale = np.array([v[f"rollout.effort.{w}"] for w in WORKSTREAMS])
+        self.rates = np.array([v[f"programme.rate.{w}"] for w in WORKSTREAMS])
+        self.rates[PLATFORM] /= org.complexity
+        self.weekly_cost = v["programme.cost_per_employee_week"] * n_employees
+        planned = sum(
+            p.duration * p.effort * self.effort_scale[WORKSTREAMS.index(p.workstream)]
+            for p in self.phases
+        )
+        self.budget = planned * self.weekly_cost * (1.0 + v["org.budget_contingency"])
+        platform_ends = [p.end for p in self.phases if p.workstream == "platform"]
+        self.platform_end = max(platform_ends, default=0)
+        self.plan_weights = np.zeros(4)
+        for p in self.phases:
+            self.plan_weights[WORKSTREAMS.index(p.workstream)] += p.duration * p.effort
+        if self.plan_weights.sum() > 0:
+            self.plan_weights /= self.plan_weights.sum()
+        self.readiness = np.zeros(4)
+        self.embedded = 0.0
+        self.fit = rules.platform_fit(0.0, v["programme.fit_floor"])
+        self.commitment = v["sponsor.commitment_initial"]
+        self.expectation = v["sponsor.expectation_base"] * (
+            1.0 + v["sponsor.expectation_inflation"] * v["rollout.vendor_pressure"]
+        )
+        self.spend = 0.0
+        self.state = PLANNED
+        self.golive_week: int | None = None
+        self.end_week: int | None = None
+        self.low_use_weeks = 0
+        self.efforts = np.zeros(4)
+
+    @property
+    def live(self) -> bool:
+        """True while the CRM is in use (gone live and not abandoned)."""
+        return self.state == LIVE
+
+    @property
+    def working(self) -> bool:
+        return (
+            bool(self.phases)
+            and self.state in (PLANNED, LIVE)
+            and (self.spend <= self.v["rollout.cancel_spend_multiple"] * self.budget)
+        )
+
+    def planned_efforts(self, week: int) -> np.ndarray:
+        """Effort on each workstream in ``week`` (0-based), extension work included.
+
+        While the platform is not live after its planned phases ended, platform work continues at
+        ``rollout.extension_effort`` (a late programme keeps building; assumption).
+        """
+        efforts = np.zeros(4)
+        if not self.working:
+            return efforts
+        for p in self.phases:
+            if p.start <= week < p.end:
+                efforts[WORKSTREAMS.index(p.workstream)] += p.effort
+        efforts *= self.effort_scale
+        if self.state == PLANNED and week >= self.platform_end:
+            efforts[PLATFORM] = max(efforts[PLATFORM], self.v["rollout.extension_effort"])
+        return efforts
+
+    def planned_progress(self, week: int) -> float:
+        """Share of the planned effort-weeks scheduled to be done by the end of ``week``."""
+        done = total = 0.0
+        for p in self.phases:
+            total += p.duration * p.effort
+            done += min(max(week + 1 - p.start, 0), p.duration) * p.effort
+        return done / total if total > 0 else 1.0
+
+    def advance(
+        self, week: int, teams: Teams, adoption: float, backing: float, benefit: float
+    ) -> None:
+        """One week of the programme (``week`` is 0-based; reported weeks are 1-based).
+
+        Args:
+            week: the week index.
+            teams: the teams; go-live and abandonment set their ``live_week``.
+            adoption: share of employees with usage > 0.5 (last week's state).
+            backing: managers' mean commitment (last week's state).
+            benefit: the sponsor's perceived benefit index, adoption x data quality x fit.
+        """
+        v = self.v
+        e = self.efforts = self.planned_efforts(week)
+        old = self.readiness.copy()
+        gains = np.array(
+            [
+                rules.readiness_increment(old[w], self.rates[w], e[w], old[PLANNING])
+                for w in range(4)
+            ]
+        )
+        new = old + gains
+        self.embedded = rules.embed_process(
+            self.embedded, old[PLATFORM], gains[PLATFORM], new[PROCESS]
+        )
+        if self.state == PLANNED or e[PLATFORM] > 0:
+            new[PLATFORM] -= rules.rework_loss(
+                new[PLATFORM],
+                gains[PROCESS],
+                self.embedded,
+                new[PROCESS],
+                v["programme.rework_share"],
+            )
+        self.readiness = new
+        self.fit = rules.platform_fit(self.embedded, v["programme.fit_floor"])
+        self.spend += self.weekly_cost * e.sum()
+        if not self.phases or self.state in (CANCELLED, ABANDONED):
+            return
+        if self.state == PLANNED and new[PLATFORM] >= v["rollout.golive_threshold"]:
+            self._go_live(week, teams)
+        self._update_commitment(week, benefit, backing)
+        if self.state == PLANNED and (
+            self.commitment < v["rollout.commitment_floor"]
+            or self.spend > v["rollout.cancel_spend_multiple"] * self.budget
+        ):
+            self.state = CANCELLED
+            self.end_week = week + 1
+        elif self.state == LIVE and (teams.live_week >= 0).all() and week > teams.live_week.max():
+            self.low_use_weeks = (
+                self.low_use_weeks + 1 if adoption < v["rollout.abandon_usage"] else 0
+            )
+            if self.low_use_weeks >= v["rollout.abandon_weeks"]:
+                self.state = ABANDONED
+                self.end_week = week + 1
+                teams.live_week[:] = -1
+
+    def _go_live(self, week: int, teams: Teams) -> None:
+        """Big bang: every team now. Phased: pilot teams now, the rest ``pilot_weeks`` later."""
+        self.state = LIVE
+        self.golive_week = week + 1
+        if self.v["rollout.golive"] == "phased":
+            later = week + self.v["rollout.pilot_weeks"]
+            teams.live_week[:] = np.where(teams.pilot, week, later)
+        else:
+            teams.live_week[:] = week
+
+    def _update_commitment(self, week: int, benefit: float, backing: float) -> None:
+        """Repenning (2002) commitment: perceived results against expectations.
+
+        Before go-live the sponsor sees progress (each planned workstream's readiness against the
+        go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
+        planned effort-weeks that should be done); after go-live, the benefit index against the expectation set at
+        the start (inflated by vendor pressure).
+        """
+        v = self.v
+        if self.state == PLANNED:
+            perceived = float(
+                np.minimum(1.0, self.readiness / v["rollout.golive_threshold"]) @ self.plan_weights
+            )
+            expected = self.planned_progress(week)
+        else:
+            ramp = min(1.0, (week + 2 - self.golive_week) / v["sponsor.benefit_ramp_weeks"])
+            perceived = min(2.0, benefit / max(self.expectation, 1e-9))
+            expected = ramp
+        self.commitment = rules.commitment_update(
+            self.commitment,
+            perceived,
+            expected,
+            v["sponsor.alpha"],
+            v["sponsor.delta"],
+            v["sponsor.reinforcement"],
+            backing,
+        )

@@ -1,0 +1,510 @@
+"""The HTML report of a results folder: charts with a short text each, in one self-contained file.
+
+``crmsim report RESULTS_DIR`` (and ``crmsim compare``) call :func:`build_report`, which reads the
+folder written by a sweep (docs/ARCHITECTURE.md), never runs a model, and writes::
+
+    RESULTS_DIR/charts/<chart>.png and .svg
+    RESULTS_DIR/report.html     every image embedded as a data: URI, no scripts, no network
+
+so the report opens in any browser and can be attached to an e-mail. The folder is read and
+validated before anything is written: a missing or corrupt file raises :class:`InputError` naming
+it, and leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim import plots
+from sim.errors import InputError
+
+RUN_COLUMNS = (
+    "run_id",
+    "scenario",
+    "replicate",
+    "status",
+    "golive_week",
+    "roi",
+    "met_expectations",
+    "measurable_gain",
+)
+SERIES_COLUMNS = (
+    "run_id",
+    "scenario",
+    "week",
+    "adoption",
+    "csat",
+    "cf_csat",
+    "active_customers",
+    "cf_active_customers",
+    "productivity",
+    "live",
+)
+SUMMARY_COLUMNS = ("scenario", "metric", "value", "ci_low", "ci_high", "n")
+PAIRED_COLUMNS = ("scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n")
+STATUSES = ("never_live", "abandoned", "live")
+REPORT_RATES = (
+    ("never_live", "Never live"),
+    ("abandoned", "Abandoned"),
+    ("failed", "Failed"),
+    ("measurable_gain", "Measurable gain"),
+)
+PUBLISHED = {"never_live": "12%", "abandoned": "–", "failed": "≈55%", "measurable_gain": "16%"}
+
+
+@dataclass
+class Results:
+    """A results folder read into memory (see :func:`load_results`)."""
+
+    root: Path
+    manifest: dict
+    runs: pd.DataFrame
+    series: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    paired: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def spec(self) -> dict:
+        spec = self.manifest.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name") or self.spec.get("name") or self.root.name)
+
+    @property
+    def replicates(self) -> int | None:
+        value = self.manifest.get("replicates", self.spec.get("replicates"))
+        return int(value) if isinstance(value, int | float) else None
+
+    @property
+    def ok_runs(self) -> pd.DataFrame:
+        return plots.completed(self.runs)
+
+    @property
+    def source(self) -> str:
+        """The footnote under every chart: folder, experiment, runs, date."""
+        shown = self.root if not self.root.is_absolute() else Path(*self.root.parts[-2:])
+        created = str(self.manifest.get("created", ""))[:10]
+        return (
+            f"{shown}  ·  experiment '{self.name}'  ·  {len(self.ok_runs)} runs"
+            + (f"  ·  created {created}" if created else "")
+            + "  ·  crm-rollout-sim"
+        )
+
+
+# --- reading and validating ----------------------------------------------------------------------
+def _read_parts(folder: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    parts = sorted(folder.glob("part-*.parquet"))
+    frames = []
+    for part in parts:
+        try:
+            df = pq.read_table(part).to_pandas()
+        except (OSError, pa.ArrowException, ValueError) as exc:
+            raise InputError(
+                f"corrupt results part, not readable as parquet ({exc})", file=str(part)
+            ) from None
+        missing = [c for c in required if c not in df.columns]
+        if missing:
+            raise InputError(
+                f"results part lacks the columns {missing}; expected the layout of "
+                "docs/ARCHITECTURE.md",
+                file=str(part),
+            )
+        frames.append((part, df))
+    return frames
+
+
+def _check_runs(part: Path, df: pd.DataFrame) -> None:
+    ok = plots.completed(df)
+    bad = sorted(set(ok["status"].astype(str)) - set(STATUSES))
+    if bad:
+        raise InputError(
+            f"unknown status values {bad}; allowed: {', '.join(STATUSES)}", file=str(part)
+        )
+    for col in ("roi", "golive_week"):
+        if len(ok) and not pd.api.types.is_numeric_dtype(ok[col].infer_objects()):
+            raise InputError(f"column '{col}' is not numeric", file=str(part))
+    for col in ("met_expectations", "measurable_gain"):
+        values = set(ok[col].dropna().tolist())
+        if not values <= {True, False}:  # 0 and 1 compare equal to these
+            raise InputError(f"column '{col}' holds non-boolean values", file=str(part))
+        if ok[col].isna().any():
+            raise InputError(f"column '{col}' is empty in a run without an error", file=str(part))
+
+
+def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        df = pd.read_csv(path)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"not a readable CSV table ({exc})", file=str(path)) from None
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(f"table lacks the columns {missing}", file=str(path))
+    for col in required[-4:]:  # (a header-only table, e.g. paired.csv of one scenario, is fine)
+        if len(df) and not pd.api.types.is_numeric_dtype(df[col]):
+            raise InputError(f"column '{col}' is not numeric", file=str(path))
+    return df
+
+
+def load_results(results_dir: Path | str) -> Results:
+    """Read and validate a results folder (manifest, run parts, series parts, tables).
+
+    ``manifest.json`` and at least one run part are required; the series parts, ``summary.csv``
+    and ``paired.csv`` are optional (their charts are left out with a note), but must be readable
+    when present.
+
+    Raises:
+        InputError: naming the missing or corrupt file and what was expected.
+    """
+    root = Path(results_dir)
+    if not root.is_dir():
+        raise InputError(
+            "not a folder; expected a results folder written by `crmsim sweep` or `crmsim compare`",
+            file=str(root),
+        )
+    mpath = root / "manifest.json"
+    if not mpath.is_file():
+        raise InputError(
+            "missing: no manifest.json, so this is not a results folder", file=str(mpath)
+        )
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"corrupt manifest, not valid JSON ({exc})", file=str(mpath)) from None
+    if not isinstance(manifest, dict):
+        raise InputError("corrupt manifest: expected a JSON object", file=str(mpath))
+
+    run_parts = _read_parts(root / "runs", RUN_COLUMNS)
+    if not run_parts:
+        raise InputError(
+            "missing: no run parts (runs/part-*.parquet); has the sweep started?",
+            file=str(root / "runs"),
+        )
+    for part, df in run_parts:
+        _check_runs(part, df)
+    runs = pd.concat([df for _, df in run_parts], ignore_index=True)
+    runs = runs.drop_duplicates("run_id", keep="first").sort_values("run_id", kind="stable")
+    res = Results(root, manifest, runs.reset_index(drop=True))
+    if res.ok_runs.empty:
+        raise InputError(
+            f"all {len(runs)} runs raised an error; nothing to chart (see the 'error' column)",
+            file=str(root / "runs"),
+        )
+
+    series_parts = _read_parts(root / "series", SERIES_COLUMNS)
+    if series_parts:
+        series = pd.concat([df for _, df in series_parts], ignore_index=True)
+        res.series = series.drop_duplicates(["run_id", "week"]).sort_values(["run_id", "week"])
+    else:
+        res.notes.append(
+            "No per-week series were kept (series/ is empty), so the charts over "
+            "time are left out; set keep_series in the experiment to get them."
+        )
+    for attr, name, cols in (
+        ("summary", "summary.csv", SUMMARY_COLUMNS),
+        ("paired", "paired.csv", PAIRED_COLUMNS),
+    ):
+        path = root / name
+        if path.is_file():
+            setattr(res, attr, _read_csv(path, cols))
+        else:
+            res.notes.append(
+                f"{name} not found, so the parts of the report that need it are "
+                "left out (it is written when a sweep completes)."
+            )
+    if manifest.get("status") not in (None, "complete"):
+        res.notes.append(
+            f"The sweep's status is '{manifest.get('status')}': the results may be "
+            "incomplete (finish it with `crmsim sweep ... --resume`)."
+        )
+    return res
+
+
+# --- captions ------------------------------------------------------------------------------------
+def _count_text(res: Results) -> str:
+    ok = res.ok_runs
+    n = ok.groupby("scenario").size()
+    reps = res.replicates
+    text = f"{reps} replicates per ordering" if reps else f"{n.min()}–{n.max()} runs per ordering"
+    points = ok["point"].nunique() if "point" in ok else 1
+    if points > 1:
+        text += f" at each of {points} design points"
+    text += f", {len(ok)} finished runs in all"
+    errors = len(res.runs) - len(ok)
+    if errors:
+        text += (
+            "; 1 run raised an error and is left out"
+            if errors == 1
+            else f"; {errors} runs raised an error and are left out"
+        )
+    return text
+
+
+def _mix_caption(res: Results) -> str:
+    mix = plots.outcome_mix(res.runs)
+    fail = (mix["cum_missed"] * 100).round().astype(int)
+    best, worst = fail.idxmin(), fail.idxmax()
+    spread = (
+        ""
+        if best == worst
+        else (
+            f" The failure rate runs from {fail[best]}% ({plots.ordering_label(best)}) to "
+            f"{fail[worst]}% ({plots.ordering_label(worst)})."
+        )
+    )
+    return (
+        "Share of simulated CRM programmes ending in each outcome, by rollout ordering; bars "
+        "stack from never live (bottom) to a measurable gain (top), so the top of the light-red "
+        "part is the failure rate (missed expectations, never live and abandoned included). "
+        "Error bars: Wilson 95% intervals of the never-live, failure and measurable-gain "
+        "shares. Black lines: published rates, 12% never live and 16% with a measurable gain "
+        "(AMR Research), about 55% failed (Gartner 2001, Bain 2002, EIU 2007, Johnny Grow)."
+        f"{spread} Based on {_count_text(res)}."
+    )
+
+
+def _series_count(res: Results) -> str:
+    n = res.series.groupby("scenario")["run_id"].nunique()
+    per = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
+    return (
+        f"Weekly series were kept for {per} runs per ordering (the first replicates), "
+        f"{n.sum()} in all; the experiment has {_count_text(res)}."
+    )
+
+
+CAPTIONS = {
+    "adoption": lambda r: (
+        "Share of employees who log more than half of their customer contacts in the CRM, week "
+        "by week, for each rollout ordering. Line: median run; dark band: middle 50% of runs; "
+        "light band: middle 90%. Ticks along the bottom mark the go-live week of every finished "
+        "run, the dashed line their median. " + _series_count(r)
+    ),
+    "customers": lambda r: (
+        "Left: mean customer satisfaction (0–1 scale) and active customers of the median run of "
+        "each ordering, with the same organisations run without any CRM programme (dashed, the "
+        "counterfactual: same random draws). Right: the difference from that counterfactual, "
+        "run by run (median); above zero the CRM helps. " + _series_count(r)
+    ),
+    "jcurve": lambda r: (
+        "Employee productivity relative to the same organisation without a CRM, aligned on each "
+        "run's go-live week (week 0). The dip after go-live and the slow recovery to a gain is "
+        "the productivity J-curve. Line: median run; band: middle 50% of runs; runs that never "
+        "went live are left out (n per ordering in the legend). " + _series_count(r)
+    ),
+    "roi": lambda r: (
+        "Return on the CRM investment of every finished run: profit gained against the no-CRM "
+        "counterfactual, programme cost included, as a share of programme spend. Each dot is one "
+        "run; the box spans the middle 50% and the line inside it is the median; the share of "
+        f"runs that broke even is printed on the right. Based on {_count_text(r)}."
+    ),
+    "paired": lambda r: (
+        f"Each ordering minus {plots.ordering_label(_baseline(r))}, paired replicate by replicate "
+        "(replicate i of every ordering shares its organisation and random draws, so the "
+        "difference isolates the ordering). Dots: mean difference; bars: 95% interval, from "
+        f"paired.csv ({int(r.paired['n'].max())} pairs per ordering). Arrows in the panel titles "
+        "show which direction is better."
+    ),
+    "heatmap": lambda r: (
+        "Failure rate (share of runs that missed the sponsor's expectations, never live and "
+        "abandoned included) at each point of the design grid, over the two parameters the "
+        "experiment varies; the black line on the colour scale marks the published rate of "
+        f"about 55%. Based on {_count_text(r)}."
+    ),
+}
+
+
+def _design_keys(res: Results) -> list[str] | None:
+    """Dotted keys the experiment's design varies, from the manifest (None if it does not say)."""
+    design = res.spec.get("design")
+    if isinstance(design, dict) and isinstance(design.get("parameters"), dict):
+        return list(design["parameters"])
+    return None
+
+
+def _baseline(res: Results) -> str:
+    base = res.spec.get("baseline") or plots.BASELINE
+    bases = set(res.paired["baseline"]) if res.paired is not None else set()
+    return base if base in bases or not bases else sorted(bases)[0]
+
+
+# --- charts and HTML -----------------------------------------------------------------------------
+def _charts(res: Results) -> list[tuple[str, str, object]]:
+    """(file name, heading, figure factory) for every chart the folder has data for."""
+    ok, src = res.ok_runs, res.source
+    pal = plots.ordering_palette(ok["scenario"])
+    out = [
+        (
+            "outcome_mix",
+            "Outcome mix by rollout ordering",
+            lambda: plots.outcome_mix_chart(ok, source=src, palette=pal),
+        )
+    ]
+    s = res.series
+    if s is not None and len(s):
+        out += [
+            (
+                "adoption",
+                "Adoption over time",
+                lambda: plots.adoption_chart(s, ok, source=src, palette=pal),
+            ),
+            (
+                "customers",
+                "Customers against the no-CRM counterfactual",
+                lambda: plots.customers_chart(s, source=src, palette=pal),
+            ),
+        ]
+        if ok["golive_week"].notna().any():
+            out.append(
+                (
+                    "jcurve",
+                    "Productivity J-curve around go-live",
+                    lambda: plots.jcurve_chart(s, ok, source=src, palette=pal),
+                )
+            )
+    out.append(
+        ("roi", "Return on investment", lambda: plots.roi_chart(ok, source=src, palette=pal))
+    )
+    if res.paired is not None and res.paired["diff"].notna().any():
+        out.append(
+            (
+                "paired",
+                f"Paired difference against {plots.ordering_label(_baseline(res))}",
+                lambda: plots.paired_chart(
+                    res.paired, baseline=_baseline(res), source=src, palette=pal
+                ),
+            )
+        )
+    params = plots.grid_params(ok, _design_keys(res))
+    if len(params) >= 2:
+        out.append(
+            (
+                "heatmap",
+                "Failure rate over the design grid",
+                lambda: plots.failure_heatmap(ok, params[:2], source=src),
+            )
+        )
+    return out
+
+
+def _rates_table(res: Results) -> str:
+    if res.summary is None:
+        return ""
+    s = res.summary.set_index(["scenario", "metric"])
+    names = plots.scenario_order(res.summary["scenario"])
+    head = "".join(f"<th>{html.escape(label)}</th>" for _, label in REPORT_RATES)
+    rows = []
+    for name in names:
+        cells = []
+        for metric, _ in REPORT_RATES:
+            if (name, metric) in s.index:
+                r = s.loc[(name, metric)]
+                cells.append(
+                    f"<td>{r['value']:.0%} <small>[{r['ci_low']:.0%}–{r['ci_high']:.0%}]"
+                    "</small></td>"
+                )
+            else:
+                cells.append("<td>–</td>")
+        n = s.loc[name]["n"].max() if name in s.index.get_level_values(0) else ""
+        rows.append(
+            f"<tr><th>{html.escape(plots.ordering_label(name))}</th><td>{n}</td>"
+            + "".join(cells)
+            + "</tr>"
+        )
+    pub = "".join(f"<td>{PUBLISHED[m]}</td>" for m, _ in REPORT_RATES)
+    rows.append(f"<tr class='pub'><th>Published rates</th><td></td>{pub}</tr>")
+    return (
+        "<section id='rates'><h2>Outcome rates</h2><table><thead><tr><th>Ordering</th>"
+        f"<th>Runs</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<p class='caption'>From summary.csv: share of finished runs with Wilson 95% "
+        "intervals. Published: AMR Research (12% never live, 16% measurable gain); Gartner "
+        "2001, Bain 2002, EIU 2007, Johnny Grow (about 55% failed).</p></section>"
+    )
+
+
+STYLE = """
+body{font-family:"Segoe UI",Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em;margin-bottom:.2em}
+h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
+.meta{color:#555;font-size:.92em}figure{margin:0}img{max-width:100%;height:auto;display:block}
+.caption,figcaption{font-size:.95em;color:#333;margin:.5em 0 0}
+table{border-collapse:collapse;font-size:.92em}th,td{padding:.3em .7em;border-bottom:1px solid #ddd;
+text-align:left}tr.pub{font-style:italic;color:#555}.note{background:#fff6e0;padding:.5em .8em}
+nav ul{columns:2;font-size:.95em}footer{margin-top:3em;font-size:.85em;color:#666}
+"""
+
+
+def _html(res: Results, figures: list[tuple[str, str, Path, str]]) -> str:
+    esc = html.escape
+    spec = res.spec
+    meta = [
+        f"Experiment <b>{esc(res.name)}</b>",
+        f"{len(res.ok_runs)} finished runs",
+        f"{res.replicates} replicates per ordering" if res.replicates else "",
+        f"created {esc(str(res.manifest.get('created', '?')))}",
+        f"commit {esc(str(res.manifest.get('commit', '?'))[:12])}",
+        f"root seed {esc(str(res.manifest.get('root_seed', spec.get('root_seed', '?'))))}",
+    ]
+    desc = f"<p>{esc(str(spec['description']))}</p>" if spec.get("description") else ""
+    toc = "".join(f"<li><a href='#{n}'>{esc(t)}</a></li>" for n, t, _, _ in figures)
+    notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in res.notes)
+    body = []
+    for name, title, png, caption in figures:
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        body.append(
+            f"<section id='{name}'><h2>{esc(title)}</h2><figure>"
+            f"<img src='data:image/png;base64,{data}' alt='{esc(title)}'>"
+            f"<figcaption>{esc(caption)}</figcaption></figure></section>"
+        )
+    now = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>CRM rollout results: {esc(res.name)}</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>CRM rollout results: {esc(res.name)}</h1>{desc}"
+        f"<p class='meta'>{' · '.join(m for m in meta if m)}</p></header>{notes}"
+        f"<nav><ul>{toc}<li><a href='#rates'>Outcome rates</a></li></ul></nav>"
+        f"{''.join(body)}{_rates_table(res)}"
+        f"<footer>Simulated with crm-rollout-sim; report written by <code>crmsim report</code> on "
+        f"{now} from the results folder <code>{esc(str(res.root))}</code>. The charts are also in "
+        "its charts/ folder as PNG and SVG. Charts read the stored results; no model was run."
+        "</footer></body></html>\n"
+    )
+
+
+def build_report(results_dir: Path | str) -> Path:
+    """Write ``RESULTS_DIR/charts/*.png|svg`` and a self-contained ``RESULTS_DIR/report.html``.
+
+    Args:
+        results_dir: a results folder written by ``crmsim sweep`` or ``crmsim compare``.
+
+    Returns:
+        The path of ``report.html``.
+
+    Raises:
+        InputError: a required file is missing or a file is corrupt (the message names it).
+    """
+    res = load_results(results_dir)
+    charts_dir = res.root / "charts"
+    figures = []
+    for name, title, factory in _charts(res):
+        png, _svg = plots.save_figure(factory(), charts_dir, name)
+        figures.append((name, title, png, CAPTIONS.get(name, _mix_caption)(res)))
+    figures[0] = (*figures[0][:3], _mix_caption(res))
+    out = res.root / "report.html"
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(_html(res, figures), encoding="utf-8")
+    os.replace(tmp, out)
+    return out

@@ -1,0 +1,309 @@
+"""The behavioural rules, one small pure scalar function each, with its source.
+
+Both engines call these functions: the Mesa agents' ``step()`` (sim/agents.py) one agent at a time,
+and the compiled kernels (sim/kernels.py) in loops over arrays. They are ``@njit`` so the kernels can
+inline them; called from Python they run the same compiled code, which is what keeps the two engines
+equal to 1e-9. Numbers that are model parameters arrive as arguments; see sim/params.py for defaults
+and their sources.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+
+@njit(cache=True)
+def clip(x, lo, hi):
+    """Clamp x into [lo, hi]."""
+    return lo if x < lo else (hi if x > hi else x)
+
+
+@njit(cache=True)
+def sigmoid(x):
+    """Logistic function 1 / (1 + exp(-x))."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# --- programme (model level) ------------------------------------------------------------------
+
+
+@njit(cache=True)
+def readiness_increment(readiness, rate, effort, planning_readiness):
+    """Weekly rise of a workstream's readiness, with diminishing returns.
+
+    ``dR = rate * effort * (0.5 + 0.5 * R_planning) * (1 - R)``: planning makes later work effective
+    (Gerson 2001: "unless you know exactly what you want to achieve ... you'll purchase the wrong
+    technology"). DESIGN.md 2.1.
+    """
+    return rate * effort * (0.5 + 0.5 * planning_readiness) * (1.0 - readiness)
+
+
+@njit(cache=True)
+def embed_process(embedded, platform_before, platform_gain, process_readiness):
+    """Process knowledge built into the platform: the readiness-weighted mean of process readiness.
+
+    The platform is configured around the processes known while it is built (DESIGN.md 2.1), so each
+    increment of platform readiness embeds the process readiness of that week.
+    """
+    total = platform_before + platform_gain
+    if platform_gain <= 0.0 or total <= 0.0:
+        return embedded
+    return embedded + platform_gain / total * (process_readiness - embedded)
+
+
+@njit(cache=True)
+def platform_fit(embedded, floor):
+    """Fit of the platform to the way the organisation works: ``f = floor + (1 - floor) * E``.
+
+    A platform built before the processes were designed fits poorly (Gerson 2001); floor is an
+    assumption.
+    """
+    return floor + (1.0 - floor) * embedded
+
+
+@njit(cache=True)
+def rework_loss(platform_readiness, process_gain, embedded, process_readiness, share):
+    """Platform readiness lost to rework when process design moves past what was built.
+
+    Process readiness gained after the platform was configured (above the embedded level) forces part
+    of the platform to be rebuilt (DESIGN.md 2.1: "forces rework ... or leaves fit low"). The loss is
+    ``share * process_gain * R_platform``; share is an assumption.
+    """
+    if process_gain <= 0.0 or process_readiness <= embedded:
+        return 0.0
+    return share * process_gain * platform_readiness
+
+
+@njit(cache=True)
+def commitment_update(commitment, perceived, expected, alpha, delta, reinforcement, backing):
+    """Sponsor commitment, after Repenning (2002).
+
+    ``dC = alpha * (perceived - expected) - delta * C + reinforcement * backing``, clipped to [0, 1];
+    backing is the managers' mean commitment (their reinforcement of the sponsor).
+    """
+    dc = alpha * (perceived - expected) - delta * commitment + reinforcement * backing
+    return clip(commitment + dc, 0.0, 1.0)
+
+
+# --- employees --------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def training(skill, attitude, effort, skill_rate, attitude_rate):
+    """Training while the people workstream runs raises skill and attitude ("train, explain").
+
+    ``k += skill_rate * effort * (1 - k)``, ``a += attitude_rate * effort * (1 - a)``. Returns the
+    increments (dk, da). Pledge essay "train, explain and refrain"; rates are assumptions.
+    """
+    return skill_rate * effort * (1.0 - skill), attitude_rate * effort * (1.0 - attitude)
+
+
+@njit(cache=True)
+def learning_by_doing(skill, usage, tau):
+    """Skill after one week of use: the exact weekly step of ``k(t) = 1 - (1 - k0) exp(-t / tau)``.
+
+    At full use this is DESIGN.md 2.2's learning curve ``EE(t) = EE_inf - (EE_inf - EE_0)
+    exp(-t / tau)`` (with EE_inf = 1); partial use slows the clock in proportion.
+    """
+    return 1.0 - (1.0 - skill) * math.exp(-usage / tau)
+
+
+@njit(cache=True)
+def intention(pe, ee, si, attitude, b0, w_pe, w_ee, w_si, w_a, scale):
+    """Behavioural intention to use the CRM (UTAUT, Venkatesh et al. 2003).
+
+    ``BI = sigmoid(scale * (b0 + w_pe PE + w_ee EE + w_si SI + w_a a))``; the weights 0.50 and 0.19
+    are King & He's (2006) meta-analytic PE and EE effects, scale is calibrated.
+    """
+    return sigmoid(scale * (b0 + w_pe * pe + w_ee * ee + w_si * si + w_a * attitude))
+
+
+@njit(cache=True)
+def usage_update(usage, intention_, rate, live):
+    """Usage moves toward intention after go-live and is zero before (DESIGN.md 2.2)."""
+    if not live:
+        return 0.0
+    return clip(usage + rate * (intention_ - usage), 0.0, 1.0)
+
+
+@njit(cache=True)
+def workaround_probability(mandate, pe, ee, gain):
+    """Chance of keeping a shadow spreadsheet: ``sigmoid(g * (mandate - PE - EE))``.
+
+    Mandated use of a system that neither helps nor is easy breeds workarounds (Ferneley &
+    Sobreperez 2006; Alter 2014).
+    """
+    return sigmoid(gain * (mandate - pe - ee))
+
+
+@njit(cache=True)
+def bounded_confidence(attitude, other, epsilon, mu):
+    """Deffuant et al. (2000) bounded confidence: move toward a peer only if close enough.
+
+    Returns the change ``mu * (a_j - a_i)`` when ``|a_j - a_i| < epsilon``, else 0.
+    """
+    gap = other - attitude
+    if abs(gap) < epsilon:
+        return mu * gap
+    return 0.0
+
+
+@njit(cache=True)
+def experience_feedback(usage, helpfulness, reference, rate):
+    """Use of a tool that helps raises attitude; one that frustrates lowers it (DESIGN.md 2.2).
+
+    ``da = rate * u * (helpfulness - reference)``; helpfulness is (PE + EE) / 2. Rate and reference
+    are assumptions.
+    """
+    return rate * usage * (helpfulness - reference)
+
+
+@njit(cache=True)
+def manager_influence(usage, team_usage, is_coach, weeks_live, window, critic_rate, coach_rate):
+    """Attitude change from the manager's style after go-live.
+
+    A critic's criticism of low usage hurts, most in the first ``window`` weeks ("refrain from
+    criticism when it's all new", pledge essay): ``-critic_rate * (1 - u)`` (a quarter of that
+    later). A coach reinforces visible team wins (ADKAR reinforcement, Hiatt 2006):
+    ``+coach_rate * team_usage``.
+    """
+    if is_coach:
+        return coach_rate * team_usage
+    weight = 1.0 if weeks_live < window else 0.25
+    return -critic_rate * weight * (1.0 - usage)
+
+
+@njit(cache=True)
+def manager_commitment(commitment, team_usage, quality, sponsor, team_live, rate):
+    """A manager's commitment follows the sponsor before go-live, then team usage and dashboards.
+
+    After go-live the target is ``(team_usage + data_quality) / 2`` (DESIGN.md 2.2); rate is an
+    assumption.
+    """
+    target = 0.5 * (team_usage + quality) if team_live else sponsor
+    return commitment + rate * (target - commitment)
+
+
+@njit(cache=True)
+def dip_depth(skill, dip_min, dip_max):
+    """Go-live productivity dip, 10 to 30% scaled by missing skill (Markus & Tanis 2000)."""
+    return dip_min + (dip_max - dip_min) * (1.0 - skill)
+
+
+@njit(cache=True)
+def productivity(dip, weeks_live, recovery_weeks, gain, usage, quality, fit):
+    """Productivity J-curve: ``1 - dip * exp(-3 t / recovery) + gain * u * q * f``.
+
+    The dip recovers in 3 to 9 months (Markus & Tanis 2000); the later gain is proportional to
+    ``u * q * f`` (Brynjolfsson et al. 2021).
+    """
+    return 1.0 - dip * math.exp(-3.0 * weeks_live / recovery_weeks) + gain * usage * quality * fit
+
+
+# --- customers --------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def live_experience(
+    skill, orientation, view, consistency, dip, w_base, w_skill, w_orient, w_view, w_cons, w_dip
+):
+    """Experience of a contact handled by an employee, in [0, 1] (DESIGN.md 2.3).
+
+    Rises with the handler's skill and customer orientation, the integrated customer view
+    (``u_handler * q * d``) and consistency across touch points (process readiness); falls with the
+    handler's go-live productivity dip. Weights are assumptions.
+    """
+    p = (
+        w_base
+        + w_skill * skill
+        + w_orient * orientation
+        + w_view * view
+        + w_cons * consistency
+        - w_dip * dip
+    )
+    return clip(p, 0.0, 1.0)
+
+
+@njit(cache=True)
+def web_experience(web_quality, fit, consistency):
+    """Experience of web self-service: ``web_quality * fit * (0.5 + 0.5 * consistency)``."""
+    return clip(web_quality * fit * (0.5 + 0.5 * consistency), 0.0, 1.0)
+
+
+@njit(cache=True)
+def satisfaction_update(satisfaction, experience, expectation, rate, loss_aversion):
+    """Expectation-disconfirmation (Oliver 1980): S moves toward experience plus the surprise.
+
+    ``gap = P - E``; negative gaps weigh ``loss_aversion`` (about 2) times as much;
+    ``S += rate * (P + gap' - S)``, clipped to [0, 1].
+    """
+    gap = experience - expectation
+    if gap < 0.0:
+        gap = loss_aversion * gap
+    return clip(satisfaction + rate * (experience + gap - satisfaction), 0.0, 1.0)
+
+
+@njit(cache=True)
+def expectation_update(expectation, experience, eta):
+    """Expectations adapt to experience: ``E += eta * (P - E)`` (DESIGN.md 2.3, eta 0.1 to 0.3)."""
+    return expectation + eta * (experience - expectation)
+
+
+@njit(cache=True)
+def churn_hazard(satisfaction, h0, beta):
+    """Weekly churn hazard ``h0 * exp(-beta * S)`` (DESIGN.md 2.3)."""
+    return h0 * math.exp(-beta * satisfaction)
+
+
+@njit(cache=True)
+def web_capture(stage, draw, capture_name, capture_purchase, capture_preferences):
+    """Three-phase web data capture: a web visit completes the next phase with its target rate.
+
+    Phase 1 name + e-mail (target 80%), phase 2 purchase + address (90%), phase 3 preferences
+    (pledge essay). Returns the new stage (0 to 3); completeness is then at least stage / 3.
+    """
+    if stage == 0:
+        rate = capture_name
+    elif stage == 1:
+        rate = capture_purchase
+    elif stage == 2:
+        rate = capture_preferences
+    else:
+        return stage
+    return stage + 1 if draw < rate else stage
+
+
+@njit(cache=True)
+def logged_contact(completeness, gain):
+    """A contact logged in the CRM adds to the profile: ``d += gain * (1 - d)``."""
+    return completeness + gain * (1.0 - completeness)
+
+
+@njit(cache=True)
+def weekly_revenue(base, uplift, completeness, handler_usage, quality):
+    """Revenue of an active customer, with cross-sell uplift from personalisation ``d * u * q``."""
+    return base * (1.0 + uplift * completeness * handler_usage * quality)
+
+
+@njit(cache=True)
+def pick_channel(draw, bounds):
+    """Touch point of a uniform draw over the cumulative channel shares, and the draw rescaled.
+
+    Returns the channel index and ``(draw - lower) / width``, a fresh uniform inside the chosen
+    channel that the capture or logging decision reuses. Reusing the conditional draw keeps the
+    number of random draws per customer fixed (two a week), which lets a run and its counterfactual
+    consume identical streams (common random numbers).
+    """
+    lo = 0.0
+    last = len(bounds) - 1
+    for ch in range(last + 1):
+        hi = bounds[ch]
+        if draw < hi or ch == last:
+            width = hi - lo
+            if width <= 0.0:
+                return ch, 0.0
+            return ch, min((draw - lo) / width, 1.0)
+        lo = hi
+    return last, 0.0

@@ -1,0 +1,339 @@
+"""Scenarios: a typed, validated description of one organisation and its rollout plan.
+
+A scenario TOML sets parameters of :mod:`sim.params` in tables (``[org]``, ``[rollout]`` ...), a
+rollout plan (an ``ordering`` shorthand or explicit ``[[rollout.phases]]``) and, for a mix scenario,
+``[[mix]]`` members drawn per organisation. ``extends = "base.toml"`` loads another file first, so
+shared values live in one place. Everything is checked on load: unknown keys, wrong types and values
+out of bounds raise :class:`sim.errors.InputError` naming the file, the key, the value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.params import CHANNELS, PARAMS, WORKSTREAMS, defaults
+
+_TOP_LEVEL = {"name", "description", "extends", "horizon_weeks", "mix"}
+_STRUCTURED = {"rollout.ordering", "rollout.phases"}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the rollout plan: a workstream worked on from ``start`` for ``duration`` weeks.
+
+    ``effort`` is the share of a full team on it (1 = full effort); phases may overlap.
+    """
+
+    workstream: str
+    start: int
+    duration: int
+    effort: float = 1.0
+
+    @property
+    def end(self) -> int:
+        return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A member of a mix scenario: a scenario and its weight in the mix."""
+
+    weight: float
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario.
+
+    Attributes:
+        name: short name (used in results and charts).
+        description: what it represents and its source.
+        values: every parameter of :mod:`sim.params`, by dotted key.
+        phases: the rollout plan; empty for a mix scenario.
+        variants: mix members (empty unless this is a mix scenario).
+        source: the file it came from, if any.
+    """
+
+    name: str
+    description: str
+    values: dict[str, Any]
+    phases: tuple[Phase, ...]
+    variants: tuple[Variant, ...] = ()
+    source: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def is_mix(self) -> bool:
+        return bool(self.variants)
+
+    @property
+    def planned_end(self) -> int:
+        """Week at which the last planned phase ends."""
+        return max((p.end for p in self.phases), default=0)
+
+    def with_overrides(self, overrides: dict[str, Any], file: str | None = None) -> Scenario:
+        """A copy with dotted-key overrides applied and validated (mix members get them too)."""
+        if not overrides:
+            return self
+        file = file or "--set"
+        values = dict(self.values)
+        for key, value in overrides.items():
+            values[key] = _check_value(key, value, file)
+        _check_touchpoints(values, file)
+        variants = tuple(
+            Variant(v.weight, v.scenario.with_overrides(overrides, file)) for v in self.variants
+        )
+        merged = {**self.overrides, **overrides}
+        return replace(self, values=values, variants=variants, overrides=merged)
+
+
+def _check_value(key: str, value: Any, file: str) -> Any:
+    """Validate one value against the parameter table; return it converted to its type."""
+    param = PARAMS.get(key)
+    if param is None:
+        close = [k for k in PARAMS if k.split(".")[-1] == key.split(".")[-1]]
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown parameter{hint}; see `crmsim list --params`", file=file, key=key)
+    if param.kind is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"expected {param.allowed()}", file=file, key=key, value=value)
+        return value
+    if param.kind is str:
+        if value not in param.choices:
+            raise InputError(f"expected {param.allowed()}", file=file, key=key, value=value)
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(f"expected {param.allowed()}", file=file, key=key, value=value)
+    if param.kind is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise InputError(f"expected {param.allowed()}", file=file, key=key, value=value)
+        value = int(value)
+    else:
+        value = float(value)
+    if not math.isfinite(value) or not (param.low <= value <= param.high):
+        raise InputError(f"expected {param.allowed()}", file=file, key=key, value=value)
+    return value
+
+
+def _check_touchpoints(values: dict[str, Any], file: str) -> None:
+    total = sum(values[f"touchpoints.{c}"] for c in CHANNELS)
+    if abs(total - 1.0) > 1e-6:
+        raise InputError(
+            f"touch-point shares must add up to 1, they add up to {total:g}",
+            file=file,
+            key="touchpoints",
+        )
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out = {}
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("expected a TOML file, got a folder", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", file=str(path)) from None
+
+
+def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
+    """The TOML tables of a file and of the files it extends, base first."""
+    path = path.resolve()
+    if path in seen:
+        raise InputError("`extends` loops back to this file", file=str(path), key="extends")
+    raw = _read_toml(path)
+    layers = []
+    base = raw.get("extends")
+    if base is not None:
+        if not isinstance(base, str):
+            raise InputError("expected a file name", file=str(path), key="extends", value=base)
+        layers = _raw_layers(path.parent / base, (*seen, path))
+    return [*layers, (path, raw)]
+
+
+def _phases_from(values: dict[str, Any], plan: dict[str, Any], file: str) -> tuple[Phase, ...]:
+    """Build the phase list from ``rollout.phases`` or the ``rollout.ordering`` shorthand."""
+    if "phases" in plan:
+        phases = []
+        if not isinstance(plan["phases"], list) or not plan["phases"]:
+            raise InputError("expected a list of phase tables", file=file, key="rollout.phases")
+        for i, ph in enumerate(plan["phases"]):
+            key = f"rollout.phases[{i}]"
+            if not isinstance(ph, dict):
+                raise InputError("expected a table", file=file, key=key, value=ph)
+            unknown = set(ph) - {"workstream", "start", "duration", "effort"}
+            if unknown:
+                raise InputError(
+                    "unknown field; allowed: workstream, start, duration, effort",
+                    file=file,
+                    key=f"{key}.{sorted(unknown)[0]}",
+                )
+            ws = ph.get("workstream")
+            if ws not in WORKSTREAMS:
+                raise InputError(
+                    f"expected one of {', '.join(WORKSTREAMS)}",
+                    file=file,
+                    key=f"{key}.workstream",
+                    value=ws,
+                )
+            start, duration, effort = ph.get("start", 0), ph.get("duration"), ph.get("effort", 1.0)
+            for name, val, lo, hi in (("start", start, 0, 1040), ("duration", duration, 1, 1040)):
+                if isinstance(val, bool) or not isinstance(val, int) or not lo <= val <= hi:
+                    raise InputError(
+                        f"expected an integer in [{lo}, {hi}] weeks",
+                        file=file,
+                        key=f"{key}.{name}",
+                        value=val,
+                    )
+            if (
+                isinstance(effort, bool)
+                or not isinstance(effort, int | float)
+                or not (0 <= effort <= 5)
+            ):
+                raise InputError(
+                    "expected a number in [0, 5]", file=file, key=f"{key}.effort", value=effort
+                )
+            phases.append(Phase(ws, start, duration, float(effort)))
+        return tuple(phases)
+    ordering = plan.get("ordering")
+    if ordering is None:
+        raise InputError(
+            "a scenario needs rollout.ordering or [[rollout.phases]] (or [[mix]] members)",
+            file=file,
+            key="rollout",
+        )
+    if not isinstance(ordering, list) or not ordering:
+        raise InputError(
+            "expected a list of workstreams", file=file, key="rollout.ordering", value=ordering
+        )
+    phases, week = [], 0
+    for ws in ordering:
+        if ws not in WORKSTREAMS:
+            raise InputError(
+                f"expected workstreams from {', '.join(WORKSTREAMS)}",
+                file=file,
+                key="rollout.ordering",
+                value=ws,
+            )
+        duration = values[f"rollout.durations.{ws}"]
+        phases.append(Phase(ws, week, duration, 1.0))
+        week += duration
+    return tuple(phases)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge (``extends``) and validate a scenario TOML.
+
+    Args:
+        path: the scenario file.
+        overrides: dotted-key values applied after loading, e.g. ``{"org.employees": 50}``.
+
+    Returns:
+        The validated :class:`Scenario`.
+
+    Raises:
+        InputError: for a missing or malformed file, an unknown key or a value out of bounds.
+    """
+    path = Path(path)
+    values = defaults()
+    plan: dict[str, Any] = {}
+    name, description, mix = path.stem, "", None
+    for layer_path, raw in _raw_layers(path):
+        file = str(layer_path)
+        for key in raw:
+            if key not in _TOP_LEVEL and not isinstance(raw[key], dict):
+                raise InputError("unknown top-level key", file=file, key=key, value=raw[key])
+        description = raw.get("description", description)
+        if "mix" in raw:
+            mix = (layer_path, raw["mix"])
+        rollout = raw.get("rollout", {})
+        for key in ("ordering", "phases"):
+            if key in rollout:
+                plan = {key: rollout[key]}
+        flat = _flatten(
+            {k: v for k, v in raw.items() if k not in {"name", "description", "extends", "mix"}}
+        )
+        for key, value in flat.items():
+            if key in _STRUCTURED:
+                continue
+            values[key] = _check_value(key, value, file)
+        _check_touchpoints(values, file)
+    name = _read_toml(path.resolve()).get("name", path.stem)
+    if not isinstance(name, str) or not name:
+        raise InputError("expected a non-empty string", file=str(path), key="name", value=name)
+    file = str(path)
+    if mix is not None:
+        variants = _load_mix(*mix)
+        scen = Scenario(name, description, values, (), variants, str(path))
+    else:
+        scen = Scenario(name, description, values, _phases_from(values, plan, file), (), str(path))
+    return scen.with_overrides(overrides or {}, f"{file} (overrides)")
+
+
+def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
+    file = str(path)
+    if not isinstance(members, list) or not members:
+        raise InputError("expected [[mix]] tables with scenario and weight", file=file, key="mix")
+    variants = []
+    for i, member in enumerate(members):
+        key = f"mix[{i}]"
+        if not isinstance(member, dict) or set(member) - {"scenario", "weight", "source"}:
+            raise InputError(
+                "a mix member has scenario, weight and an optional source", file=file, key=key
+            )
+        weight = member.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            raise InputError(
+                "expected a positive number", file=file, key=f"{key}.weight", value=weight
+            )
+        target = member.get("scenario")
+        if not isinstance(target, str):
+            raise InputError(
+                "expected a scenario file name", file=file, key=f"{key}.scenario", value=target
+            )
+        sub = load_scenario(path.parent / target)
+        if sub.is_mix:
+            raise InputError(
+                "a mix member cannot itself be a mix",
+                file=file,
+                key=f"{key}.scenario",
+                value=target,
+            )
+        variants.append(Variant(float(weight), sub))
+    total = sum(v.weight for v in variants)
+    return tuple(Variant(v.weight / total, v.scenario) for v in variants)
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse a ``--set key=value`` flag into a key and a TOML-typed value."""
+    if "=" not in text:
+        raise InputError("expected key=value, e.g. org.employees=50", key="--set", value=text)
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
