@@ -659,12 +659,14 @@ def roi_chart(runs: pd.DataFrame, *, source: str = "", palette: dict | None = No
     ax.set_xlabel("Return on investment (profit vs no CRM, % of programme spend)")
     ax.set_ylabel("")
     note = ""
-    lo, hi = np.nanpercentile(runs["roi_pct"], [1, 99])
-    span = runs["roi_pct"].max() - runs["roi_pct"].min()
-    if hi > lo and span > 4 * (hi - lo):  # a few extreme runs would squash the rest
-        pad = 0.08 * (hi - lo)
-        ax.set_xlim(min(lo - pad, -pad), max(hi + pad, pad))
-        k = int(((runs["roi_pct"] < lo - pad) | (runs["roi_pct"] > hi + pad)).sum())
+    q1, q3 = np.nanpercentile(runs["roi_pct"], [25, 75])
+    lo, hi = q1 - 4 * (q3 - q1), q3 + 4 * (q3 - q1)  # far beyond any box whisker
+    outside = (runs["roi_pct"] < lo) | (runs["roi_pct"] > hi)
+    if q3 > q1 and outside.any():  # a few extreme runs would squash the rest
+        inside = runs.loc[~outside, "roi_pct"]
+        pad = 0.05 * (inside.max() - inside.min())
+        ax.set_xlim(min(inside.min() - pad, -pad), max(inside.max() + pad, pad))
+        k = int(outside.sum())
         note = f"{k} extreme run{'s' if k != 1 else ''} beyond the axis not shown"
     ax.set_title(
         "Each dot is one run; boxes span the middle 50%, the line inside is the median",
