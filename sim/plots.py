@@ -884,11 +884,16 @@ def load_run(run_dir: Path | str) -> tuple[dict, pd.DataFrame]:
     return summary, ts.sort_values("week")
 
 
-def _run_source(summary: dict, run_dir: Path | str) -> str:
-    return (
-        f"{run_dir} (scenario {summary.get('scenario', '?')}, seed {summary.get('seed', '?')}, "
-        f"engine {summary.get('engine', '?')})"
+def _run_source(summary: dict) -> str:
+    """Footnote of a single run: what reproduces it (the folder may still be a temporary one)."""
+    text = (
+        f"crmsim run, scenario {summary.get('scenario', '?')}, seed {summary.get('seed', '?')}, "
+        f"engine {summary.get('engine', '?')}"
     )
+    overrides = summary.get("overrides")
+    if isinstance(overrides, dict) and overrides:
+        text += ", --set " + " ".join(f"{k}={v}" for k, v in overrides.items())
+    return text
 
 
 def _golive(summary: dict) -> float | None:
@@ -1027,15 +1032,26 @@ RUN_CHARTS = {
 }
 
 
-def run_charts(run_dir: Path | str, out_dir: Path | str | None = None) -> list[Path]:
+def run_charts(
+    run_dir: Path | str, out_dir: Path | str | None = None, *, source: str | None = None
+) -> list[Path]:
     """Write the single-run charts of a ``crmsim run`` folder to ``run_dir/charts`` (PNG + SVG).
+
+    Args:
+        run_dir: folder with ``summary.json`` and ``timeseries.parquet``.
+        out_dir: where the charts go (default ``run_dir/charts``).
+        source: footnote text (default: scenario, seed, engine and overrides from the summary).
+
+    Returns:
+        The paths written: ``run_adoption``, ``run_satisfaction``, ``run_readiness`` and
+        ``run_spend``, each as ``.png`` and ``.svg``.
 
     Raises:
         InputError: ``summary.json`` or ``timeseries.parquet`` is missing or corrupt (named).
     """
     summary, ts = load_run(run_dir)
     out_dir = Path(out_dir) if out_dir else Path(run_dir) / "charts"
-    source = _run_source(summary, run_dir)
+    source = source or _run_source(summary)
     paths: list[Path] = []
     for name, chart in RUN_CHARTS.items():
         paths += save_figure(chart(ts, summary, source=source), out_dir, name)
