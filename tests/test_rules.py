@@ -1,7 +1,7 @@
 """Every behavioural rule of sim/rules.py against values worked out by hand.
 
-Each expected value is written as the arithmetic of the rule's formula (DESIGN.md 2.1 to 2.3), not as
-a number copied from a run, so a test fails only when a formula changes. Edge cases cover the
+Each expected value is written as the arithmetic of the rule's formula (DESIGN.md 2.1 to 2.3),
+not as a number copied from a run, so a test fails only when a formula changes. Edge cases cover the
 branches: bounded confidence beyond epsilon, usage before go-live, web capture past its last stage,
 channel boundaries, loss aversion, and learning by doing against its closed form.
 """
@@ -242,9 +242,7 @@ def test_manager_influence():
     assert rules.manager_influence(0.2, 0.6, True, 30, 8, 0.05, 0.03) == approx(0.03 * 0.6)
     assert rules.manager_influence(0.2, 0.6, False, 3, 8, 0.05, 0.03) == approx(-0.05 * 0.8)
     assert rules.manager_influence(0.2, 0.6, False, 7, 8, 0.05, 0.03) == approx(-0.05 * 0.8)
-    assert rules.manager_influence(0.2, 0.6, False, 8, 8, 0.05, 0.03) == approx(
-        -0.05 * 0.25 * 0.8
-    )
+    assert rules.manager_influence(0.2, 0.6, False, 8, 8, 0.05, 0.03) == approx(-0.05 * 0.25 * 0.8)
     assert rules.manager_influence(1.0, 0.6, False, 0, 8, 0.05, 0.03) == 0.0  # full use: no blame
 
 
