@@ -111,6 +111,8 @@ def cmd_validate(args) -> int:
             raw = tomllib.load(fh)
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("expected a TOML file, got a folder", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML ({exc})", file=str(path)) from None
     if "design" in raw or "replicates" in raw or "targets" in raw:
