@@ -122,3 +122,26 @@ def channel_bounds(scenario: Scenario) -> np.ndarray:
     bounds = np.cumsum(shares)
     bounds[-1] = 1.0
     return bounds
+
+
+def record_dtype(fields: tuple) -> np.dtype:
+    """A numpy record dtype for a named tuple of scalars (int64, bool or float64 fields)."""
+    def kind(value):
+        if isinstance(value, bool | np.bool_):
+            return np.bool_
+        if isinstance(value, int | np.integer):
+            return np.int64
+        return np.float64
+    return np.dtype([(name, kind(value)) for name, value in zip(fields._fields, fields,
+                                                                strict=True)])
+
+
+def as_record(fields: tuple, out: np.ndarray | None = None) -> np.ndarray:
+    """A one-element record array holding a named tuple's values, for the kernels.
+
+    Passing ``out`` refills an existing record array (the week's context is refilled each week).
+    """
+    if out is None:
+        out = np.zeros(1, dtype=record_dtype(fields))
+    out[0] = tuple(fields)
+    return out

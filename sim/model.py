@@ -17,7 +17,7 @@ import numpy as np
 
 from sim import kernels
 from sim.agents import Customer, Employee, Manager
-from sim.context import Week, channel_bounds, customer_params, employee_params
+from sim.context import Week, as_record, channel_bounds, customer_params, employee_params
 from sim.errors import InputError
 from sim.population import build_customers, build_employees, draw_organisation
 from sim.program import ABANDONED, LIVE, PROCESS, PEOPLE, PLATFORM, Programme
@@ -98,15 +98,20 @@ class CRMRolloutModel(mesa.Model):
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
         self.employee_params = employee_params(s)
         self.customer_params = customer_params(s)
+        self._employee_record = as_record(self.employee_params)
+        self._customer_record = as_record(self.customer_params)
+        self._week_record = None
         self.channel_bounds = channel_bounds(s)
         self.licence_week = s["programme.licence_per_user_week"] * self.employees.n
         self._draw_buffer = np.empty(2 * self.employees.n + 2 * self.customers.capacity)
         self.team_usage = np.zeros(self.teams.n)
-        self._team_size = np.bincount(self.employees.team, minlength=self.teams.n)
         self.revenue_by_customer = np.zeros(self.customers.capacity)
         self.cost_by_customer = np.zeros(self.customers.capacity)
         self.week = None
         self.metrics = dict.fromkeys(SERIES, 0.0)
+        self._adoption = 0.0
+        self._quality_now = 0.0
+        self._observe()
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in SERIES}
         )
@@ -145,66 +150,50 @@ class CRMRolloutModel(mesa.Model):
         self.draws_contact = draws[2 * n : 2 * n + nc]
         self.draws_churn = draws[2 * n + nc :]
 
-    def _quality(self) -> float:
-        """Org data quality q: mean completeness of active customers, less shadow spreadsheets."""
-        cus = self.customers
-        active = cus.active[: cus.created]
-        q_data = float(cus.completeness[: cus.created][active].mean()) if active.any() else 0.0
-        share = float(self.employees.workaround.mean())
-        return q_data * (1.0 - self.variant["employee.workaround_quality"] * share)
+    def _observe(self) -> None:
+        """Aggregate the current state once: adoption, data quality, team usage, and the rest.
+
+        Both engines measure through these one-pass kernels, so they see identical aggregates.
+        Data quality q is the mean completeness of active customers, less what shadow
+        spreadsheets cost (sim.params ``employee.workaround_quality``).
+        """
+        emp, cus = self.employees, self.customers
+        adopters, sa, sk, sp, sw = kernels.employee_totals(
+            emp.usage, emp.attitude, emp.skill, emp.productivity, emp.workaround, emp.team,
+            self.team_usage)
+        n_active, ss, sd = kernels.customer_totals(cus.created, cus.active, cus.satisfaction,
+                                                   cus.completeness)
+        n = emp.n
+        self._adoption = adopters / n
+        q_data = sd / n_active if n_active else 0.0
+        self._quality_now = q_data * (1.0 - self.variant["employee.workaround_quality"] * sw / n)
+        self._totals = (sa / n, sk / n, sp / n, sw / n, n_active, ss / n_active if n_active else 0.0)
 
     def step(self) -> None:
         """Advance one week (see the module docstring for the order)."""
         t = self.steps - 1
         emp, prog = self.employees, self.programme
         self._draw()
-        quality = self._quality()
-        adoption = float((emp.usage > 0.5).mean())
-        np.divide(
-            np.bincount(emp.team, weights=emp.usage, minlength=self.teams.n),
-            self._team_size,
-            out=self.team_usage,
-        )
+        quality, adoption = self._quality_now, self._adoption
         backing = float(emp.commitment[self.teams.manager].mean())
         prog.advance(t, self.teams, adoption, backing, adoption * quality * prog.fit)
-        self.week = Week(
-            t,
-            quality,
-            prog.fit,
-            prog.readiness[PROCESS],
-            prog.readiness[PLATFORM],
-            prog.efforts[PEOPLE],
-            prog.efforts[PROCESS],
-            prog.commitment,
-            prog.live,
-        )
+        self.week = Week(t, quality, prog.fit, float(prog.readiness[PROCESS]),
+                         float(prog.readiness[PLATFORM]), float(prog.efforts[PEOPLE]),
+                         float(prog.efforts[PROCESS]), prog.commitment, prog.live)
         if self.engine == "agents":
             revenue, cost = self._step_agents()
         else:
-            kernels.step_employees(
-                emp,
-                self.employees_next,
-                self.teams,
-                self.team_usage,
-                self.draws_peer,
-                self.draws_work,
-                self.employee_params,
-                self.week,
-            )
+            self._week_record = as_record(self.week, self._week_record)
+            kernels.step_employees(emp, self.employees_next, self.teams, self.team_usage,
+                                   self.draws_peer, self.draws_work, self._employee_record,
+                                   self._week_record)
             revenue, cost = kernels.step_customers(
-                self.customers,
-                self.customers_next,
-                emp,
-                self.teams,
-                self.draws_contact,
-                self.draws_churn,
-                self.channel_bounds,
-                self.customer_params,
-                self.week,
-            )
+                self.customers, self.customers_next, emp, self.teams, self.draws_contact,
+                self.draws_churn, self.channel_bounds, self._customer_record, self._week_record)
         self.employees, self.employees_next = self.employees_next, self.employees
         self.customers, self.customers_next = self.customers_next, self.customers
         self._arrivals(t)
+        self._observe()
         self._measure(revenue, cost)
         self.datacollector.collect(self)
         if self.steps >= self.horizon:
@@ -233,32 +222,28 @@ class CRMRolloutModel(mesa.Model):
 
     def _measure(self, revenue: float, cost: float) -> None:
         """This week's model-level series, from the new state."""
-        emp, cus, prog = self.employees, self.customers, self.programme
-        active = cus.active[: cus.created]
-        n_active = int(active.sum())
-        quality = self._quality()
-        adoption = float((emp.usage > 0.5).mean())
+        prog, cus = self.programme, self.customers
+        attitude, skill, productivity, workarounds, n_active, csat = self._totals
         m = self.metrics
-        m["adoption"] = adoption
-        m["attitude"] = float(emp.attitude.mean())
-        m["skill"] = float(emp.skill.mean())
-        m["data_quality"] = quality
-        for name, value in zip(
-            ("planning", "people", "process", "platform"), prog.readiness, strict=True
-        ):
-            m[f"readiness_{name}"] = float(value)
+        m["adoption"] = self._adoption
+        m["attitude"] = attitude
+        m["skill"] = skill
+        m["data_quality"] = self._quality_now
+        r = prog.readiness
+        m["readiness_planning"], m["readiness_people"] = float(r[0]), float(r[1])
+        m["readiness_process"], m["readiness_platform"] = float(r[2]), float(r[3])
         m["fit"] = float(prog.fit)
         m["commitment"] = float(prog.commitment)
-        m["benefit"] = adoption * quality * prog.fit if prog.live else 0.0
-        m["productivity"] = float(emp.productivity.mean())
-        m["workarounds"] = float(emp.workaround.mean())
-        m["csat"] = float(cus.satisfaction[: cus.created][active].mean()) if n_active else 0.0
+        m["benefit"] = self._adoption * self._quality_now * prog.fit if prog.live else 0.0
+        m["productivity"] = productivity
+        m["workarounds"] = workarounds
+        m["csat"] = csat
         m["active_customers"] = n_active
         m["churned"] = cus.created - n_active
         licensed = prog.state in (LIVE, ABANDONED)
         m["revenue"] = revenue
         m["cost"] = cost + (self.licence_week if licensed else 0.0)
-        m["spend"] = prog.spend
+        m["spend"] = float(prog.spend)
         m["live"] = 1.0 if prog.live else 0.0
 
     def run_model(self) -> None:
