@@ -1,7 +1,143 @@
-"""Command-line commands for experiments: sweep, compare, calibrate, report, bench."""
+"""Command-line commands over many runs: sweep, compare, calibrate, report, bench.
+
+Kept apart from sim/cli.py (single runs, validation, listing) so each stays a thin layer: every
+command parses its flags, calls one library function and prints what it did.
+"""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sim.errors import InputError
+
+
+def cmd_sweep(args) -> int:
+    """Run (or resume) an experiment; exit 1 when some runs raised (they are error rows)."""
+    from sim.experiment import load_experiment
+    from sim.sweep import run_experiment
+
+    spec = load_experiment(args.experiment, replicates=args.replicates)
+    out = run_experiment(spec, args.out, workers=args.workers, scheduler=args.scheduler,
+                         dask_local=args.dask_local, resume=args.resume, progress=True)
+    print(f"{out['out_dir']}: {out['ok']} runs ok, {out['errors']} errors, "
+          f"{out['ran']} run now, {out['skipped']} already done ({out['backend']})")
+    _print_summary(Path(out["out_dir"]))
+    if out["errors"]:
+        print(f"crmsim: {out['errors']} runs raised; see the error column of "
+              f"{out['out_dir']}/runs/*.parquet", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_summary(folder: Path) -> None:
+    import pandas as pd
+
+    from sim.summary import format_rates_table
+
+    summary = folder / "summary.csv"
+    if summary.exists():
+        paired = folder / "paired.csv"
+        pair = pd.read_csv(paired) if paired.exists() and paired.stat().st_size else None
+        print(format_rates_table(pd.read_csv(summary), pair))
+
+
+def cmd_compare(args) -> int:
+    """Quick paired comparison of scenarios on common seeds; prints the rates, writes the report."""
+    from sim.report import build_report
+    from sim.scenario import parse_assignment
+    from sim.sweep import compare
+
+    overrides = dict(parse_assignment(text) for text in (args.set or []))
+    out = compare(args.scenarios, replicates=args.replicates, out_dir=args.out,
+                  overrides=overrides, workers=args.workers, root_seed=args.seed)
+    print(out["table"])
+    if args.out:
+        print(f"report: {build_report(args.out)}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    """Fit the free parameters to the published rates; write scenarios/calibrated.toml."""
+    from sim.calibration import calibrate, load_calibration
+    from sim.executors import make_executor
+
+    spec = load_calibration(args.experiment)
+    if args.quick:
+        spec.points, spec.replicates, spec.refine_iterations = 4, 20, 0
+        spec.final_replicates = 40
+    if args.output:
+        spec.output = Path(args.output)
+    out = Path(args.out or Path("results") / spec.name)
+    with make_executor(workers=args.workers) as executor:
+        result = calibrate(spec, executor, out)
+    print((out / "report.md").read_text())
+    print(f"wrote {spec.output} and {out}/report.md, tried.csv, calibration.json")
+    return 0
+
+
+def cmd_report(args) -> int:
+    """Charts and the HTML report of a results folder."""
+    from sim.report import build_report
+
+    print(f"report: {build_report(args.results_dir)}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    """Benchmarks of the kernels and whole runs; writes results/bench/bench.json and a table."""
+    from sim.bench import main as bench_main
+
+    return bench_main(quick=args.quick, out=Path(args.out))
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError("expected a whole number >= 1", key="flags", value=text) from None
+    if value < 1:
+        raise InputError("expected a whole number >= 1", key="flags", value=text)
+    return value
 
 
 def add_commands(sub) -> None:
     """Register the experiment commands on the ``crmsim`` sub-parser."""
+    p = sub.add_parser("sweep", help="run an experiment (scenarios x design x replicates)")
+    p.add_argument("experiment")
+    p.add_argument("--out", help="results folder (default results/NAME)")
+    p.add_argument("--replicates", type=_positive, help="override the experiment's replicates")
+    p.add_argument("--workers", type=_positive, help="local worker processes (default: cores)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    where.add_argument("--dask-local", type=_positive, metavar="N",
+                       help="run on a Dask LocalCluster with N workers")
+    p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("compare", help="quick paired comparison of scenarios")
+    p.add_argument("scenarios", nargs="+")
+    p.add_argument("--replicates", type=_positive, default=100)
+    p.add_argument("--workers", type=_positive)
+    p.add_argument("--seed", type=int, default=0, help="root seed")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE")
+    p.add_argument("--out", help="results folder for the comparison and its report")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("calibrate", help="fit the free parameters to the published rates")
+    p.add_argument("experiment")
+    p.add_argument("--out", help="folder for the calibration report (default results/NAME)")
+    p.add_argument("--workers", type=_positive)
+    p.add_argument("--output", help="where to write the calibrated values "
+                                    "(default: the file the calibration names)")
+    p.add_argument("--quick", action="store_true", help="a tiny search, to check the pipeline")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("report", help="charts and report.html of a results folder")
+    p.add_argument("results_dir")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("bench", help="benchmark the kernels and whole runs")
+    p.add_argument("--quick", action="store_true", help="small sizes, a few rounds")
+    p.add_argument("--out", default="results/bench")
+    p.set_defaults(func=cmd_bench)

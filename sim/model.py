@@ -11,6 +11,7 @@ series. ``engine="agents"`` steps Mesa agents one by one (readable reference); `
 from __future__ import annotations
 
 import copy
+import math
 
 import mesa
 import numpy as np
@@ -103,7 +104,8 @@ class CRMRolloutModel(mesa.Model):
         self._week_record = None
         self.channel_bounds = channel_bounds(s)
         self.licence_week = s["programme.licence_per_user_week"] * self.employees.n
-        self._draw_buffer = np.empty(2 * self.employees.n + 2 * self.customers.capacity)
+        self._draw_buffer = np.empty(2 * self.employees.n + 2 * self.customers.capacity + 1)
+        self.market = 0.0  # log-demand of the market, AR(1) (sim.params economics.market_*)
         self.team_usage = np.zeros(self.teams.n)
         self.revenue_by_customer = np.zeros(self.customers.capacity)
         self.cost_by_customer = np.zeros(self.customers.capacity)
@@ -143,12 +145,13 @@ class CRMRolloutModel(mesa.Model):
     def _draw(self) -> None:
         """Every random number of the week, in one call: peer, workaround, contact, churn draws."""
         n, nc = self.employees.n, self.customers.created
-        draws = self._draw_buffer[: 2 * n + 2 * nc]
+        draws = self._draw_buffer[: 2 * n + 2 * nc + 1]
         self.rng.random(out=draws)
+        self.draw_market = draws[-1]
         self.draws_peer = draws[:n]
         self.draws_work = draws[n : 2 * n]
         self.draws_contact = draws[2 * n : 2 * n + nc]
-        self.draws_churn = draws[2 * n + nc :]
+        self.draws_churn = draws[2 * n + nc: 2 * n + 2 * nc]
 
     def _observe(self) -> None:
         """Aggregate the current state once: adoption, data quality, team usage, and the rest.
@@ -194,10 +197,23 @@ class CRMRolloutModel(mesa.Model):
         self.customers, self.customers_next = self.customers_next, self.customers
         self._arrivals(t)
         self._observe()
-        self._measure(revenue, cost)
+        self._measure(revenue * self._demand(), cost)
         self.datacollector.collect(self)
         if self.steps >= self.horizon:
             self.running = False
+
+    def _demand(self) -> float:
+        """This week's market demand factor exp(m), m an AR(1) shock common to run and counterfactual.
+
+        The market moves the revenue of every customer alike; it gives the counterfactual's profit
+        the quarter-to-quarter noise against which a gain must be detectable (DESIGN.md 2.4).
+        The normal shock comes from the week's uniform draw by the inverse normal CDF.
+        """
+        v = self.variant.values
+        z = math.sqrt(2.0) * _erfinv(2.0 * min(max(self.draw_market, 1e-12), 1 - 1e-12) - 1.0)
+        self.market = v["economics.market_persistence"] * self.market + \
+            v["economics.market_volatility"] * z
+        return math.exp(self.market)
 
     def _step_agents(self) -> tuple[float, float]:
         self.revenue_by_customer[:] = 0.0
@@ -250,6 +266,17 @@ class CRMRolloutModel(mesa.Model):
         """Run to the horizon."""
         while self.running:
             self.step()
+
+
+def _erfinv(y: float) -> float:
+    """Inverse error function by Newton's method (scalar; avoids a scipy dependency)."""
+    x = 0.0
+    for _ in range(50):
+        err = math.erf(x) - y
+        if abs(err) < 1e-15:
+            break
+        x -= err / (2.0 / math.sqrt(math.pi) * math.exp(-x * x))
+    return x
 
 
 def _reporter(name: str):

@@ -578,6 +578,10 @@ _PARAMS = [
         "revenue per active customer per week",
         "assumption: about 200,000 revenue per employee a year over 5,000 customers",
     ),
+    _p("economics.market_volatility", float, 0.02, 0, 1,
+       "weekly sd of the market's log-demand shock (AR(1), shared by a run and its counterfactual)",
+       "assumption: quarterly revenue swings of a few percent"),
+    _p("economics.market_persistence", float, 0.9, 0, 0.999, "AR(1) persistence of the demand shock"),
     _p("economics.margin", float, 0.3, 0, 1, "gross margin on revenue"),
     _p(
         "economics.crosssell_uplift",
