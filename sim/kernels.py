@@ -16,7 +16,8 @@ per core is not oversubscribed by small runs).
 
 Parameters and the week's context arrive as one-element numpy record arrays (sim.context): numba reads
 ``prm.mandate`` from a record as from a struct, and a record array crosses the Python-numba boundary
-in well under a microsecond, where a 26-field named tuple costs about 20.
+in well under a microsecond, where a 26-field named tuple costs about 20. The arrays themselves go
+down to the per-agent functions (a record passed by value breaks numba's parallel lowering).
 """
 
 from __future__ import annotations
@@ -33,11 +34,12 @@ PARALLEL_FROM = 50_000
 @njit(cache=True)
 def _employee(a, k, u, dip, own_commitment, orientation, is_manager, manager_commitment,
               team_usage, coach, live, weeks_live, peer_usage, deg, peer_attitude,
-              peer_is_manager, draw_work, prm, wk):
+              peer_is_manager, draw_work, prm_rec, wk_rec):
     """One employee's week; the same rules in the same order as ``agents.Employee.step``.
 
     Returns the new (attitude, skill, usage, workaround, productivity, dip, commitment).
     """
+    prm, wk = prm_rec[0], wk_rec[0]
     d_peer = 0.0
     if deg > 0:
         weight = prm.manager_weight if peer_is_manager else 1.0
@@ -81,12 +83,12 @@ def _employees_serial(team, is_manager, manager, attitude, skill, orientation, u
                       commitment, indptr, indices, n_attitude, n_skill, n_usage, n_workaround,
                       n_productivity, n_dip, n_commitment, live_week, coach, team_usage,
                       draw_peer, draw_work, prm_rec, wk_rec):
-    prm, wk = prm_rec[0], wk_rec[0]
+    t = wk_rec[0].t  # a scalar: records cannot enter a parallel loop body
     for i in range(team.shape[0]):
         tm = team[i]
         lw = live_week[tm]
-        live = lw >= 0 and wk.t >= lw
-        weeks_live = wk.t - lw if live else 0
+        live = lw >= 0 and t >= lw
+        weeks_live = t - lw if live else 0
         # peers: mean usage, and one peer drawn uniformly for bounded confidence
         start = indptr[i]
         deg = indptr[i + 1] - start
@@ -105,7 +107,7 @@ def _employees_serial(team, is_manager, manager, attitude, skill, orientation, u
          n_commitment[i]) = _employee(
             attitude[i], skill[i], usage[i], dip[i], commitment[i], orientation[i],
             is_manager[i], commitment[manager[i]], team_usage[tm], coach[tm], live, weeks_live,
-            peer_usage, deg, peer_attitude, peer_is_manager, draw_work[i], prm, wk)
+            peer_usage, deg, peer_attitude, peer_is_manager, draw_work[i], prm_rec, wk_rec)
 
 
 @njit(cache=True, parallel=True)
@@ -114,12 +116,12 @@ def _employees_parallel(team, is_manager, manager, attitude, skill, orientation,
                         n_productivity, n_dip, n_commitment, live_week, coach, team_usage,
                         draw_peer, draw_work, prm_rec, wk_rec):
     # The same loop body as _employees_serial, over prange.
-    prm, wk = prm_rec[0], wk_rec[0]
+    t = wk_rec[0].t  # a scalar: records cannot enter a parallel loop body
     for i in prange(team.shape[0]):
         tm = team[i]
         lw = live_week[tm]
-        live = lw >= 0 and wk.t >= lw
-        weeks_live = wk.t - lw if live else 0
+        live = lw >= 0 and t >= lw
+        weeks_live = t - lw if live else 0
         # peers: mean usage, and one peer drawn uniformly for bounded confidence
         start = indptr[i]
         deg = indptr[i + 1] - start
@@ -138,7 +140,7 @@ def _employees_parallel(team, is_manager, manager, attitude, skill, orientation,
          n_commitment[i]) = _employee(
             attitude[i], skill[i], usage[i], dip[i], commitment[i], orientation[i],
             is_manager[i], commitment[manager[i]], team_usage[tm], coach[tm], live, weeks_live,
-            peer_usage, deg, peer_attitude, peer_is_manager, draw_work[i], prm, wk)
+            peer_usage, deg, peer_attitude, peer_is_manager, draw_work[i], prm_rec, wk_rec)
 
 
 def step_employees(emp, nxt, teams, team_usage, draw_peer, draw_work, prm_rec, wk_rec) -> None:
@@ -165,12 +167,13 @@ def step_employees(emp, nxt, teams, team_usage, draw_peer, draw_work, prm_rec, w
 
 @njit(cache=True)
 def _customer(s, e, d_old, st, handler_live, handler_usage, handler_skill, handler_orientation,
-              handler_workaround, handler_productivity, draw, draw_churn, bounds, prm, wk):
+              handler_workaround, handler_productivity, draw, draw_churn, bounds, prm_rec, wk_rec):
     """One active customer's week; the same rules in the same order as ``agents.Customer.step``.
 
     Returns the new (satisfaction, expectation, completeness, stage, active) and the week's
     (revenue, cost to serve).
     """
+    prm, wk = prm_rec[0], wk_rec[0]
     usage = handler_usage if handler_live else 0.0
     revenue = rules.weekly_revenue(prm.revenue_week, prm.crosssell_uplift, d_old, usage,
                                    wk.quality)
@@ -206,7 +209,7 @@ def _customers_serial(n, handler, active, satisfaction, expectation, completenes
                       n_active, n_satisfaction, n_expectation, n_completeness, n_stage, emp_team,
                       emp_skill, emp_orientation, emp_usage, emp_workaround, emp_productivity,
                       live_week, draw_contact, draw_churn, bounds, prm_rec, wk_rec):
-    prm, wk = prm_rec[0], wk_rec[0]
+    t = wk_rec[0].t  # a scalar: records cannot enter a parallel loop body
     revenue = 0.0
     cost = 0.0
     for i in range(n):
@@ -221,9 +224,9 @@ def _customers_serial(n, handler, active, satisfaction, expectation, completenes
         lw = live_week[emp_team[h]]
         (n_satisfaction[i], n_expectation[i], n_completeness[i], n_stage[i], n_active[i], r,
          c) = _customer(satisfaction[i], expectation[i], completeness[i], stage[i],
-                        lw >= 0 and wk.t >= lw, emp_usage[h], emp_skill[h], emp_orientation[h],
+                        lw >= 0 and t >= lw, emp_usage[h], emp_skill[h], emp_orientation[h],
                         emp_workaround[h], emp_productivity[h], draw_contact[i], draw_churn[i],
-                        bounds, prm, wk)
+                        bounds, prm_rec, wk_rec)
         revenue += r
         cost += c
     return revenue, cost
@@ -236,7 +239,7 @@ def _customers_parallel(n, handler, active, satisfaction, expectation, completen
                         emp_productivity, live_week, draw_contact, draw_churn, bounds, prm_rec,
                         wk_rec):
     # The same loop body as _customers_serial, over prange.
-    prm, wk = prm_rec[0], wk_rec[0]
+    t = wk_rec[0].t  # a scalar: records cannot enter a parallel loop body
     revenue = 0.0
     cost = 0.0
     for i in prange(n):
@@ -251,9 +254,9 @@ def _customers_parallel(n, handler, active, satisfaction, expectation, completen
         lw = live_week[emp_team[h]]
         (n_satisfaction[i], n_expectation[i], n_completeness[i], n_stage[i], n_active[i], r,
          c) = _customer(satisfaction[i], expectation[i], completeness[i], stage[i],
-                        lw >= 0 and wk.t >= lw, emp_usage[h], emp_skill[h], emp_orientation[h],
+                        lw >= 0 and t >= lw, emp_usage[h], emp_skill[h], emp_orientation[h],
                         emp_workaround[h], emp_productivity[h], draw_contact[i], draw_churn[i],
-                        bounds, prm, wk)
+                        bounds, prm_rec, wk_rec)
         revenue += r
         cost += c
     return revenue, cost

@@ -130,7 +130,7 @@ class Programme:
                 for w in range(4)
             ]
         )
-        new = old + gains
+        new = np.minimum(old + gains, 1.0)  # a large effort x rate step must not overshoot
         self.embedded = rules.embed_process(
             self.embedded, old[PLATFORM], gains[PLATFORM], new[PROCESS]
         )

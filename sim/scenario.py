@@ -68,6 +68,7 @@ class Scenario:
     variants: tuple[Variant, ...] = ()
     source: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
+    ordering: tuple[str, ...] | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -94,7 +95,10 @@ class Scenario:
             Variant(v.weight, v.scenario.with_overrides(overrides, file)) for v in self.variants
         )
         merged = {**self.overrides, **overrides}
-        return replace(self, values=values, variants=variants, overrides=merged)
+        phases = self.phases
+        if self.ordering is not None:  # the shorthand's phases follow the (new) durations
+            phases = ordering_phases(values, self.ordering)
+        return replace(self, values=values, variants=variants, overrides=merged, phases=phases)
 
 
 def _check_value(key: str, value: Any, file: str) -> Any:
@@ -228,7 +232,6 @@ def _phases_from(values: dict[str, Any], plan: dict[str, Any], file: str) -> tup
         raise InputError(
             "expected a list of workstreams", file=file, key="rollout.ordering", value=ordering
         )
-    phases, week = [], 0
     for ws in ordering:
         if ws not in WORKSTREAMS:
             raise InputError(
@@ -237,6 +240,13 @@ def _phases_from(values: dict[str, Any], plan: dict[str, Any], file: str) -> tup
                 key="rollout.ordering",
                 value=ws,
             )
+    return ordering_phases(values, tuple(ordering))
+
+
+def ordering_phases(values: dict[str, Any], ordering: tuple[str, ...]) -> tuple[Phase, ...]:
+    """Back-to-back phases at full effort, each lasting ``rollout.durations.<workstream>``."""
+    phases, week = [], 0
+    for ws in ordering:
         duration = values[f"rollout.durations.{ws}"]
         phases.append(Phase(ws, week, duration, 1.0))
         week += duration
@@ -288,7 +298,9 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         variants = _load_mix(*mix)
         scen = Scenario(name, description, values, (), variants, str(path))
     else:
-        scen = Scenario(name, description, values, _phases_from(values, plan, file), (), str(path))
+        ordering = tuple(plan["ordering"]) if "ordering" in plan else None
+        scen = Scenario(name, description, values, _phases_from(values, plan, file), (), str(path),
+                        ordering=ordering)
     return scen.with_overrides(overrides or {}, f"{file} (overrides)")
 
 
@@ -313,15 +325,14 @@ def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
             raise InputError(
                 "expected a scenario file name", file=file, key=f"{key}.scenario", value=target
             )
-        sub = load_scenario(path.parent / target)
-        if sub.is_mix:
+        if any("mix" in raw for _, raw in _raw_layers(path.parent / target)):
             raise InputError(
                 "a mix member cannot itself be a mix",
                 file=file,
                 key=f"{key}.scenario",
                 value=target,
             )
-        variants.append(Variant(float(weight), sub))
+        variants.append(Variant(float(weight), load_scenario(path.parent / target)))
     total = sum(v.weight for v in variants)
     return tuple(Variant(v.weight / total, v.scenario) for v in variants)
 

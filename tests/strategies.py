@@ -48,17 +48,10 @@ TUNABLE = (
 )
 
 
-#: Bounds narrower than the table's, where the model is known to break inside the table's bounds.
-#: Readiness overshoots 1 (and diverges when rate x effort > 2) once rate x effort x (0.5 + 0.5
-#: R_planning) exceeds 1: sim/program.py never clips readiness. Pinned by
-#: test_model_basics.py::test_readiness_stays_at_most_one_at_high_effort (xfail). With these bounds
-#: planning 0.3 x 3, people/process 0.2 x 5 and platform 0.08 / (complexity >= 0.5 x lognormal) x 2
-#: stay below 1.
-NARROWED = {
-    "rollout.effort.planning": (0.0, 3.0),
-    "rollout.effort.platform": (0.0, 2.0),
-    "org.complexity": (0.5, 10.0),
-}
+#: Bounds narrower than the parameter table's, where a property needs them (none at present: the
+#: readiness overshoot that once needed them is fixed and pinned by
+#: test_model_basics.py::test_readiness_stays_at_most_one_at_high_effort).
+NARROWED: dict[str, tuple[float, float]] = {}
 
 
 @cache

@@ -246,15 +246,9 @@ def test_independent_adoption_closed_form(name, engine):
         assert len(set(model.teams.live_week.tolist())) == 2  # pilot first, the rest later
 
 
-# --- known bug, pinned ------------------------------------------------------------------------
+# --- readiness stays in bounds at extreme effort ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim/program.py bug: readiness is not clipped to [0, 1]; readiness_increment overshoots "
-    "1 once rate x effort x (0.5 + 0.5 R_planning) > 1 (and diverges past 2), e.g. "
-    "rollout.effort.planning = 4 (allowed: 0 to 5) gives readiness_planning 1.003",
-)
 def test_readiness_stays_at_most_one_at_high_effort():
     res = sim.run(small_scenario("four_ps", rollout__effort__planning=4.0), seed=0)
     for ws in ("planning", "people", "process", "platform"):

@@ -200,11 +200,6 @@ def test_ordering_may_repeat_a_workstream(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim/scenario.py bug: Scenario.with_overrides changes rollout.durations.* but never "
-    "rebuilds the phases of an `ordering`, so --set rollout.durations.X has no effect",
-)
 def test_duration_override_reaches_ordering_phases():
     scen = load_scenario(SCENARIOS / "four_ps.toml", overrides={"rollout.durations.platform": 10})
     assert scen["rollout.durations.platform"] == 10
@@ -399,12 +394,6 @@ def test_mix_member_cannot_be_a_mix(tmp_path):
     assert err.value.key == "mix[0].scenario"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="sim/scenario.py bug: a mix that names itself (or a mix cycle) recurses in _load_mix "
-    "until RecursionError instead of raising InputError",
-)
 def test_mix_naming_itself_is_an_input_error(tmp_path):
     path = write(tmp_path, "self.toml", '[[mix]]\nscenario = "self.toml"\nweight = 1\n')
     with pytest.raises(InputError):

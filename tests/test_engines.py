@@ -1,0 +1,175 @@
+"""The numba engine equals the agents engine, and each kernel equals its plain reference."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from conftest import SHIPPED, small_scenario
+
+import sim
+from sim import kernels
+from sim.context import Week, as_record
+from sim.model import CRMRolloutModel
+
+import reference
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("seed", [1, 7])
+def test_numba_equals_agents(name, seed):
+    scen = small_scenario(name)
+    a = sim.run(scen, seed=seed, engine="agents")
+    n = sim.run(scen, seed=seed, engine="numba")
+    np.testing.assert_allclose(a.timeseries.to_numpy(float), n.timeseries.to_numpy(float),
+                               rtol=1e-9, atol=1e-9)
+    for key, value in a.summary.items():
+        if key == "engine":
+            continue
+        if isinstance(value, float):
+            np.testing.assert_allclose(value, n.summary[key], rtol=1e-9, atol=1e-9,
+                                       equal_nan=True)
+        else:
+            assert value == n.summary[key], key
+
+
+def test_equal_at_default_size_over_a_live_run():
+    scen = sim.load_scenario("scenarios/four_ps.toml", overrides={"horizon_weeks": 70})
+    a = sim.run(scen, seed=3, engine="agents")
+    n = sim.run(scen, seed=3, engine="numba")
+    assert a.summary["status"] == "live"
+    np.testing.assert_allclose(a.timeseries.to_numpy(float), n.timeseries.to_numpy(float),
+                               rtol=1e-9, atol=1e-9)
+
+
+def _model_mid_run(name="four_ps", weeks=None, seed=2, **over):
+    scen = small_scenario(name, **over)
+    model = CRMRolloutModel(scen, seed=seed)
+    golive = None
+    for _ in range(weeks or scen["horizon_weeks"] - 1):
+        model.step()
+        if golive is None and model.programme.golive_week:
+            golive = model.steps
+    model._draw()
+    return model
+
+
+def _random_week(model, rng, **fixed):
+    values = dict(t=int(model.steps), quality=rng.random(), fit=rng.random(),
+                  process_readiness=rng.random(), platform_readiness=rng.random(),
+                  people_effort=rng.random(), process_effort=rng.random(), sponsor=rng.random(),
+                  org_live=bool(rng.random() < 0.7))
+    values.update(fixed)
+    return Week(**values)
+
+
+def _check_employees(model, week, team_usage=None):
+    emp = model.employees
+    team_usage = model.team_usage if team_usage is None else team_usage
+    nxt = copy.deepcopy(emp)
+    kernels.step_employees(emp, nxt, model.teams, team_usage, model.draws_peer,
+                           model.draws_work, as_record(model.employee_params), as_record(week))
+    ref = reference.employees(emp, model.teams.live_week, model.teams.coach, team_usage,
+                              model.draws_peer, model.draws_work, model.employee_params, week)
+    for key, values in ref.items():
+        np.testing.assert_allclose(getattr(nxt, key), values, rtol=1e-12, atol=1e-12,
+                                   err_msg=key)
+
+
+def _check_customers(model, week):
+    cus, emp = model.customers, model.employees
+    nxt = copy.deepcopy(cus)
+    rev, cost = kernels.step_customers(cus, nxt, emp, model.teams, model.draws_contact,
+                                       model.draws_churn, model.channel_bounds,
+                                       as_record(model.customer_params), as_record(week))
+    ref, (ref_rev, ref_cost) = reference.customers(cus, emp, model.teams.live_week,
+                                                   model.draws_contact, model.draws_churn,
+                                                   model.channel_bounds, model.customer_params,
+                                                   week)
+    n = cus.created
+    for key, values in ref.items():
+        np.testing.assert_allclose(getattr(nxt, key)[:n], values, rtol=1e-12, atol=1e-12,
+                                   err_msg=key)
+    np.testing.assert_allclose([rev, cost], [ref_rev, ref_cost], rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_kernels_match_reference_on_random_inputs(seed):
+    rng = np.random.default_rng(seed)
+    model = _model_mid_run(weeks=30)
+    emp, cus = model.employees, model.customers
+    # scramble the state into arbitrary valid values
+    emp.attitude[:] = rng.uniform(-1, 1, emp.n)
+    emp.skill[:] = rng.random(emp.n)
+    emp.usage[:] = rng.random(emp.n)
+    emp.workaround[:] = (rng.random(emp.n) < 0.3).astype(float)
+    emp.productivity[:] = rng.uniform(0.7, 1.1, emp.n)
+    emp.commitment[:] = rng.random(emp.n)
+    model.teams.live_week[:] = rng.integers(-1, model.steps + 1, model.teams.n)
+    cus.satisfaction[:] = rng.random(cus.capacity)
+    cus.completeness[:] = rng.random(cus.capacity)
+    cus.stage[:] = rng.integers(0, 4, cus.capacity)
+    cus.active[: cus.created] = rng.random(cus.created) < 0.8
+    week = _random_week(model, rng)
+    _check_employees(model, week, team_usage=rng.random(model.teams.n))
+    _check_customers(model, week)
+
+
+def test_employee_with_no_peers():
+    model = _model_mid_run(weeks=10)
+    emp = model.employees
+    # cut employee 3 out of the network
+    keep = np.ones(len(emp.indices), dtype=bool)
+    rows = np.repeat(np.arange(emp.n), np.diff(emp.indptr))
+    keep[(rows == 3) | (emp.indices == 3)] = False
+    emp.indices = emp.indices[keep]
+    emp.indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=emp.n))])
+    assert emp.indptr[4] == emp.indptr[3]
+    _check_employees(model, _random_week(model, np.random.default_rng(5)))
+
+
+def test_team_with_no_users_and_zero_contacts():
+    model = _model_mid_run(weeks=10)
+    model.employees.usage[:] = 0.0
+    model.draws_contact[:] = 0.999999  # nobody contacts the company this week
+    week = _random_week(model, np.random.default_rng(6), org_live=True)
+    _check_employees(model, week, team_usage=np.zeros(model.teams.n))
+    before = model.customers.satisfaction.copy()
+    _check_customers(model, week)
+    assert np.array_equal(model.customers.satisfaction, before)
+
+
+def test_every_customer_churned():
+    model = _model_mid_run(weeks=10)
+    model.customers.active[:] = False
+    week = _random_week(model, np.random.default_rng(7))
+    _check_customers(model, week)
+    nxt = copy.deepcopy(model.customers)
+    rev, cost = kernels.step_customers(model.customers, nxt, model.employees, model.teams,
+                                       model.draws_contact, model.draws_churn,
+                                       model.channel_bounds, as_record(model.customer_params),
+                                       as_record(week))
+    assert (rev, cost) == (0.0, 0.0) and not nxt.active.any()
+
+
+def test_parallel_loops_equal_serial(monkeypatch):
+    scen = small_scenario("big_bang")
+    serial = sim.run(scen, seed=4)
+    monkeypatch.setattr(kernels, "PARALLEL_FROM", 0)
+    parallel = sim.run(scen, seed=4)
+    np.testing.assert_allclose(serial.timeseries.to_numpy(float),
+                               parallel.timeseries.to_numpy(float), rtol=1e-9, atol=1e-9)
+
+
+def test_drivers_reject_short_draws():
+    model = _model_mid_run(weeks=5)
+    week = as_record(_random_week(model, np.random.default_rng(1)))
+    with pytest.raises(ValueError):
+        kernels.step_employees(model.employees, copy.deepcopy(model.employees), model.teams,
+                               model.team_usage, model.draws_peer[:2], model.draws_work,
+                               as_record(model.employee_params), week)
+    with pytest.raises(ValueError):
+        kernels.step_customers(model.customers, copy.deepcopy(model.customers), model.employees,
+                               model.teams, model.draws_contact[:2], model.draws_churn,
+                               model.channel_bounds, as_record(model.customer_params), week)
