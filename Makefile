@@ -20,6 +20,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Full-size benchmarks (pytest-benchmark JSON), then the report with the targets' ratios.
+bench: $(STAMP)
+	mkdir -p results/bench
+	CRMSIM_BENCH_FULL=1 $(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-json=results/bench/pytest-benchmark.json
+	$(BIN)/python -m sim.bench --out results/bench
+
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests
 	$(BIN)/ruff format --check sim tests

@@ -1,0 +1,145 @@
+"""pytest-benchmark: the kernels one by one, a whole run of each engine, the scale run.
+
+Each benchmark has a warm-up round (``warmup_rounds=1``) so compile time stays out of the figures.
+Nothing here asserts a time: the targets are ratios reported by ``make bench`` (sim.bench), and
+regressions are caught by comparing against a saved baseline:
+
+    pytest tests/benchmarks --benchmark-autosave            # on the reference commit
+    pytest tests/benchmarks --benchmark-compare --benchmark-compare-fail=median:25%
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import sim
+from sim import bench, kernels
+
+#: Full mode (``make bench``): the sizes the targets are stated at; otherwise quick sizes.
+FULL = os.environ.get("CRMSIM_BENCH_FULL") == "1"
+#: Organisation of the agents-engine benchmark: full size in full mode, reduced in quick mode.
+AGENTS_ORG = {} if FULL else bench.QUICK_AGENTS_ORG
+#: The scale benchmark's organisation: 50k/1M for 156 weeks in full mode, small in quick mode.
+SCALE_ORG = (
+    {"org.employees": 50_000, "org.customers": 1_000_000, "horizon_weeks": 156}
+    if FULL
+    else {"org.employees": 2_000, "org.customers": 40_000, "horizon_weeks": 52}
+)
+
+KERNEL_ROUNDS = 50 if FULL else 10
+KERNEL_ITERATIONS = 20 if FULL else 5
+
+
+def _kernel(benchmark, fn, args, n):
+    benchmark.extra_info["agents"] = int(n)
+    result = benchmark.pedantic(
+        fn, args=args, rounds=KERNEL_ROUNDS, iterations=KERNEL_ITERATIONS, warmup_rounds=1
+    )
+    benchmark.extra_info["agents_per_second"] = n / benchmark.stats.stats.median
+    return result
+
+
+def test_employee_kernel(benchmark, kernel_model):
+    _kernel(
+        benchmark,
+        kernels._employees_serial,
+        bench.employee_args(kernel_model),
+        kernel_model.employees.n,
+    )
+
+
+def test_customer_kernel(benchmark, kernel_model):
+    revenue, cost = _kernel(
+        benchmark,
+        kernels._customers_serial,
+        bench.customer_args(kernel_model),
+        kernel_model.customers.created,
+    )
+    assert revenue > 0 and cost > 0
+
+
+def test_floor_kernel(benchmark, kernel_model):
+    """The memory-traffic floor of the customer kernel (same reads and writes, no arithmetic)."""
+    _kernel(
+        benchmark,
+        bench.floor_customers,
+        bench.floor_args(kernel_model),
+        kernel_model.customers.created,
+    )
+
+
+def test_customer_driver(benchmark, kernel_model):
+    """``kernels.step_customers`` as the model calls it: the kernel plus the driver's checks."""
+    _kernel(benchmark, bench.customer_driver_call(kernel_model), (), kernel_model.customers.created)
+
+
+def test_run_numba(benchmark, default_scenario):
+    """A whole default run (four_ps, seed 1, counterfactual included), numba engine."""
+    result = benchmark.pedantic(
+        sim.run,
+        args=(default_scenario,),
+        kwargs={"seed": bench.RUN_SEED, "engine": "numba"},
+        rounds=15 if FULL else 3,
+        warmup_rounds=1,
+    )
+    assert len(result.timeseries) == 156
+
+
+def test_run_agents(benchmark):
+    """A whole run with the agents engine (a reduced organisation in quick mode)."""
+    scenario = bench.scenario(**AGENTS_ORG)
+    benchmark.extra_info["overrides"] = AGENTS_ORG
+    result = benchmark.pedantic(
+        sim.run,
+        args=(scenario,),
+        kwargs={"seed": bench.RUN_SEED, "engine": "agents"},
+        rounds=3 if FULL else 1,
+        warmup_rounds=1,
+    )
+    assert result.summary["engine"] == "agents"
+
+
+def test_run_scale(benchmark):
+    """The scale run: 50,000 employees, 1,000,000 customers, 156 weeks (full mode only).
+
+    Compile is kept out by a warm-up on a tiny organisation (the same kernels, serial and
+    parallel): a full-size warm-up round would double a one-minute benchmark.
+    """
+    tiny = bench.stepped_model(
+        bench.scenario(**{"org.employees": 50, "org.customers": 500, "horizon_weeks": 8})
+    )
+    bench.warm_kernels(tiny)
+    scenario = bench.scenario(**SCALE_ORG)
+    benchmark.extra_info["overrides"] = SCALE_ORG
+    result = benchmark.pedantic(
+        sim.run, args=(scenario,), kwargs={"seed": bench.RUN_SEED}, rounds=1, warmup_rounds=0
+    )
+    assert len(result.timeseries) == SCALE_ORG["horizon_weeks"]
+
+
+def test_bench_report(tmp_path):
+    """``sim.bench.main(quick=True)`` writes the report (this is how ``make test`` runs it)."""
+    assert bench.main(quick=True, out=tmp_path) == 0
+    res = json.loads((tmp_path / "bench.json").read_text())
+    for key in (
+        "mode",
+        "machine",
+        "kernels",
+        "kernels_large",
+        "default_run",
+        "agents_run",
+        "speedup_vs_agents",
+        "scale",
+        "compile",
+        "rows",
+    ):
+        assert key in res
+    assert res["mode"] == "quick"
+    assert {"cpu_count", "python", "numba"} <= res["machine"].keys()
+    assert res["kernels"]["customer_kernel"]["per_second"] > 0
+    assert res["kernels"]["floor_kernel"]["per_second"] > 0
+    assert res["compile"]["warm"]["compiles"] == 0
+    assert [g["customers"] for g in res["scale"]] == [c for _, c in bench.QUICK_SCALE]
+    table = (tmp_path / "bench.md").read_text()
+    assert "| figure | value | target | met | ratio |" in table
