@@ -1,6 +1,6 @@
 """Mesa agents: Employee, Manager and Customer, the readable reference engine.
 
-Each agent is a view on one index of the state arrays the model owns; its ``step()`` applies the rules
+Each agent is a view on one index of the state arrays the model owns; its ``step()`` applies rules
 of sim/rules.py to itself, reading last week's state and writing next week's buffers (synchronous
 update: the order in which agents step does not matter). The numba engine (sim/kernels.py) applies
 the same rules to all agents at once and is tested equal to this one.
@@ -42,7 +42,7 @@ class Employee(mesa.Agent):
         return int(self.model.employees.team[self.index])
 
     def step(self) -> None:
-        """One week: training, intention and usage, learning, workarounds, attitude, productivity."""
+        """One week: training, intention, usage, learning, workarounds, attitude, productivity."""
         m = self.model
         emp, nxt, prm, wk = m.employees, m.employees_next, m.employee_params, m.week
         i = self.index
@@ -148,7 +148,7 @@ class Customer(mesa.Agent):
         return bool(self.model.customers.active[self.index])
 
     def step(self) -> None:
-        """One week: data decay, maybe a contact (experience, satisfaction, data), churn, revenue."""
+        """One week: data decay, maybe a contact (experience, satisfaction, data), churn."""
         m = self.model
         cus, nxt, prm, wk, emp = (
             m.customers,

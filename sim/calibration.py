@@ -2,7 +2,7 @@
 
 DESIGN.md 2.5. The search is documented and reproducible:
 
-1. a Latin hypercube over the free parameters' bounds (``points`` points), each evaluated on the same
+1. a Latin hypercube over the free parameters' bounds (``points`` points), each run on the same
    ``replicates`` seeds (common random numbers, so points differ only by their parameters);
 2. a local refinement from the best point: a compass (pattern) search that tries a step up and down
    in each parameter on ``refine_replicates`` seeds, keeps any improvement and halves the step when
@@ -75,45 +75,65 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
         raise InputError("scenario file not found", file=file, key="scenario", value=scen)
     targets = raw.get("targets")
     if not isinstance(targets, dict) or not targets:
-        raise InputError("expected [targets.NAME] tables with target, low, high", file=file,
-                         key="targets")
+        raise InputError(
+            "expected [targets.NAME] tables with target, low, high", file=file, key="targets"
+        )
     for name, t in targets.items():
         if name not in RATES:
-            raise InputError(f"expected one of {', '.join(RATES)}", file=file,
-                             key=f"targets.{name}")
+            raise InputError(
+                f"expected one of {', '.join(RATES)}", file=file, key=f"targets.{name}"
+            )
         for k in ("target", "low", "high"):
             v = t.get(k) if isinstance(t, dict) else None
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
-                raise InputError("expected a rate in [0, 1]", file=file,
-                                 key=f"targets.{name}.{k}", value=v)
+                raise InputError(
+                    "expected a rate in [0, 1]", file=file, key=f"targets.{name}.{k}", value=v
+                )
         if not t["low"] <= t["target"] <= t["high"]:
             raise InputError("expected low <= target <= high", file=file, key=f"targets.{name}")
     cal = raw.get("calibration", {})
     params = cal.get("parameters")
     if not isinstance(params, dict) or not params:
-        raise InputError("expected [calibration.parameters] with {low, high} per parameter",
-                         file=file, key="calibration.parameters")
+        raise InputError(
+            "expected [calibration.parameters] with {low, high} per parameter",
+            file=file,
+            key="calibration.parameters",
+        )
     bounds = {}
     for key, b in params.items():
         p = PARAMS.get(key)
         if p is None or p.kind is not float:
-            raise InputError("expected a real-valued model parameter (see crmsim list --params)",
-                             file=file, key=f"calibration.parameters.{key}")
+            raise InputError(
+                "expected a real-valued model parameter (see crmsim list --params)",
+                file=file,
+                key=f"calibration.parameters.{key}",
+            )
         lo, hi = (b.get("low"), b.get("high")) if isinstance(b, dict) else (None, None)
-        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in (lo, hi)) or \
-                not (p.low <= lo < hi <= p.high):
-            raise InputError(f"expected low < high within {p.allowed()}", file=file,
-                             key=f"calibration.parameters.{key}", value=b)
+        if not all(
+            isinstance(x, int | float) and not isinstance(x, bool) for x in (lo, hi)
+        ) or not (p.low <= lo < hi <= p.high):
+            raise InputError(
+                f"expected low < high within {p.allowed()}",
+                file=file,
+                key=f"calibration.parameters.{key}",
+                value=b,
+            )
         bounds[key] = (float(lo), float(hi))
-    spec = CalibrationSpec(raw.get("name", path.stem), scen_path, targets, bounds,
-                           source=file)
-    for key in ("root_seed", "points", "replicates", "refine_replicates", "refine_iterations",
-                "final_replicates"):
+    spec = CalibrationSpec(raw.get("name", path.stem), scen_path, targets, bounds, source=file)
+    for key in (
+        "root_seed",
+        "points",
+        "replicates",
+        "refine_replicates",
+        "refine_iterations",
+        "final_replicates",
+    ):
         if key in cal:
             v = cal[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise InputError("expected a non-negative integer", file=file,
-                                 key=f"calibration.{key}", value=v)
+                raise InputError(
+                    "expected a non-negative integer", file=file, key=f"calibration.{key}", value=v
+                )
             setattr(spec, key, v)
     if "output" in cal:
         spec.output = root / cal["output"]
@@ -127,8 +147,13 @@ _SCENARIOS: dict[str, Any] = {}
 
 def _run_chunk(task) -> list[tuple[str, bool, bool]]:
     """Worker: run one scenario with overrides on a list of seeds; (status, met, gain) per run."""
-    path, overrides, seeds = task
+    path, overrides, seeds, one_thread = task
     import sim
+
+    if one_thread:  # a pool worker: one numba thread per process, no oversubscription
+        import numba
+
+        numba.set_num_threads(1)
 
     if path not in _SCENARIOS:
         _SCENARIOS[path] = sim.load_scenario(path)
@@ -146,10 +171,13 @@ def seeds_for(root_seed: int, stream: int, n: int) -> list[int]:
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
-def evaluate(executor, scenario: Path, overrides: dict, seeds: list[int],
-             chunk: int = 25) -> dict[str, Any]:
+def evaluate(
+    executor, scenario: Path, overrides: dict, seeds: list[int], chunk: int = 25
+) -> dict[str, Any]:
     """Rates of never live, abandoned, failed and measurable gain over ``seeds``."""
-    tasks = [(str(scenario), overrides, seeds[i:i + chunk]) for i in range(0, len(seeds), chunk)]
+    one_thread = bool(getattr(executor, "parallel", False))
+    tasks = [(str(scenario), overrides, seeds[i : i + chunk], one_thread)
+             for i in range(0, len(seeds), chunk)]
     runs = [r for part in executor.map_unordered(_run_chunk, tasks) for r in part]
     n = len(runs)
     counts = {
@@ -167,8 +195,10 @@ def _lhs(bounds: dict[str, tuple[float, float]], n: int, seed: int) -> list[dict
     cols = []
     for _ in keys:
         cols.append((rng.permutation(n) + rng.random(n)) / n)
-    return [{k: bounds[k][0] + (bounds[k][1] - bounds[k][0]) * cols[j][i]
-             for j, k in enumerate(keys)} for i in range(n)]
+    return [
+        {k: bounds[k][0] + (bounds[k][1] - bounds[k][0]) * cols[j][i] for j, k in enumerate(keys)}
+        for i in range(n)
+    ]
 
 
 def calibrate(spec: CalibrationSpec, executor, out_dir: Path, log=print) -> dict[str, Any]:
@@ -179,15 +209,20 @@ def calibrate(spec: CalibrationSpec, executor, out_dir: Path, log=print) -> dict
         ev = evaluate(executor, spec.scenario, point, seeds)
         dist = calibration_distance(ev["rates"], spec.targets)
         tried.append({"stage": stage, **point, **ev["rates"], "n": ev["n"], "distance": dist})
-        log(f"  {stage:8s} " + " ".join(f"{k.split('.')[-1]}={v:.3g}" for k, v in point.items())
-            + " -> " + " ".join(f"{k}={ev['rates'][k]:.3f}" for k in spec.targets)
-            + f"  distance {dist:.3f}")
+        log(
+            f"  {stage:8s} "
+            + " ".join(f"{k.split('.')[-1]}={v:.3g}" for k, v in point.items())
+            + " -> "
+            + " ".join(f"{k}={ev['rates'][k]:.3f}" for k in spec.targets)
+            + f"  distance {dist:.3f}"
+        )
         return dist
 
     search = seeds_for(spec.root_seed, 0, spec.replicates)
     log(f"calibration: {spec.points} Latin hypercube points x {spec.replicates} runs")
-    scored = [(score(p, search, "lhs"), p) for p in _lhs(spec.parameters, spec.points,
-                                                         spec.root_seed)]
+    scored = [
+        (score(p, search, "lhs"), p) for p in _lhs(spec.parameters, spec.points, spec.root_seed)
+    ]
     best_d, best = min(scored, key=lambda x: x[0])
     refine = seeds_for(spec.root_seed, 1, spec.refine_replicates)
     if spec.refine_iterations:
@@ -212,12 +247,16 @@ def calibrate(spec: CalibrationSpec, executor, out_dir: Path, log=print) -> dict
     log(f"final: best point on {spec.final_replicates} fresh runs")
     final = evaluate(executor, spec.scenario, best, final_seeds)
     distance = calibration_distance(final["rates"], spec.targets)
-    tried.append({"stage": "final", **best, **final["rates"], "n": final["n"],
-                  "distance": distance})
+    tried.append(
+        {"stage": "final", **best, **final["rates"], "n": final["n"], "distance": distance}
+    )
     intervals = {k: wilson_interval(final["counts"][k], final["n"]) for k in RATES}
     result = {
-        "parameters": best, "distance": distance, "n": final["n"],
-        "rates": final["rates"], "intervals": intervals,
+        "parameters": best,
+        "distance": distance,
+        "n": final["n"],
+        "rates": final["rates"],
+        "intervals": intervals,
         "inside_bands": bool(inside_bands(final["rates"], spec.targets)),
         "targets": spec.targets,
     }
@@ -240,15 +279,22 @@ def _write_outputs(spec: CalibrationSpec, out_dir: Path, tried, result) -> None:
 
 
 def format_report(spec: CalibrationSpec, result: dict, n_tried: int) -> str:
-    lines = [f"# Calibration report: {spec.name}", "",
-             f"Scenario `{spec.scenario.name}`; {n_tried} evaluations; final point on "
-             f"{result['n']} runs. Distance {result['distance']:.3f}; inside every band: "
-             f"{'yes' if result['inside_bands'] else 'NO'}.", "",
-             "| figure | target | accepted | achieved | Wilson 95% |", "|---|---|---|---|---|"]
+    lines = [
+        f"# Calibration report: {spec.name}",
+        "",
+        f"Scenario `{spec.scenario.name}`; {n_tried} evaluations; final point on "
+        f"{result['n']} runs. Distance {result['distance']:.3f}; inside every band: "
+        f"{'yes' if result['inside_bands'] else 'NO'}.",
+        "",
+        "| figure | target | accepted | achieved | Wilson 95% |",
+        "|---|---|---|---|---|",
+    ]
     for name, t in spec.targets.items():
         p, lo, hi = result["intervals"][name]
-        lines.append(f"| {name} | {t['target']:.0%} | {t['low']:.0%} to {t['high']:.0%} | "
-                     f"{p:.1%} | {lo:.1%} to {hi:.1%} |")
+        lines.append(
+            f"| {name} | {t['target']:.0%} | {t['low']:.0%} to {t['high']:.0%} | "
+            f"{p:.1%} | {lo:.1%} to {hi:.1%} |"
+        )
     lines += ["", "| parameter | fitted | bounds |", "|---|---|---|"]
     for key, v in result["parameters"].items():
         lo, hi = spec.parameters[key]
@@ -270,7 +316,8 @@ def write_calibrated(spec: CalibrationSpec, result: dict) -> None:
         f"# Final check on {result['n']} runs of {spec.scenario.name}: {rates}; "
         f"distance {result['distance']:.3f}.",
         "# The search (Latin hypercube, then a compass search) is described in sim/calibration.py.",
-        'name = "calibrated"', "",
+        'name = "calibrated"',
+        "",
     ]
     for section, values in by_section.items():
         lines.append(f"[{section}]")

@@ -1,7 +1,7 @@
 """The ``crmsim`` command line: a thin layer over the Python API (DESIGN.md section 5).
 
 Every input error (a bad file, an unknown key, a value out of range, a bad flag) exits with status 2
-and one message naming the file, the key, the value and what is allowed; no traceback, and nothing is
+and one message naming the file, the key, the value and what is allowed; no traceback; nothing is
 written. Output files are written to a temporary folder first and moved into place at the end, so an
 error never leaves half a result behind.
 """
@@ -58,8 +58,10 @@ def cmd_run(args) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".crmsim-") as tmp:
         tmp = Path(tmp)
-        summary = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                   for k, v in result.summary.items()}
+        summary = {
+            k: (None if isinstance(v, float) and math.isnan(v) else v)
+            for k, v in result.summary.items()
+        }
         summary["overrides"] = scenario.overrides
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
@@ -84,8 +86,11 @@ def _run_charts(folder: Path, args) -> list[Path]:
 
 
 def _print_summary(s: dict, scenario, out: Path, charts) -> None:
-    status = {"never_live": "never went live", "abandoned": "went live, then abandoned",
-              "live": "live"}[s["status"]]
+    status = {
+        "never_live": "never went live",
+        "abandoned": "went live, then abandoned",
+        "live": "live",
+    }[s["status"]]
     golive = "" if math.isnan(s["golive_week"]) else f" (go-live week {s['golive_week']:.0f})"
     print(f"{scenario.name} (rollout: {s['variant']}), seed {s['seed']}, engine {s['engine']}")
     print(f"  status            {status}{golive}")
@@ -93,10 +98,14 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
     print(f"  final adoption    {s['adoption_final']:.0%} of employees use the CRM")
     print(f"  profit vs no CRM  {s['delta_profit']:+,.0f} (ROI {s['roi']:+.2f})")
     print(f"  CSAT vs no CRM    {s['delta_csat']:+.3f}; churn {s['delta_churn']:+.1%}")
-    print(f"  met expectations  {'yes' if s['met_expectations'] else 'no'}; "
-          f"measurable gain {'yes' if s['measurable_gain'] else 'no'}")
-    print(f"  wrote {out}/summary.json, timeseries.parquet, timeseries.csv"
-          + (f" and {len(charts)} charts" if charts else ""))
+    print(
+        f"  met expectations  {'yes' if s['met_expectations'] else 'no'}; "
+        f"measurable gain {'yes' if s['measurable_gain'] else 'no'}"
+    )
+    print(
+        f"  wrote {out}/summary.json, timeseries.parquet, timeseries.csv"
+        + (f" and {len(charts)} charts" if charts else "")
+    )
 
 
 def cmd_validate(args) -> int:
@@ -162,8 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--engine", choices=("numba", "agents"), default="numba")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a parameter, e.g. --set org.employees=50")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. --set org.employees=50",
+    )
     p.add_argument("--out", help="output folder (default results/runs/NAME-seedN)")
     p.add_argument("--no-charts", action="store_true", help="skip the single-run charts")
     p.set_defaults(func=cmd_run)

@@ -18,14 +18,26 @@ def cmd_sweep(args) -> int:
     from sim.sweep import run_experiment
 
     spec = load_experiment(args.experiment, replicates=args.replicates)
-    out = run_experiment(spec, args.out, workers=args.workers, scheduler=args.scheduler,
-                         dask_local=args.dask_local, resume=args.resume, progress=True)
-    print(f"{out['out_dir']}: {out['ok']} runs ok, {out['errors']} errors, "
-          f"{out['ran']} run now, {out['skipped']} already done ({out['backend']})")
+    out = run_experiment(
+        spec,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask_local=args.dask_local,
+        resume=args.resume,
+        progress=True,
+    )
+    print(
+        f"{out['out_dir']}: {out['ok']} runs ok, {out['errors']} errors, "
+        f"{out['ran']} run now, {out['skipped']} already done ({out['backend']})"
+    )
     _print_summary(Path(out["out_dir"]))
     if out["errors"]:
-        print(f"crmsim: {out['errors']} runs raised; see the error column of "
-              f"{out['out_dir']}/runs/*.parquet", file=sys.stderr)
+        print(
+            f"crmsim: {out['errors']} runs raised; see the error column of "
+            f"{out['out_dir']}/runs/*.parquet",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -49,8 +61,14 @@ def cmd_compare(args) -> int:
     from sim.sweep import compare
 
     overrides = dict(parse_assignment(text) for text in (args.set or []))
-    out = compare(args.scenarios, replicates=args.replicates, out_dir=args.out,
-                  overrides=overrides, workers=args.workers, root_seed=args.seed)
+    out = compare(
+        args.scenarios,
+        replicates=args.replicates,
+        out_dir=args.out,
+        overrides=overrides,
+        workers=args.workers,
+        root_seed=args.seed,
+    )
     print(out["table"])
     if args.out:
         print(f"report: {build_report(args.out)}")
@@ -70,7 +88,7 @@ def cmd_calibrate(args) -> int:
         spec.output = Path(args.output)
     out = Path(args.out or Path("results") / spec.name)
     with make_executor(workers=args.workers) as executor:
-        result = calibrate(spec, executor, out)
+        calibrate(spec, executor, out)
     print((out / "report.md").read_text())
     print(f"wrote {spec.output} and {out}/report.md, tried.csv, calibration.json")
     return 0
@@ -110,8 +128,12 @@ def add_commands(sub) -> None:
     p.add_argument("--workers", type=_positive, help="local worker processes (default: cores)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
-    where.add_argument("--dask-local", type=_positive, metavar="N",
-                       help="run on a Dask LocalCluster with N workers")
+    where.add_argument(
+        "--dask-local",
+        type=_positive,
+        metavar="N",
+        help="run on a Dask LocalCluster with N workers",
+    )
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
     p.set_defaults(func=cmd_sweep)
 
@@ -128,8 +150,10 @@ def add_commands(sub) -> None:
     p.add_argument("experiment")
     p.add_argument("--out", help="folder for the calibration report (default results/NAME)")
     p.add_argument("--workers", type=_positive)
-    p.add_argument("--output", help="where to write the calibrated values "
-                                    "(default: the file the calibration names)")
+    p.add_argument(
+        "--output",
+        help="where to write the calibrated values (default: the file the calibration names)",
+    )
     p.add_argument("--quick", action="store_true", help="a tiny search, to check the pipeline")
     p.set_defaults(func=cmd_calibrate)
 

@@ -1,7 +1,7 @@
 """What both engines read besides agent state: rule parameters and the week's model-level context.
 
 Named tuples, because numba compiles them as plain structs: the kernels and the Mesa agents read the
-same fields under the same names (``prm.mandate``, ``week.quality``), so the two engines cannot drift
+same fields by the same names (``prm.mandate``, ``week.quality``), so the two engines cannot drift
 apart in which number they use.
 """
 
@@ -126,14 +126,17 @@ def channel_bounds(scenario: Scenario) -> np.ndarray:
 
 def record_dtype(fields: tuple) -> np.dtype:
     """A numpy record dtype for a named tuple of scalars (int64, bool or float64 fields)."""
+
     def kind(value):
         if isinstance(value, bool | np.bool_):
             return np.bool_
         if isinstance(value, int | np.integer):
             return np.int64
         return np.float64
-    return np.dtype([(name, kind(value)) for name, value in zip(fields._fields, fields,
-                                                                strict=True)])
+
+    return np.dtype(
+        [(name, kind(value)) for name, value in zip(fields._fields, fields, strict=True)]
+    )
 
 
 def as_record(fields: tuple, out: np.ndarray | None = None) -> np.ndarray:

@@ -27,13 +27,17 @@ PUBLISHED = {  # DESIGN.md 2.5
 def reproduction_table(summary: pd.DataFrame, scenario: str = "industry_mix") -> str:
     """The mix's rates with Wilson 95% intervals beside the published targets and bands."""
     rows = summary[summary.scenario == scenario].set_index("metric")
-    lines = [f"{'figure':16s} {'model':>7s} {'Wilson 95%':>15s}   {'published':>9s} "
-             f"{'accepted':>10s}  in band  source"]
+    lines = [
+        f"{'figure':16s} {'model':>7s} {'Wilson 95%':>15s}   {'published':>9s} "
+        f"{'accepted':>10s}  in band  source"
+    ]
     for metric, (target, low, high, source) in PUBLISHED.items():
         r = rows.loc[metric]
         inside = "yes" if low <= r.value <= high else "NO"
-        lines.append(f"{metric:16s} {r.value:7.1%} {r.ci_low:6.1%} to {r.ci_high:5.1%}   "
-                     f"{target:9.0%} {low:4.0%}-{high:3.0%}  {inside:7s}  {source}")
+        lines.append(
+            f"{metric:16s} {r.value:7.1%} {r.ci_low:6.1%} to {r.ci_high:5.1%}   "
+            f"{target:9.0%} {low:4.0%}-{high:3.0%}  {inside:7s}  {source}"
+        )
     n = int(rows.loc["failed", "n"])
     return f"industry mix, {n} runs\n" + "\n".join(lines)
 
@@ -47,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     replicates = int(os.environ.get("CRMSIM_DEMO_REPLICATES", "200"))
     out = Path("results") / "demo"
     spec = load_experiment("experiments/failure_rates.toml", replicates=replicates)
-    print(f"crm-rollout-sim demo: failure_rates.toml with {replicates} paired replicates per "
-          f"scenario (the full experiment has 1000: `crmsim sweep experiments/failure_rates.toml`)")
+    print(
+        f"crm-rollout-sim demo: failure_rates.toml with {replicates} paired replicates per "
+        f"scenario (the full experiment has 1000: `crmsim sweep experiments/failure_rates.toml`)"
+    )
     if out.exists():  # the demo's own folder: always rebuilt, so it reflects the current code
         shutil.rmtree(out)
     run_experiment(spec, out, progress=True)

@@ -17,7 +17,9 @@ class InputError(Exception):
         value: the bad value itself, if any.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, key: str | None = None, value=None):
+    def __init__(
+        self, message: str, *, file: str | None = None, key: str | None = None, value=None
+    ):
         self.file = file
         self.key = key
         self.value = value

@@ -10,8 +10,8 @@ series. ``engine="agents"`` steps Mesa agents one by one (readable reference); `
 
 from __future__ import annotations
 
-import copy
-import math
+import dataclasses
+from statistics import NormalDist
 
 import mesa
 import numpy as np
@@ -21,8 +21,10 @@ from sim.agents import Customer, Employee, Manager
 from sim.context import Week, as_record, channel_bounds, customer_params, employee_params
 from sim.errors import InputError
 from sim.population import build_customers, build_employees, draw_organisation
-from sim.program import ABANDONED, LIVE, PROCESS, PEOPLE, PLATFORM, Programme
+from sim.program import ABANDONED, LIVE, PEOPLE, PLATFORM, PROCESS, Programme
 from sim.scenario import Scenario
+
+_NORMAL = NormalDist()
 
 ENGINES = ("numba", "agents")
 
@@ -94,8 +96,8 @@ class CRMRolloutModel(mesa.Model):
         self.org = draw_organisation(s, self.rng)
         self.employees, self.teams = build_employees(s, self.org, self.rng)
         self.customers = build_customers(s, self.employees.n, self.rng)
-        self.employees_next = copy.deepcopy(self.employees)
-        self.customers_next = copy.deepcopy(self.customers)
+        self.employees_next = _buffer_copy(self.employees)
+        self.customers_next = _buffer_copy(self.customers)
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
         self.employee_params = employee_params(s)
         self.customer_params = customer_params(s)
@@ -103,6 +105,7 @@ class CRMRolloutModel(mesa.Model):
         self._customer_record = as_record(self.customer_params)
         self._week_record = None
         self.channel_bounds = channel_bounds(s)
+        self._created_by = [self.customers.arrivals_by(w) for w in range(self.horizon + 1)]
         self.licence_week = s["programme.licence_per_user_week"] * self.employees.n
         self._draw_buffer = np.empty(2 * self.employees.n + 2 * self.customers.capacity + 1)
         self.market = 0.0  # log-demand of the market, AR(1) (sim.params economics.market_*)
@@ -114,7 +117,7 @@ class CRMRolloutModel(mesa.Model):
         self._adoption = 0.0
         self._quality_now = 0.0
         self._observe()
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = SeriesCollector(
             model_reporters={name: _reporter(name) for name in SERIES}
         )
         self._employee_agents: list[Employee] = []
@@ -151,7 +154,7 @@ class CRMRolloutModel(mesa.Model):
         self.draws_peer = draws[:n]
         self.draws_work = draws[n : 2 * n]
         self.draws_contact = draws[2 * n : 2 * n + nc]
-        self.draws_churn = draws[2 * n + nc: 2 * n + 2 * nc]
+        self.draws_churn = draws[2 * n + nc : 2 * n + 2 * nc]
 
     def _observe(self) -> None:
         """Aggregate the current state once: adoption, data quality, team usage, and the rest.
@@ -162,15 +165,29 @@ class CRMRolloutModel(mesa.Model):
         """
         emp, cus = self.employees, self.customers
         adopters, sa, sk, sp, sw = kernels.employee_totals(
-            emp.usage, emp.attitude, emp.skill, emp.productivity, emp.workaround, emp.team,
-            self.team_usage)
-        n_active, ss, sd = kernels.customer_totals(cus.created, cus.active, cus.satisfaction,
-                                                   cus.completeness)
+            emp.usage,
+            emp.attitude,
+            emp.skill,
+            emp.productivity,
+            emp.workaround,
+            emp.team,
+            self.team_usage,
+        )
+        n_active, ss, sd = kernels.customer_totals(
+            cus.created, cus.active, cus.satisfaction, cus.completeness
+        )
         n = emp.n
         self._adoption = adopters / n
         q_data = sd / n_active if n_active else 0.0
         self._quality_now = q_data * (1.0 - self.variant["employee.workaround_quality"] * sw / n)
-        self._totals = (sa / n, sk / n, sp / n, sw / n, n_active, ss / n_active if n_active else 0.0)
+        self._totals = (
+            sa / n,
+            sk / n,
+            sp / n,
+            sw / n,
+            n_active,
+            ss / n_active if n_active else 0.0,
+        )
 
     def step(self) -> None:
         """Advance one week (see the module docstring for the order)."""
@@ -180,19 +197,42 @@ class CRMRolloutModel(mesa.Model):
         quality, adoption = self._quality_now, self._adoption
         backing = float(emp.commitment[self.teams.manager].mean())
         prog.advance(t, self.teams, adoption, backing, adoption * quality * prog.fit)
-        self.week = Week(t, quality, prog.fit, float(prog.readiness[PROCESS]),
-                         float(prog.readiness[PLATFORM]), float(prog.efforts[PEOPLE]),
-                         float(prog.efforts[PROCESS]), prog.commitment, prog.live)
+        self.week = Week(
+            t,
+            quality,
+            prog.fit,
+            float(prog.readiness[PROCESS]),
+            float(prog.readiness[PLATFORM]),
+            float(prog.efforts[PEOPLE]),
+            float(prog.efforts[PROCESS]),
+            prog.commitment,
+            prog.live,
+        )
         if self.engine == "agents":
             revenue, cost = self._step_agents()
         else:
             self._week_record = as_record(self.week, self._week_record)
-            kernels.step_employees(emp, self.employees_next, self.teams, self.team_usage,
-                                   self.draws_peer, self.draws_work, self._employee_record,
-                                   self._week_record)
+            kernels.step_employees(
+                emp,
+                self.employees_next,
+                self.teams,
+                self.team_usage,
+                self.draws_peer,
+                self.draws_work,
+                self._employee_record,
+                self._week_record,
+            )
             revenue, cost = kernels.step_customers(
-                self.customers, self.customers_next, emp, self.teams, self.draws_contact,
-                self.draws_churn, self.channel_bounds, self._customer_record, self._week_record)
+                self.customers,
+                self.customers_next,
+                emp,
+                self.teams,
+                self.draws_contact,
+                self.draws_churn,
+                self.channel_bounds,
+                self._customer_record,
+                self._week_record,
+            )
         self.employees, self.employees_next = self.employees_next, self.employees
         self.customers, self.customers_next = self.customers_next, self.customers
         self._arrivals(t)
@@ -203,17 +243,18 @@ class CRMRolloutModel(mesa.Model):
             self.running = False
 
     def _demand(self) -> float:
-        """This week's market demand factor exp(m), m an AR(1) shock common to run and counterfactual.
+        """This week's market demand factor exp(m); m is an AR(1) shock shared with the baseline.
 
         The market moves the revenue of every customer alike; it gives the counterfactual's profit
         the quarter-to-quarter noise against which a gain must be detectable (DESIGN.md 2.4).
         The normal shock comes from the week's uniform draw by the inverse normal CDF.
         """
         v = self.variant.values
-        z = math.sqrt(2.0) * _erfinv(2.0 * min(max(self.draw_market, 1e-12), 1 - 1e-12) - 1.0)
-        self.market = v["economics.market_persistence"] * self.market + \
-            v["economics.market_volatility"] * z
-        return math.exp(self.market)
+        z = _NORMAL.inv_cdf(min(max(self.draw_market, 1e-12), 1.0 - 1e-12))
+        self.market = (
+            v["economics.market_persistence"] * self.market + v["economics.market_volatility"] * z
+        )
+        return float(np.exp(self.market))
 
     def _step_agents(self) -> tuple[float, float]:
         self.revenue_by_customer[:] = 0.0
@@ -228,7 +269,7 @@ class CRMRolloutModel(mesa.Model):
     def _arrivals(self, t: int) -> None:
         """New customers arrive at a steady rate (DESIGN.md 2.3); their slots become active."""
         cus = self.customers
-        created = cus.arrivals_by(t + 1)
+        created = self._created_by[t + 1]
         if created > cus.created:
             for buf in (cus, self.customers_next):
                 buf.active[cus.created : created] = True
@@ -268,15 +309,32 @@ class CRMRolloutModel(mesa.Model):
             self.step()
 
 
-def _erfinv(y: float) -> float:
-    """Inverse error function by Newton's method (scalar; avoids a scipy dependency)."""
-    x = 0.0
-    for _ in range(50):
-        err = math.erf(x) - y
-        if abs(err) < 1e-15:
-            break
-        x -= err / (2.0 / math.sqrt(math.pi) * math.exp(-x * x))
-    return x
+class SeriesCollector(mesa.DataCollector):
+    """Mesa's DataCollector for the model series, without a deep copy of every float every week.
+
+    ``mesa.DataCollector.collect`` deep-copies each reporter's value (to protect mutable results);
+    the model's series are plain floats read from ``model.metrics``, so they are appended as they
+    are. Everything else (``get_model_vars_dataframe``, tables, agent reporters) is Mesa's.
+    """
+
+    def collect(self, model):
+        if self.agent_reporters or self.agenttype_reporters:
+            return super().collect(model)
+        for var in self.model_reporters:
+            self.model_vars[var].append(model.metrics[var])
+        return None
+
+
+def _buffer_copy(state):
+    """A second buffer of a state dataclass: every array copied, scalars shared."""
+    return dataclasses.replace(
+        state,
+        **{
+            f.name: getattr(state, f.name).copy()
+            for f in dataclasses.fields(state)
+            if isinstance(getattr(state, f.name), np.ndarray)
+        },
+    )
 
 
 def _reporter(name: str):

@@ -6,6 +6,7 @@ programme (common random numbers), so every difference between the two is the pr
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,7 +59,7 @@ def weekly_profit(revenue: np.ndarray, cost: np.ndarray, spend_cumulative, margi
 
 
 def quarterly(values: np.ndarray, weeks: int = 13) -> np.ndarray:
-    """Sums over complete quarters (13 weeks), from the end backwards so the last quarter is whole."""
+    """Sums over whole quarters (13 weeks), counted back from the end so the last one is whole."""
     n = len(values) // weeks
     if n == 0:
         return np.array([values.sum()])
@@ -110,6 +111,39 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     }
 
 
+#: Parameters a counterfactual run never reads (it has no programme): they stay out of its key.
+_PROGRAMME_ONLY = ("rollout.", "sponsor.", "programme.", "outcome.")
+_CF_CACHE: OrderedDict = OrderedDict()
+_CF_CACHE_SIZE = 32
+
+
+def counterfactual_key(model: CRMRolloutModel, seed: int, engine: str) -> tuple:
+    """What a counterfactual run depends on: the seed, the engine and the organisation's values.
+
+    Scenarios that differ only in their programme (the orderings of one organisation) share it, so
+    a sweep that runs replicate i of every ordering computes that counterfactual once per worker.
+    The initial sponsor commitment is the one programme value it reads (managers follow it).
+    """
+    values = model.variant.values
+    org = tuple(sorted((k, v) for k, v in values.items() if not k.startswith(_PROGRAMME_ONLY)))
+    return (int(seed), engine, values["sponsor.commitment_initial"], org)
+
+
+def counterfactual_series(scenario: Scenario, seed: int, engine: str) -> pd.DataFrame:
+    """The no-CRM counterfactual's weekly series, from a small per-process cache when possible."""
+    cf = CRMRolloutModel(scenario, seed=seed, engine=engine, counterfactual=True)
+    key = counterfactual_key(cf, seed, engine)
+    if key in _CF_CACHE:
+        _CF_CACHE.move_to_end(key)
+        return _CF_CACHE[key]
+    cf.run_model()
+    series = cf.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    _CF_CACHE[key] = series
+    if len(_CF_CACHE) > _CF_CACHE_SIZE:
+        _CF_CACHE.popitem(last=False)
+    return series
+
+
 def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
     """Run a scenario and its no-CRM counterfactual with the same seed; return outcomes and series.
 
@@ -120,10 +154,8 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
     """
     model = CRMRolloutModel(scenario, seed=seed, engine=engine)
     model.run_model()
-    cf = CRMRolloutModel(scenario, seed=seed, engine=engine, counterfactual=True)
-    cf.run_model()
+    cf_ts = counterfactual_series(scenario, seed, engine)
     ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    cf_ts = cf.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     for name in CF_SERIES:
         ts["cf_" + name] = cf_ts[name].to_numpy()
     ts.insert(0, "week", np.arange(1, len(ts) + 1))

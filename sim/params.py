@@ -5,7 +5,7 @@ typed, bounded data with its provenance beside it. The scenario loader validates
 this table, the experiment designs draw from its bounds, and docs/ODD.md cites the same sources. A
 default with no published source says "assumption".
 
-Keys are dotted (``section.name``), the same spelling a TOML table, ``--set`` and an experiment design
+Keys are dotted (``section.name``): the spelling a TOML table, ``--set`` and an experiment design
 use.
 """
 
@@ -222,7 +222,7 @@ _PARAMS = [
         0.3,
         0,
         1,
-        "platform fit when built around no known process; fit = floor + (1-floor) x embedded process",
+        "platform fit when built around no known process; fit = floor + (1-floor) x embedded",
         "Gerson 2001 ('you'll purchase the wrong technology'); value assumption",
     ),
     _p(
@@ -358,7 +358,8 @@ _PARAMS = [
         8.0,
         0.1,
         50,
-        "common scale of the UTAUT weights (assumption; calibration fits complexity, expectations and benefit sizes instead)",
+        "common scale of the UTAUT weights (assumption: the calibration fits complexity, "
+        "expectations and benefit sizes instead)",
     ),
     _p("employee.usability", float, 0.8, 0, 1, "platform usability when fully built"),
     _p(
@@ -578,10 +579,23 @@ _PARAMS = [
         "revenue per active customer per week",
         "assumption: about 200,000 revenue per employee a year over 5,000 customers",
     ),
-    _p("economics.market_volatility", float, 0.02, 0, 1,
-       "weekly sd of the market's log-demand shock (AR(1), shared by a run and its counterfactual)",
-       "assumption: quarterly revenue swings of a few percent"),
-    _p("economics.market_persistence", float, 0.9, 0, 0.999, "AR(1) persistence of the demand shock"),
+    _p(
+        "economics.market_volatility",
+        float,
+        0.02,
+        0,
+        1,
+        "weekly sd of the market's log-demand shock (AR(1), shared with the counterfactual)",
+        "assumption: quarterly revenue swings of a few percent",
+    ),
+    _p(
+        "economics.market_persistence",
+        float,
+        0.9,
+        0,
+        0.999,
+        "AR(1) persistence of the demand shock",
+    ),
     _p("economics.margin", float, 0.3, 0, 1, "gross margin on revenue"),
     _p(
         "economics.crosssell_uplift",

@@ -56,7 +56,7 @@ class Employees:
 
 @dataclass
 class Teams:
-    """Teams: their manager, the manager's style, pilot membership and go-live week (-1: not live)."""
+    """Teams: their manager, the manager's style, pilot membership, go-live week (-1: not live)."""
 
     manager: np.ndarray
     coach: np.ndarray

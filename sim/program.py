@@ -1,4 +1,4 @@
-"""The rollout programme: workstreams, readiness, budget, sponsor, go-live, cancellation, abandonment.
+"""The rollout programme: workstreams, readiness, budget, sponsor, go-live, cancel, abandonment.
 
 Model-level state shared by both engines (DESIGN.md 2.1). Nothing here names an ordering: the plan
 is a list of phases, and the outcomes follow from readiness, fit, spend and commitment as they
@@ -124,12 +124,8 @@ class Programme:
         v = self.v
         e = self.efforts = self.planned_efforts(week)
         old = self.readiness.copy()
-        gains = np.array(
-            [
-                rules.readiness_increment(old[w], self.rates[w], e[w], old[PLANNING])
-                for w in range(4)
-            ]
-        )
+        # all workstreams at once: readiness_increment is elementwise (numba compiles it for arrays)
+        gains = rules.readiness_increment(old, self.rates, e, old[PLANNING])
         new = np.minimum(old + gains, 1.0)  # a large effort x rate step must not overshoot
         self.embedded = rules.embed_process(
             self.embedded, old[PLATFORM], gains[PLATFORM], new[PROCESS]
@@ -180,7 +176,8 @@ class Programme:
 
         Before go-live the sponsor sees progress (each planned workstream's readiness against the
         go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
-        planned effort-weeks that should be done); after go-live, the benefit index against the expectation set at
+        planned effort-weeks that should be done); after go-live, the benefit index against the
+        expectation set at
         the start (inflated by vendor pressure).
         """
         v = self.v

@@ -1,7 +1,7 @@
 """The behavioural rules, one small pure scalar function each, with its source.
 
 Both engines call these functions: the Mesa agents' ``step()`` (sim/agents.py) one agent at a time,
-and the compiled kernels (sim/kernels.py) in loops over arrays. They are ``@njit`` so the kernels can
+and the compiled kernels (sim/kernels.py) in loops over arrays. They are ``@njit`` so kernels can
 inline them; called from Python they run the same compiled code, which is what keeps the two engines
 equal to 1e-9. Numbers that are model parameters arrive as arguments; see sim/params.py for defaults
 and their sources.
@@ -67,8 +67,9 @@ def platform_fit(embedded, floor):
 def rework_loss(platform_readiness, process_gain, embedded, process_readiness, share):
     """Platform readiness lost to rework when process design moves past what was built.
 
-    Process readiness gained after the platform was configured (above the embedded level) forces part
-    of the platform to be rebuilt (DESIGN.md 2.1: "forces rework ... or leaves fit low"). The loss is
+    Process readiness gained after the platform was configured (above the embedded level) forces
+    part of the platform to be rebuilt (DESIGN.md 2.1: "forces rework ... or leaves fit low"). The
+    loss is
     ``share * process_gain * R_platform``; share is an assumption.
     """
     if process_gain <= 0.0 or process_readiness <= embedded:
@@ -80,7 +81,7 @@ def rework_loss(platform_readiness, process_gain, embedded, process_readiness, s
 def commitment_update(commitment, perceived, expected, alpha, delta, reinforcement, backing):
     """Sponsor commitment, after Repenning (2002).
 
-    ``dC = alpha * (perceived - expected) - delta * C + reinforcement * backing``, clipped to [0, 1];
+    ``dC = alpha (perceived - expected) - delta C + reinforcement backing``, clipped to [0, 1];
     backing is the managers' mean commitment (their reinforcement of the sponsor).
     """
     dc = alpha * (perceived - expected) - delta * commitment + reinforcement * backing

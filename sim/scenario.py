@@ -299,8 +299,15 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         scen = Scenario(name, description, values, (), variants, str(path))
     else:
         ordering = tuple(plan["ordering"]) if "ordering" in plan else None
-        scen = Scenario(name, description, values, _phases_from(values, plan, file), (), str(path),
-                        ordering=ordering)
+        scen = Scenario(
+            name,
+            description,
+            values,
+            _phases_from(values, plan, file),
+            (),
+            str(path),
+            ordering=ordering,
+        )
     return scen.with_overrides(overrides or {}, f"{file} (overrides)")
 
 

@@ -13,15 +13,17 @@ import math
 def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk):
     """Next employee state as a dict of lists: attitude, skill, usage, workaround, productivity,
     dip, commitment."""
-    out = {k: [] for k in ("attitude", "skill", "usage", "workaround", "productivity", "dip",
-                           "commitment")}
+    out = {
+        k: []
+        for k in ("attitude", "skill", "usage", "workaround", "productivity", "dip", "commitment")
+    }
     for i in range(len(emp.team)):
         team = emp.team[i]
         lw = live_week[team]
         live = lw >= 0 and wk.t >= lw
         weeks = wk.t - lw if live else 0
         a, k, u = emp.attitude[i], emp.skill[i], emp.usage[i]
-        peers = list(emp.indices[emp.indptr[i]:emp.indptr[i + 1]])
+        peers = list(emp.indices[emp.indptr[i] : emp.indptr[i + 1]])
         if peers:
             peer_usage = sum(emp.usage[j] for j in peers) / len(peers)
             j = peers[min(math.floor(draw_peer[i] * len(peers)), len(peers) - 1)]
@@ -48,8 +50,11 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk):
                 da -= prm.critic_rate * (1.0 if weeks < prm.criticism_weeks else 0.25) * (1 - u)
             dip = prm.dip_min + (prm.dip_max - prm.dip_min) * (1 - k) if weeks == 0 else emp.dip[i]
             out["dip"].append(dip)
-            out["productivity"].append(1 - dip * math.exp(-3 * weeks / prm.recovery_weeks)
-                                       + prm.productivity_gain * u * wk.quality * wk.fit)
+            out["productivity"].append(
+                1
+                - dip * math.exp(-3 * weeks / prm.recovery_weeks)
+                + prm.productivity_gain * u * wk.quality * wk.fit
+            )
         else:
             out["skill"].append(k + dk)
             out["workaround"].append(0.0)
@@ -70,8 +75,7 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
     out = {k: [] for k in ("active", "satisfaction", "expectation", "completeness", "stage")}
     revenue = cost = 0.0
     for i in range(cus.created):
-        s, e, d0, st = (cus.satisfaction[i], cus.expectation[i], cus.completeness[i],
-                        cus.stage[i])
+        s, e, d0, st = (cus.satisfaction[i], cus.expectation[i], cus.completeness[i], cus.stage[i])
         if not cus.active[i]:
             for key, v in zip(out, (False, s, e, d0, st), strict=True):
                 out[key].append(v)
@@ -88,7 +92,9 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
             lo = bounds[ch - 1] if ch > 0 else 0.0
             w = min((v - lo) / (bounds[ch] - lo), 1.0)
             if ch == prm.web_channel and wk.org_live:
-                p = min(1.0, max(0.0, prm.web_quality * wk.fit * (0.5 + 0.5 * wk.process_readiness)))
+                p = min(
+                    1.0, max(0.0, prm.web_quality * wk.fit * (0.5 + 0.5 * wk.process_readiness))
+                )
                 rates = (prm.capture_name, prm.capture_purchase, prm.capture_preferences)
                 if st < 3 and w < rates[st]:
                     st += 1
@@ -96,9 +102,14 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
                 cost += prm.cost_self
             else:
                 dip = max(0.0, 1.0 - emp.productivity[h])
-                p = (prm.w_base + prm.w_skill * emp.skill[h] + prm.w_orient * emp.orientation[h]
-                     + prm.w_view * u * wk.quality * d0 + prm.w_cons * wk.process_readiness
-                     - prm.w_dip * dip)
+                p = (
+                    prm.w_base
+                    + prm.w_skill * emp.skill[h]
+                    + prm.w_orient * emp.orientation[h]
+                    + prm.w_view * u * wk.quality * d0
+                    + prm.w_cons * wk.process_readiness
+                    - prm.w_dip * dip
+                )
                 p = min(1.0, max(0.0, p))
                 if w < u * (1 - emp.workaround[h]):
                     d = d + prm.log_gain * (1 - d)
@@ -111,4 +122,3 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
         for key, val in zip(out, (active, s, e, min(d, 1.0), st), strict=True):
             out[key].append(val)
     return out, (revenue, cost)
-

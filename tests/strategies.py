@@ -13,7 +13,7 @@ from hypothesis.strategies import composite, floats, integers, lists, sampled_fr
 
 from sim.params import PARAMS
 from sim.scenario import Scenario, load_scenario
-from tests.conftest import SCENARIOS, SHIPPED
+from tests.common import SCENARIOS, SHIPPED
 
 #: Behavioural parameters the properties vary (all within their table bounds).
 TUNABLE = (

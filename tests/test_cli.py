@@ -16,7 +16,7 @@ import pytest
 from sim.cli import main
 from sim.outcomes import OUTCOME_FIELDS
 from sim.params import PARAMS
-from tests.conftest import ROOT, SCENARIOS, SHIPPED
+from tests.common import ROOT, SCENARIOS, SHIPPED
 
 FAST = ["--set", "org.employees=30", "--set", "org.customers=300", "--set", "horizon_weeks=60"]
 TREATMENT_COLUMNS = [

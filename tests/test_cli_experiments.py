@@ -7,22 +7,31 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import ROOT
 
 from sim.cli import main
+from tests.common import ROOT
 
 SMALL = ["--set", "org.employees=20", "--set", "org.customers=200", "--set", "horizon_weeks=60"]
 
 
 def test_sweep_smoke_and_report(tmp_path, capsys):
     out = tmp_path / "smoke"
-    assert main(["sweep", str(ROOT / "experiments/smoke.toml"), "--out", str(out),
-                 "--workers", "1"]) == 0
+    assert (
+        main(["sweep", str(ROOT / "experiments/smoke.toml"), "--out", str(out), "--workers", "1"])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "9 runs ok, 0 errors" in printed
     summary = pd.read_csv(out / "summary.csv")
-    assert set(summary.metric) >= {"never_live", "abandoned", "failed", "measurable_gain",
-                                   "met_expectations", "adoption_mean", "roi_median"}
+    assert set(summary.metric) >= {
+        "never_live",
+        "abandoned",
+        "failed",
+        "measurable_gain",
+        "met_expectations",
+        "adoption_mean",
+        "roi_median",
+    }
     assert main(["report", str(out)]) == 0
     assert (out / "report.html").exists() and list((out / "charts").glob("*.png"))
     # a finished sweep is not silently overwritten
@@ -32,9 +41,20 @@ def test_sweep_smoke_and_report(tmp_path, capsys):
 
 def test_compare_prints_table_and_writes_report(tmp_path, capsys):
     out = tmp_path / "cmp"
-    rc = main(["compare", str(ROOT / "scenarios/technology_first.toml"),
-               str(ROOT / "scenarios/four_ps.toml"), "--replicates", "4", "--workers", "1",
-               "--out", str(out), *SMALL])
+    rc = main(
+        [
+            "compare",
+            str(ROOT / "scenarios/technology_first.toml"),
+            str(ROOT / "scenarios/four_ps.toml"),
+            "--replicates",
+            "4",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            *SMALL,
+        ]
+    )
     assert rc == 0
     printed = capsys.readouterr().out
     assert "technology_first" in printed and "four_ps" in printed
@@ -49,15 +69,31 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
     (exp / "calibration.toml").write_text(text)
     # shrink the organisation so the quick search runs in seconds
     base = tmp_path / "scenarios" / "base.toml"
-    base.write_text(base.read_text().replace("employees = 200", "employees = 30")
-                    .replace("customers = 5000", "customers = 300"))
+    base.write_text(
+        base.read_text()
+        .replace("employees = 200", "employees = 30")
+        .replace("customers = 5000", "customers = 300")
+    )
     before = (tmp_path / "scenarios/calibrated.toml").read_text()
-    rc = main(["calibrate", str(exp / "calibration.toml"), "--quick", "--workers", "1",
-               "--out", str(tmp_path / "cal")])
+    rc = main(
+        [
+            "calibrate",
+            str(exp / "calibration.toml"),
+            "--quick",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "cal"),
+        ]
+    )
     assert rc == 0
     result = json.loads((tmp_path / "cal/calibration.json").read_text())
-    assert set(result["parameters"]) == {"org.complexity", "sponsor.expectation_inflation",
-                                         "economics.crosssell_uplift", "customer.w_view"}
+    assert set(result["parameters"]) == {
+        "org.complexity",
+        "sponsor.expectation_inflation",
+        "economics.crosssell_uplift",
+        "customer.w_view",
+    }
     assert result["n"] == 40
     after = (tmp_path / "scenarios/calibrated.toml").read_text()
     assert after != before and "Written by `crmsim calibrate" in after
@@ -65,14 +101,17 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
     assert len(tried) == 5 and "distance" in tried
 
 
-@pytest.mark.parametrize("argv, key", [
-    (["sweep", "nope.toml"], "nope.toml"),
-    (["sweep", "experiments/smoke.toml", "--workers", "0"], "flags"),
-    (["sweep", "experiments/smoke.toml", "--scheduler", "x", "--dask-local", "2"], "flags"),
-    (["compare", "scenarios/four_ps.toml", "--replicates", "-3"], "flags"),
-    (["calibrate", "scenarios/four_ps.toml"], "targets"),
-    (["report", "scenarios"], "manifest"),
-])
+@pytest.mark.parametrize(
+    "argv, key",
+    [
+        (["sweep", "nope.toml"], "nope.toml"),
+        (["sweep", "experiments/smoke.toml", "--workers", "0"], "flags"),
+        (["sweep", "experiments/smoke.toml", "--scheduler", "x", "--dask-local", "2"], "flags"),
+        (["compare", "scenarios/four_ps.toml", "--replicates", "-3"], "flags"),
+        (["calibrate", "scenarios/four_ps.toml"], "targets"),
+        (["report", "scenarios"], "manifest"),
+    ],
+)
 def test_bad_experiment_inputs_exit_2(argv, key, capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     assert main(argv) == 2

@@ -6,14 +6,13 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import SHIPPED, small_scenario
 
 import sim
 from sim import kernels
 from sim.context import Week, as_record
 from sim.model import CRMRolloutModel
-
-import reference
+from tests import reference
+from tests.common import SHIPPED, small_scenario
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -22,14 +21,14 @@ def test_numba_equals_agents(name, seed):
     scen = small_scenario(name)
     a = sim.run(scen, seed=seed, engine="agents")
     n = sim.run(scen, seed=seed, engine="numba")
-    np.testing.assert_allclose(a.timeseries.to_numpy(float), n.timeseries.to_numpy(float),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        a.timeseries.to_numpy(float), n.timeseries.to_numpy(float), rtol=1e-9, atol=1e-9
+    )
     for key, value in a.summary.items():
         if key == "engine":
             continue
         if isinstance(value, float):
-            np.testing.assert_allclose(value, n.summary[key], rtol=1e-9, atol=1e-9,
-                                       equal_nan=True)
+            np.testing.assert_allclose(value, n.summary[key], rtol=1e-9, atol=1e-9, equal_nan=True)
         else:
             assert value == n.summary[key], key
 
@@ -39,8 +38,9 @@ def test_equal_at_default_size_over_a_live_run():
     a = sim.run(scen, seed=3, engine="agents")
     n = sim.run(scen, seed=3, engine="numba")
     assert a.summary["status"] == "live"
-    np.testing.assert_allclose(a.timeseries.to_numpy(float), n.timeseries.to_numpy(float),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        a.timeseries.to_numpy(float), n.timeseries.to_numpy(float), rtol=1e-9, atol=1e-9
+    )
 
 
 def _model_mid_run(name="four_ps", weeks=None, seed=2, **over):
@@ -56,10 +56,17 @@ def _model_mid_run(name="four_ps", weeks=None, seed=2, **over):
 
 
 def _random_week(model, rng, **fixed):
-    values = dict(t=int(model.steps), quality=rng.random(), fit=rng.random(),
-                  process_readiness=rng.random(), platform_readiness=rng.random(),
-                  people_effort=rng.random(), process_effort=rng.random(), sponsor=rng.random(),
-                  org_live=bool(rng.random() < 0.7))
+    values = dict(
+        t=int(model.steps),
+        quality=rng.random(),
+        fit=rng.random(),
+        process_readiness=rng.random(),
+        platform_readiness=rng.random(),
+        people_effort=rng.random(),
+        process_effort=rng.random(),
+        sponsor=rng.random(),
+        org_live=bool(rng.random() < 0.7),
+    )
     values.update(fixed)
     return Week(**values)
 
@@ -68,29 +75,59 @@ def _check_employees(model, week, team_usage=None):
     emp = model.employees
     team_usage = model.team_usage if team_usage is None else team_usage
     nxt = copy.deepcopy(emp)
-    kernels.step_employees(emp, nxt, model.teams, team_usage, model.draws_peer,
-                           model.draws_work, as_record(model.employee_params), as_record(week))
-    ref = reference.employees(emp, model.teams.live_week, model.teams.coach, team_usage,
-                              model.draws_peer, model.draws_work, model.employee_params, week)
+    kernels.step_employees(
+        emp,
+        nxt,
+        model.teams,
+        team_usage,
+        model.draws_peer,
+        model.draws_work,
+        as_record(model.employee_params),
+        as_record(week),
+    )
+    ref = reference.employees(
+        emp,
+        model.teams.live_week,
+        model.teams.coach,
+        team_usage,
+        model.draws_peer,
+        model.draws_work,
+        model.employee_params,
+        week,
+    )
     for key, values in ref.items():
-        np.testing.assert_allclose(getattr(nxt, key), values, rtol=1e-12, atol=1e-12,
-                                   err_msg=key)
+        np.testing.assert_allclose(getattr(nxt, key), values, rtol=1e-12, atol=1e-12, err_msg=key)
 
 
 def _check_customers(model, week):
     cus, emp = model.customers, model.employees
     nxt = copy.deepcopy(cus)
-    rev, cost = kernels.step_customers(cus, nxt, emp, model.teams, model.draws_contact,
-                                       model.draws_churn, model.channel_bounds,
-                                       as_record(model.customer_params), as_record(week))
-    ref, (ref_rev, ref_cost) = reference.customers(cus, emp, model.teams.live_week,
-                                                   model.draws_contact, model.draws_churn,
-                                                   model.channel_bounds, model.customer_params,
-                                                   week)
+    rev, cost = kernels.step_customers(
+        cus,
+        nxt,
+        emp,
+        model.teams,
+        model.draws_contact,
+        model.draws_churn,
+        model.channel_bounds,
+        as_record(model.customer_params),
+        as_record(week),
+    )
+    ref, (ref_rev, ref_cost) = reference.customers(
+        cus,
+        emp,
+        model.teams.live_week,
+        model.draws_contact,
+        model.draws_churn,
+        model.channel_bounds,
+        model.customer_params,
+        week,
+    )
     n = cus.created
     for key, values in ref.items():
-        np.testing.assert_allclose(getattr(nxt, key)[:n], values, rtol=1e-12, atol=1e-12,
-                                   err_msg=key)
+        np.testing.assert_allclose(
+            getattr(nxt, key)[:n], values, rtol=1e-12, atol=1e-12, err_msg=key
+        )
     np.testing.assert_allclose([rev, cost], [ref_rev, ref_cost], rtol=1e-12)
 
 
@@ -146,10 +183,17 @@ def test_every_customer_churned():
     week = _random_week(model, np.random.default_rng(7))
     _check_customers(model, week)
     nxt = copy.deepcopy(model.customers)
-    rev, cost = kernels.step_customers(model.customers, nxt, model.employees, model.teams,
-                                       model.draws_contact, model.draws_churn,
-                                       model.channel_bounds, as_record(model.customer_params),
-                                       as_record(week))
+    rev, cost = kernels.step_customers(
+        model.customers,
+        nxt,
+        model.employees,
+        model.teams,
+        model.draws_contact,
+        model.draws_churn,
+        model.channel_bounds,
+        as_record(model.customer_params),
+        as_record(week),
+    )
     assert (rev, cost) == (0.0, 0.0) and not nxt.active.any()
 
 
@@ -158,18 +202,57 @@ def test_parallel_loops_equal_serial(monkeypatch):
     serial = sim.run(scen, seed=4)
     monkeypatch.setattr(kernels, "PARALLEL_FROM", 0)
     parallel = sim.run(scen, seed=4)
-    np.testing.assert_allclose(serial.timeseries.to_numpy(float),
-                               parallel.timeseries.to_numpy(float), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        serial.timeseries.to_numpy(float), parallel.timeseries.to_numpy(float), rtol=1e-9, atol=1e-9
+    )
 
 
 def test_drivers_reject_short_draws():
     model = _model_mid_run(weeks=5)
     week = as_record(_random_week(model, np.random.default_rng(1)))
     with pytest.raises(ValueError):
-        kernels.step_employees(model.employees, copy.deepcopy(model.employees), model.teams,
-                               model.team_usage, model.draws_peer[:2], model.draws_work,
-                               as_record(model.employee_params), week)
+        kernels.step_employees(
+            model.employees,
+            copy.deepcopy(model.employees),
+            model.teams,
+            model.team_usage,
+            model.draws_peer[:2],
+            model.draws_work,
+            as_record(model.employee_params),
+            week,
+        )
     with pytest.raises(ValueError):
-        kernels.step_customers(model.customers, copy.deepcopy(model.customers), model.employees,
-                               model.teams, model.draws_contact[:2], model.draws_churn,
-                               model.channel_bounds, as_record(model.customer_params), week)
+        kernels.step_customers(
+            model.customers,
+            copy.deepcopy(model.customers),
+            model.employees,
+            model.teams,
+            model.draws_contact[:2],
+            model.draws_churn,
+            model.channel_bounds,
+            as_record(model.customer_params),
+            week,
+        )
+
+
+def test_counterfactual_cache_gives_the_uncached_series(monkeypatch):
+    """The per-process counterfactual cache is keyed on everything a no-CRM run reads."""
+    from sim import outcomes
+
+    seeds = [3, 11]
+    outcomes._CF_CACHE.clear()
+    cached = {}
+    for name in SHIPPED:
+        for seed in seeds:
+            cached[name, seed] = sim.run(small_scenario(name), seed=seed).timeseries
+    assert len(outcomes._CF_CACHE) < len(SHIPPED) * len(seeds)  # orderings shared their runs
+    monkeypatch.setattr(outcomes, "_CF_CACHE_SIZE", 0)
+    for (name, seed), ts in cached.items():
+        outcomes._CF_CACHE.clear()
+        fresh = sim.run(small_scenario(name), seed=seed).timeseries
+        np.testing.assert_array_equal(ts.to_numpy(float), fresh.to_numpy(float))
+    # a change to the organisation is a different counterfactual
+    outcomes._CF_CACHE.clear()
+    a = sim.run(small_scenario("four_ps"), seed=3).timeseries
+    b = sim.run(small_scenario("four_ps", customer__contact_prob=0.2), seed=3).timeseries
+    assert not np.array_equal(a["cf_csat"], b["cf_csat"])

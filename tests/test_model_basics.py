@@ -13,7 +13,7 @@ import pytest
 import sim
 from sim.agents import Customer, Employee, Manager
 from sim.model import SERIES, CRMRolloutModel
-from tests.conftest import SCENARIOS, SHIPPED, small_scenario
+from tests.common import SCENARIOS, SHIPPED, small_scenario
 
 
 def _norm(summary: dict) -> dict:
@@ -246,7 +246,7 @@ def test_independent_adoption_closed_form(name, engine):
         assert len(set(model.teams.live_week.tolist())) == 2  # pilot first, the rest later
 
 
-# --- readiness stays in bounds at extreme effort ------------------------------------------------------------------------
+# --- readiness stays in bounds at extreme effort ---
 
 
 def test_readiness_stays_at_most_one_at_high_effort():

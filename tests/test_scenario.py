@@ -10,7 +10,7 @@ import sim
 from sim.errors import InputError
 from sim.params import PARAMS, WORKSTREAMS
 from sim.scenario import Phase, load_scenario, parse_assignment
-from tests.conftest import SCENARIOS, SHIPPED, small_scenario
+from tests.common import SCENARIOS, SHIPPED, small_scenario
 
 #: Files under scenarios/ that only hold shared values and are not runnable on their own.
 SHARED = {"base", "calibrated"}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 
-import sim
 from sim import bench, kernels
 
 #: Full mode (``make bench``): the sizes the targets are stated at; otherwise quick sizes.
@@ -77,7 +76,7 @@ def test_customer_driver(benchmark, kernel_model):
 def test_run_numba(benchmark, default_scenario):
     """A whole default run (four_ps, seed 1, counterfactual included), numba engine."""
     result = benchmark.pedantic(
-        sim.run,
+        bench.fresh_run,
         args=(default_scenario,),
         kwargs={"seed": bench.RUN_SEED, "engine": "numba"},
         rounds=15 if FULL else 3,
@@ -91,7 +90,7 @@ def test_run_agents(benchmark):
     scenario = bench.scenario(**AGENTS_ORG)
     benchmark.extra_info["overrides"] = AGENTS_ORG
     result = benchmark.pedantic(
-        sim.run,
+        bench.fresh_run,
         args=(scenario,),
         kwargs={"seed": bench.RUN_SEED, "engine": "agents"},
         rounds=3 if FULL else 1,
@@ -113,7 +112,11 @@ def test_run_scale(benchmark):
     scenario = bench.scenario(**SCALE_ORG)
     benchmark.extra_info["overrides"] = SCALE_ORG
     result = benchmark.pedantic(
-        sim.run, args=(scenario,), kwargs={"seed": bench.RUN_SEED}, rounds=1, warmup_rounds=0
+        bench.fresh_run,
+        args=(scenario,),
+        kwargs={"seed": bench.RUN_SEED},
+        rounds=1,
+        warmup_rounds=0,
     )
     assert len(result.timeseries) == SCALE_ORG["horizon_weeks"]
 
