@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench bench-quick clean
+.PHONY: install demo test lint bench coverage clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,12 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests
 	$(BIN)/ruff format --check sim tests
+
+# Line coverage of the kernels and rules: numba's JIT off, so Python runs (and coverage sees) every
+# kernel line; the engine-equality tests drive them.
+coverage: $(STAMP)
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_engines.py \
+	  tests/test_rules.py --cov=sim.kernels --cov=sim.rules --cov-report=term-missing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks

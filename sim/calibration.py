@@ -176,8 +176,10 @@ def evaluate(
 ) -> dict[str, Any]:
     """Rates of never live, abandoned, failed and measurable gain over ``seeds``."""
     one_thread = bool(getattr(executor, "parallel", False))
-    tasks = [(str(scenario), overrides, seeds[i : i + chunk], one_thread)
-             for i in range(0, len(seeds), chunk)]
+    tasks = [
+        (str(scenario), overrides, seeds[i : i + chunk], one_thread)
+        for i in range(0, len(seeds), chunk)
+    ]
     runs = [r for part in executor.map_unordered(_run_chunk, tasks) for r in part]
     n = len(runs)
     counts = {

@@ -143,8 +143,9 @@ def as_record(fields: tuple, out: np.ndarray | None = None) -> np.ndarray:
     """A one-element record array holding a named tuple's values, for the kernels.
 
     Passing ``out`` refills an existing record array (the week's context is refilled each week).
+    It is a recarray view, so ``rec[0].mandate`` reads the same with ``NUMBA_DISABLE_JIT=1``.
     """
     if out is None:
-        out = np.zeros(1, dtype=record_dtype(fields))
+        out = np.zeros(1, dtype=record_dtype(fields)).view(np.recarray)
     out[0] = tuple(fields)
     return out

@@ -70,6 +70,8 @@ class Programme:
         self.end_week: int | None = None
         self.low_use_weeks = 0
         self.efforts = np.zeros(4)
+        self.planned_end = max((p.end for p in self.phases), default=0)
+        self._plan_tables()
 
     @property
     def live(self) -> bool:
@@ -93,21 +95,31 @@ class Programme:
         efforts = np.zeros(4)
         if not self.working:
             return efforts
-        for p in self.phases:
-            if p.start <= week < p.end:
-                efforts[WORKSTREAMS.index(p.workstream)] += p.effort
-        efforts *= self.effort_scale
+        if week < len(self._schedule):
+            efforts += self._schedule[week]
         if self.state == PLANNED and week >= self.platform_end:
             efforts[PLATFORM] = max(efforts[PLATFORM], self.v["rollout.extension_effort"])
         return efforts
 
     def planned_progress(self, week: int) -> float:
         """Share of the planned effort-weeks scheduled to be done by the end of ``week``."""
-        done = total = 0.0
+        return float(self._progress[min(week, len(self._progress) - 1)])
+
+    def _plan_tables(self) -> None:
+        """The plan week by week: effort on each workstream, and the share of effort-weeks done.
+
+        The plan is fixed, so it is tabulated once instead of walking the phases every week.
+        """
+        weeks = max(self.planned_end, 1)
+        self._schedule = np.zeros((weeks, 4))
         for p in self.phases:
-            total += p.duration * p.effort
-            done += min(max(week + 1 - p.start, 0), p.duration) * p.effort
-        return done / total if total > 0 else 1.0
+            self._schedule[p.start : p.end, WORKSTREAMS.index(p.workstream)] += p.effort
+        self._schedule *= self.effort_scale
+        per_week = np.zeros(weeks)
+        for p in self.phases:
+            per_week[p.start : p.end] += p.effort
+        total = per_week.sum()
+        self._progress = np.cumsum(per_week) / total if total > 0 else np.ones(weeks)
 
     def advance(
         self, week: int, teams: Teams, adoption: float, backing: float, benefit: float
