@@ -21,7 +21,6 @@ import csv
 import datetime as dt
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.params import PARAMS
+from sim.scenario import read_toml
 from sim.stats import calibration_distance, inside_bands, wilson_interval
 
 RATES = ("never_live", "abandoned", "failed", "measurable_gain")
@@ -58,14 +58,7 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     """Read and validate ``experiments/calibration.toml``."""
     path = Path(path)
     file = str(path)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise InputError("file not found", file=file) from None
-    except IsADirectoryError:
-        raise InputError("expected a TOML file, got a folder", file=file) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=file) from None
+    raw = read_toml(path)
     root = path.resolve().parent.parent
     scen = raw.get("scenario", "scenarios/industry_mix.toml")
     if not isinstance(scen, str):

@@ -110,20 +110,10 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
 
 def cmd_validate(args) -> int:
     """Check a scenario or experiment file; print what it holds."""
-    import tomllib
+    from sim.scenario import load_scenario, read_toml
 
     path = Path(args.file)
-    from sim.scenario import load_scenario
-
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("expected a TOML file, got a folder", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=str(path)) from None
+    raw = read_toml(path)
     if "design" in raw or "replicates" in raw or "targets" in raw:
         from sim.experiment import load_experiment
 

@@ -1,7 +1,7 @@
 """`make demo`: reproduce the published CRM failure rates and write the report.
 
 Runs experiments/failure_rates.toml with a replicate count that finishes in a few minutes on two
-cores (``CRMSIM_DEMO_REPLICATES``, default 200) into results/demo (rebuilt on every demo, so it
+cores (``CRMSIM_DEMO_REPLICATES``, default 1000: the whole experiment, about two minutes) into results/demo (rebuilt on every demo, so it
 always reflects the current code), prints the industry mix beside the published figures and every
 ordering's rates, and builds the HTML report.
 """
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from sim.summary import format_rates_table
     from sim.sweep import run_experiment
 
-    replicates = int(os.environ.get("CRMSIM_DEMO_REPLICATES", "200"))
+    replicates = int(os.environ.get("CRMSIM_DEMO_REPLICATES", "1000"))
     out = Path("results") / "demo"
     spec = load_experiment("experiments/failure_rates.toml", replicates=replicates)
     print(

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +47,8 @@ import numpy as np
 
 from sim.design import Design, Point, parse_design
 from sim.errors import InputError
+from sim.outcomes import OUTCOME_FIELDS as SUMMARY_FIELDS
+from sim.scenario import read_toml
 
 __all__ = [
     "ExperimentSpec",
@@ -81,21 +82,7 @@ _PASS_THROUGH = {"calibration", "targets"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 #: Outcome fields of ``RunResult.summary`` (docs/ARCHITECTURE.md); error rows hold them as None.
-OUTCOME_FIELDS = (
-    "variant",
-    "engine",
-    "status",
-    "golive_week",
-    "spend",
-    "budget",
-    "adoption_final",
-    "delta_profit",
-    "roi",
-    "delta_csat",
-    "delta_churn",
-    "met_expectations",
-    "measurable_gain",
-)
+OUTCOME_FIELDS = ("variant", "engine", *SUMMARY_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -325,14 +312,7 @@ def load_experiment(path: str | Path, replicates: int | None = None) -> Experime
         InputError: for a missing file, invalid TOML or any invalid key.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise InputError("experiment file not found", file=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", file=str(path)) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"invalid TOML ({exc})", file=str(path)) from exc
+    raw = read_toml(path)
     spec = experiment_from_dict(raw, file=str(path))
     return spec.with_replicates(replicates) if replicates is not None else spec
 

@@ -150,7 +150,9 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; a missing file, a folder or bad TOML is an InputError naming the file."""
+    path = Path(path)
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)
@@ -160,6 +162,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise InputError("expected a TOML file, got a folder", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML ({exc})", file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the file ({exc})", file=str(path)) from None
 
 
 def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
@@ -167,7 +171,7 @@ def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dic
     path = path.resolve()
     if path in seen:
         raise InputError("`extends` loops back to this file", file=str(path), key="extends")
-    raw = _read_toml(path)
+    raw = read_toml(path)
     layers = []
     base = raw.get("extends")
     if base is not None:
@@ -290,7 +294,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
                 continue
             values[key] = _check_value(key, value, file)
         _check_touchpoints(values, file)
-    name = _read_toml(path.resolve()).get("name", path.stem)
+    name = read_toml(path.resolve()).get("name", path.stem)
     if not isinstance(name, str) or not name:
         raise InputError("expected a non-empty string", file=str(path), key="name", value=name)
     file = str(path)

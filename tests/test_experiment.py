@@ -130,7 +130,7 @@ def test_bad_files_missing_scenario_and_toml(tmp_path):
     with pytest.raises(InputError, match="scenarios\\[0\\]"):
         load_experiment(path)
     path.write_text("scenarios = [\n")
-    with pytest.raises(InputError, match="invalid TOML"):
+    with pytest.raises(InputError, match="not valid TOML"):
         load_experiment(path)
     path.write_text("replicates = 3\n")
     with pytest.raises(InputError, match="'scenarios'"):
