@@ -1,9 +1,9 @@
 """`make demo`: reproduce the published CRM failure rates and write the report.
 
-Runs experiments/failure_rates.toml with a replicate count that finishes in a few minutes on two
-cores (``CRMSIM_DEMO_REPLICATES``, default 1000: the whole experiment, about two minutes) into results/demo (rebuilt on every demo, so it
-always reflects the current code), prints the industry mix beside the published figures and every
-ordering's rates, and builds the HTML report.
+Runs experiments/failure_rates.toml (``CRMSIM_DEMO_REPLICATES`` replicates, default all 1000: about
+two minutes on two cores) into results/demo, rebuilt on every demo so it reflects the current code;
+prints the industry mix beside the published figures and every ordering's rates, and builds the HTML
+report.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     out = Path("results") / "demo"
     spec = load_experiment("experiments/failure_rates.toml", replicates=replicates)
     print(
-        f"crm-rollout-sim demo: failure_rates.toml with {replicates} paired replicates per "
-        f"scenario (the full experiment has 1000: `crmsim sweep experiments/failure_rates.toml`)"
+        f"crm-rollout-sim demo: experiments/failure_rates.toml with {replicates} paired "
+        "replicates per scenario (CRMSIM_DEMO_REPLICATES sets the count)"
     )
     if out.exists():  # the demo's own folder: always rebuilt, so it reflects the current code
         shutil.rmtree(out)
