@@ -163,7 +163,7 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
 
 
 def customer_args(model):
-    """Arguments of ``kernels._customers_serial`` (and ``_parallel``) for the model's next week."""
+    """Arguments of ``kernels._customers_loop`` for the model's next week."""
     cus, nxt, emp = model.customers, model.customers_next, model.employees
     wk_rec = model._week_record  # the week just stepped: the kernels see a live organisation
     return (
@@ -191,6 +191,8 @@ def customer_args(model):
         model.channel_bounds,
         model._customer_record,
         wk_rec,
+        np.empty(cus.created),
+        np.empty(cus.created),
     )
 
 
@@ -201,7 +203,7 @@ def floor_args(model):
 
 
 def employee_args(model):
-    """Arguments of ``kernels._employees_serial`` (and ``_parallel``) for the model's next week."""
+    """Arguments of ``kernels._employees_loop`` for the model's next week."""
     emp, nxt = model.employees, model.employees_next
     wk_rec = model._week_record
     return (
@@ -237,7 +239,7 @@ def customer_driver_call(model):
     """``kernels.step_customers`` as the model calls it (driver checks included)."""
     from sim import kernels
 
-    wk_rec = customer_args(model)[-1]
+    wk_rec = model._week_record
     return lambda: kernels.step_customers(
         model.customers,
         model.customers_next,
@@ -255,10 +257,8 @@ def warm_kernels(model) -> None:
     """Compile (or load from the cache) every kernel, serial and parallel, and the floor."""
     from sim import kernels
 
-    kernels._customers_serial(*customer_args(model))
-    kernels._customers_parallel(*customer_args(model))
-    kernels._employees_serial(*employee_args(model))
-    kernels._employees_parallel(*employee_args(model))
+    kernels._customers_loop(*customer_args(model))
+    kernels._employees_loop(*employee_args(model))
     floor_customers(*floor_args(model))
 
 
@@ -519,12 +519,12 @@ def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     n_cus, n_emp = int(model.customers.created), int(model.employees.n)
     cargs, fargs, eargs = customer_args(model), floor_args(model), employee_args(model)
     calls = {
-        "customer_kernel": (lambda: kernels._customers_serial(*cargs), n_cus),
+        "customer_kernel": (lambda: kernels._customers_loop(*cargs), n_cus),
         "floor_kernel": (lambda: floor_customers(*fargs), n_cus),
     }
     if driver:
         calls["customer_driver"] = (customer_driver_call(model), n_cus)
-        calls["employee_kernel"] = (lambda: kernels._employees_serial(*eargs), n_emp)
+        calls["employee_kernel"] = (lambda: kernels._employees_loop(*eargs), n_emp)
     out = {
         "week": int(model.steps),
         "golive_week": model.programme.golive_week,
@@ -532,9 +532,16 @@ def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
         "active_customers": int(model.customers.active[:n_cus].sum()),
         "employees": n_emp,
     }
+    import numba
+
+    threads = numba.get_num_threads()
     for name, (fn, n) in calls.items():
+        # kernel and floor on one thread each (the floor is serial); the driver on all threads
+        numba.set_num_threads(threads if name == "customer_driver" else 1)
         out[name] = timed(fn, repeats, target_s=target_s)
         out[name]["per_second"] = n / out[name]["median_s"]
+    numba.set_num_threads(threads)
+    out["threads"] = threads
     out["kernel_vs_floor"] = out["customer_kernel"]["median_s"] / out["floor_kernel"]["median_s"]
     return out
 
@@ -555,7 +562,7 @@ def measure(quick: bool, log=print) -> dict:
     tgt = 0.005 if quick else 0.02
     res["kernels"] = kernel_figures(stepped_model(), 11 if quick else 31, tgt, driver=True)
 
-    # The same kernel and floor on a large population (serial loops both; the memory-bound regime).
+    # The same kernel and floor on a large population (one thread each; the memory-bound regime).
     big_e, big_c = (5_000, 100_000) if quick else (50_000, 1_000_000)
     log(f"kernels at {big_e:,}/{big_c:,} ...")
     big = stepped_model(scenario(**{"org.employees": big_e, "org.customers": big_c}))
