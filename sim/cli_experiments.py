@@ -33,11 +33,20 @@ def cmd_sweep(args) -> int:
     )
     _print_summary(Path(out["out_dir"]))
     if out["errors"]:
+        from sim.store import read_runs
+
+        runs = read_runs(out["out_dir"])
+        failed = runs[runs["error"].notna()]
         print(
-            f"crmsim: {out['errors']} runs raised; see the error column of "
-            f"{out['out_dir']}/runs/*.parquet",
+            f"crmsim: {len(failed)} runs raised (error rows in {out['out_dir']}/runs/):",
             file=sys.stderr,
         )
+        for row in failed.head(10).itertuples():
+            print(
+                f"  run {row.run_id} ({row.scenario}, replicate {row.replicate}, seed {row.seed}):"
+                f" {row.error}",
+                file=sys.stderr,
+            )
         return 1
     return 0
 

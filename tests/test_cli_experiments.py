@@ -118,3 +118,22 @@ def test_bad_experiment_inputs_exit_2(argv, key, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert err.startswith("crmsim: error:") and "Traceback" not in err
     assert key in err
+
+
+def test_sweep_with_a_failing_run_exits_1_and_names_it(tmp_path, capsys, monkeypatch):
+    import sim
+
+    real = sim.run
+
+    def flaky(scenario, seed=0, engine="numba"):
+        if scenario.name == "four_ps":
+            raise RuntimeError("simulated failure")
+        return real(scenario, seed=seed, engine=engine)
+
+    monkeypatch.setattr(sim, "run", flaky)
+    out = tmp_path / "smoke"
+    rc = main(["sweep", str(ROOT / "experiments/smoke.toml"), "--out", str(out), "--workers", "1"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "3 runs raised" in err and "four_ps" in err and "simulated failure" in err
+    assert "Traceback" not in err
