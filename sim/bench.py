@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "four_ps.toml"
@@ -82,7 +82,7 @@ def fresh_run(scenario, seed, engine="numba"):
     return sim.run(scenario, seed=seed, engine=engine)
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def floor_customers(
     n,
     handler,
@@ -107,7 +107,10 @@ def floor_customers(
     draw_churn,
     t,
 ):
-    """The memory traffic of ``kernels._customers_serial`` and nothing else.
+    """The memory traffic of ``kernels._customers_loop`` and nothing else.
+
+    Compiled the same way as the kernel (``parallel=True``, timed on one thread), so the comparison
+    isolates the model arithmetic and not numba's aliasing assumptions.
 
     Same arguments (``t`` instead of the week's record), same access pattern: per customer it reads
     active, handler, satisfaction, expectation, completeness, stage, the two draws, the handler's
@@ -117,7 +120,7 @@ def floor_customers(
     arithmetic. Returns (sum, 0.0) like the kernel's (revenue, cost).
     """
     acc = 0.0
-    for i in range(n):
+    for i in prange(n):
         if not active[i]:
             n_active[i] = False
             n_satisfaction[i] = satisfaction[i]
