@@ -34,7 +34,7 @@ lint: $(STAMP)
 # kernel line; the engine-equality tests drive them.
 coverage: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_engines.py \
-	  tests/test_rules.py --cov=sim.kernels --cov=sim.rules --cov-report=term-missing
+	  tests/test_rules.py --cov=sim --cov-report=term-missing
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks
