@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
+from sim.experiment import replicate_seeds
 from sim.params import PARAMS
 from sim.scenario import read_toml
 from sim.stats import calibration_distance, inside_bands, wilson_interval
@@ -160,8 +161,7 @@ def _run_chunk(task) -> list[tuple[str, bool, bool]]:
 
 def seeds_for(root_seed: int, stream: int, n: int) -> list[int]:
     """``n`` run seeds of one stream (0: search, 1: refinement, 2: final), spawned in the parent."""
-    children = np.random.SeedSequence(root_seed, spawn_key=(stream,)).spawn(n)
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+    return replicate_seeds(root_seed, n, stream=stream)
 
 
 def evaluate(

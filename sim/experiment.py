@@ -323,15 +323,22 @@ def default_results_dir(spec: ExperimentSpec) -> Path:
 
 
 # -- seeds and the run list -------------------------------------------------------------------
-def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
+def replicate_seeds(root_seed: int, replicates: int, stream: int | None = None) -> list[int]:
     """Integer seed of each replicate i.
 
     ``seed_i = SeedSequence(root).spawn(R)[i].generate_state(1, uint64)[0] >> 1``.
 
     The same (root_seed, i) always gives the same seed, whatever the replicate count, the worker
     count or the backend; the shift keeps it a non-negative int64.
+
+    A ``stream`` gives an independent family of seeds from the same root (the calibration uses
+    streams 0, 1 and 2 for its search, refinement and final check); without one, the sweep's seeds.
     """
-    children = np.random.SeedSequence(root_seed).spawn(replicates)
+    if stream is None:
+        root = np.random.SeedSequence(root_seed)
+    else:
+        root = np.random.SeedSequence(root_seed, spawn_key=(stream,))
+    children = root.spawn(replicates)
     return [int(c.generate_state(1, dtype=np.uint64)[0]) >> 1 for c in children]
 
 
