@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m sim.demo
+	$(BIN)/python -m sim.cli.demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

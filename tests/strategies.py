@@ -11,8 +11,8 @@ from functools import cache
 
 from hypothesis.strategies import composite, floats, integers, lists, sampled_from
 
-from sim.params import PARAMS
-from sim.scenario import Scenario, load_scenario
+from sim.model.params import PARAMS
+from sim.model.scenario import Scenario, load_scenario
 from tests.common import SCENARIOS, SHIPPED
 
 #: Behavioural parameters the properties vary (all within their table bounds).

@@ -13,9 +13,9 @@ import textwrap
 import pandas as pd
 import pytest
 
-from sim.cli import main
-from sim.outcomes import OUTCOME_FIELDS
-from sim.params import PARAMS
+from sim.cli.main import main
+from sim.model.outcomes import OUTCOME_FIELDS
+from sim.model.params import PARAMS
 from tests.common import ROOT, SCENARIOS, SHIPPED
 
 FAST = ["--set", "org.employees=30", "--set", "org.customers=300", "--set", "horizon_weeks=60"]

@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 from tests.common import ROOT
 
 SMALL = ["--set", "org.employees=20", "--set", "org.customers=200", "--set", "horizon_weeks=60"]

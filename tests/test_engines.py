@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim import kernels
-from sim.context import Week, as_record
-from sim.model import CRMRolloutModel
+from sim.model import kernels
+from sim.model.context import Week, as_record
+from sim.model.model import CRMRolloutModel
 from tests import reference
 from tests.common import SHIPPED, small_scenario
 
@@ -241,7 +241,7 @@ def test_drivers_reject_short_draws():
 
 def test_counterfactual_cache_gives_the_uncached_series(monkeypatch):
     """The per-process counterfactual cache is keyed on everything a no-CRM run reads."""
-    from sim import outcomes
+    from sim.model import outcomes
 
     seeds = [3, 11]
     outcomes._CF_CACHE.clear()

@@ -9,9 +9,9 @@ import pytest
 from sweep_helpers import model_kwargs, write_experiment
 
 from sim.errors import InputError
-from sim.executors import PoolExecutor, SerialExecutor, make_executor
-from sim.experiment import run_experiment
-from sim.store import read_runs, read_series
+from sim.experiments.executors import PoolExecutor, SerialExecutor, make_executor
+from sim.experiments.store import read_runs, read_series
+from sim.experiments.sweep import run_experiment
 
 
 def _square(x):
@@ -66,7 +66,7 @@ def test_make_executor_choices():
 def test_progress_lines_when_not_a_terminal():
     import io
 
-    from sim.progress import ProgressBar, make_progress
+    from sim.experiments.progress import ProgressBar, make_progress
 
     stream = io.StringIO()
     bar = ProgressBar(stream=stream, line_every=3600)

@@ -15,18 +15,16 @@ from sweep_helpers import (
 )
 
 import sim
-from sim.design import parse_design
 from sim.errors import InputError
-from sim.experiment import (
+from sim.experiments.design import parse_design
+from sim.experiments.experiment import (
     build_runs,
     check_scenarios,
-    compare,
     load_experiment,
     replicate_seeds,
-    run_batch,
-    run_experiment,
 )
-from sim.store import read_runs, read_series
+from sim.experiments.store import read_runs, read_series
+from sim.experiments.sweep import compare, run_batch, run_experiment
 
 
 def test_load_experiment_fields(tmp_path):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.agents import Customer, Employee, Manager
-from sim.model import SERIES, CRMRolloutModel
+from sim.model.agents import Customer, Employee, Manager
+from sim.model.model import SERIES, CRMRolloutModel
 from tests.common import SCENARIOS, SHIPPED, small_scenario
 
 

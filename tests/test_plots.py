@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from sim import plots
 from sim.errors import InputError
+from sim.report import data, outcome_charts, run_charts, series_charts, style
 
 FIX = Path(__file__).parent / "fixtures"
 SWEEP = FIX / "results_small"
@@ -54,16 +54,18 @@ def grid_runs() -> pd.DataFrame:
 
 
 def _charts(runs, series, paired, grid_runs):
-    pal = plots.ordering_palette(runs["scenario"])
+    pal = style.ordering_palette(runs["scenario"])
     src = "tests/fixtures/results_small"
     return {
-        "outcome_mix": lambda: plots.outcome_mix_chart(runs, source=src, palette=pal),
-        "adoption": lambda: plots.adoption_chart(series, runs, source=src, palette=pal),
-        "customers": lambda: plots.customers_chart(series, source=src, palette=pal),
-        "jcurve": lambda: plots.jcurve_chart(series, runs, source=src, palette=pal),
-        "roi": lambda: plots.roi_chart(runs, source=src, palette=pal),
-        "paired": lambda: plots.paired_chart(paired, source=src, palette=pal),
-        "heatmap": lambda: plots.failure_heatmap(grid_runs, source="tests/fixtures/grid_small"),
+        "outcome_mix": lambda: outcome_charts.outcome_mix_chart(runs, source=src, palette=pal),
+        "adoption": lambda: series_charts.adoption_chart(series, runs, source=src, palette=pal),
+        "customers": lambda: series_charts.customers_chart(series, source=src, palette=pal),
+        "jcurve": lambda: series_charts.jcurve_chart(series, runs, source=src, palette=pal),
+        "roi": lambda: outcome_charts.roi_chart(runs, source=src, palette=pal),
+        "paired": lambda: outcome_charts.paired_chart(paired, source=src, palette=pal),
+        "heatmap": lambda: outcome_charts.failure_heatmap(
+            grid_runs, source="tests/fixtures/grid_small"
+        ),
     }
 
 
@@ -110,7 +112,7 @@ def _check_readable(fig) -> None:
 def test_each_chart_builds_from_the_fixture(name, runs, series, paired, grid_runs, tmp_path):
     fig = _charts(runs, series, paired, grid_runs)[name]()
     _check_readable(fig)
-    png, svg = plots.save_figure(fig, tmp_path, name)
+    png, svg = style.save_figure(fig, tmp_path, name)
     assert png.read_bytes()[:8] == PNG_MAGIC
     assert b"<svg" in svg.read_bytes()[:2000]
     assert png.stat().st_size > 20_000
@@ -118,24 +120,24 @@ def test_each_chart_builds_from_the_fixture(name, runs, series, paired, grid_run
 
 def test_palette_is_fixed_for_known_orderings_and_distinct_for_new_ones():
     names = ["zeta_plan", "four_ps", "alpha_plan", "technology_first"]
-    pal = plots.ordering_palette(names)
-    assert pal["four_ps"] == plots.ORDERING_COLOURS["four_ps"]
-    assert pal["technology_first"] == plots.ORDERING_COLOURS["technology_first"]
+    pal = style.ordering_palette(names)
+    assert pal["four_ps"] == style.ORDERING_COLOURS["four_ps"]
+    assert pal["technology_first"] == style.ORDERING_COLOURS["technology_first"]
     assert len(set(pal.values())) == len(names)
     assert set(pal.values()).isdisjoint(
         {pal["four_ps"], pal["technology_first"]} - {pal["four_ps"], pal["technology_first"]}
     )
-    assert not {pal["alpha_plan"], pal["zeta_plan"]} & set(plots.ORDERING_COLOURS.values())
-    assert plots.ordering_palette(reversed(names)) == pal  # order of appearance does not matter
+    assert not {pal["alpha_plan"], pal["zeta_plan"]} & set(style.ORDERING_COLOURS.values())
+    assert style.ordering_palette(reversed(names)) == pal  # order of appearance does not matter
     assert list(pal)[:2] == ["technology_first", "four_ps"]
 
 
 def test_ordering_keeps_its_colour_in_every_chart(runs, series):
-    colour = plots.ORDERING_COLOURS["four_ps"]
-    fig = plots.jcurve_chart(series, runs)
+    colour = style.ORDERING_COLOURS["four_ps"]
+    fig = series_charts.jcurve_chart(series, runs)
     lines = {to_hex(line.get_color()).upper() for ax in fig.axes for line in ax.get_lines()}
     assert colour.upper() in lines
-    fig = plots.outcome_mix_chart(runs)
+    fig = outcome_charts.outcome_mix_chart(runs)
     ticks = {
         t.get_text().split("\n")[0]: to_hex(t.get_color()).upper()
         for t in fig.axes[0].get_xticklabels()
@@ -144,19 +146,19 @@ def test_ordering_keeps_its_colour_in_every_chart(runs, series):
 
 
 def test_wilson_interval_matches_the_closed_form():
-    lo, hi = plots.wilson_interval(12, 100)
+    lo, hi = data.wilson_interval(12, 100)
     assert lo == pytest.approx(0.0700, abs=5e-4) and hi == pytest.approx(0.1981, abs=5e-4)
-    lo, hi = plots.wilson_interval(0, 30)
+    lo, hi = data.wilson_interval(0, 30)
     assert lo == pytest.approx(0.0, abs=1e-12) and 0.10 < hi < 0.12
-    lo, hi = plots.wilson_interval(np.array([5, 25]), np.array([30, 30]))
+    lo, hi = data.wilson_interval(np.array([5, 25]), np.array([30, 30]))
     assert lo[0] == pytest.approx(1 - hi[1]) and hi[0] == pytest.approx(1 - lo[1])
 
 
 def test_outcome_mix_partitions_runs_and_leaves_out_error_rows(runs):
-    mix = plots.outcome_mix(runs)
-    shares = mix[[f"share_{c}" for c in plots.OUTCOMES]].sum(axis=1)
+    mix = data.outcome_mix(runs)
+    shares = mix[[f"share_{c}" for c in style.OUTCOMES]].sum(axis=1)
     assert np.allclose(shares, 1.0)
-    ok = plots.completed(runs)
+    ok = data.completed(runs)
     assert len(ok) == len(runs) - 1  # the fixture holds one error row (big_bang)
     assert mix.loc["big_bang", "n"] == 29 and mix.loc["four_ps", "n"] == 30
     failed = (~ok["met_expectations"].astype(bool)).groupby(ok["scenario"]).mean()
@@ -170,19 +172,19 @@ def test_outcome_mix_partitions_runs_and_leaves_out_error_rows(runs):
 def test_roi_chart_keeps_extreme_runs_from_squashing_the_rest(runs):
     extreme = runs.reset_index(drop=True).copy()
     extreme.loc[0, "roi"] = 60.0  # +6000%: a run that spent almost nothing
-    fig = plots.roi_chart(extreme, source="test")
+    fig = outcome_charts.roi_chart(extreme, source="test")
     assert fig.axes[0].get_xlim()[1] < 1000
     assert any("1 extreme run beyond the axis" in t.get_text() for t in fig.texts)
 
 
 def test_heatmap_needs_two_varying_parameters(runs, grid_runs):
-    assert plots.grid_params(grid_runs) == [
+    assert outcome_charts.grid_params(grid_runs) == [
         "param.rollout.vendor_pressure",
         "param.rollout.effort.people",
     ]
-    assert plots.grid_params(runs) == []
+    assert outcome_charts.grid_params(runs) == []
     with pytest.raises(InputError, match="two param"):
-        plots.failure_heatmap(runs)
+        outcome_charts.failure_heatmap(runs)
 
 
 def test_grid_params_ignore_parameters_that_differ_between_orderings():
@@ -190,28 +192,30 @@ def test_grid_params_ignore_parameters_that_differ_between_orderings():
     # vendor pressure, which is no design grid
     real = _parts(FIX / "smoke_real" / "runs")
     assert real.groupby("scenario")["param.rollout.vendor_pressure"].first().nunique() > 1
-    assert plots.grid_params(real) == []
+    assert outcome_charts.grid_params(real) == []
     grid = _parts(GRID / "runs")
-    assert plots.grid_params(grid, ["rollout.vendor_pressure"]) == ["param.rollout.vendor_pressure"]
+    assert outcome_charts.grid_params(grid, ["rollout.vendor_pressure"]) == [
+        "param.rollout.vendor_pressure"
+    ]
 
 
 def test_run_charts_write_the_single_run_charts(tmp_path):
     run_dir = tmp_path / "run"
     shutil.copytree(RUN, run_dir)
-    paths = plots.run_charts(run_dir)
+    paths = run_charts.run_charts(run_dir)
     names = {p.name for p in paths}
     for chart in ("run_adoption", "run_satisfaction", "run_readiness", "run_spend"):
         assert {f"{chart}.png", f"{chart}.svg"} <= names
     assert all(p.parent == run_dir / "charts" and p.stat().st_size > 10_000 for p in paths)
-    summary, ts = plots.load_run(run_dir)
-    for chart in plots.RUN_CHARTS.values():
+    summary, ts = data.load_run(run_dir)
+    for chart in run_charts.RUN_CHARTS.values():
         _check_readable(chart(ts, summary, source="run"))
 
 
 def test_run_charts_never_live_run(tmp_path):
-    summary, ts = plots.load_run(RUN)
+    summary, ts = data.load_run(RUN)
     summary = {**summary, "status": "never_live", "golive_week": float("nan")}
-    fig = plots.run_spend_chart(ts, summary, source="run")
+    fig = run_charts.run_spend_chart(ts, summary, source="run")
     labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
     assert "Never went live (never_live)" in labels
 
@@ -239,7 +243,7 @@ def test_run_folder_damage_raises_input_error_naming_the_file(damage, tmp_path):
     else:
         pd.read_parquet(path).drop(columns=["csat"]).to_parquet(path)
     with pytest.raises(InputError) as err:
-        plots.run_charts(run_dir)
+        run_charts.run_charts(run_dir)
     assert target in str(err.value)
     assert not (run_dir / "charts").exists()
 
@@ -248,7 +252,7 @@ def test_fixture_summary_matches_its_run_rows():
     """The stored fixture is self-consistent (guards hand edits of the fixture)."""
     runs = _parts(SWEEP / "runs")
     summary = pd.read_csv(SWEEP / "summary.csv").set_index(["scenario", "metric"])
-    ok = plots.completed(runs)
+    ok = data.completed(runs)
     for name, g in ok.groupby("scenario"):
         assert summary.loc[(name, "failed"), "value"] == pytest.approx(
             (~g["met_expectations"].astype(bool)).mean()

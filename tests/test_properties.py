@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import sim
-from sim.model import CRMRolloutModel
+from sim.model.model import CRMRolloutModel
 from tests.strategies import runs
 
 # 15 fixed examples per property by default (deterministic, a few seconds). For a bug hunt:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.experiment import replicate_seeds
+from sim.experiments.experiment import replicate_seeds
 from tests.common import ROOT, SCENARIOS
 
 ROOT_SEED = 20011127  # experiments/failure_rates.toml

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.report import build_report, load_results
+from sim.report.html import build_report, load_results
 
 FIX = Path(__file__).parent / "fixtures"
 SWEEP_CHARTS = ["outcome_mix", "adoption", "customers", "jcurve", "roi", "paired"]

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numba.core.registry import CPUDispatcher
 
-from sim import rules
+from sim.model import rules
 
 approx = pytest.approx
 

@@ -8,8 +8,8 @@ import pytest
 
 import sim
 from sim.errors import InputError
-from sim.params import PARAMS, WORKSTREAMS
-from sim.scenario import Phase, load_scenario, parse_assignment
+from sim.model.params import PARAMS, WORKSTREAMS
+from sim.model.scenario import Phase, load_scenario, parse_assignment
 from tests.common import SCENARIOS, SHIPPED, small_scenario
 
 #: Files under scenarios/ that only hold shared values and are not runnable on their own.
@@ -373,10 +373,10 @@ def test_mix_overrides_reach_members(tmp_path):
 
 def test_mix_variant_choice_follows_weights(tmp_path):
     scen = load_scenario(_mix(tmp_path, [1, 3]))
-    assert sim.model.choose_variant(scen, 0.0).name == "a"
-    assert sim.model.choose_variant(scen, 0.2499).name == "a"
-    assert sim.model.choose_variant(scen, 0.25).name == "b"
-    assert sim.model.choose_variant(scen, 0.9999).name == "b"
+    assert sim.model.model.choose_variant(scen, 0.0).name == "a"
+    assert sim.model.model.choose_variant(scen, 0.2499).name == "a"
+    assert sim.model.model.choose_variant(scen, 0.25).name == "b"
+    assert sim.model.model.choose_variant(scen, 0.9999).name == "b"
 
 
 @pytest.mark.parametrize("weight", [-1, 0, '"x"'])

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.stats import (
+from sim.experiments.stats import (
     band_deviations,
     bootstrap_interval,
     calibration_distance,

@@ -13,9 +13,15 @@ import pytest
 from sweep_helpers import model_kwargs, write_experiment
 
 from sim.errors import InputError
-from sim.experiment import run_experiment
-from sim.store import ResultsStore, atomic_write_bytes, read_runs, read_series, spec_hash
-from sim.summary import RATE_METRICS
+from sim.experiments.store import (
+    ResultsStore,
+    atomic_write_bytes,
+    read_runs,
+    read_series,
+    spec_hash,
+)
+from sim.experiments.summary import RATE_METRICS
+from sim.experiments.sweep import run_experiment
 
 HERE = Path(__file__).resolve().parent
 SPEC = {"name": "t", "root_seed": 1, "replicates": 2}

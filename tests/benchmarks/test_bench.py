@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 
-from sim import bench, kernels
+from sim.bench import report as bench
+from sim.model import kernels
 
 #: Full mode (``make bench``): the sizes the targets are stated at; otherwise quick sizes.
 FULL = os.environ.get("CRMSIM_BENCH_FULL") == "1"

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
-from sim.experiment import replicate_seeds
-from sim.params import PARAMS
-from sim.scenario import read_toml
-from sim.stats import calibration_distance, inside_bands, wilson_interval
+from sim.experiments.experiment import replicate_seeds
+from sim.experiments.stats import calibration_distance, inside_bands, wilson_interval
+from sim.model.params import PARAMS
+from sim.model.scenario import read_toml
 
 RATES = ("never_live", "abandoned", "failed", "measurable_gain")
 

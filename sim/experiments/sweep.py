@@ -14,8 +14,6 @@ night of computing. :func:`compare` is the quick paired comparison behind ``crms
 
 from __future__ import annotations
 
-import argparse
-import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,8 +23,8 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError
-from sim.executors import make_executor
-from sim.experiment import (
+from sim.experiments.executors import make_executor
+from sim.experiments.experiment import (
     OUTCOME_FIELDS,
     ExperimentSpec,
     RunSpec,
@@ -36,9 +34,9 @@ from sim.experiment import (
     experiment_from_dict,
     load_experiment,
 )
-from sim.progress import make_progress
-from sim.store import ResultsStore
-from sim.summary import (
+from sim.experiments.progress import make_progress
+from sim.experiments.store import ResultsStore
+from sim.experiments.summary import (
     default_baseline,
     format_rates_table,
     paired_table,
@@ -54,7 +52,6 @@ __all__ = [
     "execute_batch",
     "run_experiment",
     "compare",
-    "main",
 ]
 
 
@@ -369,36 +366,3 @@ def compare(
         "table": format_rates_table(summary, paired),
         **counts,
     }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sim.experiment EXPERIMENT.toml [...]``: the sweep without the full CLI."""
-    ap = argparse.ArgumentParser(prog="python -m sim.experiment", description=main.__doc__)
-    ap.add_argument("experiment")
-    ap.add_argument("--out")
-    ap.add_argument("--replicates", type=int)
-    ap.add_argument("--workers", type=int)
-    ap.add_argument("--scheduler")
-    ap.add_argument("--dask-local", type=int)
-    ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--quiet", action="store_true")
-    args = ap.parse_args(argv)
-    try:
-        counts = run_experiment(
-            args.experiment,
-            args.out,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            dask_local=args.dask_local,
-            resume=args.resume,
-            replicates=args.replicates,
-            progress=not args.quiet,
-        )
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"{counts['out_dir']}: {counts['ok']} ok, {counts['errors']} errors of {counts['total']} "
-        f"runs ({counts['status']}, {counts['backend']})"
-    )
-    return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim import rules
+from sim.model import rules
 
 
 class Employee(mesa.Agent):

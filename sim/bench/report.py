@@ -27,31 +27,36 @@ import json
 import math
 import os
 import platform
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
 
-ROOT = Path(__file__).resolve().parents[1]
-SCENARIO = ROOT / "scenarios" / "four_ps.toml"
-GIB = 1024**3
-
-#: Default-run seed of the targets (four_ps never goes live with it; the kernels use KERNEL_SEED).
-RUN_SEED = 1
-#: Seed whose four_ps organisation goes live (week 46), so the kernels run their live branches.
-KERNEL_SEED = 4
-#: Weeks past go-live at which the kernel inputs are taken.
-WEEKS_AFTER_GOLIVE = 26
+from sim.bench.inputs import (
+    RUN_SEED,
+    SCENARIO,
+    customer_args,
+    customer_driver_call,
+    employee_args,
+    floor_args,
+    floor_customers,
+    fresh_run,
+    scenario,
+    stepped_model,
+    warm_kernels,
+)
+from sim.bench.timing import GIB, child_first, child_scale, run_child, timed
 
 FULL_SCALE = [(5_000, 100_000), (20_000, 400_000), (50_000, 1_000_000)]
+
 QUICK_SCALE = [(1_000, 20_000), (5_000, 100_000)]
+
 FULL_SCALE_WEEKS = 156
+
 QUICK_SCALE_WEEKS = 52
+
 #: The agents engine in quick mode runs on this reduced organisation (and so does its numba twin).
 QUICK_AGENTS_ORG = {"org.employees": 50, "org.customers": 1_250}
 
@@ -64,345 +69,6 @@ TARGETS = {
     "cold_first_run_s": 20.0,
     "warm_compiles": 0,
 }
-
-
-# --- the floor kernel ----------------------------------------------------------------------------
-
-
-def fresh_run(scenario, seed, engine="numba"):
-    """``sim.run`` with the per-process counterfactual cache emptied first.
-
-    Benchmarks time a run *and* its counterfactual; repeated runs of one seed would otherwise find
-    the counterfactual cached (sim.outcomes) and time half the work.
-    """
-    import sim
-    from sim import outcomes
-
-    outcomes._CF_CACHE.clear()
-    return sim.run(scenario, seed=seed, engine=engine)
-
-
-@njit(cache=True, parallel=True)
-def floor_customers(
-    n,
-    handler,
-    active,
-    satisfaction,
-    expectation,
-    completeness,
-    stage,
-    n_active,
-    n_satisfaction,
-    n_expectation,
-    n_completeness,
-    n_stage,
-    emp_team,
-    emp_skill,
-    emp_orientation,
-    emp_usage,
-    emp_workaround,
-    emp_productivity,
-    live_week,
-    draw_contact,
-    draw_churn,
-    t,
-):
-    """The memory traffic of ``kernels._customers_loop`` and nothing else.
-
-    Compiled the same way as the kernel (``parallel=True``, timed on one thread), so the comparison
-    isolates the model arithmetic and not numba's aliasing assumptions.
-
-    Same arguments (``t`` instead of the week's record), same access pattern: per customer it reads
-    active, handler, satisfaction, expectation, completeness, stage, the two draws, the handler's
-    team (and its go-live week), usage, skill, orientation, workaround and productivity, and writes
-    the five next-state arrays; churned customers are carried over as in the kernel. Each value read
-    feeds a write or the returned sum with one add (so no load can be dropped); there is no model
-    arithmetic. Returns (sum, 0.0) like the kernel's (revenue, cost).
-    """
-    acc = 0.0
-    for i in prange(n):
-        if not active[i]:
-            n_active[i] = False
-            n_satisfaction[i] = satisfaction[i]
-            n_expectation[i] = expectation[i]
-            n_completeness[i] = completeness[i]
-            n_stage[i] = stage[i]
-            continue
-        h = handler[i]
-        lw = live_week[emp_team[h]]
-        u = emp_usage[h] if lw >= 0 and t >= lw else 0.0
-        n_satisfaction[i] = satisfaction[i] + emp_skill[h]
-        n_expectation[i] = expectation[i] + emp_orientation[h]
-        n_completeness[i] = completeness[i] + u + emp_workaround[h]
-        n_stage[i] = stage[i]
-        n_active[i] = draw_churn[i] >= 0.0
-        acc += draw_contact[i] + emp_productivity[h]
-    return acc, 0.0
-
-
-# --- inputs -------------------------------------------------------------------------------------
-
-
-def scenario(**overrides):
-    """four_ps with dotted-key overrides (``org.employees`` etc.)."""
-    from sim.scenario import load_scenario
-
-    return load_scenario(SCENARIO, overrides=overrides or None)
-
-
-def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AFTER_GOLIVE):
-    """A numba-engine model stepped to ``weeks_after`` weeks past go-live (or to the horizon)."""
-    from sim.model import CRMRolloutModel
-
-    model = CRMRolloutModel(scn if scn is not None else scenario(), seed=seed)
-    stop = model.horizon - 1
-    while model.steps < stop:
-        model.step()
-        golive = model.programme.golive_week
-        if golive is not None and model.steps >= golive + weeks_after:
-            break
-    model._draw()  # this week's draws, as step() would make them
-    return model
-
-
-def customer_args(model):
-    """Arguments of ``kernels._customers_loop`` for the model's next week."""
-    cus, nxt, emp = model.customers, model.customers_next, model.employees
-    wk_rec = model._week_record  # the week just stepped: the kernels see a live organisation
-    return (
-        cus.created,
-        cus.handler,
-        cus.active,
-        cus.satisfaction,
-        cus.expectation,
-        cus.completeness,
-        cus.stage,
-        nxt.active,
-        nxt.satisfaction,
-        nxt.expectation,
-        nxt.completeness,
-        nxt.stage,
-        emp.team,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.workaround,
-        emp.productivity,
-        model.teams.live_week,
-        model.draws_contact,
-        model.draws_churn,
-        model.channel_bounds,
-        model._customer_record,
-        wk_rec,
-        np.empty(cus.created),
-        np.empty(cus.created),
-    )
-
-
-def floor_args(model):
-    """Arguments of :func:`floor_customers`: the kernel's, with ``t`` for the records."""
-    args = customer_args(model)
-    return args[:21] + (int(model.week.t),)
-
-
-def employee_args(model):
-    """Arguments of ``kernels._employees_loop`` for the model's next week."""
-    emp, nxt = model.employees, model.employees_next
-    wk_rec = model._week_record
-    return (
-        emp.team,
-        emp.is_manager,
-        emp.manager,
-        emp.attitude,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.dip,
-        emp.commitment,
-        emp.indptr,
-        emp.indices,
-        nxt.attitude,
-        nxt.skill,
-        nxt.usage,
-        nxt.workaround,
-        nxt.productivity,
-        nxt.dip,
-        nxt.commitment,
-        model.teams.live_week,
-        model.teams.coach,
-        model.team_usage,
-        model.draws_peer,
-        model.draws_work,
-        model._employee_record,
-        wk_rec,
-    )
-
-
-def customer_driver_call(model):
-    """``kernels.step_customers`` as the model calls it (driver checks included)."""
-    from sim import kernels
-
-    wk_rec = model._week_record
-    return lambda: kernels.step_customers(
-        model.customers,
-        model.customers_next,
-        model.employees,
-        model.teams,
-        model.draws_contact,
-        model.draws_churn,
-        model.channel_bounds,
-        model._customer_record,
-        wk_rec,
-    )
-
-
-def warm_kernels(model) -> None:
-    """Compile (or load from the cache) every kernel, serial and parallel, and the floor."""
-    from sim import kernels
-
-    kernels._customers_loop(*customer_args(model))
-    kernels._employees_loop(*employee_args(model))
-    floor_customers(*floor_args(model))
-
-
-# --- timing -------------------------------------------------------------------------------------
-
-
-def timed(fn, repeats: int, warmup: int = 1, target_s: float = 0.0) -> dict:
-    """Median (and spread) seconds per call of ``fn``: ``repeats`` samples after ``warmup`` calls.
-
-    With ``target_s`` > 0, each sample loops ``fn`` enough times to last about that long (for
-    microsecond kernels), and reports the time per call.
-    """
-    for _ in range(warmup):
-        fn()
-    number = 1
-    if target_s > 0:
-        t = time.perf_counter()
-        fn()
-        once = max(time.perf_counter() - t, 1e-7)
-        number = max(1, int(target_s / once))
-    samples = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t) / number)
-    return {
-        "median_s": statistics.median(samples),
-        "min_s": min(samples),
-        "max_s": max(samples),
-        "repeats": repeats,
-        "number": number,
-    }
-
-
-def _child(args: list[str], env: dict | None = None) -> tuple[dict, float]:
-    """Run ``python -m sim.bench --child ...``; return its JSON line and the wall time."""
-    t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.bench", "--child", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise RuntimeError(f"bench child {args} failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1]), wall
-
-
-def _peak_rss_bytes() -> int:
-    """This process's peak resident set (VmHWM; ru_maxrss where /proc is missing)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import resource
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss if sys.platform == "darwin" else rss * 1024
-
-
-def _compile_counts() -> tuple[int, int]:
-    """(cache misses, cache hits) summed over every numba dispatcher of the sim package."""
-    from numba.core.registry import CPUDispatcher
-
-    misses = hits = 0
-    for name, mod in list(sys.modules.items()):
-        if not (name == "sim" or name.startswith("sim.")) or mod is None:
-            continue
-        for obj in vars(mod).values():
-            if isinstance(obj, CPUDispatcher):
-                st = obj.stats
-                misses += sum(st.cache_misses.values())
-                hits += sum(st.cache_hits.values())
-    return misses, hits
-
-
-def child_scale(employees: int, customers: int, weeks: int) -> dict:
-    """One scale run (sim.run: run and counterfactual) in this process; its time and peak memory."""
-
-    # Warm-up on a tiny organisation: loads (or, if a kernel's source changed, compiles) the
-    # serial and parallel kernels, so the timed run pays no compile and the peak is the run's own.
-    tiny = stepped_model(
-        scenario(**{"org.employees": 50, "org.customers": 500, "horizon_weeks": 8}), seed=RUN_SEED
-    )
-    warm_kernels(tiny)
-    del tiny
-    rss_import = _peak_rss_bytes()
-    before, _ = _compile_counts()
-    scn = scenario(
-        **{"org.employees": employees, "org.customers": customers, "horizon_weeks": weeks}
-    )
-    t = time.perf_counter()
-    result = fresh_run(scn, seed=RUN_SEED, engine="numba")
-    run_s = time.perf_counter() - t
-    misses = _compile_counts()[0] - before
-    return {
-        "employees": employees,
-        "customers": customers,
-        "weeks": weeks,
-        "run_s": run_s,
-        "peak_rss_bytes": _peak_rss_bytes(),
-        "baseline_rss_bytes": rss_import,
-        "compiles": misses,
-        "status": result.summary["status"],
-    }
-
-
-def child_first(launched: float) -> dict:
-    """Time to the first result of a default run in a fresh process, then a second run.
-
-    ``launched`` is the parent's ``time.time()`` just before starting this process, so
-    ``to_first_result_s`` covers interpreter start, imports, compile (or cache loads) and the run.
-    """
-    import sim
-
-    t1 = time.perf_counter()
-    started = time.time() - launched
-    scn = sim.load_scenario(SCENARIO)
-    fresh_run(scn, seed=RUN_SEED)
-    t2 = time.perf_counter()
-    first = time.time() - launched
-    fresh_run(scn, seed=RUN_SEED)
-    t3 = time.perf_counter()
-    misses, hits = _compile_counts()
-    return {
-        "start_and_import_s": started,
-        "first_run_s": t2 - t1,
-        "second_run_s": t3 - t2,
-        "to_first_result_s": first,
-        "compiles": misses,
-        "cache_hits": hits,
-    }
-
-
-# --- the report ---------------------------------------------------------------------------------
 
 
 def _other_load() -> list[str]:
@@ -516,7 +182,7 @@ def table(rows: list[dict], growth: list[dict]) -> str:
 
 def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     """Customer kernel, floor kernel (and with ``driver`` the driver and the employee kernel)."""
-    from sim import kernels
+    from sim.model import kernels
 
     warm_kernels(model)
     n_cus, n_emp = int(model.customers.created), int(model.employees.n)
@@ -600,7 +266,7 @@ def measure(quick: bool, log=print) -> dict:
     growth = []
     for e, c in sizes:
         log(f"scale {e:,}/{c:,} x {weeks} weeks ...")
-        rec, wall = _child(["scale", str(e), str(c), str(weeks)])
+        rec, wall = run_child(["scale", str(e), str(c), str(weeks)])
         rec["process_wall_s"] = wall
         growth.append(rec)
     for g in growth[1:]:
@@ -614,8 +280,8 @@ def measure(quick: bool, log=print) -> dict:
     log("compile (cold, then warm) ...")
     with tempfile.TemporaryDirectory(prefix="crmsim-numba-cache-") as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
-        cold, cold_wall = _child(["first", repr(time.time())], env)
-        warm, warm_wall = _child(["first", repr(time.time())], env)
+        cold, cold_wall = run_child(["first", repr(time.time())], env)
+        warm, warm_wall = run_child(["first", repr(time.time())], env)
     cold["process_wall_s"], warm["process_wall_s"] = cold_wall, warm_wall
     res["compile"] = {"cold": cold, "warm": warm}
 
@@ -762,7 +428,7 @@ def main(quick: bool = False, out: Path = Path("results/bench")) -> int:
     return 0
 
 
-def _cli(argv=None) -> int:
+def cli(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m sim.bench", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
     p.add_argument("--out", default="results/bench", help="folder for bench.json and bench.md")
@@ -779,7 +445,3 @@ def _cli(argv=None) -> int:
         print(json.dumps(rec))
         return 0
     return main(quick=args.quick, out=Path(args.out))
-
-
-if __name__ == "__main__":
-    sys.exit(_cli())

@@ -7,8 +7,8 @@ folder written by a sweep (docs/ARCHITECTURE.md), never runs a model, and writes
     RESULTS_DIR/report.html     every image embedded as a data: URI, no scripts, no network
 
 so the report opens in any browser and can be attached to an e-mail. The folder is read and
-validated before anything is written: a missing or corrupt file raises :class:`InputError` naming
-it, and leaves no partial output.
+validated (:func:`sim.report.results.load_results`) before anything is written, so a bad folder
+leaves no partial output.
 """
 
 from __future__ import annotations
@@ -16,223 +16,22 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+from sim.report import data, outcome_charts, series_charts, style
+from sim.report.results import Results, load_results
 
-from sim import plots
-from sim.errors import InputError
-
-RUN_COLUMNS = (
-    "run_id",
-    "scenario",
-    "replicate",
-    "status",
-    "golive_week",
-    "roi",
-    "met_expectations",
-    "measurable_gain",
-)
-SERIES_COLUMNS = (
-    "run_id",
-    "scenario",
-    "week",
-    "adoption",
-    "csat",
-    "cf_csat",
-    "active_customers",
-    "cf_active_customers",
-    "productivity",
-    "live",
-)
-SUMMARY_COLUMNS = ("scenario", "metric", "value", "ci_low", "ci_high", "n")
-PAIRED_COLUMNS = ("scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n")
-STATUSES = ("never_live", "abandoned", "live")
 REPORT_RATES = (
     ("never_live", "Never live"),
     ("abandoned", "Abandoned"),
     ("failed", "Failed"),
     ("measurable_gain", "Measurable gain"),
 )
+
 PUBLISHED = {"never_live": "12%", "abandoned": "–", "failed": "≈55%", "measurable_gain": "16%"}
 
 
-@dataclass
-class Results:
-    """A results folder read into memory (see :func:`load_results`)."""
-
-    root: Path
-    manifest: dict
-    runs: pd.DataFrame
-    series: pd.DataFrame | None = None
-    summary: pd.DataFrame | None = None
-    paired: pd.DataFrame | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def spec(self) -> dict:
-        spec = self.manifest.get("spec")
-        return spec if isinstance(spec, dict) else {}
-
-    @property
-    def name(self) -> str:
-        return str(self.manifest.get("name") or self.spec.get("name") or self.root.name)
-
-    @property
-    def replicates(self) -> int | None:
-        value = self.manifest.get("replicates", self.spec.get("replicates"))
-        return int(value) if isinstance(value, int | float) else None
-
-    @property
-    def ok_runs(self) -> pd.DataFrame:
-        return plots.completed(self.runs)
-
-    @property
-    def source(self) -> str:
-        """The footnote under every chart: folder, experiment, runs, date."""
-        shown = self.root if not self.root.is_absolute() else Path(*self.root.parts[-2:])
-        created = str(self.manifest.get("created", ""))[:10]
-        return (
-            f"{shown}  ·  experiment '{self.name}'  ·  {len(self.ok_runs)} runs"
-            + (f"  ·  created {created}" if created else "")
-            + "  ·  crm-rollout-sim"
-        )
-
-
-# --- reading and validating ----------------------------------------------------------------------
-def _read_parts(folder: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    parts = sorted(folder.glob("part-*.parquet"))
-    frames = []
-    for part in parts:
-        try:
-            df = pq.read_table(part).to_pandas()
-        except (OSError, pa.ArrowException, ValueError) as exc:
-            raise InputError(
-                f"corrupt results part, not readable as parquet ({exc})", file=str(part)
-            ) from None
-        missing = [c for c in required if c not in df.columns]
-        if missing:
-            raise InputError(
-                f"results part lacks the columns {missing}; expected the layout of "
-                "docs/ARCHITECTURE.md",
-                file=str(part),
-            )
-        frames.append((part, df))
-    return frames
-
-
-def _check_runs(part: Path, df: pd.DataFrame) -> None:
-    ok = plots.completed(df)
-    bad = sorted(set(ok["status"].astype(str)) - set(STATUSES))
-    if bad:
-        raise InputError(
-            f"unknown status values {bad}; allowed: {', '.join(STATUSES)}", file=str(part)
-        )
-    for col in ("roi", "golive_week"):
-        if len(ok) and not pd.api.types.is_numeric_dtype(ok[col].infer_objects()):
-            raise InputError(f"column '{col}' is not numeric", file=str(part))
-    for col in ("met_expectations", "measurable_gain"):
-        values = set(ok[col].dropna().tolist())
-        if not values <= {True, False}:  # 0 and 1 compare equal to these
-            raise InputError(f"column '{col}' holds non-boolean values", file=str(part))
-        if ok[col].isna().any():
-            raise InputError(f"column '{col}' is empty in a run without an error", file=str(part))
-
-
-def _read_csv(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV table ({exc})", file=str(path)) from None
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(f"table lacks the columns {missing}", file=str(path))
-    for col in required[-4:]:  # (a header-only table, e.g. paired.csv of one scenario, is fine)
-        if len(df) and not pd.api.types.is_numeric_dtype(df[col]):
-            raise InputError(f"column '{col}' is not numeric", file=str(path))
-    return df
-
-
-def load_results(results_dir: Path | str) -> Results:
-    """Read and validate a results folder (manifest, run parts, series parts, tables).
-
-    ``manifest.json`` and at least one run part are required; the series parts, ``summary.csv``
-    and ``paired.csv`` are optional (their charts are left out with a note), but must be readable
-    when present.
-
-    Raises:
-        InputError: naming the missing or corrupt file and what was expected.
-    """
-    root = Path(results_dir)
-    if not root.is_dir():
-        raise InputError(
-            "not a folder; expected a results folder written by `crmsim sweep` or `crmsim compare`",
-            file=str(root),
-        )
-    mpath = root / "manifest.json"
-    if not mpath.is_file():
-        raise InputError(
-            "missing: no manifest.json, so this is not a results folder", file=str(mpath)
-        )
-    try:
-        manifest = json.loads(mpath.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"corrupt manifest, not valid JSON ({exc})", file=str(mpath)) from None
-    if not isinstance(manifest, dict):
-        raise InputError("corrupt manifest: expected a JSON object", file=str(mpath))
-
-    run_parts = _read_parts(root / "runs", RUN_COLUMNS)
-    if not run_parts:
-        raise InputError(
-            "missing: no run parts (runs/part-*.parquet); has the sweep started?",
-            file=str(root / "runs"),
-        )
-    for part, df in run_parts:
-        _check_runs(part, df)
-    runs = pd.concat([df for _, df in run_parts], ignore_index=True)
-    runs = runs.drop_duplicates("run_id", keep="first").sort_values("run_id", kind="stable")
-    res = Results(root, manifest, runs.reset_index(drop=True))
-    if res.ok_runs.empty:
-        raise InputError(
-            f"all {len(runs)} runs raised an error; nothing to chart (see the 'error' column)",
-            file=str(root / "runs"),
-        )
-
-    series_parts = _read_parts(root / "series", SERIES_COLUMNS)
-    if series_parts:
-        series = pd.concat([df for _, df in series_parts], ignore_index=True)
-        res.series = series.drop_duplicates(["run_id", "week"]).sort_values(["run_id", "week"])
-    else:
-        res.notes.append(
-            "No per-week series were kept (series/ is empty), so the charts over "
-            "time are left out; set keep_series in the experiment to get them."
-        )
-    for attr, name, cols in (
-        ("summary", "summary.csv", SUMMARY_COLUMNS),
-        ("paired", "paired.csv", PAIRED_COLUMNS),
-    ):
-        path = root / name
-        if path.is_file():
-            setattr(res, attr, _read_csv(path, cols))
-        else:
-            res.notes.append(
-                f"{name} not found, so the parts of the report that need it are "
-                "left out (it is written when a sweep completes)."
-            )
-    if manifest.get("status") not in (None, "complete"):
-        res.notes.append(
-            f"The sweep's status is '{manifest.get('status')}': the results may be "
-            "incomplete (finish it with `crmsim sweep ... --resume`)."
-        )
-    return res
-
-
-# --- captions ------------------------------------------------------------------------------------
 def _count_text(res: Results) -> str:
     ok = res.ok_runs
     n = ok.groupby("scenario").size()
@@ -253,15 +52,15 @@ def _count_text(res: Results) -> str:
 
 
 def _mix_caption(res: Results) -> str:
-    mix = plots.outcome_mix(res.runs)
+    mix = data.outcome_mix(res.runs)
     fail = (mix["cum_missed"] * 100).round().astype(int)
     best, worst = fail.idxmin(), fail.idxmax()
     spread = (
         ""
         if best == worst
         else (
-            f" The failure rate runs from {fail[best]}% ({plots.ordering_label(best)}) to "
-            f"{fail[worst]}% ({plots.ordering_label(worst)})."
+            f" The failure rate runs from {fail[best]}% ({style.ordering_label(best)}) to "
+            f"{fail[worst]}% ({style.ordering_label(worst)})."
         )
     )
     return (
@@ -310,7 +109,7 @@ CAPTIONS = {
         f"runs that broke even is printed on the right. Based on {_count_text(r)}."
     ),
     "paired": lambda r: (
-        f"Each ordering minus {plots.ordering_label(_baseline(r))}, paired replicate by replicate "
+        f"Each ordering minus {style.ordering_label(_baseline(r))}, paired replicate by replicate "
         "(replicate i of every ordering shares its organisation and random draws, so the "
         "difference isolates the ordering). Dots: mean difference; bars: 95% interval, from "
         f"paired.csv ({int(r.paired['n'].max())} pairs per ordering). Arrows in the panel titles "
@@ -334,21 +133,20 @@ def _design_keys(res: Results) -> list[str] | None:
 
 
 def _baseline(res: Results) -> str:
-    base = res.spec.get("baseline") or plots.BASELINE
+    base = res.spec.get("baseline") or style.BASELINE
     bases = set(res.paired["baseline"]) if res.paired is not None else set()
     return base if base in bases or not bases else sorted(bases)[0]
 
 
-# --- charts and HTML -----------------------------------------------------------------------------
 def _charts(res: Results) -> list[tuple[str, str, object]]:
     """(file name, heading, figure factory) for every chart the folder has data for."""
     ok, src = res.ok_runs, res.source
-    pal = plots.ordering_palette(ok["scenario"])
+    pal = style.ordering_palette(ok["scenario"])
     out = [
         (
             "outcome_mix",
             "Outcome mix by rollout ordering",
-            lambda: plots.outcome_mix_chart(ok, source=src, palette=pal),
+            lambda: outcome_charts.outcome_mix_chart(ok, source=src, palette=pal),
         )
     ]
     s = res.series
@@ -357,12 +155,12 @@ def _charts(res: Results) -> list[tuple[str, str, object]]:
             (
                 "adoption",
                 "Adoption over time",
-                lambda: plots.adoption_chart(s, ok, source=src, palette=pal),
+                lambda: series_charts.adoption_chart(s, ok, source=src, palette=pal),
             ),
             (
                 "customers",
                 "Customers against the no-CRM counterfactual",
-                lambda: plots.customers_chart(s, source=src, palette=pal),
+                lambda: series_charts.customers_chart(s, source=src, palette=pal),
             ),
         ]
         if ok["golive_week"].notna().any():
@@ -370,29 +168,33 @@ def _charts(res: Results) -> list[tuple[str, str, object]]:
                 (
                     "jcurve",
                     "Productivity J-curve around go-live",
-                    lambda: plots.jcurve_chart(s, ok, source=src, palette=pal),
+                    lambda: series_charts.jcurve_chart(s, ok, source=src, palette=pal),
                 )
             )
     out.append(
-        ("roi", "Return on investment", lambda: plots.roi_chart(ok, source=src, palette=pal))
+        (
+            "roi",
+            "Return on investment",
+            lambda: outcome_charts.roi_chart(ok, source=src, palette=pal),
+        )
     )
     if res.paired is not None and res.paired["diff"].notna().any():
         out.append(
             (
                 "paired",
-                f"Paired difference against {plots.ordering_label(_baseline(res))}",
-                lambda: plots.paired_chart(
+                f"Paired difference against {style.ordering_label(_baseline(res))}",
+                lambda: outcome_charts.paired_chart(
                     res.paired, baseline=_baseline(res), source=src, palette=pal
                 ),
             )
         )
-    params = plots.grid_params(ok, _design_keys(res))
+    params = outcome_charts.grid_params(ok, _design_keys(res))
     if len(params) >= 2:
         out.append(
             (
                 "heatmap",
                 "Failure rate over the design grid",
-                lambda: plots.failure_heatmap(ok, params[:2], source=src),
+                lambda: outcome_charts.failure_heatmap(ok, params[:2], source=src),
             )
         )
     return out
@@ -402,7 +204,7 @@ def _rates_table(res: Results) -> str:
     if res.summary is None:
         return ""
     s = res.summary.set_index(["scenario", "metric"])
-    names = plots.scenario_order(res.summary["scenario"])
+    names = style.scenario_order(res.summary["scenario"])
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label in REPORT_RATES)
     rows = []
     for name in names:
@@ -418,7 +220,7 @@ def _rates_table(res: Results) -> str:
                 cells.append("<td>–</td>")
         n = s.loc[name]["n"].max() if name in s.index.get_level_values(0) else ""
         rows.append(
-            f"<tr><th>{html.escape(plots.ordering_label(name))}</th><td>{n}</td>"
+            f"<tr><th>{html.escape(style.ordering_label(name))}</th><td>{n}</td>"
             + "".join(cells)
             + "</tr>"
         )
@@ -500,7 +302,7 @@ def build_report(results_dir: Path | str) -> Path:
     charts_dir = res.root / "charts"
     figures = []
     for name, title, factory in _charts(res):
-        png, _svg = plots.save_figure(factory(), charts_dir, name)
+        png, _svg = style.save_figure(factory(), charts_dir, name)
         figures.append((name, title, png, CAPTIONS.get(name, _mix_caption)(res)))
     figures[0] = (*figures[0][:3], _mix_caption(res))
     out = res.root / "report.html"

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim import rules
+from sim.model import rules
 
 
 @njit(cache=True, inline="always")

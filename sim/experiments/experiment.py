@@ -1,4 +1,4 @@
-"""Experiments: the TOML schema, the seed tree with common random numbers, and running a sweep.
+"""Experiments: the TOML schema and the seed tree with common random numbers.
 
 An experiment file names scenarios, a design, replicates and a root seed::
 
@@ -30,8 +30,8 @@ count or the backend.
 Run ids are assigned replicate-major (replicate, then scenario, then design point), so a sweep
 stopped part way has the same replicates for every scenario, ready to be paired.
 
-Running the sweep lives in :mod:`sim.sweep`; its public functions are re-exported here, so
-``python -m sim.experiment EXPERIMENT.toml`` and ``sim.experiment.run_experiment`` work.
+Running the sweep lives in :mod:`sim.experiments.sweep`, which imports this module (never the
+other way round).
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.design import Design, Point, parse_design
 from sim.errors import InputError
-from sim.outcomes import OUTCOME_FIELDS as SUMMARY_FIELDS
-from sim.scenario import read_toml
+from sim.experiments.design import Design, Point, parse_design
+from sim.model.outcomes import OUTCOME_FIELDS as SUMMARY_FIELDS
+from sim.model.scenario import read_toml
 
 __all__ = [
     "ExperimentSpec",
@@ -410,25 +410,3 @@ def check_scenarios(spec: ExperimentSpec, load_fn: Callable) -> list[str]:
             value=spec.baseline,
         )
     return names
-
-
-_SWEEP_NAMES = {"run_batch", "execute_batch", "run_experiment", "compare", "main"}
-
-
-def __getattr__(name: str) -> Any:
-    """Re-export the running functions of :mod:`sim.sweep` lazily (it imports this module)."""
-    if name in _SWEEP_NAMES:
-        from sim import sweep
-
-        return getattr(sweep, name)
-    raise AttributeError(f"module 'sim.experiment' has no attribute {name!r}")
-
-
-if __name__ == "__main__":
-    # Run the imported module's main, not this __main__ copy, so that workers unpickle
-    # functions of sim.sweep rather than of __main__.
-    import sys
-
-    from sim.sweep import main as _main
-
-    sys.exit(_main())

@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _scenario_from(args):
-    from sim.scenario import load_scenario, parse_assignment
+    from sim.model.scenario import load_scenario, parse_assignment
 
     overrides = dict(parse_assignment(text) for text in (args.set or []))
     return load_scenario(args.scenario, overrides=overrides)
@@ -73,16 +73,12 @@ def cmd_run(args) -> int:
 
 
 def _run_charts(folder: Path, args) -> list[Path]:
-    """Single-run charts, when the plotting module is available and not switched off."""
+    """Single-run charts, unless switched off."""
     if getattr(args, "no_charts", False):
         return []
-    try:
-        from sim import plots
-    except ImportError:
-        return []
-    if not hasattr(plots, "run_charts"):
-        return []
-    return list(plots.run_charts(folder))
+    from sim.report.run_charts import run_charts
+
+    return list(run_charts(folder))
 
 
 def _print_summary(s: dict, scenario, out: Path, charts) -> None:
@@ -110,12 +106,12 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
 
 def cmd_validate(args) -> int:
     """Check a scenario or experiment file; print what it holds."""
-    from sim.scenario import load_scenario, read_toml
+    from sim.model.scenario import load_scenario, read_toml
 
     path = Path(args.file)
     raw = read_toml(path)
     if "design" in raw or "replicates" in raw or "targets" in raw:
-        from sim.experiment import load_experiment
+        from sim.experiments.experiment import load_experiment
 
         spec = load_experiment(path)
         print(f"{path}: valid experiment '{getattr(spec, 'name', path.stem)}'")
@@ -133,12 +129,12 @@ def cmd_validate(args) -> int:
 def cmd_list(args) -> int:
     """List shipped scenarios and experiments (or every parameter with --params)."""
     if args.params:
-        from sim.params import PARAMS
+        from sim.model.params import PARAMS
 
         for p in PARAMS.values():
             print(f"{p.key:38s} {p.default!s:>10}  {p.allowed():28s} {p.doc} [{p.source}]")
         return 0
-    from sim.scenario import load_scenario
+    from sim.model.scenario import load_scenario
 
     root = Path(args.root)
     print("scenarios:")
@@ -186,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_later_commands(sub) -> None:
     """Commands implemented in other modules (sweeps, calibration, report, bench)."""
-    from sim import cli_experiments
+    from sim.cli import experiments as cli_experiments
 
     cli_experiments.add_commands(sub)
 

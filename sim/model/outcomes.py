@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model import CRMRolloutModel
-from sim.program import ABANDONED, CANCELLED, LIVE
-from sim.scenario import Scenario
+from sim.model.model import CRMRolloutModel
+from sim.model.program import ABANDONED, CANCELLED, LIVE
+from sim.model.scenario import Scenario
 
 #: Counterfactual series kept beside the run's own (with a ``cf_`` prefix).
 CF_SERIES = (

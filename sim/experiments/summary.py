@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.stats import bootstrap_interval, paired_difference, wilson_interval
+from sim.experiments.stats import bootstrap_interval, paired_difference, wilson_interval
 
 __all__ = [
     "RATE_METRICS",

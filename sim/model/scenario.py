@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
-from sim.params import CHANNELS, PARAMS, WORKSTREAMS, defaults
+from sim.model.params import CHANNELS, PARAMS, WORKSTREAMS, defaults
 
 _TOP_LEVEL = {"name", "description", "extends", "horizon_weeks", "mix"}
 _STRUCTURED = {"rollout.ordering", "rollout.phases"}

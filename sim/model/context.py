@@ -12,8 +12,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from sim.params import CHANNELS
-from sim.scenario import Scenario
+from sim.model.params import CHANNELS
+from sim.model.scenario import Scenario
 
 EmployeeParams = namedtuple(
     "EmployeeParams",

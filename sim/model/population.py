@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import Scenario
+from sim.model.scenario import Scenario
 
 
 @dataclass

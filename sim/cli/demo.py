@@ -43,10 +43,10 @@ def reproduction_table(summary: pd.DataFrame, scenario: str = "industry_mix") ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.experiment import load_experiment
-    from sim.report import build_report
-    from sim.summary import format_rates_table
-    from sim.sweep import run_experiment
+    from sim.experiments.experiment import load_experiment
+    from sim.experiments.summary import format_rates_table
+    from sim.experiments.sweep import run_experiment
+    from sim.report.html import build_report
 
     replicates = int(os.environ.get("CRMSIM_DEMO_REPLICATES", "1000"))
     out = Path("results") / "demo"

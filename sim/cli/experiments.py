@@ -1,6 +1,6 @@
 """Command-line commands over many runs: sweep, compare, calibrate, report, bench.
 
-Kept apart from sim/cli.py (single runs, validation, listing) so each stays a thin layer: every
+Kept apart from sim/cli/main.py (single runs, validation, listing) so each stays a thin layer: every
 command parses its flags, calls one library function and prints what it did.
 """
 
@@ -14,8 +14,8 @@ from sim.errors import InputError
 
 def cmd_sweep(args) -> int:
     """Run (or resume) an experiment; exit 1 when some runs raised (they are error rows)."""
-    from sim.experiment import load_experiment
-    from sim.sweep import run_experiment
+    from sim.experiments.experiment import load_experiment
+    from sim.experiments.sweep import run_experiment
 
     spec = load_experiment(args.experiment, replicates=args.replicates)
     out = run_experiment(
@@ -33,7 +33,7 @@ def cmd_sweep(args) -> int:
     )
     _print_summary(Path(out["out_dir"]))
     if out["errors"]:
-        from sim.store import read_runs
+        from sim.experiments.store import read_runs
 
         runs = read_runs(out["out_dir"])
         failed = runs[runs["error"].notna()]
@@ -54,7 +54,7 @@ def cmd_sweep(args) -> int:
 def _print_summary(folder: Path) -> None:
     import pandas as pd
 
-    from sim.summary import format_rates_table
+    from sim.experiments.summary import format_rates_table
 
     summary = folder / "summary.csv"
     if summary.exists():
@@ -65,9 +65,9 @@ def _print_summary(folder: Path) -> None:
 
 def cmd_compare(args) -> int:
     """Quick paired comparison of scenarios on common seeds; prints the rates, writes the report."""
-    from sim.report import build_report
-    from sim.scenario import parse_assignment
-    from sim.sweep import compare
+    from sim.experiments.sweep import compare
+    from sim.model.scenario import parse_assignment
+    from sim.report.html import build_report
 
     overrides = dict(parse_assignment(text) for text in (args.set or []))
     out = compare(
@@ -86,8 +86,8 @@ def cmd_compare(args) -> int:
 
 def cmd_calibrate(args) -> int:
     """Fit the free parameters to the published rates; write scenarios/calibrated.toml."""
-    from sim.calibration import calibrate, load_calibration
-    from sim.executors import make_executor
+    from sim.experiments.calibration import calibrate, load_calibration
+    from sim.experiments.executors import make_executor
 
     spec = load_calibration(args.experiment)
     if args.quick:
@@ -105,7 +105,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_report(args) -> int:
     """Charts and the HTML report of a results folder."""
-    from sim.report import build_report
+    from sim.report.html import build_report
 
     print(f"report: {build_report(args.results_dir)}")
     return 0
@@ -113,7 +113,7 @@ def cmd_report(args) -> int:
 
 def cmd_bench(args) -> int:
     """Benchmarks of the kernels and whole runs; writes results/bench/bench.json and a table."""
-    from sim.bench import main as bench_main
+    from sim.bench.report import main as bench_main
 
     return bench_main(quick=args.quick, out=Path(args.out))
 

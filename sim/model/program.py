@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
-from sim.params import WORKSTREAMS
-from sim.population import Organisation, Teams
-from sim.scenario import Scenario
+from sim.model import rules
+from sim.model.params import WORKSTREAMS
+from sim.model.population import Organisation, Teams
+from sim.model.scenario import Scenario
 
 PLANNING, PEOPLE, PROCESS, PLATFORM = range(4)
 

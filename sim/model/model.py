@@ -16,13 +16,13 @@ from statistics import NormalDist
 import mesa
 import numpy as np
 
-from sim import kernels
-from sim.agents import Customer, Employee, Manager
-from sim.context import Week, as_record, channel_bounds, customer_params, employee_params
 from sim.errors import InputError
-from sim.population import build_customers, build_employees, draw_organisation
-from sim.program import ABANDONED, LIVE, PEOPLE, PLATFORM, PROCESS, Programme
-from sim.scenario import Scenario
+from sim.model import kernels
+from sim.model.agents import Customer, Employee, Manager
+from sim.model.context import Week, as_record, channel_bounds, customer_params, employee_params
+from sim.model.population import build_customers, build_employees, draw_organisation
+from sim.model.program import ABANDONED, LIVE, PEOPLE, PLATFORM, PROCESS, Programme
+from sim.model.scenario import Scenario
 
 _NORMAL = NormalDist()
 

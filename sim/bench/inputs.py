@@ -1,0 +1,218 @@
+"""Benchmark inputs and the floor kernel: the model states the kernels are timed on.
+
+:func:`floor_customers` does only the memory reads and writes of the customer kernel (no rules), so
+the ratio kernel / floor says how much of the kernel's time is arithmetic rather than memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numba import njit, prange
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCENARIO = ROOT / "scenarios" / "four_ps.toml"
+
+#: Default-run seed of the targets (four_ps never goes live with it; the kernels use KERNEL_SEED).
+RUN_SEED = 1
+
+#: Seed whose four_ps organisation goes live (week 46), so the kernels run their live branches.
+KERNEL_SEED = 4
+
+#: Weeks past go-live at which the kernel inputs are taken.
+WEEKS_AFTER_GOLIVE = 26
+
+
+def fresh_run(scenario, seed, engine="numba"):
+    """``sim.run`` with the per-process counterfactual cache emptied first.
+
+    Benchmarks time a run *and* its counterfactual; repeated runs of one seed would otherwise find
+    the counterfactual cached (sim.outcomes) and time half the work.
+    """
+    import sim
+    from sim.model import outcomes
+
+    outcomes._CF_CACHE.clear()
+    return sim.run(scenario, seed=seed, engine=engine)
+
+
+@njit(cache=True, parallel=True)
+def floor_customers(
+    n,
+    handler,
+    active,
+    satisfaction,
+    expectation,
+    completeness,
+    stage,
+    n_active,
+    n_satisfaction,
+    n_expectation,
+    n_completeness,
+    n_stage,
+    emp_team,
+    emp_skill,
+    emp_orientation,
+    emp_usage,
+    emp_workaround,
+    emp_productivity,
+    live_week,
+    draw_contact,
+    draw_churn,
+    t,
+):
+    """The memory traffic of ``kernels._customers_loop`` and nothing else.
+
+    Compiled the same way as the kernel (``parallel=True``, timed on one thread), so the comparison
+    isolates the model arithmetic and not numba's aliasing assumptions.
+
+    Same arguments (``t`` instead of the week's record), same access pattern: per customer it reads
+    active, handler, satisfaction, expectation, completeness, stage, the two draws, the handler's
+    team (and its go-live week), usage, skill, orientation, workaround and productivity, and writes
+    the five next-state arrays; churned customers are carried over as in the kernel. Each value read
+    feeds a write or the returned sum with one add (so no load can be dropped); there is no model
+    arithmetic. Returns (sum, 0.0) like the kernel's (revenue, cost).
+    """
+    acc = 0.0
+    for i in prange(n):
+        if not active[i]:
+            n_active[i] = False
+            n_satisfaction[i] = satisfaction[i]
+            n_expectation[i] = expectation[i]
+            n_completeness[i] = completeness[i]
+            n_stage[i] = stage[i]
+            continue
+        h = handler[i]
+        lw = live_week[emp_team[h]]
+        u = emp_usage[h] if lw >= 0 and t >= lw else 0.0
+        n_satisfaction[i] = satisfaction[i] + emp_skill[h]
+        n_expectation[i] = expectation[i] + emp_orientation[h]
+        n_completeness[i] = completeness[i] + u + emp_workaround[h]
+        n_stage[i] = stage[i]
+        n_active[i] = draw_churn[i] >= 0.0
+        acc += draw_contact[i] + emp_productivity[h]
+    return acc, 0.0
+
+
+def scenario(**overrides):
+    """four_ps with dotted-key overrides (``org.employees`` etc.)."""
+    from sim.model.scenario import load_scenario
+
+    return load_scenario(SCENARIO, overrides=overrides or None)
+
+
+def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AFTER_GOLIVE):
+    """A numba-engine model stepped to ``weeks_after`` weeks past go-live (or to the horizon)."""
+    from sim.model.model import CRMRolloutModel
+
+    model = CRMRolloutModel(scn if scn is not None else scenario(), seed=seed)
+    stop = model.horizon - 1
+    while model.steps < stop:
+        model.step()
+        golive = model.programme.golive_week
+        if golive is not None and model.steps >= golive + weeks_after:
+            break
+    model._draw()  # this week's draws, as step() would make them
+    return model
+
+
+def customer_args(model):
+    """Arguments of ``kernels._customers_loop`` for the model's next week."""
+    cus, nxt, emp = model.customers, model.customers_next, model.employees
+    wk_rec = model._week_record  # the week just stepped: the kernels see a live organisation
+    return (
+        cus.created,
+        cus.handler,
+        cus.active,
+        cus.satisfaction,
+        cus.expectation,
+        cus.completeness,
+        cus.stage,
+        nxt.active,
+        nxt.satisfaction,
+        nxt.expectation,
+        nxt.completeness,
+        nxt.stage,
+        emp.team,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.workaround,
+        emp.productivity,
+        model.teams.live_week,
+        model.draws_contact,
+        model.draws_churn,
+        model.channel_bounds,
+        model._customer_record,
+        wk_rec,
+        np.empty(cus.created),
+        np.empty(cus.created),
+    )
+
+
+def floor_args(model):
+    """Arguments of :func:`floor_customers`: the kernel's, with ``t`` for the records."""
+    args = customer_args(model)
+    return args[:21] + (int(model.week.t),)
+
+
+def employee_args(model):
+    """Arguments of ``kernels._employees_loop`` for the model's next week."""
+    emp, nxt = model.employees, model.employees_next
+    wk_rec = model._week_record
+    return (
+        emp.team,
+        emp.is_manager,
+        emp.manager,
+        emp.attitude,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.dip,
+        emp.commitment,
+        emp.indptr,
+        emp.indices,
+        nxt.attitude,
+        nxt.skill,
+        nxt.usage,
+        nxt.workaround,
+        nxt.productivity,
+        nxt.dip,
+        nxt.commitment,
+        model.teams.live_week,
+        model.teams.coach,
+        model.team_usage,
+        model.draws_peer,
+        model.draws_work,
+        model._employee_record,
+        wk_rec,
+    )
+
+
+def customer_driver_call(model):
+    """``kernels.step_customers`` as the model calls it (driver checks included)."""
+    from sim.model import kernels
+
+    wk_rec = model._week_record
+    return lambda: kernels.step_customers(
+        model.customers,
+        model.customers_next,
+        model.employees,
+        model.teams,
+        model.draws_contact,
+        model.draws_churn,
+        model.channel_bounds,
+        model._customer_record,
+        wk_rec,
+    )
+
+
+def warm_kernels(model) -> None:
+    """Compile (or load from the cache) every kernel, serial and parallel, and the floor."""
+    from sim.model import kernels
+
+    kernels._customers_loop(*customer_args(model))
+    kernels._employees_loop(*employee_args(model))
+    floor_customers(*floor_args(model))

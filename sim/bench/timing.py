@@ -1,0 +1,160 @@
+"""Benchmark timing: medians after a warm-up, and child processes for the scale and cold-start runs.
+
+The scale and cold-start figures run in a subprocess each (``python -m sim.bench --child ...``), so
+the peak RSS and the numba cache state are the child's own.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sim.bench.inputs import (
+    ROOT,
+    RUN_SEED,
+    SCENARIO,
+    fresh_run,
+    scenario,
+    stepped_model,
+    warm_kernels,
+)
+
+GIB = 1024**3
+
+
+def timed(fn, repeats: int, warmup: int = 1, target_s: float = 0.0) -> dict:
+    """Median (and spread) seconds per call of ``fn``: ``repeats`` samples after ``warmup`` calls.
+
+    With ``target_s`` > 0, each sample loops ``fn`` enough times to last about that long (for
+    microsecond kernels), and reports the time per call.
+    """
+    for _ in range(warmup):
+        fn()
+    number = 1
+    if target_s > 0:
+        t = time.perf_counter()
+        fn()
+        once = max(time.perf_counter() - t, 1e-7)
+        number = max(1, int(target_s / once))
+    samples = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        samples.append((time.perf_counter() - t) / number)
+    return {
+        "median_s": statistics.median(samples),
+        "min_s": min(samples),
+        "max_s": max(samples),
+        "repeats": repeats,
+        "number": number,
+    }
+
+
+def run_child(args: list[str], env: dict | None = None) -> tuple[dict, float]:
+    """Run ``python -m sim.bench --child ...``; return its JSON line and the wall time."""
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.bench", "--child", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench child {args} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1]), wall
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (VmHWM; ru_maxrss where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss if sys.platform == "darwin" else rss * 1024
+
+
+def compile_counts() -> tuple[int, int]:
+    """(cache misses, cache hits) summed over every numba dispatcher of the sim package."""
+    from numba.core.registry import CPUDispatcher
+
+    misses = hits = 0
+    for name, mod in list(sys.modules.items()):
+        if not (name == "sim" or name.startswith("sim.")) or mod is None:
+            continue
+        for obj in vars(mod).values():
+            if isinstance(obj, CPUDispatcher):
+                st = obj.stats
+                misses += sum(st.cache_misses.values())
+                hits += sum(st.cache_hits.values())
+    return misses, hits
+
+
+def child_scale(employees: int, customers: int, weeks: int) -> dict:
+    """One scale run (sim.run: run and counterfactual) in this process; its time and peak memory."""
+
+    # Warm-up on a tiny organisation: loads (or, if a kernel's source changed, compiles) the
+    # serial and parallel kernels, so the timed run pays no compile and the peak is the run's own.
+    tiny = stepped_model(
+        scenario(**{"org.employees": 50, "org.customers": 500, "horizon_weeks": 8}), seed=RUN_SEED
+    )
+    warm_kernels(tiny)
+    del tiny
+    rss_import = peak_rss_bytes()
+    before, _ = compile_counts()
+    scn = scenario(
+        **{"org.employees": employees, "org.customers": customers, "horizon_weeks": weeks}
+    )
+    t = time.perf_counter()
+    result = fresh_run(scn, seed=RUN_SEED, engine="numba")
+    run_s = time.perf_counter() - t
+    misses = compile_counts()[0] - before
+    return {
+        "employees": employees,
+        "customers": customers,
+        "weeks": weeks,
+        "run_s": run_s,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "baseline_rss_bytes": rss_import,
+        "compiles": misses,
+        "status": result.summary["status"],
+    }
+
+
+def child_first(launched: float) -> dict:
+    """Time to the first result of a default run in a fresh process, then a second run.
+
+    ``launched`` is the parent's ``time.time()`` just before starting this process, so
+    ``to_first_result_s`` covers interpreter start, imports, compile (or cache loads) and the run.
+    """
+    import sim
+
+    t1 = time.perf_counter()
+    started = time.time() - launched
+    scn = sim.load_scenario(SCENARIO)
+    fresh_run(scn, seed=RUN_SEED)
+    t2 = time.perf_counter()
+    first = time.time() - launched
+    fresh_run(scn, seed=RUN_SEED)
+    t3 = time.perf_counter()
+    misses, hits = compile_counts()
+    return {
+        "start_and_import_s": started,
+        "first_run_s": t2 - t1,
+        "second_run_s": t3 - t2,
+        "to_first_result_s": first,
+        "compiles": misses,
+        "cache_hits": hits,
+    }

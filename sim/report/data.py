@@ -1,0 +1,110 @@
+"""Run rows as the charts see them: completed runs, one outcome category per run, the outcome mix.
+
+Charts read results files only (runs parquet, series parquet, ``paired.csv``, a run folder's
+``summary.json`` and ``timeseries.parquet``); this module turns them into the tables they draw.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.report.style import OUTCOMES, scenario_order
+
+
+def wilson_interval(k, n, z: float = 1.959964):
+    """Wilson score interval for k successes in n trials (Wilson 1927); arrays welcome."""
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        den = 1 + z**2 / n
+        mid = (p + z**2 / (2 * n)) / den
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / den
+    return np.clip(mid - half, 0, 1), np.clip(mid + half, 0, 1)  # clip rounding at 0 and n
+
+
+def completed(runs: pd.DataFrame) -> pd.DataFrame:
+    """Run rows without an error (a run that raised is recorded with a non-empty ``error``)."""
+    if "error" not in runs:
+        return runs
+    err = runs["error"]
+    return runs[err.isna() | (err.astype(str).str.strip() == "")]
+
+
+def outcome_category(runs: pd.DataFrame) -> pd.Series:
+    """The outcome category of each run (see OUTCOMES)."""
+    met = runs["met_expectations"].astype(bool)
+    gain = runs["measurable_gain"].astype(bool)
+    cat = np.select(
+        [runs["status"] == "never_live", runs["status"] == "abandoned", ~met, ~gain],
+        ["never_live", "abandoned", "missed", "met_no_gain"],
+        "gain",
+    )
+    return pd.Series(cat, index=runs.index, name="outcome")
+
+
+def outcome_mix(runs: pd.DataFrame) -> pd.DataFrame:
+    """Counts and shares of each outcome per scenario, with Wilson 95% intervals.
+
+    Returns one row per scenario (in :func:`scenario_order`) with ``n``, ``<outcome>`` counts,
+    ``share_<outcome>``, and for each boundary of the stack (the cumulative share of the outcomes up
+    to and including it) ``cum_<outcome>``, ``cum_lo_<outcome>``, ``cum_hi_<outcome>``. The
+    ``missed`` boundary is the failure rate; ``met_no_gain`` is one minus the measurable-gain rate.
+    """
+    runs = completed(runs)
+    counts = pd.crosstab(runs["scenario"], outcome_category(runs)).reindex(
+        index=scenario_order(runs["scenario"]), columns=list(OUTCOMES), fill_value=0
+    )
+    out = counts.copy()
+    out.insert(0, "n", counts.sum(axis=1))
+    cum = counts.cumsum(axis=1)
+    for cat in OUTCOMES:
+        out[f"share_{cat}"] = counts[cat] / out["n"]
+        out[f"cum_{cat}"] = cum[cat] / out["n"]
+        out[f"cum_lo_{cat}"], out[f"cum_hi_{cat}"] = wilson_interval(cum[cat], out["n"])
+    out.index.name = "scenario"
+    return out
+
+
+RUN_COLUMNS = (
+    "week",
+    "adoption",
+    "csat",
+    "cf_csat",
+    "readiness_planning",
+    "readiness_people",
+    "readiness_process",
+    "readiness_platform",
+    "spend",
+)
+
+
+def load_run(run_dir: Path | str) -> tuple[dict, pd.DataFrame]:
+    """Read a ``crmsim run`` folder: ``summary.json`` and ``timeseries.parquet``, validated."""
+    run_dir = Path(run_dir)
+    summ, tsf = run_dir / "summary.json", run_dir / "timeseries.parquet"
+    for f in (summ, tsf):
+        if not f.is_file():
+            raise InputError(
+                "missing: a run folder holds summary.json and timeseries.parquet", file=str(f)
+            )
+    try:
+        summary = json.loads(summ.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not readable JSON ({exc})", file=str(summ)) from None
+    if not isinstance(summary, dict):
+        raise InputError("expected a JSON object of outcome fields", file=str(summ))
+    try:
+        ts = pd.read_parquet(tsf)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError(
+            f"not a readable parquet file ({type(exc).__name__}: {exc})", file=str(tsf)
+        ) from None
+    missing = [c for c in RUN_COLUMNS if c not in ts.columns]
+    if missing:
+        raise InputError(f"missing columns {missing}", file=str(tsf))
+    return summary, ts.sort_values("week")

@@ -1,0 +1,208 @@
+"""Chart style shared by every chart: palettes, labels, figure plumbing, saving.
+
+Each ordering keeps one colour in every chart (:data:`ORDERING_COLOURS`, the colour-blind-safe
+colours of Okabe & Ito 2008); every figure gets a title, labelled axes with units and the data
+source in a footnote (:func:`finish`), and :func:`save_figure` writes it as PNG and SVG.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import textwrap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+#: One colour per rollout ordering (Okabe & Ito 2008 palette, safe for colour-blind readers).
+ORDERING_COLOURS: dict[str, str] = {
+    "industry_mix": "#6E6E6E",  # neutral grey: the field as a whole
+    "technology_first": "#D55E00",
+    "big_bang": "#CC79A7",
+    "start_small": "#E69F00",
+    "people_process_platform": "#009E73",
+    "four_ps": "#0072B2",
+}
+
+#: Colours handed to scenario names not in ORDERING_COLOURS, in order (Okabe-Ito sky blue, then
+#: Paul Tol's muted scheme, also colour-blind safe).
+SPARE_COLOURS = (
+    "#56B4E9",
+    "#882255",
+    "#332288",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#117733",
+    "#CC6677",
+    "#88CCEE",
+    "#DDCC77",
+)
+
+ORDERING_LABELS = {
+    "industry_mix": "Industry mix",
+    "technology_first": "Technology first",
+    "big_bang": "Big bang",
+    "start_small": "Start small",
+    "people_process_platform": "People → process → platform",
+    "four_ps": "Four Ps",
+}
+
+BASELINE = "technology_first"
+
+#: Outcome categories, worst to best; every run falls in exactly one (a live run that met
+#: expectations counts as measurable gain only when its gain was measurable, DESIGN.md 2.4).
+OUTCOMES = ("never_live", "abandoned", "missed", "met_no_gain", "gain")
+
+OUTCOME_LABELS = {
+    "never_live": "Never live (cancelled)",
+    "abandoned": "Abandoned after go-live",
+    "missed": "Live, missed expectations",
+    "met_no_gain": "Met expectations, no measurable gain",
+    "gain": "Measurable gain",
+}
+
+OUTCOME_COLOURS = {  # ColorBrewer RdBu: red = failure, blue = success
+    "never_live": "#B2182B",
+    "abandoned": "#EF8A62",
+    "missed": "#FDDBC7",
+    "met_no_gain": "#92C5DE",
+    "gain": "#2166AC",
+}
+
+#: Published reference rates: (share, position from the bottom of the stack, label, source).
+REFERENCE_RATES = (
+    (0.12, 0.12, "12% never live", "AMR Research"),
+    (0.55, 0.55, "≈55% failed", "Gartner 2001, Bain 2002,\nEIU 2007, Johnny Grow"),
+    (0.16, 0.84, "16% measurable gain\n(line at 84%)", "AMR Research"),
+)
+
+WORKSTREAM_COLOURS = {
+    "planning": "#332288",
+    "people": "#117733",
+    "process": "#DDAA33",
+    "platform": "#CC3311",
+}
+
+WEEK_LABEL = "Week since programme start (weeks)"
+
+RC_PARAMS = {
+    **sns.axes_style("whitegrid"),
+    **sns.plotting_context("notebook"),
+    "axes.titlesize": 12,
+    "figure.titlesize": 14,
+    "legend.fontsize": 9.5,
+    "legend.title_fontsize": 9.5,
+    "svg.hashsalt": "crmsim",
+    "svg.fonttype": "path",
+}
+
+
+def scenario_order(names: Iterable[str]) -> list[str]:
+    """Known orderings first in a fixed order, then other names alphabetically."""
+    names = list(dict.fromkeys(names))
+    known = [n for n in ORDERING_COLOURS if n in names]
+    return known + sorted(n for n in names if n not in ORDERING_COLOURS)
+
+
+def ordering_palette(names: Iterable[str]) -> dict[str, str]:
+    """Colour per scenario name: the fixed colour if known, else the next spare colour."""
+    spare = iter(SPARE_COLOURS * 10)
+    return {n: ORDERING_COLOURS.get(n) or next(spare) for n in scenario_order(names)}
+
+
+def wrap_label(label: str, width: int = 16) -> str:
+    return "\n".join(textwrap.wrap(label, width, break_long_words=False)) or label
+
+
+def ordering_label(name: str) -> str:
+    """Readable name of an ordering (``four_ps`` -> ``Four Ps``)."""
+    return ORDERING_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def styled(func):
+    """Draw the whole chart under the house style (seaborn whitegrid, notebook sizes)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(RC_PARAMS):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)  # a canvas to measure text with before the layout is fixed
+    return fig
+
+
+def finish(
+    fig: Figure, title: str, source: str, note: str = "", handles=None, ncol: int = 3
+) -> Figure:
+    """Title on top; legend (if any) and the data-source footnote below the axes.
+
+    The footnote and legend are measured and the constrained layout is told to keep the axes
+    above them, so neither can cover data or tick labels.
+    """
+    fig.suptitle(title, fontweight="bold", fontsize=14)
+    foot = f"Data: {source}" if source else "Data: crm-rollout-sim results"
+    if note:
+        foot += f"   ·   {note}"
+    renderer = fig.canvas.get_renderer()
+    chars = int(fig.get_figwidth() * 17)  # about 17 characters an inch at 8 pt
+    foot = "\n".join(textwrap.wrap(foot, chars, subsequent_indent="    "))
+    text = fig.text(0.005, 0.006, foot, fontsize=8, color="0.35", ha="left", va="bottom")
+    bottom = text.get_window_extent(renderer).height / fig.bbox.height + 0.012
+    if handles:
+        leg = fig.legend(
+            handles=handles,
+            loc="lower center",
+            bbox_to_anchor=(0.5, bottom),
+            ncol=ncol,
+            frameon=False,
+        )
+        bottom += leg.get_window_extent(renderer).height / fig.bbox.height + 0.008
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom), h_pad=0.06, w_pad=0.06)
+    return fig
+
+
+def colour_ticklabels(labels, names: Sequence[str], palette: dict[str, str]) -> None:
+    for lab, name in zip(labels, names, strict=False):
+        lab.set_color(palette[name])
+        lab.set_fontweight("bold")
+
+
+def save_figure(fig: Figure, out_dir: Path | str, name: str) -> list[Path]:
+    """Write ``out_dir/name.png`` (150 dpi) and ``out_dir/name.svg``; returns both paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+    with plt.rc_context(RC_PARAMS):
+        fig.savefig(png, dpi=150, metadata={"Software": None})
+        fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    return [png, svg]
+
+
+def outer_labels(axes, xlabel: str, ylabel: str) -> None:
+    """Axis labels (and x tick labels) on the lowest panel of each column and the left column."""
+    ncols = axes[0].get_subplotspec().get_gridspec().ncols
+    for i, ax in enumerate(axes):
+        if i + ncols >= len(axes):  # nothing drawn below this panel
+            ax.xaxis.set_tick_params(labelbottom=True)
+            ax.set_xlabel(xlabel)
+        if i % ncols == 0:
+            ax.set_ylabel(ylabel)
+
+
+def panel_grid(fig: Figure, n: int, sharey: bool = True, sharex: bool = True):
+    ncols = 1 if n == 1 else 2 if n in (2, 4) else 3
+    nrows = math.ceil(n / ncols)
+    axes = fig.subplots(nrows, ncols, sharex=sharex, sharey=sharey, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return axes[:n]
