@@ -63,21 +63,24 @@ def test_make_executor_choices():
         PoolExecutor(2, start_method="fork")
 
 
-def test_progress_lines_when_not_a_terminal():
+def test_progress_hidden_when_not_a_terminal_and_drawn_when_forced():
     import io
 
-    from sim.experiments.progress import ProgressBar, make_progress
+    from sim.experiments.progress import TqdmProgress, make_progress
 
-    stream = io.StringIO()
-    bar = ProgressBar(stream=stream, line_every=3600)
+    log = io.StringIO()  # not a terminal: tqdm's disable=None hides the bar
+    bar = TqdmProgress(stream=log)
     for done in range(11):
         bar(done, 10, errors=1 if done > 5 else 0)
-    lines = stream.getvalue().splitlines()
-    assert len(lines) == 2 and "\r" not in stream.getvalue()  # first and final line only
-    assert lines[0].startswith("runs 0/10") and lines[1].startswith("runs 10/10 (100%, 1 errors)")
-    tty = io.StringIO()
-    ProgressBar(stream=tty, tty=True)(10, 10)
-    assert tty.getvalue().startswith("\r[") and tty.getvalue().endswith("\n")
+    assert log.getvalue() == ""
+    drawn = io.StringIO()
+    bar = TqdmProgress(stream=drawn, disable=False)
+    for done in range(11):
+        bar(done, 10, errors=1 if done > 5 else 0)
+    last = drawn.getvalue().split("\r")[-1]
+    assert "10/10" in last and "errors=1" in last and "runs" in last
     calls = []
-    assert make_progress(lambda *a: calls.append(a)) is not None
-    make_progress(False)(1, 2, 0)  # silent
+    make_progress(lambda *a: calls.append(a))(3, 4, 0)
+    assert calls == [(3, 4, 0)]
+    assert make_progress(False)(1, 2, 0) is None  # silent
+    assert isinstance(make_progress(True), TqdmProgress)
