@@ -1,6 +1,6 @@
-"""Plain-Python references for the kernels of sim/kernels.py (as STUMPY's tests/naive.py).
+"""Plain-Python references for the kernels of sim/model/kernels.py (as STUMPY's tests/naive.py).
 
-Written from the rules of sim/rules.py directly, one agent at a time, with no numba loop, no
+Written from the rules of sim/model/rules.py directly, one agent at a time, with no numba loop, no
 record arrays and no shared code with the kernels beyond the scalar rules themselves. Tests feed
 both the same seeded random inputs and compare.
 """

@@ -1,4 +1,4 @@
-"""Every behavioural rule of sim/rules.py against values worked out by hand.
+"""Every behavioural rule of sim/model/rules.py against values worked out by hand.
 
 Each expected value is written as the arithmetic of the rule's formula (DESIGN.md 2.1 to 2.3),
 not as a number copied from a run, so a test fails only when a formula changes. Edge cases cover the

@@ -310,7 +310,7 @@ def write_calibrated(spec: CalibrationSpec, result: dict) -> None:
         f"{dt.date.today().isoformat()}.",
         f"# Final check on {result['n']} runs of {spec.scenario.name}: {rates}; "
         f"distance {result['distance']:.3f}.",
-        "# The search (Latin hypercube, then a compass search) is described in sim/calibration.py.",
+        "# The search (Latin hypercube, then a compass search): sim/experiments/calibration.py.",
         'name = "calibrated"',
         "",
     ]

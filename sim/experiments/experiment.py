@@ -93,7 +93,7 @@ class ExperimentSpec:
         name: results folder name.
         scenarios: scenario entries as written in the file.
         scenario_paths: the resolved scenario files, same order.
-        design: the :class:`sim.design.Design`.
+        design: the :class:`sim.experiments.design.Design`.
         replicates: runs per scenario and design point.
         root_seed: root of the seed tree.
         engine: ``"numba"`` or ``"agents"``.

@@ -164,8 +164,8 @@ def paired_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFram
     Replicate i of every scenario ran on the same seed, so the pair (scenario, baseline) shares the
     organisation and the random draws and their difference isolates the scenario's effect. Binary
     metrics (failed, never_live, measurable_gain) use Newcombe's paired score interval; delta_profit
-    a bootstrap of the mean pair difference (see :func:`sim.stats.paired_difference`). Pairs where
-    either run raised are dropped; ``n`` counts the pairs used.
+    a bootstrap of the mean pair difference (see :func:`sim.experiments.stats.paired_difference`).
+    Pairs where either run raised are dropped; ``n`` counts the pairs used.
     """
     if runs.empty:
         return pd.DataFrame(columns=PAIRED_COLUMNS)

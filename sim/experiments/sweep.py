@@ -2,10 +2,11 @@
 
 :func:`run_experiment` is what ``crmsim sweep`` calls. It validates every scenario and override in
 the parent before any work starts, opens the results folder (refusing to mix experiments), skips the
-batches a resumed sweep already finished, sends the rest to an executor (:mod:`sim.executors`) and
-writes each batch's part as soon as it comes back (:mod:`sim.store`). When all runs are on disk it
-writes ``summary.csv``, ``paired.csv`` and, for designs with several points, ``points.csv``
-(:mod:`sim.summary`).
+batches a resumed sweep already finished, sends the rest to an executor
+(:mod:`sim.experiments.executors`) and writes each batch's part as soon as it comes back
+(:mod:`sim.experiments.store`). When all runs are on disk it writes
+``summary.csv``, ``paired.csv`` and, for designs with several points, ``points.csv``
+(:mod:`sim.experiments.summary`).
 
 A run that raises becomes an error row (its outcome fields None, ``error`` holding the exception's
 type and message) and the sweep goes on: one pathological parameter combination must not cost a
@@ -328,8 +329,9 @@ def compare(
     is removed afterwards) and returns the tables.
 
     Returns:
-        dict with ``summary`` and ``paired`` DataFrames, ``table`` (text for the terminal, from
-        :func:`sim.summary.format_rates_table`) and the counts of :func:`run_experiment`.
+        dict with ``summary`` and ``paired`` DataFrames, ``table`` (text for the terminal,
+        from :func:`sim.experiments.summary.format_rates_table`) and the counts of
+        :func:`run_experiment`.
     """
     raw = {
         "name": "compare",

@@ -1,8 +1,8 @@
 """Mesa agents: Employee, Manager and Customer, the readable reference engine.
 
 Each agent is a view on one index of the state arrays the model owns; its ``step()`` applies rules
-of sim/rules.py to itself, reading last week's state and writing next week's buffers (synchronous
-update: the order in which agents step does not matter). The numba engine (sim/kernels.py) applies
+of rules.py to itself, reading last week's state and writing next week's buffers (synchronous
+update: the order in which agents step does not matter). The numba engine (kernels.py) applies
 the same rules to all agents at once and is tested equal to this one.
 """
 

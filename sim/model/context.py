@@ -40,7 +40,7 @@ Week = namedtuple(
 
 
 def employee_params(scenario: Scenario) -> EmployeeParams:
-    """Employee rule parameters from a scenario (sources in sim/params.py)."""
+    """Employee rule parameters from a scenario (sources in params.py)."""
     v = scenario.values
     e = "employee."
     return EmployeeParams(
@@ -85,7 +85,7 @@ def baseline_hazard(scenario: Scenario) -> float:
 
 
 def customer_params(scenario: Scenario) -> CustomerParams:
-    """Customer rule parameters from a scenario (sources in sim/params.py)."""
+    """Customer rule parameters from a scenario (sources in params.py)."""
     v = scenario.values
     c = "customer."
     return CustomerParams(

@@ -1,9 +1,9 @@
-"""Array kernels: the rules of sim/rules.py applied to all agents at once (the numba engine).
+"""Array kernels: the rules of rules.py applied to all agents at once (the numba engine).
 
 Three layers, as in STUMPY's ``stump.py``: a public driver (``step_employees``, ``step_customers``)
 that checks shapes and hands the arrays over; an ``@njit`` loop over agents that reads each agent's
 inputs from the arrays and writes its outputs; and a per-agent function on scalars (``_employee``,
-``_customer``) that is line for line the Mesa agents' ``step()`` of sim/agents.py. The per-agent
+``_customer``) that is line for line the Mesa agents' ``step()`` of agents.py. The per-agent
 functions take and return scalars: handed the arrays instead, a per-agent call cost about 200 ns
 (measured: 1.2 ms against 0.13 ms a week for 5,000 customers), even marked for inlining.
 Tests hold the two engines equal to 1e-9 and each loop against the plain reference in

@@ -1,9 +1,9 @@
 """The behavioural rules, one small pure scalar function each, with its source.
 
-Both engines call these functions: the Mesa agents' ``step()`` (sim/agents.py) one agent at a time,
-and the compiled kernels (sim/kernels.py) in loops over arrays. They are ``@njit`` so kernels can
+Both engines call these functions: the Mesa agents' ``step()`` (agents.py) one agent at a time,
+and the compiled kernels (kernels.py) in loops over arrays. They are ``@njit`` so kernels can
 inline them; called from Python they run the same compiled code, which is what keeps the two engines
-equal to 1e-9. Numbers that are model parameters arrive as arguments; see sim/params.py for defaults
+equal to 1e-9. Numbers that are model parameters arrive as arguments; see params.py for defaults
 and their sources.
 """
 

@@ -1,7 +1,8 @@
 """Scenarios: a typed, validated description of one organisation and its rollout plan.
 
-A scenario TOML sets parameters of :mod:`sim.params` in tables (``[org]``, ``[rollout]`` ...), a
-rollout plan (an ``ordering`` shorthand or explicit ``[[rollout.phases]]``) and, for a mix scenario,
+A scenario TOML sets parameters of :mod:`sim.model.params` in tables (``[org]``,
+``[rollout]`` ...), a rollout plan (an ``ordering`` shorthand or explicit
+``[[rollout.phases]]``) and, for a mix scenario,
 ``[[mix]]`` members drawn per organisation. ``extends = "base.toml"`` loads another file first, so
 shared values live in one place. Everything is checked on load: unknown keys, wrong types and values
 out of bounds raise :class:`sim.errors.InputError` naming the file, the key, the value and what is
@@ -55,7 +56,7 @@ class Scenario:
     Attributes:
         name: short name (used in results and charts).
         description: what it represents and its source.
-        values: every parameter of :mod:`sim.params`, by dotted key.
+        values: every parameter of :mod:`sim.model.params`, by dotted key.
         phases: the rollout plan; empty for a mix scenario.
         variants: mix members (empty unless this is a mix scenario).
         source: the file it came from, if any.
