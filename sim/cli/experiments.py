@@ -63,6 +63,39 @@ def _print_summary(folder: Path) -> None:
         print(format_rates_table(pd.read_csv(summary), pair))
 
 
+def parse_arm(text: str) -> str | dict:
+    """One ``crmsim compare`` argument: ``FILE[:key=value,key2=value2][@LABEL]``.
+
+    ``four_ps.toml:rollout.effort.people=2@trained`` is the file four_ps.toml with more training,
+    labelled ``trained`` in every table and chart. Without ``@LABEL`` an arm with overrides is
+    labelled by its scenario name and overrides. A plain FILE stays a plain path. Values are TOML
+    scalars, as for ``--set``; a value cannot hold ``,`` or ``@``.
+    """
+    from sim.model.scenario import parse_assignment
+
+    label = None
+    if "@" in text:
+        text, label = text.rsplit("@", 1)
+        if not label:
+            raise InputError("empty label after '@'", key="scenarios", value=text + "@")
+    cut = text.find(".toml:")
+    if cut >= 0:
+        path, sets = text[: cut + 5], text[cut + 6 :]
+    elif ":" in text and "/" not in text.split(":", 1)[0]:
+        path, sets = text.split(":", 1)
+    else:
+        path, sets = text, ""
+    overrides = dict(parse_assignment(item) for item in sets.split(",") if item.strip())
+    if sets.strip() and not overrides:
+        raise InputError("expected key=value after ':'", key="scenarios", value=text)
+    if label is None and not overrides:
+        return path
+    arm: dict = {"scenario": path, "overrides": overrides}
+    if label is not None:
+        arm["label"] = label
+    return arm
+
+
 def cmd_compare(args) -> int:
     """Quick paired comparison of scenarios on common seeds; prints the rates, writes the report."""
     from sim.experiments.sweep import compare
@@ -71,12 +104,13 @@ def cmd_compare(args) -> int:
 
     overrides = dict(parse_assignment(text) for text in (args.set or []))
     out = compare(
-        args.scenarios,
+        [parse_arm(text) for text in args.scenarios],
         replicates=args.replicates,
         out_dir=args.out,
         overrides=overrides,
         workers=args.workers,
         root_seed=args.seed,
+        baseline=args.baseline,
     )
     print(out["table"])
     if args.out:
@@ -146,8 +180,14 @@ def add_commands(sub) -> None:
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("compare", help="quick paired comparison of scenarios")
-    p.add_argument("scenarios", nargs="+")
+    p = sub.add_parser(
+        "compare",
+        help="quick paired comparison of scenarios",
+        description="Arms: FILE[:key=value,key2=value2][@LABEL], e.g. "
+        "scenarios/four_ps.toml:rollout.effort.people=2@trained",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="FILE[:key=value,...][@LABEL]")
+    p.add_argument("--baseline", help="arm label (or scenario name) to pair the others against")
     p.add_argument("--replicates", type=_positive, default=100)
     p.add_argument("--workers", type=_positive)
     p.add_argument("--seed", type=int, default=0, help="root seed")

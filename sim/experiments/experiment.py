@@ -4,7 +4,9 @@ An experiment file names scenarios, a design, replicates and a root seed::
 
     name = "training_vs_pressure"                 # results go to results/NAME/ by default
     description = "..."
-    scenarios = ["technology_first", "../scenarios/four_ps.toml"]
+    scenarios = ["technology_first", "../scenarios/four_ps.toml",
+                 { scenario = "four_ps", label = "four_ps_trained",     # an arm: a file plus
+                   overrides = { "rollout.effort.people" = 2.0 } }]   # its own overrides
     replicates = 200
     root_seed = 20240611
     engine = "numba"                              # or "agents"
@@ -18,7 +20,10 @@ An experiment file names scenarios, a design, replicates and a root seed::
     parameters = { "rollout.vendor_pressure" = [0.0, 0.5, 1.0] }
 
 Scenario entries are paths relative to the experiment file, then to the repository root, or bare
-names of files in ``scenarios/``.
+names of files in ``scenarios/``. An entry may also be a table (an *arm*): ``scenario`` (such a
+path), an optional ``label`` (the name its rows carry; default: the scenario's own name, plus the
+overrides in brackets) and ``overrides`` (dotted keys applied to that arm only, after the
+experiment's ``[overrides]``). Arms let one file be compared with itself under other settings.
 
 Seeds (DESIGN.md section 4, after Axelrod's ``match_generator``): the parent spawns
 ``SeedSequence(root_seed).spawn(replicates)`` before anything is dispatched, and the run's integer
@@ -103,6 +108,8 @@ class ExperimentSpec:
         overrides: dotted-key values applied to every scenario before the design's.
         file: the experiment file, if any (for messages).
         extra: pass-through tables (``calibration``, ``targets``) for other commands.
+        labels: per scenario entry, the arm's label (None: the scenario's own name).
+        arm_overrides: per scenario entry, the arm's own overrides (empty for a plain path).
     """
 
     name: str
@@ -119,6 +126,14 @@ class ExperimentSpec:
     description: str = ""
     file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    labels: tuple[str | None, ...] = ()
+    arm_overrides: tuple[dict[str, Any], ...] = ()
+
+    def arm(self, i: int) -> tuple[str | None, dict[str, Any]]:
+        """Label and own overrides of scenario entry ``i`` (None and {} for a plain path)."""
+        label = self.labels[i] if i < len(self.labels) else None
+        extra = self.arm_overrides[i] if i < len(self.arm_overrides) else {}
+        return label, extra
 
     def points(self) -> list[Point]:
         """The design's points (LHS drawn from the root seed)."""
@@ -137,10 +152,11 @@ class ExperimentSpec:
         """
         digests = {}
         for entry, path in zip(self.scenarios, self.scenario_paths, strict=True):
+            key = entry if isinstance(entry, str) else str(entry.get("scenario"))
             try:
-                digests[entry] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+                digests[key] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             except OSError:
-                digests[entry] = None
+                digests[key] = None
         return {
             "name": self.name,
             "description": self.description,
@@ -271,9 +287,16 @@ def experiment_from_dict(
         raise InputError(
             "expected a non-empty list of scenario files", file=file, key="scenarios", value=entries
         )
-    paths = [str(resolve_scenario(e, base, file, f"scenarios[{i}]")) for i, e in enumerate(entries)]
-    if len(set(paths)) != len(paths):
-        raise InputError("a scenario is listed twice", file=file, key="scenarios", value=entries)
+    arms = [_arm(e, base, file, i) for i, e in enumerate(entries)]
+    paths = [a[0] for a in arms]
+    distinct = {(p, tuple(sorted(a[2].items()))) for p, a in zip(paths, arms, strict=True)}
+    if len(distinct) != len(paths):
+        raise InputError(
+            "a scenario is listed twice with the same overrides",
+            file=file,
+            key="scenarios",
+            value=entries,
+        )
     engine = raw.get("engine", "numba")
     if engine not in ENGINES:
         raise InputError(f"allowed: {', '.join(ENGINES)}", file=file, key="engine", value=engine)
@@ -298,7 +321,33 @@ def experiment_from_dict(
         description=description,
         file=file,
         extra={k: raw[k] for k in _PASS_THROUGH if k in raw},
+        labels=tuple(a[1] for a in arms),
+        arm_overrides=tuple(a[2] for a in arms),
     )
+
+
+def _arm(entry: Any, base: Path, file: str | None, i: int) -> tuple[str, str | None, dict]:
+    """(resolved path, label or None, own overrides) of one scenario entry (a path or an arm)."""
+    key = f"scenarios[{i}]"
+    if not isinstance(entry, dict):
+        return str(resolve_scenario(entry, base, file, key)), None, {}
+    unknown = set(entry) - {"scenario", "label", "overrides"}
+    if unknown:
+        raise InputError(
+            "unknown key; an arm has scenario, label and overrides",
+            file=file,
+            key=f"{key}.{sorted(unknown)[0]}",
+        )
+    path = str(resolve_scenario(entry.get("scenario"), base, file, f"{key}.scenario"))
+    label = entry.get("label")
+    if label is not None and (not isinstance(label, str) or not _NAME_RE.match(label)):
+        raise InputError(
+            "expected a label of letters, digits, '_', '-' or '.'",
+            file=file,
+            key=f"{key}.label",
+            value=label,
+        )
+    return path, label, _flat_overrides(entry.get("overrides"), file)
 
 
 def load_experiment(path: str | Path, replicates: int | None = None) -> ExperimentSpec:
@@ -353,7 +402,8 @@ def build_runs(spec: ExperimentSpec, names: Sequence[str]) -> list[RunSpec]:
     points = spec.points()
     runs = []
     for rep, seed in enumerate(seeds):
-        for name, path in zip(names, spec.scenario_paths, strict=True):
+        for i, (name, path) in enumerate(zip(names, spec.scenario_paths, strict=True)):
+            own = spec.arm(i)[1]
             for pt in points:
                 runs.append(
                     RunSpec(
@@ -363,7 +413,7 @@ def build_runs(spec: ExperimentSpec, names: Sequence[str]) -> list[RunSpec]:
                         pt.index,
                         rep,
                         seed,
-                        {**spec.overrides, **pt.overrides},
+                        {**spec.overrides, **own, **pt.overrides},
                         rep < spec.keep_series,
                     )
                 )
@@ -377,24 +427,34 @@ def check_scenarios(spec: ExperimentSpec, load_fn: Callable) -> list[str]:
     recording thousands of error rows.
 
     Returns:
-        The scenario names, one per scenario entry.
+        The scenario names (an arm's label where it has one), one per scenario entry.
 
     Raises:
         InputError: for a bad scenario, override or baseline, or two scenarios with the same name.
     """
     names = []
     points = spec.points()
-    for path in spec.scenario_paths:
+    for i, path in enumerate(spec.scenario_paths):
         scen = load_fn(path)
-        names.append(getattr(scen, "name", Path(path).stem))
+        label, own = spec.arm(i)
+        name = getattr(scen, "name", Path(path).stem)
+        if label is None and own:
+            label = name + "[" + ",".join(f"{k}={v}" for k, v in own.items()) + "]"
+        names.append(label or name)
         for pt in points:
-            merged = {**spec.overrides, **pt.overrides}
+            merged = {**spec.overrides, **own, **pt.overrides}
             if not merged:
                 continue
             try:
                 scen.with_overrides(merged)
             except InputError as exc:
-                where = "design.parameters" if exc.key in pt.overrides else "overrides"
+                where = (
+                    "design.parameters"
+                    if exc.key in pt.overrides
+                    else f"scenarios[{i}].overrides"
+                    if exc.key in own
+                    else "overrides"
+                )
                 raise InputError(
                     exc.detail, file=spec.file, key=f"{where}.{exc.key}", value=exc.value
                 ) from exc

@@ -229,6 +229,7 @@ def run_experiment(
     progress: Any = True,
     run_fn: Callable | None = None,
     load_fn: Callable | None = None,
+    executor: Any = None,
 ) -> dict:
     """Run (or finish) a sweep and write its results folder.
 
@@ -243,6 +244,8 @@ def run_experiment(
         progress: True (bar/lines on stderr), False, or a callable ``(done, total, errors)``.
         run_fn: the model's run function (default ``sim.run``); must be picklable for workers.
         load_fn: the scenario loader (default ``sim.load_scenario``).
+        executor: an open executor to use (and leave open) instead of starting one; the
+            dashboard keeps its pool warm between comparisons this way.
 
     Returns:
         dict with out_dir, total, ran (runs executed now), skipped (already on disk), errors (error
@@ -277,7 +280,10 @@ def run_experiment(
     backend = "none (every run already on disk)"
     report(skipped, len(runs), 0)
     if pending:
-        with make_executor(workers, scheduler, dask_local, n_tasks=len(pending)) as executor:
+        own = executor is None
+        if own:
+            executor = make_executor(workers, scheduler, dask_local, n_tasks=len(pending))
+        try:
             if executor.parallel:  # one numba thread per worker process: no oversubscription
                 pending = [replace(b, numba_threads=1) for b in pending]
             for result in executor.map_unordered(execute_batch, pending):
@@ -286,6 +292,9 @@ def run_experiment(
                 errors_now += result.n_errors
                 report(skipped + ran, len(runs), errors_now)
             backend = executor.description
+        finally:
+            if own:
+                executor.close()
     rows = store.read_runs()
     rows = rows[rows["run_id"].isin(range(len(runs)))] if len(rows) else rows
     errors = int(rows["error"].notna().sum()) if len(rows) else 0
@@ -308,7 +317,7 @@ def run_experiment(
 
 
 def compare(
-    scenarios: Sequence[str | Path],
+    scenarios: Sequence[str | Path | dict],
     replicates: int = 100,
     out_dir: str | Path | None = None,
     root_seed: int = 0,
@@ -322,11 +331,15 @@ def compare(
     progress: Any = True,
     run_fn: Callable | None = None,
     load_fn: Callable | None = None,
+    executor: Any = None,
+    keep_series: int = 0,
 ) -> dict:
     """Quick paired comparison of scenarios on common seeds (``crmsim compare``).
 
-    Builds a one-off experiment, runs it like a sweep (into ``out_dir``, or a temporary folder that
-    is removed afterwards) and returns the tables.
+    ``scenarios`` are paths, or arms (dicts with ``scenario``, optional ``label`` and
+    ``overrides``, as in an experiment file), so one file can be compared with itself under other
+    settings. Builds a one-off experiment, runs it like a sweep (into ``out_dir``, or a temporary
+    folder that is removed afterwards) and returns the tables.
 
     Returns:
         dict with ``summary`` and ``paired`` DataFrames, ``table`` (text for the terminal,
@@ -335,11 +348,11 @@ def compare(
     """
     raw = {
         "name": "compare",
-        "scenarios": [str(s) for s in scenarios],
+        "scenarios": [s if isinstance(s, dict) else str(s) for s in scenarios],
         "replicates": replicates,
         "root_seed": root_seed,
         "engine": engine,
-        "keep_series": 0,
+        "keep_series": keep_series,
         "batch_size": batch_size,
         "overrides": overrides or {},
     }
@@ -357,6 +370,7 @@ def compare(
             progress=progress,
             run_fn=run_fn,
             load_fn=load_fn,
+            executor=executor,
         )
         summary = pd.read_csv(target / "summary.csv")
         paired = pd.read_csv(target / "paired.csv")
