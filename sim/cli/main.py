@@ -182,9 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_later_commands(sub) -> None:
     """Commands implemented in other modules (sweeps, calibration, report, bench)."""
+    from sim.cli import dashboard as cli_dashboard
     from sim.cli import experiments as cli_experiments
 
     cli_experiments.add_commands(sub)
+    cli_dashboard.add_command(sub, cli_experiments._positive)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -90,6 +90,19 @@ WORKSTREAM_COLOURS = {
 
 WEEK_LABEL = "Week since programme start (weeks)"
 
+#: One unit convention for money on every axis and table: thousands of US dollars (the model's
+#: costs are in USD, e.g. Gartner 2019's 8.01 USD a live contact). Shares are in % and ROI in % of
+#: programme spend.
+MONEY_UNIT = "thousand USD"
+MONEY_SCALE = 1e-3
+
+
+def money(value: float, signed: bool = False) -> str:
+    """A money amount in the report's unit, e.g. ``1,234`` (thousand USD)."""
+    v = value * MONEY_SCALE
+    return f"{v:+,.0f}" if signed else f"{v:,.0f}"
+
+
 RC_PARAMS = {
     **sns.axes_style("whitegrid"),
     **sns.plotting_context("notebook"),

@@ -1,0 +1,175 @@
+"""The odds: N replicates of the client's profile under each chosen ordering, on common seeds.
+
+The page's settings become one scenario file per ordering (:mod:`sim.dashboard.settings`), and
+:func:`sim.experiments.sweep.compare` runs them, the function behind ``crmsim compare``: replicate
+i of every ordering gets the same seed (common random numbers: the same organisation and draws),
+the rows go to a results folder, and ``summary.csv`` (rates with Wilson 95% intervals) and
+``paired.csv`` (each ordering minus the baseline, paired by replicate) come with them.
+
+Results are cached by settings: the folder is named by a hash of the scenario texts, the
+replicate count, the root seed and the baseline, so asking again for the same settings reads the
+finished folder instead of running anything. The local process pool is started once and kept
+warm between comparisons (spawning workers and loading the compiled kernels costs seconds).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.dashboard.settings import ResultsArea, safe_name, settings_key, write_and_load
+from sim.errors import InputError
+from sim.experiments.executors import PoolExecutor, SerialExecutor, default_workers
+from sim.experiments.store import read_manifest, read_runs
+from sim.experiments.sweep import compare
+
+#: Replicates per ordering unless the page asks for another count (the issue's default).
+DEFAULT_REPLICATES = 200
+#: Root seed of the page's comparisons (any fixed value; shown in the brief).
+ROOT_SEED = 20261203
+
+
+@dataclass
+class Odds:
+    """A finished comparison: where it is and what it says."""
+
+    key: str
+    folder: Path
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    paired: pd.DataFrame
+    baseline: str
+    replicates: int
+    seconds: float
+    cached: bool
+    scenario_files: dict[str, Path]
+
+
+def warm_worker(_: int = 0) -> bool:
+    """Load the model and its compiled kernels in a worker (a tiny run), so the first real
+    comparison does not pay for it."""
+    import sim
+    from sim.model.params import defaults  # noqa: F401 - imported for its side effect only
+
+    root = Path(__file__).resolve().parents[2] / "scenarios" / "four_ps.toml"
+    if root.is_file():
+        tiny = {"org.employees": 20, "org.customers": 200, "horizon_weeks": 30}
+        sim.run(sim.load_scenario(root, overrides=tiny), seed=1)
+    return True
+
+
+class OddsRunner:
+    """Runs comparisons for the page on one warm executor, one at a time, with a cache.
+
+    Args:
+        area: the results folder (comparisons go to ``odds/<hash>/``).
+        workers: local worker processes (None: one per core; 1: in the server's process).
+    """
+
+    def __init__(self, area: ResultsArea, workers: int | None = None):
+        self.area = area
+        self.workers = workers or default_workers()
+        self._executor = None
+        self._lock = threading.Lock()
+
+    def executor(self):
+        """The warm executor, started on first use."""
+        if self._executor is None:
+            if self.workers > 1:
+                self._executor = PoolExecutor(self.workers)
+            else:
+                self._executor = SerialExecutor()
+        return self._executor
+
+    def warm(self) -> None:
+        """Start the workers and load the model in each (call from a background thread)."""
+        with self._lock:
+            ex = self.executor()
+            list(ex.map_unordered(warm_worker, range(max(1, getattr(ex, "workers", 1)))))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+
+    def run(
+        self,
+        arms: dict[str, str],
+        replicates: int = DEFAULT_REPLICATES,
+        baseline: str | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
+    ) -> Odds:
+        """Compare the orderings whose scenario texts are ``arms`` (name -> TOML text).
+
+        Raises:
+            InputError: for a bad scenario text (the file and key named), fewer than one arm, a
+                replicate count below 1 or a baseline that is not one of the arms.
+        """
+        if not arms:
+            raise InputError("choose at least one ordering to compare", key="orderings")
+        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+            raise InputError("expected a whole number >= 1", key="replicates", value=replicates)
+        names = [safe_name(n) for n in arms]
+        baseline = safe_name(baseline) if baseline else names[0]
+        if baseline not in names:
+            raise InputError(f"not one of {names}", key="baseline", value=baseline)
+        key = settings_key(*arms.values(), replicates, ROOT_SEED, baseline)
+        files = {}
+        for name, text in zip(names, arms.values(), strict=True):
+            files[name], _ = write_and_load(
+                self.area, text, "odds", f"{key}-scenarios", f"{name}.toml"
+            )
+        folder = self.area.path("odds", key)
+        start = time.perf_counter()
+        with self._lock:
+            cached = _complete(folder)
+            if not cached:
+                if folder.exists():
+                    shutil.rmtree(folder)  # an interrupted comparison: start it again
+                compare(
+                    [str(files[n]) for n in names],
+                    replicates=replicates,
+                    out_dir=folder,
+                    root_seed=ROOT_SEED,
+                    baseline=baseline,
+                    progress=progress or False,
+                    executor=self.executor(),
+                    batch_size=max(1, min(10, replicates * len(names) // (4 * self.workers) or 1)),
+                )
+        return Odds(
+            key=key,
+            folder=folder,
+            runs=read_runs(folder),
+            summary=pd.read_csv(folder / "summary.csv"),
+            paired=_read_paired(folder / "paired.csv"),
+            baseline=baseline,
+            replicates=replicates,
+            seconds=time.perf_counter() - start,
+            cached=cached,
+            scenario_files=files,
+        )
+
+
+def _complete(folder: Path) -> bool:
+    if not (folder / "summary.csv").is_file():
+        return False
+    try:
+        return read_manifest(folder).get("status") == "complete"
+    except InputError:
+        return False
+
+
+def _read_paired(path: Path) -> pd.DataFrame:
+    cols = ["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"]
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame(columns=cols)
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=cols)

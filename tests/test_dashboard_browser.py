@@ -1,0 +1,209 @@
+"""The dashboard in a real browser: headless Chromium driven by selenium against `crmsim dashboard`.
+
+The page loads; moving a slider and pressing Run changes the figures shown; the odds run and show
+their table; the export button downloads a scenario file that `crmsim validate` accepts and that
+reproduces the figures on the page. Skipped, with the reason, only when Chromium, chromedriver or
+selenium is missing (`.ci/run` installs Debian's `chromium` and `chromium-driver`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import sim
+from sim.cli.main import main
+from sim.report.style import money
+from tests.common import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+try:
+    import selenium  # noqa: F401
+
+    HAVE_SELENIUM = True
+except ImportError:  # pragma: no cover - selenium is a dev dependency
+    HAVE_SELENIUM = False
+
+if CHROMIUM is None or DRIVER is None or not HAVE_SELENIUM:
+    pytest.skip(
+        "headless Chromium, chromedriver or selenium missing "
+        "(Debian: apt-get install -y chromium chromium-driver; pip install selenium)",
+        allow_module_level=True,
+    )
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1500,1000",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`crmsim dashboard` on a free loopback port, one worker, 6 replicates by default."""
+    tmp = tmp_path_factory.mktemp("dash")
+    port = _free_port()
+    log = open(tmp / "server.log", "w")
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli.main",
+        "dashboard",
+        str(ROOT / "scenarios/four_ps.toml"),
+        "--port",
+        str(port),
+        "--results",
+        str(tmp / "results"),
+        "--workers",
+        "1",
+        "--replicates",
+        "6",
+    ]
+    proc = subprocess.Popen(cmd, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if proc.poll() is not None:
+            pytest.fail("the dashboard exited: " + (tmp / "server.log").read_text()[-2000:])
+        time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("the dashboard did not start listening in 60 s")
+    yield {"url": f"http://127.0.0.1:{port}/", "tmp": tmp, "log": tmp / "server.log"}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    downloads = server["tmp"] / "downloads"
+    downloads.mkdir()
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--user-data-dir={server['tmp'] / 'profile'}")
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads)})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    driver.downloads = downloads
+    yield driver
+    driver.quit()
+
+
+def _wait(driver, test, seconds=90, what="the page"):
+    try:
+        return WebDriverWait(driver, seconds, poll_frequency=0.25).until(lambda d: test(d))
+    except Exception:  # noqa: BLE001 - say what was awaited, with the page text
+        body = driver.find_element(By.TAG_NAME, "body").text[-1500:]
+        pytest.fail(f"waited {seconds} s for {what}; the page says:\n{body}")
+
+
+def _css(driver, selector):
+    found = driver.find_elements(By.CSS_SELECTOR, selector)
+    return found[0] if found and found[0].is_displayed() else None
+
+
+def _tab(driver, label):
+    for tab in driver.find_elements(By.CSS_SELECTOR, ".v-tab"):
+        if label.lower() in tab.text.lower():
+            tab.click()
+            return
+    pytest.fail(f"no tab named {label!r}")
+
+
+def test_slider_run_odds_and_export(server, browser):
+    d = browser
+    d.get(server["url"])
+    _wait(d, lambda d: _css(d, ".crm-run-button"), what="the Run button")
+    assert "Client profile" in d.find_element(By.TAG_NAME, "body").text
+
+    d.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
+    first = _wait(d, lambda d: _css(d, ".crm-figures"), what="the run's figures").text
+    assert "Final adoption" in first and "Spend / budget" in first
+
+    # Move the complexity slider well to the right: platforms get harder to build.
+    slider = d.find_element(By.CSS_SELECTOR, ".crm-org-complexity .v-slider")
+    label_before = d.find_element(By.CSS_SELECTOR, ".crm-org-complexity").text
+    ActionChains(d).move_to_element_with_offset(
+        slider, slider.size["width"] // 4, 0
+    ).click().perform()
+    _wait(
+        d,
+        lambda d: d.find_element(By.CSS_SELECTOR, ".crm-org-complexity").text != label_before,
+        what="the slider's value to change",
+    )
+    d.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
+    second = _wait(
+        d,
+        lambda d: (el := _css(d, ".crm-figures")) is not None and el.text != first and el.text,
+        what="new figures after moving the slider",
+    )
+    assert second != first
+
+    # The export downloads the settings as a scenario file that validates and reproduces the run.
+    _tab(d, "Export")
+    _wait(d, lambda d: _css(d, ".crm-export-toml button, .crm-export-toml .v-btn"), what="export")
+    d.find_element(By.CSS_SELECTOR, ".crm-export-toml .v-btn").click()
+    files = _wait(
+        d,
+        lambda d: [p for p in d.downloads.glob("*.toml")],
+        seconds=30,
+        what="the scenario download",
+    )
+    exported = files[0]
+    assert main(["validate", str(exported)]) == 0
+    scen = sim.load_scenario(exported)
+    assert (
+        scen["org.complexity"]
+        != sim.load_scenario(ROOT / "scenarios/four_ps.toml")["org.complexity"]
+    )
+    rerun = sim.run(scen, seed=1).summary
+    assert f"{money(rerun['spend'])} / {money(rerun['budget'])}" in second
+
+    # The odds: two orderings on common seeds, a progress bar, then the table with intervals.
+    _tab(d, "The odds")
+    button = _wait(d, lambda d: _css(d, ".crm-odds-button"), what="the odds button")
+    button.click()
+    odds = _wait(d, lambda d: _css(d, ".crm-odds"), seconds=240, what="the odds table").text
+    assert "6 replicates per ordering" in odds
+    assert "Technology first" in odds and "Four Ps" in odds
+    assert list((server["tmp"] / "results" / "odds").glob("*/summary.csv"))
+    # Nothing was written outside the results folder (the server ran in tmp).
+    written = {p.name for p in server["tmp"].iterdir()}
+    assert written <= {"results", "downloads", "profile", "server.log"}, written
+    assert os.path.getsize(server["log"]) >= 0
