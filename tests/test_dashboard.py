@@ -1,0 +1,161 @@
+"""The dashboard's parts without a browser: inputs from the parameter table, settings as a scenario
+file, the results-folder guard, the odds (common seeds, cache), the brief and the command line."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+import sim
+from sim.cli import dashboard as cli_dashboard
+from sim.cli.main import main
+from sim.dashboard import inputs, settings
+from sim.dashboard.brief import LIMITS, brief_html
+from sim.dashboard.odds import OddsRunner
+from sim.errors import InputError
+from sim.model import params
+from sim.model.params import PARAMS, Param
+from tests.common import ROOT
+
+FOUR = ROOT / "scenarios/four_ps.toml"
+TINY = {"org.employees": 20, "org.customers": 200, "horizon_weeks": 60}
+
+
+def test_profile_holds_every_org_trait_and_new_ones_appear(monkeypatch):
+    keys = {i.key for i in inputs.profile_inputs()}
+    levers = {i.key for i in inputs.lever_inputs()}
+    org = {k for k in PARAMS if k.startswith("org.")}
+    assert keys | (levers & org) == org and not keys & levers
+    new = Param("org.sponsor_strength", float, 0.5, 0, 1, None, "a new trait", "assumption")
+    monkeypatch.setitem(params.PARAMS, new.key, new)
+    added = {i.key: i for i in inputs.profile_inputs()}["org.sponsor_strength"]
+    assert (added.widget, added.low, added.high) == ("slider", 0, 1)
+
+
+def test_inputs_follow_the_table():
+    spec = inputs.model_params({"org.culture": 0.25})
+    assert spec["org.culture"] == {
+        "type": "slider",
+        "label": "Culture",
+        "value": 0.25,
+        "min": -1.0,
+        "max": 1.0,
+        "step": 0.02,
+    }
+    assert spec["org.employees"]["type"] == "number"  # 4 to 1,000,000: a field, not a slider
+    assert spec["rollout.golive"]["values"] == ["big_bang", "phased"]
+
+
+def test_shipped_orderings_are_plans_not_mixes():
+    plans = inputs.shipped_orderings(ROOT / "scenarios")
+    assert {"technology_first", "four_ps", "start_small"} <= set(plans)
+    assert "industry_mix" not in plans and "base" not in plans
+
+
+def test_exported_file_validates_and_reproduces_the_run(tmp_path, capsys):
+    base = sim.load_scenario(FOUR)
+    page = {**TINY, "org.culture": 0.30000000000000004, "rollout.vendor_pressure": 0.7}
+    rows = inputs.phase_rows(inputs.shipped_orderings(ROOT / "scenarios")["technology_first"])
+    text = settings.scenario_toml(base, page, rows, "technology_first", "test", seed=4)
+    assert "culture = 0.3\n" in text and "crmsim run THIS_FILE --seed 4" in text
+    area = settings.ResultsArea(tmp_path / "results")
+    path, scen = settings.write_and_load(area, text, "exports", "x.toml")
+    assert main(["validate", str(path)]) == 0
+    assert "valid scenario 'technology_first'" in capsys.readouterr().out
+    assert scen["org.culture"] == 0.3 and scen["rollout.vendor_pressure"] == 0.7
+    assert [p.workstream for p in scen.phases] == ["platform", "people", "process"]
+    expected = sim.load_scenario(ROOT / "scenarios/technology_first.toml").with_overrides(
+        {**page, "org.culture": 0.3}
+    )
+    assert sim.run(scen, seed=4).summary | {"scenario": ""} == sim.run(expected, seed=4).summary | {
+        "scenario": ""
+    }
+
+
+def test_bad_page_value_gets_the_command_line_message(tmp_path):
+    base = sim.load_scenario(FOUR)
+    text = settings.scenario_toml(base, {"org.employees": 2}, inputs.phase_rows(base.phases), "x")
+    with pytest.raises(InputError) as err:
+        settings.write_and_load(settings.ResultsArea(tmp_path), text, "x.toml")
+    assert err.value.key == "org.employees" and "[4, 1000000]" in str(err.value)
+    bad_phase = [{"workstream": "marketing", "start": 0, "duration": 5, "effort": 1}]
+    text = settings.scenario_toml(base, {}, bad_phase, "x")
+    with pytest.raises(InputError, match="rollout.phases"):
+        settings.write_and_load(settings.ResultsArea(tmp_path), text, "y.toml")
+    with pytest.raises(InputError, match="unknown parameter"):
+        settings.scenario_values(base, {"org.nonsense": 1})
+
+
+@pytest.mark.parametrize("parts", [("..", "x.toml"), ("/etc", "passwd"), ("a", "..", "..", "b")])
+def test_nothing_is_written_outside_the_results_folder(tmp_path, parts):
+    area = settings.ResultsArea(tmp_path / "results")
+    with pytest.raises(InputError, match="only inside its results folder"):
+        area.write_text("x", *parts)
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_odds_on_common_seeds_with_a_cache(tmp_path):
+    base = sim.load_scenario(FOUR)
+    plans = inputs.shipped_orderings(ROOT / "scenarios")
+    arms = {
+        name: settings.scenario_toml(base, TINY, inputs.phase_rows(plans[name]), name)
+        for name in ("technology_first", "four_ps")
+    }
+    runner = OddsRunner(settings.ResultsArea(tmp_path / "results"), workers=1)
+    seen = []
+    odds = runner.run(
+        arms, replicates=3, baseline="technology_first", progress=lambda *a: seen.append(a)
+    )
+    assert not odds.cached and seen[-1][:2] == (6, 6)
+    assert set(odds.summary["scenario"]) == {"technology_first", "four_ps"}
+    seeds = odds.runs.groupby("scenario")["seed"].apply(sorted)
+    assert seeds["technology_first"] == seeds["four_ps"]  # common random numbers
+    assert set(odds.paired["baseline"]) == {"technology_first"}
+    again = runner.run(arms, replicates=3, baseline="technology_first")
+    assert again.cached and again.folder == odds.folder
+    assert runner.run(arms, replicates=4, baseline="technology_first").folder != odds.folder
+    with pytest.raises(InputError, match="baseline"):
+        runner.run(arms, replicates=3, baseline="big_bang")
+    with pytest.raises(InputError, match="replicates"):
+        runner.run(arms, replicates=0)
+    assert all(tmp_path / "results" in p.parents for p in odds.scenario_files.values())
+
+    page = brief_html(
+        title="t",
+        settings={"org.culture": "0"},
+        summary=odds.summary,
+        paired=odds.paired,
+        baseline="technology_first",
+        replicates=3,
+        charts={},
+        reproduce="crmsim compare ...",
+    )
+    assert "Four Ps" in page and "Wilson 95%" in page and LIMITS[0][:30] in page
+
+
+def test_cli_refuses_bad_input_before_serving(tmp_path, capsys):
+    assert main(["dashboard", str(tmp_path / "missing.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+    assert main(["dashboard", str(FOUR), "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["dashboard", str(FOUR), "--port", str(port)]) == 2
+        assert "choose another --port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("0.0.0.0", False),
+        ("10.1.2.3", False),
+    ],
+)
+def test_loopback_detection(host, loopback):
+    assert cli_dashboard._is_loopback(host) is loopback
