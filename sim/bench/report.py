@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.bench.dashboard import ODDS_TARGET_S, measure_odds
 from sim.bench.inputs import (
     RUN_SEED,
     SCENARIO,
@@ -285,6 +286,9 @@ def measure(quick: bool, log=print) -> dict:
     cold["process_wall_s"], warm["process_wall_s"] = cold_wall, warm_wall
     res["compile"] = {"cold": cold, "warm": warm}
 
+    log("dashboard odds (2 orderings on common seeds, warm pool) ...")
+    res["odds"] = measure_odds(quick)
+
     res["rows"] = rows(res)
     return res
 
@@ -402,6 +406,19 @@ def rows(res: dict) -> list[dict]:
     ]
     out[-1]["met"] = warm["compiles"] == 0
     out[-1]["ratio"] = None
+    if "odds" in res:
+        o = res["odds"]
+        out.append(
+            _row(
+                f"dashboard odds, {o['replicates']} replicates x 2 orderings",
+                o["total_s"],
+                "s",
+                None if quick else ODDS_TARGET_S,
+                "lower",
+                f"{o['workers']} workers, pool warm; compute {o['compute_s']:.2f} s "
+                f"({o['runs_per_s']:.0f} runs/s), then 3 charts",
+            )
+        )
     return out
 
 

@@ -150,6 +150,7 @@ def Page() -> None:
     solara.Style(CSS)
     try:
         state.base_scenario()
+        state.runner()  # starts warming the worker pool while the consultant sets things up
     except InputError as exc:
         solara.Error(f"crmsim: error: {exc}")
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,11 @@ def orderings() -> dict[str, tuple]:
 
 @functools.cache
 def runner() -> OddsRunner:
-    return OddsRunner(config().results, config().workers)
+    """The server's one odds runner; its worker pool starts warming at once, in the background,
+    so the first comparison does not pay for spawning workers and loading the kernels."""
+    odds = OddsRunner(config().results, config().workers)
+    threading.Thread(target=odds.warm, name="crmsim-warm-pool", daemon=True).start()
+    return odds
 
 
 def initial_values() -> dict[str, Any]:
