@@ -19,7 +19,7 @@ import html
 import os
 from pathlib import Path
 
-from sim.report import data, outcome_charts, series_charts, style
+from sim.report import data, design_charts, findings, outcome_charts, series_charts, style
 from sim.report.results import Results, load_results
 
 REPORT_RATES = (
@@ -65,11 +65,13 @@ def _mix_caption(res: Results) -> str:
     )
     return (
         "Share of simulated CRM programmes ending in each outcome, by rollout ordering; bars "
-        "stack from never live (bottom) to a measurable gain (top), so the top of the light-red "
-        "part is the failure rate (missed expectations, never live and abandoned included). "
-        "Error bars: Wilson 95% intervals of the never-live, failure and measurable-gain "
-        "shares. Black lines: published rates, 12% never live and 16% with a measurable gain "
-        "(AMR Research), about 55% failed (Gartner 2001, Bain 2002, EIU 2007, Johnny Grow)."
+        "stack from never live (bottom, dark brown) to a measurable gain (top, teal), so the top "
+        "of the cream part is the failure rate (missed expectations, never live and abandoned "
+        "included). Error bars: Wilson 95% intervals of the never-live, failure and "
+        "measurable-gain shares. Black lines on the industry-mix bar (when the experiment has "
+        "one): the published industry-wide rates it is calibrated on, 12% never live and 16% "
+        "with a measurable gain (AMR Research), about 55% failed (Gartner 2001, Bain 2002, EIU "
+        "2007, Johnny Grow); they describe the industry, not any one ordering."
         f"{spread} Based on {_count_text(res)}."
     )
 
@@ -78,8 +80,9 @@ def _series_count(res: Results) -> str:
     n = res.series.groupby("scenario")["run_id"].nunique()
     per = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
     return (
-        f"Weekly series were kept for {per} runs per ordering (the first replicates), "
-        f"{n.sum()} in all; the experiment has {_count_text(res)}."
+        f"Bands are drawn from the {per} runs per ordering whose weekly series were kept (the "
+        f"first replicates; the experiment's keep_series), {n.sum()} in all; the experiment has "
+        f"{_count_text(res)}."
     )
 
 
@@ -106,7 +109,16 @@ CAPTIONS = {
         "Return on the CRM investment of every finished run: profit gained against the no-CRM "
         "counterfactual, programme cost included, as a share of programme spend. Each dot is one "
         "run; the box spans the middle 50% and the line inside it is the median; the share of "
-        f"runs that broke even is printed on the right. Based on {_count_text(r)}."
+        "runs that broke even is printed on the right. Every run is on the axis, none clipped: "
+        "it is linear between -100% and +100% and logarithmic beyond (shaded), and the footnote "
+        f"counts the runs beyond. Based on {_count_text(r)}."
+    ),
+    "design": lambda r: (
+        "Failure rate along each parameter the design varies (every one of them), one panel per "
+        "parameter: the runs of each scenario are cut into bins of equal size along that "
+        "parameter, and each point is the failure rate of a bin with its Wilson 95% interval "
+        "(band); the other parameters vary across their ranges within every bin, so this is a "
+        f"partial-dependence view. Based on {_count_text(r)}."
     ),
     "paired": lambda r: (
         f"Each ordering minus {style.ordering_label(_baseline(r))}, paired replicate by replicate "
@@ -189,7 +201,17 @@ def _charts(res: Results) -> list[tuple[str, str, object]]:
             )
         )
     params = outcome_charts.grid_params(ok, _design_keys(res))
-    if len(params) >= 2:
+    design = res.spec.get("design")
+    sampled = isinstance(design, dict) and design.get("type") == "lhs"
+    if params and (sampled or len(params) != 2 or ok[params].nunique().max() > 12):
+        out.append(
+            (
+                "design",
+                "Failure rate along each design parameter",
+                lambda: design_charts.partial_dependence_chart(ok, params, source=src, palette=pal),
+            )
+        )
+    elif len(params) >= 2:
         out.append(
             (
                 "heatmap",
@@ -228,7 +250,11 @@ def _rates_table(res: Results) -> str:
     rows.append(f"<tr class='pub'><th>Published rates</th><td></td>{pub}</tr>")
     return (
         "<section id='rates'><h2>Outcome rates</h2><table><thead><tr><th>Ordering</th>"
-        f"<th>Runs</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<th>Runs</th>{head}</tr><tr><td></td><td>(runs)</td>"
+        + "<td>(% of runs, Wilson 95% interval)</td>"
+        * len(REPORT_RATES)
+        + "</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
         "<p class='caption'>From summary.csv: share of finished runs with Wilson 95% "
         "intervals. Published: AMR Research (12% never live, 16% measurable gain); Gartner "
         "2001, Bain 2002, EIU 2007, Johnny Grow (about 55% failed).</p></section>"
@@ -262,6 +288,21 @@ def _html(res: Results, figures: list[tuple[str, str, Path, str]]) -> str:
     desc = f"<p>{esc(str(spec['description']))}</p>" if spec.get("description") else ""
     toc = "".join(f"<li><a href='#{n}'>{esc(t)}</a></li>" for n, t, _, _ in figures)
     notes = "".join(f"<p class='note'>{esc(n)}</p>" for n in res.notes)
+    found = findings.key_findings(res.summary, res.paired)
+    key = (
+        "<section id='findings'><h2>Key findings</h2><ol>"
+        + "".join(f"<li>{esc(f)}</li>" for f in found)
+        + "</ol><p class='caption'>Computed from summary.csv and paired.csv of this folder; "
+        "brackets are 95% intervals (Wilson for rates, paired for differences, bootstrap for "
+        "medians). Money is in thousand USD throughout; rates in % of runs.</p></section>"
+        if found
+        else ""
+    )
+    limits = (
+        "<section id='limits'><h2>Known limits of the model</h2><ul>"
+        + "".join(f"<li>{esc(t)}</li>" for t in findings.KNOWN_LIMITS)
+        + "</ul></section>"
+    )
     body = []
     for name, title, png, caption in figures:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
@@ -276,9 +317,10 @@ def _html(res: Results, figures: list[tuple[str, str, Path, str]]) -> str:
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>CRM rollout results: {esc(res.name)}</title><style>{STYLE}</style></head><body>"
         f"<header><h1>CRM rollout results: {esc(res.name)}</h1>{desc}"
-        f"<p class='meta'>{' · '.join(m for m in meta if m)}</p></header>{notes}"
-        f"<nav><ul>{toc}<li><a href='#rates'>Outcome rates</a></li></ul></nav>"
-        f"{''.join(body)}{_rates_table(res)}"
+        f"<p class='meta'>{' · '.join(m for m in meta if m)}</p></header>{notes}{key}"
+        f"<nav><ul>{toc}<li><a href='#rates'>Outcome rates</a></li>"
+        "<li><a href='#limits'>Known limits</a></li></ul></nav>"
+        f"{''.join(body)}{_rates_table(res)}{limits}"
         f"<footer>Simulated with crm-rollout-sim; report written by <code>crmsim report</code> on "
         f"{now} from the results folder <code>{esc(str(res.root))}</code>. The charts are also in "
         "its charts/ folder as PNG and SVG. Charts read the stored results; no model was run."

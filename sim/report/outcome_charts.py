@@ -17,16 +17,19 @@ from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
 
 from sim.errors import InputError
 from sim.report.data import completed, outcome_mix
 from sim.report.style import (
     BASELINE,
+    MONEY_SCALE,
+    MONEY_UNIT,
     OUTCOME_COLOURS,
     OUTCOME_LABELS,
     OUTCOMES,
     REFERENCE_RATES,
+    REFERENCE_SCENARIO,
     colour_ticklabels,
     finish,
     new_figure,
@@ -92,30 +95,41 @@ def outcome_mix_chart(
         for art in bars.lines[1] + bars.lines[2]:
             art.set_path_effects(halo)
     span = np.array([x[0] - 0.5, x[-1] + 0.5])
-    gaps = np.r_[span[0], x + 0.5]
+    # The published rates are industry-wide figures: they are drawn across the industry-mix bar
+    # only (the calibration target), never across an ordering's bar.
+    refs = [i for i, name in enumerate(mix.index) if name == REFERENCE_SCENARIO]
     for (_, y, label, src), ls, mk in zip(
         REFERENCE_RATES, ("--", "-.", ":"), ("v", "D", "^"), strict=True
     ):
-        ax.plot(
-            gaps,
-            np.full(len(gaps), y * 100),
-            ls=ls,
-            color="black",
-            lw=1.6,
-            marker=mk,
-            markersize=6,
-            zorder=6,
-            clip_on=False,
-        )
-        ax.annotate(
-            f"{label}\n{src}",
-            xy=(1, y * 100),
-            xycoords=("axes fraction", "data"),
-            xytext=(10, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8.5,
-        )
+        for i in refs:
+            ax.plot(
+                [x[i] - 0.42, x[i] + 0.42],
+                [y * 100, y * 100],
+                ls=ls,
+                color="black",
+                lw=2,
+                zorder=7,
+            )
+        if refs:
+            ax.annotate(
+                f"{label}\n{src}",
+                xy=(1, y * 100),
+                xycoords=("axes fraction", "data"),
+                xytext=(10, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8.5,
+            )
+            ax.plot(
+                [1.0],
+                [y * 100],
+                marker=mk,
+                color="black",
+                ms=6,
+                transform=ax.get_yaxis_transform(),
+                clip_on=False,
+                zorder=7,
+            )
     ax.set_xlim(*span)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(PercentFormatter(100))
@@ -124,7 +138,8 @@ def outcome_mix_chart(
     ax.set_xticks(x, [f"{wrap_label(ordering_label(s))}\n(n={n})" for s, n in mix["n"].items()])
     colour_ticklabels(ax.get_xticklabels(), list(mix.index), palette)
     ax.set_title(
-        "Bars stack from worst outcome (bottom) to best (top); black lines: published rates",
+        "Bars stack from worst outcome (bottom) to best (top)"
+        + ("; black lines on the industry-mix bar: published rates" if refs else ""),
         fontsize=10.5,
         color="0.25",
     )
@@ -142,6 +157,21 @@ def outcome_mix_chart(
         )
     )
     return finish(fig, "CRM programme outcomes by rollout ordering", source, handles=handles)
+
+
+#: The ROI axis is linear within +-this many percent of spend, logarithmic beyond.
+ROI_LINEAR_PCT = 100.0
+
+
+def _roi_ticks(values: pd.Series) -> list[float]:
+    """Readable ticks for the symlog ROI axis: the linear part in steps of 50%, then decades."""
+    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+    ticks = [-100.0, -50.0, 0.0, 50.0, 100.0]
+    decade = 1_000.0
+    while decade <= max(abs(lo), abs(hi)) * 1.5:
+        ticks = [-decade, *ticks, decade]
+        decade *= 10
+    return [t for t in ticks if lo * 1.6 - 10 <= t <= hi * 1.6 + 10 or -100 <= t <= 100]
 
 
 @styled
@@ -204,19 +234,29 @@ def roi_chart(runs: pd.DataFrame, *, source: str = "", palette: dict | None = No
             va="center",
             fontsize=9,
         )
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}%" if v else "0%"))
-    ax.set_xlabel("Return on investment (profit vs no CRM, % of programme spend)")
+    # Every run is on the axis: linear between -100% and +100% of spend (where most runs lie),
+    # logarithmic beyond, so a few runs that lost or gained several times their spend neither
+    # vanish nor squash the rest (no run is clipped).
+    ax.set_xscale("symlog", linthresh=ROI_LINEAR_PCT, linscale=1.5)
+    ax.xaxis.set_major_locator(FixedLocator(_roi_ticks(runs["roi_pct"])))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+,.0f}%" if v else "0%"))
+    ax.set_xlabel(
+        "Return on investment (profit vs no CRM, % of programme spend; "
+        f"linear within ±{ROI_LINEAR_PCT:.0f}%, logarithmic beyond)"
+    )
     ax.set_ylabel("")
-    note = ""
-    q1, q3 = np.nanpercentile(runs["roi_pct"], [25, 75])
-    lo, hi = q1 - 4 * (q3 - q1), q3 + 4 * (q3 - q1)  # far beyond any box whisker
-    outside = (runs["roi_pct"] < lo) | (runs["roi_pct"] > hi)
-    if q3 > q1 and outside.any():  # a few extreme runs would squash the rest
-        inside = runs.loc[~outside, "roi_pct"]
-        pad = 0.05 * (inside.max() - inside.min())
-        ax.set_xlim(min(inside.min() - pad, -pad), max(inside.max() + pad, pad))
-        k = int(outside.sum())
-        note = f"{k} extreme run{'s' if k != 1 else ''} beyond the axis not shown"
+    for side in ("left", "right"):  # shade the logarithmic parts of the axis
+        lo, hi = ax.get_xlim()
+        edge = -ROI_LINEAR_PCT if side == "left" else ROI_LINEAR_PCT
+        if (side == "left" and lo < edge) or (side == "right" and hi > edge):
+            a, b = (lo, edge) if side == "left" else (edge, hi)
+            ax.axvspan(a, b, color="0.94", zorder=0, lw=0)
+    beyond = int((runs["roi_pct"].abs() > ROI_LINEAR_PCT).sum())
+    note = (
+        f"all {len(runs)} runs shown, none clipped; {beyond} beyond ±{ROI_LINEAR_PCT:.0f}% "
+        "(grey: logarithmic part of the axis)"
+    )
     ax.set_title(
         "Each dot is one run; boxes span the middle 50%, the line inside is the median",
         fontsize=10.5,
@@ -233,7 +273,7 @@ PAIRED_METRICS = {
     "met_expectations": ("Met-expectations rate", "percentage points", 100, False),
     "measurable_gain": ("Measurable-gain rate", "percentage points", 100, False),
     "roi": ("ROI", "percentage points of spend", 100, False),
-    "delta_profit": ("Profit vs no CRM", "million USD", 1e-6, False),
+    "delta_profit": ("Profit vs no CRM", MONEY_UNIT, MONEY_SCALE, False),
     "adoption_final": ("Final adoption", "percentage points", 100, False),
     "delta_csat": ("Satisfaction vs no CRM", "points on a 0–1 scale", 1, False),
     "delta_churn": ("Churn vs no CRM", "percentage points", 100, True),
@@ -263,8 +303,6 @@ def paired_chart(
             metric, (metric, "difference", 1, False)
         )
         d = p[p["metric"] == metric].set_index("scenario").reindex(names)
-        if unit == "million USD" and d[["ci_low", "ci_high"]].abs().max().max() < 1e6:
-            unit, scale = "thousand USD", 1e-3  # small organisations: keep the digits readable
         y = np.arange(len(names))[::-1]
         for yi, name in zip(y, names, strict=True):
             row = d.loc[name]

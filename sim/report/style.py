@@ -1,8 +1,9 @@
 """Chart style shared by every chart: palettes, labels, figure plumbing, saving.
 
-Each ordering keeps one colour in every chart (:data:`ORDERING_COLOURS`, the colour-blind-safe
-colours of Okabe & Ito 2008); every figure gets a title, labelled axes with units and the data
-source in a footnote (:func:`finish`), and :func:`save_figure` writes it as PNG and SVG.
+Each ordering keeps one colour in every chart (:data:`ORDERING_COLOURS`, colour-blind-safe colours
+of Paul Tol's schemes, kept apart from the brown-to-teal outcome colours); every figure gets a
+title, labelled axes with units (money always in :data:`MONEY_UNIT`) and the data source in a
+footnote (:func:`finish`), and :func:`save_figure` writes it as PNG and SVG.
 """
 
 from __future__ import annotations
@@ -18,28 +19,30 @@ import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-#: One colour per rollout ordering (Okabe & Ito 2008 palette, safe for colour-blind readers).
+#: One colour per rollout ordering, from Paul Tol's colour-blind-safe "bright" and "vibrant"
+#: schemes, chosen to keep clear of the outcome colours below (brown to teal): red, purple, green,
+#: indigo and blue for orderings, neutral grey for the industry mix.
 ORDERING_COLOURS: dict[str, str] = {
     "industry_mix": "#6E6E6E",  # neutral grey: the field as a whole
-    "technology_first": "#D55E00",
-    "big_bang": "#CC79A7",
-    "start_small": "#E69F00",
-    "people_process_platform": "#009E73",
-    "four_ps": "#0072B2",
+    "technology_first": "#CC3311",
+    "big_bang": "#AA3377",
+    "start_small": "#228833",
+    "people_process_platform": "#332288",
+    "four_ps": "#0077BB",
 }
 
 #: Colours handed to scenario names not in ORDERING_COLOURS, in order (Okabe-Ito sky blue, then
 #: Paul Tol's muted scheme, also colour-blind safe).
 SPARE_COLOURS = (
-    "#56B4E9",
+    "#EE3377",
+    "#33BBEE",
     "#882255",
-    "#332288",
-    "#44AA99",
     "#999933",
-    "#AA4499",
+    "#EE7733",
     "#117733",
     "#CC6677",
     "#88CCEE",
+    "#44AA99",
     "#DDCC77",
 )
 
@@ -66,12 +69,12 @@ OUTCOME_LABELS = {
     "gain": "Measurable gain",
 }
 
-OUTCOME_COLOURS = {  # ColorBrewer RdBu: red = failure, blue = success
-    "never_live": "#B2182B",
-    "abandoned": "#EF8A62",
-    "missed": "#FDDBC7",
-    "met_no_gain": "#92C5DE",
-    "gain": "#2166AC",
+OUTCOME_COLOURS = {  # ColorBrewer BrBG (diverging): brown = failure, teal = success
+    "never_live": "#8C510A",
+    "abandoned": "#D8B365",
+    "missed": "#F6E8C3",
+    "met_no_gain": "#C7EAE5",
+    "gain": "#35978F",
 }
 
 #: Published reference rates: (share, position from the bottom of the stack, label, source).
@@ -80,6 +83,9 @@ REFERENCE_RATES = (
     (0.55, 0.55, "≈55% failed", "Gartner 2001, Bain 2002,\nEIU 2007, Johnny Grow"),
     (0.16, 0.84, "16% measurable gain\n(line at 84%)", "AMR Research"),
 )
+
+#: The scenario the published rates describe (the calibration target); only its bar gets them.
+REFERENCE_SCENARIO = "industry_mix"
 
 WORKSTREAM_COLOURS = {
     "planning": "#332288",
