@@ -78,13 +78,19 @@ def cmd_dashboard(args) -> int:
     print(f"  results go to {results.resolve()}", flush=True)
     import uvicorn
 
-    uvicorn.run(
-        "solara.server.starlette:app",
-        host=args.host,
-        port=args.port,
-        log_level="warning",
-        ws_max_size=64 * 1024 * 1024,
-    )
+    try:
+        uvicorn.run(
+            "solara.server.starlette:app",
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+            ws_max_size=64 * 1024 * 1024,
+        )
+    finally:  # stop the odds' worker processes with the server
+        from sim.dashboard import state
+
+        if state.runner.cache_info().currsize:
+            state.runner().close()
     return 0
 
 

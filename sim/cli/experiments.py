@@ -111,6 +111,8 @@ def cmd_compare(args) -> int:
         workers=args.workers,
         root_seed=args.seed,
         baseline=args.baseline,
+        # the report's time-band charts want at least 100 runs' weekly series (or all of them)
+        keep_series=min(args.replicates, 100) if args.out else 0,
     )
     print(out["table"])
     if args.out:
