@@ -58,6 +58,7 @@ def cmd_dashboard(args) -> int:
         "SOLARA_APP": "sim.dashboard.app",
         "SERVER_NAME": args.host,
         "SERVER_PORT": str(args.port),
+        "SOLARA_THEME_SHOW_BANNER": "False",
         names.ENV_RESULTS: str(results.resolve()),
     }
     if path is not None:

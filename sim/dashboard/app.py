@@ -24,8 +24,10 @@ from sim.errors import InputError
 CSS = """
 .crm-side .v-input__slot { margin-bottom: 0 !important; }
 .crm-side .v-messages { min-height: 0 !important; }
-.crm-figures table { font-size: 15px; }
-.crm-figures td, .crm-figures th { text-align: left !important; }
+.crm-figures table, .crm-odds table { font-size: 14px; width: 100%; }
+.crm-figures td, .crm-figures th, .crm-odds td, .crm-odds th {
+  text-align: left !important; vertical-align: top; }
+.crm-figures th, .crm-odds th { color: #555; font-weight: 500; }
 .crm-side .v-slider + .v-input__append-outer, .crm-side label { font-size: 13px !important; }
 .crm-figures td, .crm-figures th { padding: 2px 12px 2px 0; }
 .v-application .crm-section { font-weight: 600; color: #0b3c68; margin-top: 10px; }
@@ -165,7 +167,7 @@ def Page() -> None:
             dismissible=True,
             on_dismiss=lambda: state.error.set(""),
         )
-    with solara.lab.Tabs(background_color="#0b3c68", dark=True):
+    with solara.lab.Tabs():
         with solara.lab.Tab("One run, week by week"):
             RunPanel()
         with solara.lab.Tab("The odds"):

@@ -51,6 +51,38 @@ class Odds:
     scenario_files: dict[str, Path]
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the dashboard's process is gone (a killed server must not
+    leave its workers behind)."""
+    import os
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="crmsim-watch-parent", daemon=True).start()
+
+
+class DashboardPool(PoolExecutor):
+    """The local process pool, whose workers exit with the server that started them."""
+
+    def __init__(self, workers: int):
+        import os
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        self.workers = int(workers)
+        self.description = f"{self.workers} local processes"
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=get_context("spawn"),
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        )
+
+
 def warm_worker(_: int = 0) -> bool:
     """Load the model and its compiled kernels in a worker (a tiny run), so the first real
     comparison does not pay for it."""
@@ -82,7 +114,7 @@ class OddsRunner:
         """The warm executor, started on first use."""
         if self._executor is None:
             if self.workers > 1:
-                self._executor = PoolExecutor(self.workers)
+                self._executor = DashboardPool(self.workers)
             else:
                 self._executor = SerialExecutor()
         return self._executor

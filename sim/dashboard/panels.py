@@ -57,17 +57,18 @@ def _yes(flag) -> str:
 
 
 def figures_table(s: dict) -> str:
+    """The run's outcome as one compact Markdown table row (money in thousand USD)."""
     gl = s["golive_week"]
     golive = f"week {gl:.0f}" if isinstance(gl, float) and math.isfinite(gl) else "never"
     return (
-        "| | |\n|---|---|\n"
-        f"| Outcome | **{s['status'].replace('_', ' ')}** (go-live {golive}) |\n"
-        f"| Final adoption | **{s['adoption_final']:.0%}** of employees use the CRM |\n"
-        f"| Spend / budget ({MONEY_UNIT}) | {money(s['spend'])} / {money(s['budget'])} |\n"
-        f"| Profit vs no CRM ({MONEY_UNIT}) | **{money(s['delta_profit'], True)}** |\n"
-        f"| ROI (% of spend) | **{s['roi'] * 100:+.0f}%** |\n"
-        f"| Satisfaction vs no CRM | {s['delta_csat']:+.3f} (0–1 scale) |\n"
-        f"| Met expectations / measurable gain | {_yes(s['met_expectations'])} / "
+        "| Outcome | Go-live | Final adoption | Spend / budget | Profit vs no CRM | ROI | "
+        "Satisfaction vs no CRM | Met expectations / measurable gain |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        f"| **{s['status'].replace('_', ' ')}** | {golive} | **{s['adoption_final']:.0%}** of "
+        f"employees | {money(s['spend'])} / {money(s['budget'])} {MONEY_UNIT} | "
+        f"**{money(s['delta_profit'], True)}** {MONEY_UNIT} | "
+        f"**{s['roi'] * 100:+.0f}%** of spend | "
+        f"{s['delta_csat']:+.3f} (0–1 scale) | {_yes(s['met_expectations'])} / "
         f"{_yes(s['measurable_gain'])} |\n"
     )
 
@@ -94,7 +95,9 @@ def Downloads(fig_factory, name: str) -> None:
 def RunPanel() -> None:
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select("Rollout plan", values=state.plan_names(), value=state.plan)
-        solara.InputInt("Seed", value=state.seed, style={"max-width": "110px"})
+        solara.InputInt(
+            "Seed", value=state.seed, style={"max-width": "110px"}, classes=["crm-seed"]
+        )
         solara.Button("Run", color="primary", on_click=run_once, classes=["crm-run-button"])
     res = state.run_result.value
     if res is None:
@@ -103,27 +106,27 @@ def RunPanel() -> None:
     summary, ts, path, margin = res
     horizon = int(ts["week"].max())
     week = min(max(1, state.week.value), horizon)
-    with solara.Columns([2, 3]):
-        with solara.Column(classes=["crm-figures"]):
-            solara.Markdown(figures_table(summary))
-            solara.Markdown(
-                f"Scenario file: `{path.name}` (in the results folder); "
-                f"`crmsim run {path.name} --seed {summary['seed']}` reproduces this run."
-            )
-        with solara.Column():
-            solara.Markdown("**Scrub or play the weeks**")
-            with solara.Row(style={"align-items": "center"}):
-                ipywidgets.Play.element(
-                    value=week, min=1, max=horizon, step=1, interval=120, on_value=state.week.set
-                )
-                solara.SliderInt("Week", value=week, min=1, max=horizon, on_value=state.week.set)
+    with solara.Column(classes=["crm-figures"]):
+        solara.Markdown(figures_table(summary))
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text("Scrub or play the weeks:", style={"font-weight": "600"})
+        ipywidgets.Play.element(
+            value=week, min=1, max=horizon, step=1, interval=120, on_value=state.week.set
+        )
+        with solara.Div(style={"flex-grow": "1"}):
+            solara.SliderInt("Week", value=week, min=1, max=horizon, on_value=state.week.set)
     title = f"{summary['scenario']}, seed {summary['seed']}"
 
     def fig():
         return run_figure(ts, summary, week, margin, source=f"crmsim dashboard: {title}")
 
     solara.FigureMatplotlib(fig(), format="png", dependencies=[id(ts), week])
-    Downloads(fig, f"run-{safe_name(summary['scenario'])}-seed{summary['seed']}-week{week}")
+    with solara.Row(style={"align-items": "center"}):
+        Downloads(fig, f"run-{safe_name(summary['scenario'])}-seed{summary['seed']}-week{week}")
+        solara.Markdown(
+            f"Scenario file `{path.name}` in the results folder; "
+            f"`crmsim run {path.name} --seed {summary['seed']}` reproduces this run."
+        )
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -160,7 +163,9 @@ def rates_markdown(odds) -> str:
         "| Ordering | Runs | Failed | Never live | Abandoned | Measurable gain | Median ROI |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name in dict.fromkeys(odds.summary["scenario"]):
+    for name in sorted(
+        dict.fromkeys(odds.summary["scenario"]), key=lambda n: (n != odds.baseline, n)
+    ):
         cells = []
         for m in ("failed", "never_live", "abandoned", "measurable_gain"):
             r = s.loc[(name, m)]

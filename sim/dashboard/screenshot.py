@@ -27,7 +27,7 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--no-first-run",
     "--hide-scrollbars",
-    "--window-size=1600,1000",
+    "--window-size=1600,1250",
 )
 
 
@@ -49,9 +49,12 @@ def _driver(profile: Path):
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
 
 
-def take(out: Path, scenario: str, replicates: int, workers: int | None) -> list[Path]:
+def take(
+    out: Path, scenario: str, replicates: int, workers: int | None, seed: int = 3
+) -> list[Path]:
     """Start the app, take the two screenshots, stop the app; returns the files written."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     out.mkdir(parents=True, exist_ok=True)
@@ -73,6 +76,10 @@ def take(out: Path, scenario: str, replicates: int, workers: int | None) -> list
             wait = WebDriverWait(driver, 600, poll_frequency=0.5)
             driver.get(f"http://127.0.0.1:{port}/")
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".crm-run-button"))
+            box = driver.find_element(By.CSS_SELECTOR, ".crm-seed input")
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(str(seed), Keys.ENTER)
+            time.sleep(1)
             driver.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".crm-figures"))
             time.sleep(2)
