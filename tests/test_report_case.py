@@ -66,7 +66,7 @@ def test_roi_chart_shows_every_run(small):
     lo, hi = ax.get_xlim()
     assert lo <= runs["roi"].min() * 100 and hi >= runs["roi"].max() * 100
     assert ax.get_xscale() == "symlog"
-    foot = " ".join(t.get_text() for t in fig.texts)
+    foot = " ".join(" ".join(t.get_text().split()) for t in fig.texts)
     assert f"all {len(runs)} runs shown, none clipped" in foot
 
 
