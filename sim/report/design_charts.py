@@ -11,6 +11,7 @@ rounded to three significant digits. Every varied parameter is drawn, none left 
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +33,17 @@ from sim.report.style import (
 
 #: Bins per parameter (equal numbers of runs); fewer when the runs are few.
 BINS = 8
+
+
+def _doc(key: str) -> str:
+    """The parameter's meaning (with its unit) from the parameter table, wrapped for an axis."""
+    try:
+        from sim.model.params import PARAMS
+
+        doc = PARAMS[key].doc
+    except (ImportError, KeyError):  # a parameter this version does not describe
+        doc = "parameter value"
+    return "\n".join(textwrap.wrap(doc, 46))
 
 
 def _tick(v, _=None) -> str:
@@ -105,7 +117,7 @@ def partial_dependence_chart(
         ax.xaxis.set_major_formatter(FuncFormatter(_tick))
         ax.set_ylim(0, 100)
         ax.yaxis.set_major_formatter(PercentFormatter(100))
-        ax.set_xlabel("parameter value (its own units)", fontsize=9)
+        ax.set_xlabel(_doc(key), fontsize=8.5)
     for i in range(0, len(params), ncols):
         axes[i].set_ylabel("Failure rate (% of runs)")
     handles = [Line2D([], [], color=palette[n], lw=2.5, label=ordering_label(n)) for n in names]

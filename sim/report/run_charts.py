@@ -11,6 +11,8 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sim.report.data import load_run
 from sim.report.style import (
+    MONEY_SCALE,
+    MONEY_UNIT,
     WEEK_LABEL,
     WORKSTREAM_COLOURS,
     finish,
@@ -138,7 +140,7 @@ def run_spend_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> Fig
     budget = summary.get("budget")
     budget = float(budget) if isinstance(budget, int | float) and budget > 0 else None
     top = max(float(ts["spend"].max()), budget or 0.0)
-    scale, unit = (1e-6, "million USD") if top >= 1e6 else (1e-3, "thousand USD")
+    scale, unit = MONEY_SCALE, MONEY_UNIT  # one money unit in every chart and table
     ax.plot(
         ts["week"],
         ts["spend"] * scale,
@@ -152,7 +154,7 @@ def run_spend_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> Fig
             color="black",
             ls="-.",
             lw=1.5,
-            label=f"Budget ({budget * scale:,.{1 if scale == 1e-3 else 2}f} {unit})",
+            label=f"Budget ({budget * scale:,.0f} {unit})",
         )
     ax.set_ylim(0, top * scale * 1.08)
     ax.yaxis.set_major_formatter(
