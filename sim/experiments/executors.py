@@ -71,11 +71,13 @@ class PoolExecutor(SerialExecutor):
     Args:
         workers: number of worker processes (>= 1).
         start_method: multiprocessing start method, ``"spawn"`` (default) or ``"forkserver"``.
+        warm_up: picklable callable each worker runs once when it starts (imports, kernels loaded
+            from numba's cache, one thread: sim.experiments.worker.warm_up), so no batch pays it.
     """
 
     parallel = True
 
-    def __init__(self, workers: int, start_method: str = "spawn"):
+    def __init__(self, workers: int, start_method: str = "spawn", warm_up: Callable | None = None):
         if start_method not in ("spawn", "forkserver"):
             raise InputError(
                 "allowed: spawn, forkserver (fork is unsafe with numba threads)",
@@ -85,7 +87,9 @@ class PoolExecutor(SerialExecutor):
         self.workers = int(workers)
         self.description = f"{self.workers} local processes"
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=get_context(start_method)
+            max_workers=self.workers,
+            mp_context=get_context(start_method),
+            initializer=warm_up,
         )
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
@@ -122,11 +126,17 @@ class DaskExecutor(SerialExecutor):
         n_workers: when no scheduler is given, start a ``LocalCluster`` with this many
             single-threaded
             worker processes.
+        warm_up: callable run once on every worker now (``Client.run``), as for the pool.
     """
 
     parallel = True
 
-    def __init__(self, scheduler: str | None = None, n_workers: int | None = None):
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        n_workers: int | None = None,
+        warm_up: Callable | None = None,
+    ):
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - dask is a dependency
@@ -154,6 +164,8 @@ class DaskExecutor(SerialExecutor):
             )
             self._client = Client(self._cluster)
             self.description = f"Dask LocalCluster ({n} workers)"
+        if warm_up is not None:
+            self._client.run(warm_up)
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
         """Submit every item (``pure=False``) and yield results as they complete."""
@@ -182,6 +194,7 @@ def make_executor(
     scheduler: str | None = None,
     dask_local: int | None = None,
     n_tasks: int | None = None,
+    warm_up: Callable | None = None,
 ) -> SerialExecutor:
     """Pick the backend from the command-line choices of ``crmsim sweep``.
 
@@ -190,6 +203,8 @@ def make_executor(
         scheduler: Dask scheduler address (``--scheduler``).
         dask_local: start a Dask LocalCluster with this many workers (``--dask-local``).
         n_tasks: number of batches to run, if known; never start more workers than that.
+        warm_up: run once in every worker process when it starts (not in-process: the caller's
+            own process is already warm or warms on its first run).
 
     Returns:
         An executor to use as a context manager.
@@ -209,12 +224,12 @@ def make_executor(
         ):
             raise InputError("expected a whole number >= 1", key=key, value=value)
     if scheduler:
-        return DaskExecutor(scheduler=scheduler)
+        return DaskExecutor(scheduler=scheduler, warm_up=warm_up)
     if dask_local:
-        return DaskExecutor(n_workers=dask_local)
+        return DaskExecutor(n_workers=dask_local, warm_up=warm_up)
     n = workers if workers is not None else default_workers()
     if n_tasks is not None:
         n = max(1, min(n, n_tasks))
     if n == 1:
         return SerialExecutor()
-    return PoolExecutor(n)
+    return PoolExecutor(n, warm_up=warm_up)

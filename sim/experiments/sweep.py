@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.errors import InputError
+from sim.experiments import worker
 from sim.experiments.executors import make_executor
 from sim.experiments.experiment import (
     OUTCOME_FIELDS,
@@ -35,6 +38,7 @@ from sim.experiments.experiment import (
     experiment_from_dict,
     load_experiment,
 )
+from sim.experiments.parts import FLUSH_S, PART_ROWS, PartBuffer
 from sim.experiments.progress import make_progress
 from sim.experiments.store import ResultsStore
 from sim.experiments.summary import (
@@ -89,11 +93,44 @@ def make_batches(
     load_fn: Callable | None = None,
     numba_threads: int | None = None,
 ) -> list[Batch]:
-    """Cut the run list into consecutive batches, fixed by the spec so resume finds the same."""
-    return [
-        Batch(tuple(runs[i : i + batch_size]), engine, run_fn, load_fn, numba_threads)
-        for i in range(0, len(runs), batch_size)
-    ]
+    """Cut the run list into batches of about ``batch_size`` runs that keep each seed together.
+
+    The runs of one replicate (every scenario and design point on one seed, consecutive in run id
+    order) share one counterfactual, which the worker caches (sim.model.outcomes): a batch made of
+    whole replicates computes it once, where a cut through a replicate computes it in two batches,
+    often on two workers. So a batch holds ``round(batch_size / group)`` whole replicates (at least
+    one); a replicate larger than ``batch_size`` is split into near-equal batches of at most
+    ``batch_size`` runs. Fixed by the spec, so a resumed sweep finds the same batches.
+    """
+    groups: list[list[RunSpec]] = []
+    for spec in runs:
+        if groups and groups[-1][-1].replicate == spec.replicate:
+            groups[-1].append(spec)
+        else:
+            groups.append([spec])
+    chunks: list[list[RunSpec]] = []
+    pending: list[RunSpec] = []
+    for group in groups:
+        if len(group) > batch_size:
+            if pending:
+                chunks.append(pending)
+                pending = []
+            n = -(-len(group) // batch_size)  # ceil: this many batches, sizes differing by <= 1
+            q, r = divmod(len(group), n)
+            start = 0
+            for k in range(n):
+                end = start + q + (k < r)
+                chunks.append(group[start:end])
+                start = end
+            continue
+        per = max(1, round(batch_size / len(group)))
+        pending.extend(group)
+        if len(pending) >= per * len(group):
+            chunks.append(pending)
+            pending = []
+    if pending:
+        chunks.append(pending)
+    return [Batch(tuple(c), engine, run_fn, load_fn, numba_threads) for c in chunks]
 
 
 def _model_api() -> tuple[Callable, Callable]:
@@ -102,19 +139,6 @@ def _model_api() -> tuple[Callable, Callable]:
     if not hasattr(sim, "run") or not hasattr(sim, "load_scenario"):
         raise InputError("the model package does not provide sim.run and sim.load_scenario")
     return sim.run, sim.load_scenario
-
-
-_SCENARIOS: dict[tuple, Any] = {}
-
-
-def _scenario(path: str, load_fn: Callable) -> Any:
-    """Load a base scenario once per worker process."""
-    key = (path, load_fn)
-    if key not in _SCENARIOS:
-        if len(_SCENARIOS) > 64:
-            _SCENARIOS.clear()
-        _SCENARIOS[key] = load_fn(path)
-    return _SCENARIOS[key]
 
 
 def _head(spec: RunSpec) -> dict[str, Any]:
@@ -127,20 +151,6 @@ def _head(spec: RunSpec) -> dict[str, Any]:
     }
     row.update({f"param.{k}": v for k, v in spec.overrides.items()})
     return row
-
-
-def _scenario_params(scen: Any) -> dict[str, Any]:
-    """Every scalar parameter of a scenario as ``param.<key>`` columns (DESIGN.md 4: run rows carry
-    all parameters), so any run can be reproduced or regressed on from its row alone.
-
-    A mix scenario's own values are those of its base file, not of the member drawn for the run, so
-    they would mislead; its rows carry only the experiment's overrides, and ``variant`` names the
-    member.
-    """
-    values = getattr(scen, "values", None)
-    if getattr(scen, "is_mix", False) or not isinstance(values, dict):
-        return {}
-    return {f"param.{k}": v for k, v in values.items() if isinstance(v, (bool, int, float, str))}
 
 
 def run_batch(
@@ -171,10 +181,8 @@ def run_batch(
     for spec in runs:
         row = _head(spec)
         try:
-            scen = _scenario(spec.scenario_path, load_fn)
-            if spec.overrides:
-                scen = scen.with_overrides(spec.overrides)
-            row.update(_scenario_params(scen))
+            scen, params = worker.scenario_for(spec.scenario_path, spec.overrides, load_fn)
+            row.update(params)
             result = run_fn(scen, seed=spec.seed, engine=engine)
             summary = dict(result.summary)
         except Exception as exc:  # noqa: BLE001 - any failure of one run is recorded, not fatal
@@ -208,12 +216,7 @@ def run_batch(
 def execute_batch(batch: Batch) -> BatchResult:
     """Worker entry point: run a :class:`Batch` and package the result for the parent."""
     if batch.numba_threads:
-        try:
-            import numba
-
-            numba.set_num_threads(min(batch.numba_threads, numba.config.NUMBA_NUM_THREADS))
-        except (ImportError, ValueError):
-            pass
+        worker.set_threads(batch.numba_threads)
     rows, series = run_batch(batch.runs, batch.engine, batch.run_fn, batch.load_fn)
     return BatchResult(batch.first_run_id, rows, series, sum(r["error"] is not None for r in rows))
 
@@ -229,6 +232,8 @@ def run_experiment(
     progress: Any = True,
     run_fn: Callable | None = None,
     load_fn: Callable | None = None,
+    part_rows: int = PART_ROWS,
+    flush_s: float = FLUSH_S,
     executor: Any = None,
 ) -> dict:
     """Run (or finish) a sweep and write its results folder.
@@ -244,8 +249,12 @@ def run_experiment(
         progress: True (bar/lines on stderr), False, or a callable ``(done, total, errors)``.
         run_fn: the model's run function (default ``sim.run``); must be picklable for workers.
         load_fn: the scenario loader (default ``sim.load_scenario``).
-        executor: an open executor to use (and leave open) instead of starting one; the
-            dashboard keeps its pool warm between comparisons this way.
+        part_rows, flush_s: write a results part when this many run rows are waiting, or when
+            the oldest finished batch has waited this long (sim.experiments.parts.PartBuffer).
+        executor: an open executor (sim.experiments.executors) to run on instead of starting one;
+            its workers stay started and warm across sweeps, and it is not closed here (the
+            benchmarks time sweeps on a warm pool this way; the dashboard keeps its pool warm
+            between comparisons). ``workers``, ``scheduler`` and ``dask_local`` are then ignored.
 
     Returns:
         dict with out_dir, total, ran (runs executed now), skipped (already on disk), errors (error
@@ -280,21 +289,25 @@ def run_experiment(
     backend = "none (every run already on disk)"
     report(skipped, len(runs), 0)
     if pending:
-        own = executor is None
-        if own:
-            executor = make_executor(workers, scheduler, dask_local, n_tasks=len(pending))
-        try:
-            if executor.parallel:  # one numba thread per worker process: no oversubscription
-                pending = [replace(b, numba_threads=1) for b in pending]
-            for result in executor.map_unordered(execute_batch, pending):
-                store.write_part(result.first_run_id, pd.DataFrame(result.rows), result.series)
-                ran += len(result.rows)
-                errors_now += result.n_errors
-                report(skipped + ran, len(runs), errors_now)
+        # One numba thread per process, in-process sweeps too (sim.experiments.worker); pool and
+        # Dask workers load the kernels once when they start, not in their first batch.
+        pending = [replace(b, numba_threads=1) for b in pending]
+        warm = partial(worker.warm_up, spec.engine) if run_fn is None else None
+        buffer = PartBuffer(store.write_part, part_rows=part_rows, flush_s=flush_s)
+        if executor is None:
+            ctx = make_executor(workers, scheduler, dask_local, n_tasks=len(pending), warm_up=warm)
+        else:  # the caller's (warm) executor: used, not closed
+            ctx = nullcontext(executor)
+        with ctx as executor, worker.one_thread():
+            try:
+                for result in executor.map_unordered(execute_batch, pending):
+                    buffer.add(result.rows, result.series)
+                    ran += len(result.rows)
+                    errors_now += result.n_errors
+                    report(skipped + ran, len(runs), errors_now)
+            finally:  # finished batches reach the disk even when the sweep is interrupted
+                buffer.flush()
             backend = executor.description
-        finally:
-            if own:
-                executor.close()
     rows = store.read_runs()
     rows = rows[rows["run_id"].isin(range(len(runs)))] if len(rows) else rows
     errors = int(rows["error"].notna().sum()) if len(rows) else 0
