@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from sim.bench import report as bench
+from sim.bench import inputs as bench
 
 FULL = os.environ.get("CRMSIM_BENCH_FULL") == "1"
 

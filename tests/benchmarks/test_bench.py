@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 
-from sim.bench import report as bench
+from sim.bench import inputs as bench
+from sim.bench import report, runs
 from sim.model import kernels
 
 #: Full mode (``make bench``): the sizes the targets are stated at; otherwise quick sizes.
 FULL = os.environ.get("CRMSIM_BENCH_FULL") == "1"
 #: Organisation of the agents-engine benchmark: full size in full mode, reduced in quick mode.
-AGENTS_ORG = {} if FULL else bench.QUICK_AGENTS_ORG
+AGENTS_ORG = {} if FULL else runs.QUICK_AGENTS_ORG
 #: The scale benchmark's organisation: 50k/1M for 156 weeks in full mode, small in quick mode.
 SCALE_ORG = (
     {"org.employees": 50_000, "org.customers": 1_000_000, "horizon_weeks": 156}
@@ -119,28 +120,71 @@ def test_run_scale(benchmark):
     assert len(result.timeseries) == SCALE_ORG["horizon_weeks"]
 
 
-def test_bench_report(tmp_path):
-    """``sim.bench.main(quick=True)`` writes the report (this is how ``make test`` runs it)."""
-    assert bench.main(quick=True, out=tmp_path) == 0
+def test_bench_report_and_ci_gates(tmp_path):
+    """The quick report (how ``make test`` runs it) fails the build when a gated ratio regresses.
+
+    Gates (sim.bench.figures.GATES) are ratios measured in this one run: numba vs agents on the
+    same runs, the customer kernel vs its floor, the sweep's parallel efficiency (CPU, and wall
+    clock when the machine is not oversubscribed). Targets may be missed here (they are reported);
+    a gate may not.
+    """
+    status = report.main(quick=True, out=tmp_path, report_only=True)
+    assert status == 0
     res = json.loads((tmp_path / "bench.json").read_text())
     for key in (
         "mode",
         "machine",
         "kernels",
         "kernels_large",
-        "default_run",
-        "agents_run",
-        "speedup_vs_agents",
+        "runs",
+        "sweep_efficiency",
+        "sweep_end_to_end",
         "scale",
         "compile",
         "rows",
+        "gates",
     ):
         assert key in res
     assert res["mode"] == "quick"
     assert {"cpu_count", "python", "numba"} <= res["machine"].keys()
     assert res["kernels"]["customer_kernel"]["per_second"] > 0
-    assert res["kernels"]["floor_kernel"]["per_second"] > 0
+    assert res["runs"]["mix"]["median_s"] > 0 and res["runs"]["run_vs_floor"] > 1
+    assert res["sweep_end_to_end"]["errors"] == 0
     assert res["compile"]["warm"]["compiles"] == 0
-    assert [g["customers"] for g in res["scale"]] == [c for _, c in bench.QUICK_SCALE]
+    assert [g["customers"] for g in res["scale"]] == [c for _, c in report.QUICK_SCALE]
     table = (tmp_path / "bench.md").read_text()
     assert "| figure | value | target | met | ratio |" in table
+    assert "| gate (CI, quick mode) | value | limit | passed |" in table
+    failed = [g for g in res["gates"] if g["passed"] is False]
+    assert not failed, f"benchmark gates failed: {failed}\n{table}"
+    assert report.exit_status(res) == (
+        1 if any(r["met"] is False for r in res["rows"]) or failed else 0
+    )
+
+
+def test_gates_fail_a_regressed_ratio():
+    """A ratio past its gate fails; the wall-clock efficiency is not gated on a busy machine."""
+    from sim.bench import figures
+
+    res = {
+        "machine": {"cpus_available": 2},
+        "runs": {"speedup_vs_agents": 40.0},
+        "kernels": {"kernel_vs_floor": 1.5},
+        "sweep_efficiency": {
+            "cpu_efficiency": 0.9,
+            "efficiency": 0.3,
+            "loadavg_1min": 1.8,
+            "cpus": 2,
+            "workers": 2,
+        },
+    }
+    by = {g["gate"]: g for g in figures.check_gates(res)}
+    assert by["speedup_vs_agents"]["passed"] and by["kernel_vs_floor"]["passed"]
+    assert by["sweep_efficiency"]["passed"] is False  # quiet machine, 0.3 < 0.4
+    res["sweep_efficiency"]["loadavg_1min"] = 9.0
+    by = {g["gate"]: g for g in figures.check_gates(res)}
+    assert by["sweep_efficiency"]["passed"] is None and "busy" in by["sweep_efficiency"]["skipped"]
+    res["kernels"]["kernel_vs_floor"] = 5.0
+    res["runs"]["speedup_vs_agents"] = 5.0
+    by = {g["gate"]: g for g in figures.check_gates(res)}
+    assert by["kernel_vs_floor"]["passed"] is False and by["speedup_vs_agents"]["passed"] is False

@@ -1,0 +1,146 @@
+"""Whole runs as a sweep sees them: the industry mix over fixed seeds, both engines, the floor.
+
+One seed of one ordering says little: a four_ps seed that never goes live never runs the live
+branches, one that goes live in week 20 runs them for three years. The default-run figure is
+therefore the median over a fixed set of seeds (the failure-rates sweep's own first seeds) of the
+industry mix, where each seed draws an ordering and ends live, abandoned or never live as in a
+sweep; the statuses are reported beside the time. Every run is a fresh ``sim.run`` (run plus
+counterfactual, the counterfactual cache emptied) on one numba thread, as in a sweep's worker.
+
+The same seeds give the agents-engine ratio (the same runs on both engines) and the physical floor
+of each run (:mod:`sim.bench.floor`): agent-weeks of the run priced at the floor kernels' per-agent
+cost.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+
+from sim.bench.inputs import ROOT, fresh_run
+
+MIX = ROOT / "scenarios" / "industry_mix.toml"
+
+#: The agents engine in quick mode runs on this reduced organisation (and so does its numba twin).
+QUICK_AGENTS_ORG = {"org.employees": 50, "org.customers": 1_250}
+
+#: Root seed of experiments/failure_rates.toml: the mix's seeds are the sweep's replicates 0..N-1.
+SWEEP_ROOT_SEED = 20011127
+
+
+def mix_seeds(n: int) -> list[int]:
+    """The first ``n`` replicate seeds of the failure-rates sweep."""
+    from sim.experiments.experiment import replicate_seeds
+
+    return replicate_seeds(SWEEP_ROOT_SEED, n)
+
+
+def time_runs(scenario, seeds, engine: str = "numba", repeats: int = 1) -> dict:
+    """Seconds of a fresh run (and counterfactual) per seed: the median of ``repeats`` each."""
+    from sim.experiments.worker import one_thread
+
+    per_seed, statuses = [], []
+    with one_thread():
+        for seed in seeds:
+            samples = []
+            for _ in range(repeats):
+                t = time.perf_counter()
+                result = fresh_run(scenario, seed, engine=engine)
+                samples.append(time.perf_counter() - t)
+            per_seed.append(statistics.median(samples))
+            statuses.append(result.summary["status"])
+    return {
+        "engine": engine,
+        "seeds": list(seeds),
+        "per_seed_s": per_seed,
+        "median_s": statistics.median(per_seed),
+        "total_s": sum(per_seed),
+        "statuses": dict(Counter(statuses)),
+    }
+
+
+def floor_prices(model, repeats: int, target_s: float) -> dict:
+    """Per-agent seconds of the two floor kernels on ``model``'s week, one thread each."""
+    import numba
+
+    from sim.bench.floor import employee_floor_args, floor_employees
+    from sim.bench.inputs import floor_args, floor_customers
+    from sim.bench.timing import timed
+
+    cargs, eargs = floor_args(model), employee_floor_args(model)
+    n_cus, n_emp = int(model.customers.created), int(model.employees.n)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        cus = timed(lambda: floor_customers(*cargs), repeats, target_s=target_s)
+        emp = timed(lambda: floor_employees(*eargs), repeats, target_s=target_s)
+    finally:
+        numba.set_num_threads(threads)
+    return {
+        "customer_s": cus["median_s"] / n_cus,
+        "employee_s": emp["median_s"] / n_emp,
+        "customers": n_cus,
+        "employees": n_emp,
+    }
+
+
+def run_floors(scenario, seeds, prices: dict) -> dict:
+    """The physical floor of each seed's run (run and counterfactual)."""
+    from sim.bench.floor import agent_weeks, run_floor
+
+    floors, weeks = [], []
+    for seed in seeds:
+        w = agent_weeks(scenario, seed)
+        weeks.append(w)
+        floors.append(run_floor(w, prices["customer_s"], prices["employee_s"]))
+    return {"per_seed_s": floors, "median_s": statistics.median(floors), "agent_weeks": weeks}
+
+
+def whole_runs(quick: bool, log=print) -> dict:
+    """The mix figure, the four_ps figure, numba vs agents on the same runs, and the run floor."""
+    import sim
+    from sim.bench.inputs import RUN_SEED, SCENARIO, stepped_model
+
+    out: dict = {}
+    mix = sim.load_scenario(MIX)
+    seeds = mix_seeds(5 if quick else 15)
+    fresh_run(mix, seeds[0])  # warm-up: every kernel loaded before timing
+    log(f"default runs: industry mix, {len(seeds)} seeds ...")
+    out["mix"] = time_runs(mix, seeds, repeats=1 if quick else 3)
+    four = sim.load_scenario(SCENARIO)
+    out["four_ps"] = time_runs(four, [RUN_SEED], repeats=5 if quick else 15)
+
+    log("floor of a whole run ...")
+    prices = floor_prices(stepped_model(), 7 if quick else 21, 0.005 if quick else 0.02)
+    out["floor_prices"] = prices
+    out["mix_floor"] = run_floors(mix, seeds, prices)
+    pairs = zip(out["mix"]["per_seed_s"], out["mix_floor"]["per_seed_s"], strict=True)
+    ratios = [r / f for r, f in pairs]
+    out["run_vs_floor"] = statistics.median(ratios)
+
+    # numba vs agents on the same runs: full size in full mode (the first seeds; the agents engine
+    # takes seconds a run), a reduced organisation in quick mode (both engines on it).
+    if quick:
+        org = dict(QUICK_AGENTS_ORG)
+        same = sim.load_scenario(MIX, overrides=org)
+        agent_seeds = seeds[:3]
+    else:
+        org, same, agent_seeds = {}, mix, seeds[:5]
+    log(f"agents engine on {len(agent_seeds)} of the same runs ...")
+    fresh_run(same, agent_seeds[0], engine="agents")  # warm-up of what the agents engine calls
+    agents = time_runs(same, agent_seeds, engine="agents")
+    numba_same = (
+        time_runs(same, agent_seeds, repeats=3)
+        if quick
+        else {
+            **out["mix"],
+            "per_seed_s": out["mix"]["per_seed_s"][: len(agent_seeds)],
+            "total_s": sum(out["mix"]["per_seed_s"][: len(agent_seeds)]),
+        }
+    )
+    out["agents"] = agents
+    out["numba_same_runs"] = numba_same
+    out["agents_org"] = org
+    out["speedup_vs_agents"] = agents["total_s"] / numba_same["total_s"]
+    return out
