@@ -20,11 +20,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# Full-size benchmarks (pytest-benchmark JSON), then the report with the targets' ratios.
+# Full-size benchmarks (pytest-benchmark JSON), then the report with the targets' ratios. The report
+# is kept whatever it says (--report-only); `crmsim bench` without the flag exits 1 on a missed target.
 bench: $(STAMP)
 	mkdir -p results/bench
 	CRMSIM_BENCH_FULL=1 $(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-json=results/bench/pytest-benchmark.json
-	$(BIN)/python -m sim.bench --out results/bench
+	$(BIN)/python -m sim.bench --out results/bench --report-only
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests
