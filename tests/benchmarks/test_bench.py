@@ -15,6 +15,7 @@ import os
 
 from sim.bench import inputs as bench
 from sim.bench import report, runs
+from sim.experiments.worker import one_thread
 from sim.model import kernels
 
 #: Full mode (``make bench``): the sizes the targets are stated at; otherwise quick sizes.
@@ -73,7 +74,16 @@ def test_customer_driver(benchmark, kernel_model):
 
 
 def test_run_numba(benchmark, default_scenario):
-    """A whole default run (four_ps, seed 1, counterfactual included), numba engine."""
+    """A whole default run (four_ps, seed 1, counterfactual included), numba engine, one thread.
+
+    One numba thread, as in a sweep's worker (sim.experiments.worker): on a busy 2-core machine a
+    second thread per process turned this 40 ms run into 1.6 to 10 s of waiting for a core.
+    """
+    with one_thread():
+        _run_numba(benchmark, default_scenario)
+
+
+def _run_numba(benchmark, default_scenario):
     result = benchmark.pedantic(
         bench.fresh_run,
         args=(default_scenario,),
