@@ -12,13 +12,17 @@ DESIGN.md 2.5. The search is documented and reproducible:
 
 The distance is sim.stats.calibration_distance (squared deviations from the targets, each scaled by
 its accepted band). The targets enter only that distance; the rates themselves come from the runs.
-The fitted values are written to ``scenarios/calibrated.toml``, which every shipped scenario loads.
+The fitted values are written to ``results/NAME/calibrated.toml`` beside the report. The scenario
+file every shipped scenario loads (``scenarios/calibrated.toml``, or the file's ``output``) changes
+only when the user asks with ``--write-scenario`` (or names ``--output``): atomically, with the old
+file kept as ``NAME.toml.bak`` (issue 14, item 3: ``--quick`` used to overwrite it silently).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -32,6 +36,7 @@ from sim.experiments.experiment import replicate_seeds
 from sim.experiments.stats import calibration_distance, inside_bands, wilson_interval
 from sim.model.params import PARAMS
 from sim.model.scenario import read_toml
+from sim.safepaths import atomic_write_bytes
 
 RATES = ("never_live", "abandoned", "failed", "measurable_gain")
 
@@ -52,6 +57,7 @@ class CalibrationSpec:
     final_replicates: int = 1000
     output: Path = Path("scenarios/calibrated.toml")
     source: str = ""
+    root: Path = Path(".")
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -61,31 +67,66 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     file = str(path)
     raw = read_toml(path)
     root = path.resolve().parent.parent
+    unknown = set(raw) - {"name", "description", "scenario", "targets", "calibration"}
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise InputError(
+            "unknown key; allowed: name, description, scenario, targets, calibration",
+            file=file,
+            key=bad,
+            value=raw[bad],
+        )
+    name = raw.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InputError(
+            "expected a non-empty name (it names the results folder)",
+            file=file,
+            key="name",
+            value=name,
+        )
     scen = raw.get("scenario", "scenarios/industry_mix.toml")
     if not isinstance(scen, str):
         raise InputError("expected a scenario path", file=file, key="scenario", value=scen)
     scen_path = (root / scen) if not Path(scen).is_absolute() else Path(scen)
-    if not scen_path.exists():
+    if not scen or not scen_path.is_file():
         raise InputError("scenario file not found", file=file, key="scenario", value=scen)
     targets = raw.get("targets")
     if not isinstance(targets, dict) or not targets:
         raise InputError(
             "expected [targets.NAME] tables with target, low, high", file=file, key="targets"
         )
-    for name, t in targets.items():
-        if name not in RATES:
+    for rate, t in targets.items():
+        if rate not in RATES:
             raise InputError(
-                f"expected one of {', '.join(RATES)}", file=file, key=f"targets.{name}"
+                f"expected one of {', '.join(RATES)}", file=file, key=f"targets.{rate}"
+            )
+        if not isinstance(t, dict) or set(t) - {"target", "low", "high"}:
+            raise InputError(
+                "expected a table with target, low and high only",
+                file=file,
+                key=f"targets.{rate}",
+                value=t,
             )
         for k in ("target", "low", "high"):
             v = t.get(k) if isinstance(t, dict) else None
             if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v <= 1:
                 raise InputError(
-                    "expected a rate in [0, 1]", file=file, key=f"targets.{name}.{k}", value=v
+                    "expected a rate in [0, 1]", file=file, key=f"targets.{rate}.{k}", value=v
                 )
         if not t["low"] <= t["target"] <= t["high"]:
-            raise InputError("expected low <= target <= high", file=file, key=f"targets.{name}")
+            raise InputError("expected low <= target <= high", file=file, key=f"targets.{rate}")
     cal = raw.get("calibration", {})
+    if not isinstance(cal, dict):
+        raise InputError("expected a table", file=file, key="calibration", value=cal)
+    unknown = set(cal) - {*_COUNTS, "parameters", "output"}
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise InputError(
+            f"unknown key; allowed: {', '.join((*_COUNTS, 'parameters', 'output'))}",
+            file=file,
+            key=f"calibration.{bad}",
+            value=cal[bad],
+        )
     params = cal.get("parameters")
     if not isinstance(params, dict) or not params:
         raise InputError(
@@ -113,25 +154,54 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
                 value=b,
             )
         bounds[key] = (float(lo), float(hi))
-    spec = CalibrationSpec(raw.get("name", path.stem), scen_path, targets, bounds, source=file)
-    for key in (
-        "root_seed",
-        "points",
-        "replicates",
-        "refine_replicates",
-        "refine_iterations",
-        "final_replicates",
-    ):
+    spec = CalibrationSpec(name, scen_path, targets, bounds, source=file, root=root)
+    for key in _COUNTS:
         if key in cal:
             v = cal[key]
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            low = 0 if key in ("root_seed", "refine_iterations") else 1
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
                 raise InputError(
-                    "expected a non-negative integer", file=file, key=f"calibration.{key}", value=v
+                    f"expected an integer >= {low}", file=file, key=f"calibration.{key}", value=v
                 )
             setattr(spec, key, v)
+    spec.output = root / "scenarios" / "calibrated.toml"
     if "output" in cal:
-        spec.output = root / cal["output"]
+        spec.output = check_output_file(cal["output"], root, file, "calibration.output")
     return spec
+
+
+_COUNTS = (
+    "root_seed",
+    "points",
+    "replicates",
+    "refine_replicates",
+    "refine_iterations",
+    "final_replicates",
+)
+
+
+def check_output_file(value: Any, root: Path, file: str | None, key: str) -> Path:
+    """A scenario file the calibration may replace: a ``.toml`` path inside the project.
+
+    Raises:
+        InputError: for a non-string, a path outside ``root`` or through a link, or not ``.toml``.
+    """
+    if not isinstance(value, str) or not value or "\x00" in value:
+        raise InputError(
+            "expected a .toml path inside the project", file=file, key=key, value=value
+        )
+    target = (root / value).resolve() if not Path(value).is_absolute() else Path(value).resolve()
+    if target.suffix != ".toml" or not target.is_relative_to(root.resolve()) or target.is_dir():
+        raise InputError(
+            f"expected a .toml file inside the project ({root})", file=file, key=key, value=value
+        )
+    return target
+
+
+def evaluations(spec: CalibrationSpec) -> int:
+    """Runs the search makes at most: the hypercube, the compass steps, the final check."""
+    steps = spec.refine_iterations * 2 * len(spec.parameters) + 1 if spec.refine_iterations else 0
+    return spec.points * spec.replicates + steps * spec.refine_replicates + spec.final_replicates
 
 
 # --- evaluation -------------------------------------------------------------------------------
@@ -196,8 +266,19 @@ def _lhs(bounds: dict[str, tuple[float, float]], n: int, seed: int) -> list[dict
     ]
 
 
-def calibrate(spec: CalibrationSpec, executor, out_dir: Path, log=print) -> dict[str, Any]:
-    """Run the search; write the report files and the calibrated scenario values."""
+def calibrate(
+    spec: CalibrationSpec,
+    executor,
+    out_dir: Path,
+    log=print,
+    write_scenario: bool = False,
+) -> dict[str, Any]:
+    """Run the search; write the report files and the calibrated values under ``out_dir``.
+
+    Args:
+        write_scenario: also replace ``spec.output`` (the scenario file the shipped scenarios
+            load), keeping the old file as ``.bak``; only when the user asked for it.
+    """
     tried: list[dict[str, Any]] = []
 
     def score(point, seeds, stage):
@@ -255,22 +336,25 @@ def calibrate(spec: CalibrationSpec, executor, out_dir: Path, log=print) -> dict
         "inside_bands": bool(inside_bands(final["rates"], spec.targets)),
         "targets": spec.targets,
     }
-    _write_outputs(spec, out_dir, tried, result)
+    _write_outputs(spec, out_dir, tried, result, write_scenario)
     return result
 
 
-def _write_outputs(spec: CalibrationSpec, out_dir: Path, tried, result) -> None:
+def _write_outputs(
+    spec: CalibrationSpec, out_dir: Path, tried, result, write_scenario: bool = False
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    keys = list(tried[0])
-    tmp = out_dir / "tried.csv.tmp"
-    with open(tmp, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
-        w.writeheader()
-        w.writerows(tried)
-    tmp.replace(out_dir / "tried.csv")
-    (out_dir / "calibration.json").write_text(json.dumps(result, indent=2, default=float) + "\n")
-    (out_dir / "report.md").write_text(format_report(spec, result, len(tried)))
-    write_calibrated(spec, result)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(tried[0]))
+    w.writeheader()
+    w.writerows(tried)
+    atomic_write_bytes(out_dir / "tried.csv", buf.getvalue().encode())
+    text = json.dumps(result, indent=2, default=float) + "\n"
+    atomic_write_bytes(out_dir / "calibration.json", text.encode())
+    atomic_write_bytes(out_dir / "report.md", format_report(spec, result, len(tried)).encode())
+    atomic_write_bytes(out_dir / "calibrated.toml", calibrated_text(spec, result).encode())
+    if write_scenario:
+        write_calibrated(spec, result)
 
 
 def format_report(spec: CalibrationSpec, result: dict, n_tried: int) -> str:
@@ -297,8 +381,22 @@ def format_report(spec: CalibrationSpec, result: dict, n_tried: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_calibrated(spec: CalibrationSpec, result: dict) -> None:
-    """Write the fitted values as ``calibrated.toml`` (atomically), with their provenance."""
+def write_calibrated(spec: CalibrationSpec, result: dict) -> Path | None:
+    """Replace ``spec.output`` with the fitted values, atomically; keep the old file as ``.bak``.
+
+    Returns:
+        The backup's path (None when there was no old file).
+    """
+    backup = None
+    if spec.output.exists():
+        backup = spec.output.with_name(spec.output.name + ".bak")
+        atomic_write_bytes(backup, spec.output.read_bytes())
+    atomic_write_bytes(spec.output, calibrated_text(spec, result).encode())
+    return backup
+
+
+def calibrated_text(spec: CalibrationSpec, result: dict) -> str:
+    """The fitted values as a scenario TOML, with their provenance."""
     by_section: dict[str, dict[str, float]] = {}
     for key, value in result["parameters"].items():
         section, name = key.rsplit(".", 1)
@@ -319,9 +417,7 @@ def write_calibrated(spec: CalibrationSpec, result: dict) -> None:
         for name, value in values.items():
             lines.append(f"{name} = {_round(value)}")
         lines.append("")
-    tmp = spec.output.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines))
-    tmp.replace(spec.output)
+    return "\n".join(lines)
 
 
 def _round(value: float) -> float:

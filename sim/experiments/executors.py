@@ -32,6 +32,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from sim.errors import InputError
+from sim.experiments.parentwatch import worker_init
 
 __all__ = ["SerialExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "default_workers"]
 
@@ -89,7 +90,8 @@ class PoolExecutor(SerialExecutor):
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context(start_method),
-            initializer=warm_up,
+            initializer=worker_init,  # dies with the sweep (no orphans after kill -9), warms up
+            initargs=(os.getpid(), warm_up),
         )
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:

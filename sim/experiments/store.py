@@ -27,7 +27,6 @@ import hashlib
 import importlib.metadata
 import io
 import json
-import os
 import platform
 import subprocess
 from pathlib import Path
@@ -38,6 +37,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError
+from sim.experiments import integrity
+from sim.safepaths import atomic_write_bytes as _atomic_write
+from sim.safepaths import refuse_symlinks
 
 __all__ = [
     "ResultsStore",
@@ -52,6 +54,10 @@ __all__ = [
 
 MANIFEST = "manifest.json"
 PART_GLOB = "part-*.parquet"
+#: Files a sweep writes in the folder itself; a link at any of them is refused.
+_OWN = (MANIFEST, "runs", "series", "summary.csv", "paired.csv", "points.csv", integrity.JOURNAL)
+#: Bookkeeping that does not make a folder "a results folder" (the lock, the journal, temp files).
+_BOOKKEEPING_PREFIXES = (".lock", ".checksums", ".crmsim-probe-")
 
 
 def canonical_json(obj: Any) -> str:
@@ -64,35 +70,9 @@ def spec_hash(spec: dict) -> str:
     return hashlib.sha256(canonical_json(spec).encode()).hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Flush a directory entry so a rename survives a power cut (no-op where unsupported)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in its folder, fsync, ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
+    """Write ``data`` to ``path`` atomically (see :func:`sim.safepaths.atomic_write_bytes`)."""
+    _atomic_write(path, data)
 
 
 def _parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -210,8 +190,12 @@ class ResultsStore:
         digest = spec_hash(spec)
         if store.root.exists() and not store.root.is_dir():
             raise InputError("the results path exists and is not a folder", file=str(store.root))
+        if store.root.is_dir():
+            refuse_symlinks(store.root, _OWN)
         has_parts = bool(store.run_parts())
-        if store.root.is_dir() and any(store.root.iterdir()):
+        if store.root.is_dir() and any(
+            not p.name.startswith(_BOOKKEEPING_PREFIXES) for p in store.root.iterdir()
+        ):
             if not store.manifest_path.exists():
                 raise InputError(
                     "the folder is not empty and has no manifest.json: not a results "
@@ -224,7 +208,8 @@ class ResultsStore:
                 raise InputError(
                     f"holds results of a different experiment spec (spec_hash "
                     f"{str(old.get('spec_hash'))[:12]}..., this spec {digest[:12]}...; the "
-                    "scenario files, design, replicates, seed, engine and batch size all count); "
+                    "scenario files and every file they extend, overrides, design, replicates, "
+                    "seeds, engine, batch size and model version all count); "
                     "choose another --out or delete the folder",
                     file=str(store.root),
                 )
@@ -253,6 +238,11 @@ class ResultsStore:
         if store.manifest_path.exists() and has_parts:
             old = store.read_manifest()
             manifest["created"] = old.get("created", manifest["created"])
+            # A resume that has not run anything yet must not downgrade a complete folder, and
+            # keeps the checksums of the parts it is about to verify.
+            manifest["status"] = old.get("status", "partial")
+            if "parts" in old:
+                manifest["parts"] = old["parts"]
             manifest["resumed"] = [
                 *old.get("resumed", []),
                 _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -290,8 +280,29 @@ class ResultsStore:
         """Update the manifest's status (``partial`` or ``complete``) and extra counts."""
         manifest = self.read_manifest()
         manifest["status"] = status
+        manifest["parts"] = integrity.recorded(self.root, manifest)
         manifest.update(extra)
         self.write_json(MANIFEST, manifest)
+
+    def repair(self) -> list[str]:
+        """Before a resume: delete both parts of every batch with a missing or damaged part.
+
+        The sweep then runs those batches again. Returns the removed (or missing) part names.
+        """
+        manifest = self.read_manifest()
+        bad, good = integrity.verify_parts(self.root, manifest)
+        removed = []
+        for rid in sorted(bad):
+            for folder in (self.runs_dir, self.series_dir):
+                path = folder / self.part_name(rid)
+                removed.append(f"{folder.name}/{path.name}")
+                path.unlink(missing_ok=True)
+        manifest["parts"] = good
+        if bad:
+            manifest["status"] = "partial"
+        self.write_json(MANIFEST, manifest)
+        (self.root / integrity.JOURNAL).unlink(missing_ok=True)  # folded into the manifest
+        return removed
 
     # -- parts ------------------------------------------------------------------------------
     @staticmethod
@@ -309,9 +320,13 @@ class ResultsStore:
         """
         name = self.part_name(first_run_id)
         if series is not None and len(series):
-            atomic_write_bytes(self.series_dir / name, _parquet_bytes(series))
+            data = _parquet_bytes(series)
+            atomic_write_bytes(self.series_dir / name, data)
+            integrity.record(self.root, {f"series/{name}": integrity.digest(data)})
         path = self.runs_dir / name
-        atomic_write_bytes(path, _parquet_bytes(runs))
+        data = _parquet_bytes(runs)
+        atomic_write_bytes(path, data)
+        integrity.record(self.root, {f"runs/{name}": integrity.digest(data)})
         return path
 
     def run_parts(self) -> list[Path]:

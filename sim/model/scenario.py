@@ -19,9 +19,14 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.model.params import CHANNELS, PARAMS, WORKSTREAMS, defaults
+from sim.model.tomlfile import read_toml as _read_toml
 
 _TOP_LEVEL = {"name", "description", "extends", "horizon_weeks", "mix"}
 _STRUCTURED = {"rollout.ordering", "rollout.phases"}
+#: Longest name or description accepted (a name becomes part of a folder name).
+_MAX_TEXT = 2000
+#: Largest mix weight (weights are relative; anything larger is a typo or an attack).
+_MAX_WEIGHT = 1e6
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,11 @@ class Scenario:
             return self
         file = file or "--set"
         values = dict(self.values)
+        ordering = self.ordering
         for key, value in overrides.items():
+            if key == "rollout.ordering":  # the plan's shorthand, settable like a parameter
+                ordering = _check_ordering(value, file)
+                continue
             values[key] = _check_value(key, value, file)
         _check_touchpoints(values, file)
         variants = tuple(
@@ -97,9 +106,18 @@ class Scenario:
         )
         merged = {**self.overrides, **overrides}
         phases = self.phases
-        if self.ordering is not None:  # the shorthand's phases follow the (new) durations
-            phases = ordering_phases(values, self.ordering)
-        return replace(self, values=values, variants=variants, overrides=merged, phases=phases)
+        if ordering is not None and not self.is_mix:  # the shorthand follows the (new) durations
+            phases = ordering_phases(values, ordering)
+        else:
+            ordering = self.ordering
+        return replace(
+            self,
+            values=values,
+            variants=variants,
+            overrides=merged,
+            phases=phases,
+            ordering=ordering,
+        )
 
 
 def _check_value(key: str, value: Any, file: str) -> Any:
@@ -152,19 +170,11 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing file, a folder or bad TOML is an InputError naming the file."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputError("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("expected a TOML file, got a folder", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc})", file=str(path)) from None
+    """Read a TOML file; any unreadable, oversized or malformed file is an InputError naming it.
+
+    The checks (regular file, size, nesting depth) live in :mod:`sim.model.tomlfile`.
+    """
+    return _read_toml(path)
 
 
 def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict]]:
@@ -233,19 +243,30 @@ def _phases_from(values: dict[str, Any], plan: dict[str, Any], file: str) -> tup
             file=file,
             key="rollout",
         )
-    if not isinstance(ordering, list) or not ordering:
+    return ordering_phases(values, _check_ordering(ordering, file))
+
+
+def _check_ordering(ordering: Any, file: str) -> tuple[str, ...]:
+    """A validated ordering: a list of workstreams (from ``--set``, also "a,b,c")."""
+    if isinstance(ordering, str) and ordering:
+        ordering = [w.strip() for w in ordering.split(",")]
+    if not isinstance(ordering, list) or not ordering or len(ordering) > 4 * len(WORKSTREAMS):
         raise InputError(
-            "expected a list of workstreams", file=file, key="rollout.ordering", value=ordering
+            f"expected a list of 1 to {4 * len(WORKSTREAMS)} workstreams from "
+            f"{', '.join(WORKSTREAMS)}",
+            file=file,
+            key="rollout.ordering",
+            value=ordering,
         )
     for ws in ordering:
-        if ws not in WORKSTREAMS:
+        if not isinstance(ws, str) or ws not in WORKSTREAMS:
             raise InputError(
                 f"expected workstreams from {', '.join(WORKSTREAMS)}",
                 file=file,
                 key="rollout.ordering",
                 value=ws,
             )
-    return ordering_phases(values, tuple(ordering))
+    return tuple(ordering)
 
 
 def ordering_phases(values: dict[str, Any], ordering: tuple[str, ...]) -> tuple[Phase, ...]:
@@ -275,29 +296,32 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     values = defaults()
     plan: dict[str, Any] = {}
     name, description, mix = path.stem, "", None
+    top = path.resolve()
     for layer_path, raw in _raw_layers(path):
         file = str(layer_path)
-        for key in raw:
-            if key not in _TOP_LEVEL and not isinstance(raw[key], dict):
-                raise InputError("unknown top-level key", file=file, key=key, value=raw[key])
-        description = raw.get("description", description)
-        if "mix" in raw:
-            mix = (layer_path, raw["mix"])
-        rollout = raw.get("rollout", {})
-        for key in ("ordering", "phases"):
-            if key in rollout:
-                plan = {key: rollout[key]}
-        flat = _flatten(
-            {k: v for k, v in raw.items() if k not in {"name", "description", "extends", "mix"}}
-        )
-        for key, value in flat.items():
-            if key in _STRUCTURED:
-                continue
-            values[key] = _check_value(key, value, file)
-        _check_touchpoints(values, file)
+        if layer_path != top:  # say how the file was reached: the user named another one
+            file = f"{layer_path} (reached through `extends` from {path})"
+        try:
+            description, mix, plan = _apply_layer(
+                raw, file, layer_path, values, description, mix, plan
+            )
+        except InputError as exc:
+            raise InputError(
+                exc.detail, file=exc.file or file, key=exc.key, value=exc.value
+            ) from None
     name = read_toml(path.resolve()).get("name", path.stem)
-    if not isinstance(name, str) or not name:
-        raise InputError("expected a non-empty string", file=str(path), key="name", value=name)
+    if (
+        not isinstance(name, str)
+        or not name.strip()
+        or len(name) > _MAX_TEXT
+        or not name.isprintable()
+    ):
+        raise InputError(
+            f"expected a non-empty printable string of at most {_MAX_TEXT} characters",
+            file=str(path),
+            key="name",
+            value=name,
+        )
     file = str(path)
     if mix is not None:
         variants = _load_mix(*mix)
@@ -316,6 +340,45 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return scen.with_overrides(overrides or {}, f"{file} (overrides)")
 
 
+def _apply_layer(raw, file, layer_path, values, description, mix, plan):
+    """Check one file of an ``extends`` chain and merge its values into ``values`` (in place)."""
+    for key in raw:
+        if key not in _TOP_LEVEL and not isinstance(raw[key], dict):
+            raise InputError("unknown top-level key", file=file, key=key, value=raw[key])
+    if "description" in raw:
+        description = raw["description"]
+        if not isinstance(description, str) or len(description) > _MAX_TEXT:
+            raise InputError(
+                f"expected a string of at most {_MAX_TEXT} characters",
+                file=file,
+                key="description",
+                value=description,
+            )
+    if "mix" in raw:
+        mix = (layer_path, raw["mix"])
+    rollout = raw.get("rollout", {})
+    if "ordering" in rollout and "phases" in rollout:
+        raise InputError(
+            "give either rollout.ordering or [[rollout.phases]], not both (the ordering would "
+            "be ignored)",
+            file=file,
+            key="rollout.ordering",
+            value=rollout["ordering"],
+        )
+    for key in ("ordering", "phases"):
+        if key in rollout:
+            plan = {key: rollout[key]}
+    flat = _flatten(
+        {k: v for k, v in raw.items() if k not in {"name", "description", "extends", "mix"}}
+    )
+    for key, value in flat.items():
+        if key in _STRUCTURED:
+            continue
+        values[key] = _check_value(key, value, file)
+    _check_touchpoints(values, file)
+    return description, mix, plan
+
+
 def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
     file = str(path)
     if not isinstance(members, list) or not members:
@@ -328,9 +391,17 @@ def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
                 "a mix member has scenario, weight and an optional source", file=file, key=key
             )
         weight = member.get("weight")
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not math.isfinite(weight)
+            or not 0 < weight <= _MAX_WEIGHT
+        ):
             raise InputError(
-                "expected a positive number", file=file, key=f"{key}.weight", value=weight
+                f"expected a positive number, finite and at most {_MAX_WEIGHT:g}",
+                file=file,
+                key=f"{key}.weight",
+                value=weight,
             )
         target = member.get("scenario")
         if not isinstance(target, str):
@@ -357,6 +428,6 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     key = key.strip()
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         value = raw.strip()
     return key, value

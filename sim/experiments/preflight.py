@@ -1,0 +1,204 @@
+"""The one validation path: what ``run``, ``sweep`` and ``calibrate`` check before they start.
+
+``crmsim validate FILE`` calls the same functions, so a file it accepts is a file the command runs
+and a file it rejects fails the command the same way (issue 14, item 12 found validate accepting
+misspelt grid keys and a bad baseline that ``sweep`` then rejected, and rejecting the shipped
+calibration file). Each ``prepare_*`` function raises :class:`sim.errors.InputError` for anything
+wrong and returns what the command needs; none of them writes a file or starts a simulation.
+
+The kind of a file is decided by explicit rules (:func:`detect_kind`), never by trying loaders in
+turn: an experiment has ``scenarios``; a calibration has ``[targets]`` or ``[calibration]`` (and no
+``scenarios``); anything else is a scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError
+from sim.experiments import guards
+from sim.experiments.experiment import (
+    ExperimentSpec,
+    check_scenarios,
+    experiment_from_dict,
+    replicate_seeds,
+)
+from sim.model.scenario import load_scenario, read_toml
+
+__all__ = [
+    "KINDS",
+    "detect_kind",
+    "prepare_run",
+    "prepare_sweep",
+    "prepare_calibration",
+    "validate_file",
+    "Prepared",
+]
+
+KINDS = ("scenario", "experiment", "calibration")
+_SIZE_KEYS = ("org.employees", "org.customers")
+
+
+def detect_kind(raw: dict, file: str | None = None) -> tuple[str, str]:
+    """The kind of a parsed TOML file and the rule that decided it.
+
+    Returns:
+        ``(kind, reason)``, e.g. ``("experiment", "it has `scenarios`")``.
+    """
+    if "scenarios" in raw:
+        return "experiment", "it has `scenarios`"
+    if "targets" in raw or "calibration" in raw:
+        return "calibration", "it has [targets] or [calibration] and no `scenarios`"
+    return "scenario", "it has no `scenarios`, [targets] or [calibration]"
+
+
+def _sizes(scen: Any) -> list[dict[str, Any]]:
+    """Parameter values that size a scenario's runs (a mix: every member)."""
+    out = [getattr(scen, "values", {}) or {}]
+    for v in getattr(scen, "variants", ()) or ():
+        out.extend(_sizes(v.scenario))
+    return out
+
+
+def prepare_run(
+    path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    allow_large: bool = False,
+) -> Any:
+    """Load and validate a scenario for ``crmsim run`` (one run and its counterfactual).
+
+    Returns:
+        The :class:`sim.model.scenario.Scenario`.
+    """
+    scen = load_scenario(path, overrides=overrides)
+    guards.check_size(1, _sizes(scen), 1, allow_large, what="this run")
+    return scen
+
+
+def _largest_overrides(spec: ExperimentSpec) -> dict[str, Any]:
+    """The largest organisation any design point asks for (without expanding the design)."""
+    out = {k: spec.overrides[k] for k in _SIZE_KEYS if k in spec.overrides}
+    for key, values in spec.design.parameters.items():
+        if key not in _SIZE_KEYS:
+            continue
+        if isinstance(values, dict):  # an lhs range
+            candidates = [values.get("high")]
+        else:
+            candidates = values
+        nums = [v for v in candidates if isinstance(v, int | float) and not isinstance(v, bool)]
+        if nums:
+            out[key] = max(nums)
+    return out
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A sweep ready to start: the spec, the scenario names, the loaded scenarios, the seeds."""
+
+    spec: ExperimentSpec
+    names: list[str]
+    scenarios: list[Any]
+    seeds: list[int]
+    estimate: guards.Estimate
+
+
+def prepare_sweep(
+    spec: ExperimentSpec,
+    load_fn: Callable | None = None,
+    workers: int | None = None,
+    allow_large: bool = False,
+) -> Prepared:
+    """Everything ``crmsim sweep`` checks before it touches the results folder.
+
+    The run count is checked before any design is expanded; then every scenario is loaded with
+    every design point's overrides (a misspelt grid key, a value out of range, a bad baseline fail
+    here); then the memory estimate.
+    """
+    load_fn = load_fn or load_scenario
+    n_points = guards.design_points(spec.design)
+    runs = len(spec.scenario_paths) * n_points * spec.replicates
+    guards.check_size(runs, [], 1, allow_large, what=f"the experiment {spec.name!r}")
+    names = check_scenarios(spec, load_fn)
+    scenarios = [load_fn(p) for p in spec.scenario_paths]
+    sizes = [
+        {**values, **_largest_overrides(spec)} for scen in scenarios for values in _sizes(scen)
+    ]
+    if workers is None:
+        from sim.experiments.executors import default_workers
+
+        workers = default_workers()
+    est = guards.check_size(runs, sizes, workers, allow_large, what=f"the experiment {spec.name!r}")
+    seeds = replicate_seeds(spec.root_seed, spec.replicates)
+    return Prepared(spec, names, scenarios, seeds, est)
+
+
+def prepare_calibration(path: str | Path, allow_large: bool = False, workers: int = 1):
+    """Load a calibration file and check its scenario at every corner of the search box.
+
+    Returns:
+        The :class:`sim.experiments.calibration.CalibrationSpec`.
+    """
+    from sim.experiments.calibration import evaluations, load_calibration
+
+    spec = load_calibration(path)
+    scen = load_scenario(spec.scenario)
+    for key, (low, high) in spec.parameters.items():
+        for value in (low, high):
+            try:
+                scen.with_overrides({key: value})
+            except InputError as exc:
+                raise InputError(
+                    exc.detail, file=str(path), key=f"calibration.parameters.{key}", value=value
+                ) from None
+    guards.check_size(
+        evaluations(spec), _sizes(scen), workers, allow_large, what="this calibration"
+    )
+    return spec
+
+
+def validate_file(path: str | Path, kind: str | None = None) -> str:
+    """Check a scenario, experiment or calibration file exactly as the command that runs it does.
+
+    Args:
+        path: the file.
+        kind: force a kind (``--kind``); default: :func:`detect_kind`.
+
+    Returns:
+        One line saying what was found and checked.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    if kind is None:
+        kind, reason = detect_kind(raw, str(path))
+    else:
+        reason = "as asked with --kind"
+    if kind == "experiment":
+        spec = experiment_from_dict(raw, file=str(path))
+        prep = prepare_sweep(spec)
+        n_points = guards.design_points(spec.design)
+        return (
+            f"{path}: valid experiment {spec.name!r} ({reason}): "
+            f"{len(prep.names)} scenarios ({', '.join(prep.names)}) x {n_points} design points "
+            f"x {spec.replicates} replicates = {prep.estimate.runs:,} runs"
+        )
+    if kind == "calibration":
+        spec = prepare_calibration(path)
+        return (
+            f"{path}: valid calibration {spec.name!r} ({reason}): {len(spec.parameters)} free "
+            f"parameters on {spec.scenario.name}, targets {', '.join(spec.targets)}"
+        )
+    if kind != "scenario":
+        raise InputError(f"allowed: {', '.join(KINDS)}", key="--kind", value=kind)
+    from sim.experiments.fingerprint import scenario_files
+
+    scen = prepare_run(path)
+    n_files = len(scenario_files(path))
+    files = f"; {n_files} files checked (extends and mix members)" if n_files > 1 else ""
+    if scen.is_mix:
+        members = ", ".join(f"{v.scenario.name} {v.weight:.0%}" for v in scen.variants)
+        return f"{path}: valid mix scenario {scen.name!r} ({reason}): {members}{files}"
+    plan = "; ".join(f"{p.workstream} wk {p.start}-{p.end} x{p.effort:g}" for p in scen.phases)
+    return f"{path}: valid scenario {scen.name!r} ({reason}): {plan}{files}"
