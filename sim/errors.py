@@ -33,3 +33,11 @@ class InputError(Exception):
             parts.append(f"value {value!r}")
         prefix = ": ".join([", ".join(parts)]) if parts else ""
         super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class StoppedError(Exception):
+    """Work stopped by its environment, not by bad input (a lost Dask scheduler): exit status 1.
+
+    The message says what happened and how to carry on (``--resume``); the CLI prints it without a
+    traceback.
+    """

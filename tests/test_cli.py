@@ -144,7 +144,11 @@ def test_run_overwrites_a_previous_result(tmp_path, capsys):
     out = tmp_path / "out"
     base = ["run", str(SCENARIOS / "four_ps.toml"), *FAST, "--no-charts", "--out", str(out)]
     assert main([*base, "--seed", "1"]) == 0
-    assert main([*base, "--seed", "2"]) == 0
+    assert main([*base, "--seed", "1"]) == 0  # the same run again: replaced quietly
+    assert main([*base, "--seed", "2"]) == 2  # another run: refused (issue 14) ...
+    assert "--overwrite" in capsys.readouterr().err
+    assert json.loads((out / "summary.json").read_text())["seed"] == 1
+    assert main([*base, "--seed", "2", "--overwrite"]) == 0  # ... unless asked
     assert json.loads((out / "summary.json").read_text())["seed"] == 2
     capsys.readouterr()
 

@@ -84,6 +84,7 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
             "1",
             "--out",
             str(tmp_path / "cal"),
+            "--write-scenario",
         ]
     )
     assert rc == 0
@@ -97,6 +98,8 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
     assert result["n"] == 40
     after = (tmp_path / "scenarios/calibrated.toml").read_text()
     assert after != before and "Written by `crmsim calibrate" in after
+    assert (tmp_path / "scenarios/calibrated.toml.bak").read_text() == before
+    assert (tmp_path / "cal/calibrated.toml").read_text() == after
     tried = pd.read_csv(tmp_path / "cal/tried.csv")
     assert len(tried) == 5 and "distance" in tried
 

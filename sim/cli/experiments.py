@@ -6,6 +6,7 @@ command parses its flags, calls one library function and prints what it did.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def cmd_sweep(args) -> int:
         dask_local=args.dask_local,
         resume=args.resume,
         progress=True,
+        allow_large=args.allow_large,
     )
     print(
         f"{out['out_dir']}: {out['ok']} runs ok, {out['errors']} errors, "
@@ -121,21 +123,37 @@ def cmd_compare(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    """Fit the free parameters to the published rates; write scenarios/calibrated.toml."""
-    from sim.experiments.calibration import calibrate, load_calibration
-    from sim.experiments.executors import make_executor
+    """Fit the free parameters to the published rates; results under results/NAME.
 
-    spec = load_calibration(args.experiment)
+    The scenario file the shipped scenarios load changes only with ``--write-scenario`` (or an
+    explicit ``--output``), atomically, the old file kept as ``.bak``.
+    """
+    from sim.experiments.calibration import calibrate
+    from sim.experiments.executors import default_workers, make_executor
+    from sim.experiments.preflight import prepare_calibration
+    from sim.safepaths import check_output_dir, safe_name
+
+    workers = args.workers or default_workers()
+    spec = prepare_calibration(args.experiment, args.allow_large, workers)
     if args.quick:
         spec.points, spec.replicates, spec.refine_iterations = 4, 20, 0
         spec.final_replicates = 40
+    write_scenario = args.write_scenario or bool(args.output)
     if args.output:
         spec.output = Path(args.output)
-    out = Path(args.out or Path("results") / spec.name)
+        if spec.output.suffix != ".toml" or spec.output.is_dir():
+            raise InputError("expected a .toml file", key="--output", value=args.output)
+    if write_scenario:
+        check_output_dir(spec.output.parent, "--output")
+    out = check_output_dir(args.out or Path("results") / safe_name(spec.name))
     with make_executor(workers=args.workers) as executor:
-        calibrate(spec, executor, out)
+        calibrate(spec, executor, out, write_scenario=write_scenario)
     print((out / "report.md").read_text())
-    print(f"wrote {spec.output} and {out}/report.md, tried.csv, calibration.json")
+    print(f"wrote {out}/report.md, tried.csv, calibration.json, calibrated.toml")
+    if write_scenario:
+        print(f"replaced {spec.output} (the old file is kept as {spec.output.name}.bak)")
+    else:
+        print(f"{spec.output} is unchanged; to update it, run again with --write-scenario")
     return 0
 
 
@@ -155,13 +173,33 @@ def cmd_bench(args) -> int:
 
 
 def _positive(text: str) -> int:
+    """argparse type of a count flag; argparse names the flag in the error (``--workers``)."""
     try:
         value = int(text)
     except ValueError:
-        raise InputError("expected a whole number >= 1", key="flags", value=text) from None
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
-        raise InputError("expected a whole number >= 1", key="flags", value=text)
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
+
+
+def seed_flag(text: str) -> int:
+    """argparse type of ``--seed``: a whole number in [0, 2**63 - 1] (numpy's seeds are >= 0)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 2**63 - 1], got {value}")
+    return value
+
+
+def _allow_large(p) -> None:
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even when the size guard estimates too many runs or too much memory",
+    )
 
 
 def add_commands(sub) -> None:
@@ -180,6 +218,7 @@ def add_commands(sub) -> None:
         help="run on a Dask LocalCluster with N workers",
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    _allow_large(p)
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
@@ -192,7 +231,7 @@ def add_commands(sub) -> None:
     p.add_argument("--baseline", help="arm label (or scenario name) to pair the others against")
     p.add_argument("--replicates", type=_positive, default=100)
     p.add_argument("--workers", type=_positive)
-    p.add_argument("--seed", type=int, default=0, help="root seed")
+    p.add_argument("--seed", type=seed_flag, default=0, help="root seed")
     p.add_argument("--set", action="append", metavar="KEY=VALUE")
     p.add_argument("--out", help="results folder for the comparison and its report")
     p.set_defaults(func=cmd_compare)
@@ -203,9 +242,16 @@ def add_commands(sub) -> None:
     p.add_argument("--workers", type=_positive)
     p.add_argument(
         "--output",
-        help="where to write the calibrated values (default: the file the calibration names)",
+        help="also write the calibrated values to this scenario file (old one kept as .bak)",
+    )
+    p.add_argument(
+        "--write-scenario",
+        action="store_true",
+        help="replace the scenario file the calibration names (output =, default "
+        "scenarios/calibrated.toml), keeping the old one as .bak",
     )
     p.add_argument("--quick", action="store_true", help="a tiny search, to check the pipeline")
+    _allow_large(p)
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("report", help="charts and report.html of a results folder")

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.errors import InputError
+from sim.errors import InputError, StoppedError
 
 EXIT_INPUT = 2
 
@@ -26,14 +26,47 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises InputError instead of printing usage and exiting."""
 
     def error(self, message):
-        raise InputError(f"{message} (see `crmsim {self.prog.split()[-1]} --help`)", key="flags")
+        # prog is "crmsim" for the top level and "crmsim run" for a command
+        raise InputError(f"{message} (see `{self.prog} --help`)", key="flags")
 
 
 def _scenario_from(args):
-    from sim.model.scenario import load_scenario, parse_assignment
+    from sim.experiments.preflight import prepare_run
+    from sim.model.scenario import parse_assignment
 
     overrides = dict(parse_assignment(text) for text in (args.set or []))
-    return load_scenario(args.scenario, overrides=overrides)
+    return prepare_run(args.scenario, overrides=overrides, allow_large=args.allow_large)
+
+
+def _check_rerun(out: Path, scenario, args) -> None:
+    """Refuse to replace a run folder that holds a run with other settings (unless --overwrite)."""
+    previous = out / "summary.json"
+    if args.overwrite or not previous.is_file():
+        return
+    try:
+        old = json.loads(previous.read_text())
+    except (OSError, ValueError):
+        old = {}
+    mine = {
+        "scenario": scenario.name,
+        "seed": args.seed,
+        "engine": args.engine,
+        "overrides": json.loads(json.dumps(scenario.overrides, default=str)),
+    }
+    theirs = {k: old.get(k) for k in mine}
+    theirs["overrides"] = theirs["overrides"] or {}
+    if theirs != mine:
+        diff = ", ".join(
+            f"{k} {theirs[k]!r} there, {mine[k]!r} now" for k in mine if theirs[k] != mine[k]
+        )
+        raise InputError(
+            f"already holds a run with other settings ({diff}); choose another --out, or pass "
+            "--overwrite to replace it",
+            file=str(out),
+        )
+
+
+_RUN_FILES = ("summary.json", "timeseries.parquet", "timeseries.csv", "charts")
 
 
 def _publish(tmp: Path, out: Path) -> None:
@@ -49,11 +82,16 @@ def _publish(tmp: Path, out: Path) -> None:
 def cmd_run(args) -> int:
     """Run one scenario and its counterfactual; write summary.json, timeseries, charts."""
     import sim
+    from sim.safepaths import check_output_dir, refuse_symlinks, safe_name
 
     scenario = _scenario_from(args)
-    out = Path(args.out or Path("results") / "runs" / f"{scenario.name}-seed{args.seed}")
+    out = Path(args.out or Path("results") / "runs" / f"{safe_name(scenario.name)}-seed{args.seed}")
     if out.exists() and not out.is_dir():
         raise InputError("expected a folder for --out", key="--out", value=str(out))
+    check_output_dir(out, "--out")  # before the run, not after it
+    if out.is_dir():
+        refuse_symlinks(out, _RUN_FILES)
+    _check_rerun(out, scenario, args)
     result = sim.run(scenario, seed=args.seed, engine=args.engine)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".crmsim-") as tmp:
@@ -105,24 +143,10 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
 
 
 def cmd_validate(args) -> int:
-    """Check a scenario or experiment file; print what it holds."""
-    from sim.model.scenario import load_scenario, read_toml
+    """Check a scenario, experiment or calibration file with the checks its command runs."""
+    from sim.experiments.preflight import validate_file
 
-    path = Path(args.file)
-    raw = read_toml(path)
-    if "design" in raw or "replicates" in raw or "targets" in raw:
-        from sim.experiments.experiment import load_experiment
-
-        spec = load_experiment(path)
-        print(f"{path}: valid experiment '{getattr(spec, 'name', path.stem)}'")
-        return 0
-    scen = load_scenario(path)
-    if scen.is_mix:
-        members = ", ".join(f"{v.scenario.name} {v.weight:.0%}" for v in scen.variants)
-        print(f"{path}: valid mix scenario '{scen.name}': {members}")
-    else:
-        plan = "; ".join(f"{p.workstream} wk {p.start}-{p.end} x{p.effort:g}" for p in scen.phases)
-        print(f"{path}: valid scenario '{scen.name}': {plan}")
+    print(validate_file(args.file, kind=args.kind))
     return 0
 
 
@@ -150,12 +174,19 @@ def cmd_list(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import sim
+
     parser = _Parser(prog="crmsim", description="Agent-based simulation of CRM rollouts.")
+    parser.add_argument("--version", action="version", version=f"crmsim {sim.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    from sim.cli.experiments import seed_flag
+    from sim.experiments.guards import ALLOW_FLAG
+    from sim.experiments.preflight import KINDS
 
     p = sub.add_parser("run", help="run one scenario (and its no-CRM counterfactual)")
     p.add_argument("scenario")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=seed_flag, default=1)
     p.add_argument("--engine", choices=("numba", "agents"), default="numba")
     p.add_argument(
         "--set",
@@ -165,10 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="output folder (default results/runs/NAME-seedN)")
     p.add_argument("--no-charts", action="store_true", help="skip the single-run charts")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace a run folder made with other settings"
+    )
+    p.add_argument(ALLOW_FLAG, action="store_true", help="run even when the size guard refuses")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check a scenario or experiment file")
+    p = sub.add_parser(
+        "validate", help="check a scenario, experiment or calibration file as its command would"
+    )
     p.add_argument("file")
+    p.add_argument("--kind", choices=KINDS, help="the file's kind (default: told from its keys)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("list", help="list shipped scenarios and experiments")
@@ -197,9 +235,24 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"crmsim: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except StoppedError as exc:
+        print(f"crmsim: stopped: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("crmsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `crmsim list --params | head`: the reader left; not an error
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -27,12 +27,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, StoppedError
 from sim.experiments.parentwatch import worker_init
+from sim.experiments.scheduler import check_address
 
 __all__ = ["SerialExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "default_workers"]
 
@@ -148,9 +149,10 @@ class DaskExecutor(SerialExecutor):
             ) from exc
         self._cluster = None
         if scheduler:
+            check_address(scheduler)
             try:
                 self._client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:
                 raise InputError(
                     f"cannot reach the Dask scheduler ({exc})", key="--scheduler", value=scheduler
                 ) from exc
@@ -176,7 +178,13 @@ class DaskExecutor(SerialExecutor):
         futures = [self._client.submit(fn, item, pure=False) for item in items]
         try:
             for fut in as_completed(futures):
-                result = fut.result()
+                try:
+                    result = fut.result()
+                except (CancelledError, OSError, TimeoutError) as exc:
+                    raise StoppedError(
+                        f"lost the Dask scheduler {self.description} mid-sweep "
+                        f"({type(exc).__name__}: {exc}); the finished parts are kept"
+                    ) from None
                 fut.release()
                 yield result
         finally:

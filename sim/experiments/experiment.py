@@ -367,8 +367,10 @@ def load_experiment(path: str | Path, replicates: int | None = None) -> Experime
 
 
 def default_results_dir(spec: ExperimentSpec) -> Path:
-    """``results/NAME`` under the current directory."""
-    return Path("results") / spec.name
+    """``results/NAME`` under the current directory (NAME made a safe folder name)."""
+    from sim.safepaths import safe_name
+
+    return Path("results") / safe_name(spec.name)
 
 
 # -- seeds and the run list -------------------------------------------------------------------

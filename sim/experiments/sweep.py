@@ -33,13 +33,16 @@ from sim.experiments.experiment import (
     ExperimentSpec,
     RunSpec,
     build_runs,
-    check_scenarios,
     default_results_dir,
     experiment_from_dict,
     load_experiment,
 )
+from sim.experiments.fingerprint import inputs_record
+from sim.experiments.lock import FolderLock
 from sim.experiments.parts import FLUSH_S, PART_ROWS, PartBuffer
+from sim.experiments.preflight import prepare_sweep
 from sim.experiments.progress import make_progress
+from sim.experiments.scheduler import probe as probe_scheduler
 from sim.experiments.store import ResultsStore
 from sim.experiments.summary import (
     default_baseline,
@@ -48,6 +51,7 @@ from sim.experiments.summary import (
     points_table,
     summary_table,
 )
+from sim.safepaths import check_output_dir
 
 __all__ = [
     "Batch",
@@ -235,6 +239,7 @@ def run_experiment(
     part_rows: int = PART_ROWS,
     flush_s: float = FLUSH_S,
     executor: Any = None,
+    allow_large: bool = False,
 ) -> dict:
     """Run (or finish) a sweep and write its results folder.
 
@@ -255,6 +260,12 @@ def run_experiment(
             its workers stay started and warm across sweeps, and it is not closed here (the
             benchmarks time sweeps on a warm pool this way; the dashboard keeps its pool warm
             between comparisons). ``workers``, ``scheduler`` and ``dask_local`` are then ignored.
+        allow_large: skip the size guards (``--allow-large``, :mod:`sim.experiments.guards`).
+
+    Before anything is written (:mod:`sim.experiments.preflight`): the output folder is checked
+    writable, every scenario and design point validated, the size estimated and a ``--scheduler``
+    contacted. The folder is then locked (:mod:`sim.experiments.lock`) for the whole sweep, and a
+    resume first regenerates any part that is missing or fails its checksum.
 
     Returns:
         dict with out_dir, total, ran (runs executed now), skipped (already on disk), errors (error
@@ -267,15 +278,39 @@ def run_experiment(
         spec = load_experiment(spec)
     if replicates is not None:
         spec = spec.with_replicates(replicates)
-    out = Path(out_dir) if out_dir is not None else default_results_dir(spec)
+    out = check_output_dir(out_dir if out_dir is not None else default_results_dir(spec))
     if load_fn is None:
         load_fn_parent = _model_api()[1]
     else:
         load_fn_parent = load_fn
-    names = check_scenarios(spec, load_fn_parent)
+    concurrent = 1 if scheduler else (dask_local or workers)
+    prep = prepare_sweep(spec, load_fn_parent, concurrent, allow_large)
+    names = prep.names
     runs = build_runs(spec, names)
-    command = f"crmsim sweep {spec.file or 'EXPERIMENT.toml'} --out {out}"
-    store = ResultsStore.open(out, spec.to_dict(), resume=resume, command=command)
+    if scheduler:
+        probe_scheduler(scheduler)
+    command = (
+        f"crmsim sweep {spec.file or 'EXPERIMENT.toml'} --out {out} --replicates {spec.replicates}"
+    )
+    key = {
+        **spec.to_dict(),
+        "inputs": inputs_record(spec.scenario_paths, prep.scenarios, prep.seeds),
+    }
+    with FolderLock(out, command):
+        return _sweep_locked(
+            spec, out, key, runs, names, command, workers, scheduler, dask_local, resume,
+            progress, run_fn, load_fn, executor, part_rows, flush_s,
+        )  # fmt: skip
+
+
+def _sweep_locked(
+    spec, out, key, runs, names, command, workers, scheduler, dask_local, resume, progress,
+    run_fn, load_fn, executor, part_rows, flush_s,
+) -> dict:  # fmt: skip
+    """The part of :func:`run_experiment` that writes, run while holding the folder's lock."""
+    store = ResultsStore.open(out, key, resume=resume, command=command)
+    if resume:
+        store.repair()
     done = store.done_run_ids() if resume else set()
     report = make_progress(progress)
     # A batch is done when its run part exists, i.e. all its run ids are on disk.
