@@ -16,11 +16,11 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import os
 from pathlib import Path
 
 from sim.report import data, design_charts, findings, outcome_charts, series_charts, style
 from sim.report.results import Results, load_results
+from sim.safepaths import atomic_write_bytes, refuse_symlinks
 
 REPORT_RATES = (
     ("never_live", "Never live"),
@@ -342,13 +342,14 @@ def build_report(results_dir: Path | str) -> Path:
     """
     res = load_results(results_dir)
     charts_dir = res.root / "charts"
+    # never write through a link planted in the results folder (issue 14, item 4)
+    existing = sorted(p.name for p in charts_dir.iterdir()) if charts_dir.is_dir() else []
+    refuse_symlinks(res.root, ["charts", "report.html", *(f"charts/{n}" for n in existing)])
     figures = []
     for name, title, factory in _charts(res):
         png, _svg = style.save_figure(factory(), charts_dir, name)
         figures.append((name, title, png, CAPTIONS.get(name, _mix_caption)(res)))
     figures[0] = (*figures[0][:3], _mix_caption(res))
     out = res.root / "report.html"
-    tmp = out.with_suffix(".html.tmp")
-    tmp.write_text(_html(res, figures), encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_bytes(out, _html(res, figures).encode("utf-8"))
     return out

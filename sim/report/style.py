@@ -9,6 +9,7 @@ footnote (:func:`finish`), and :func:`save_figure` writes it as PNG and SVG.
 from __future__ import annotations
 
 import functools
+import io
 import math
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,8 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from sim.safepaths import atomic_write_bytes
 
 #: One colour per rollout ordering, from Paul Tol's colour-blind-safe "bright" and "vibrant"
 #: schemes, chosen to keep clear of the outcome colours below (brown to teal): red, purple, green,
@@ -201,9 +204,14 @@ def save_figure(fig: Figure, out_dir: Path | str, name: str) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
-    with plt.rc_context(RC_PARAMS):
-        fig.savefig(png, dpi=150, metadata={"Software": None})
-        fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    with plt.rc_context(RC_PARAMS):  # into memory, then atomically into place (never via a link)
+        for path, kwargs in (
+            (png, {"format": "png", "dpi": 150, "metadata": {"Software": None}}),
+            (svg, {"format": "svg", "metadata": {"Date": None, "Creator": None}}),
+        ):
+            buf = io.BytesIO()
+            fig.savefig(buf, **kwargs)
+            atomic_write_bytes(path, buf.getvalue())
     return [png, svg]
 
 
