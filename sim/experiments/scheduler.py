@@ -33,6 +33,8 @@ def check_address(address: str) -> str:
     Raises:
         InputError: naming ``--scheduler``, the address and the forms allowed.
     """
+    if isinstance(address, str) and address.startswith("inproc://") and len(address) > 9:
+        return address  # an in-process scheduler (tests, notebooks): no host or port
     m = _ADDRESS.match(address or "") if isinstance(address, str) else None
     if m is None or (m["scheme"] and m["scheme"] not in SCHEMES):
         raise InputError(_FORMS, key="--scheduler", value=address)
@@ -41,9 +43,10 @@ def check_address(address: str) -> str:
     return address
 
 
-def probe(address: str, timeout: float = PROBE_TIMEOUT) -> None:
+def probe(address: str, timeout: float | None = None) -> None:
     """Connect to the scheduler and disconnect; raise a clear error if it cannot be reached."""
     check_address(address)
+    timeout = PROBE_TIMEOUT if timeout is None else timeout
     try:
         from dask.distributed import Client
     except ImportError as exc:  # pragma: no cover - dask is a dependency
