@@ -32,7 +32,15 @@ class InputError(Exception):
         if value is not None:
             parts.append(f"value {value!r}")
         prefix = ": ".join([", ".join(parts)]) if parts else ""
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(one_line(f"{prefix}: {message}" if prefix else message))
+
+
+def one_line(text: str) -> str:
+    """``text`` with newlines and other unprintable characters escaped: a message stays one line
+    even when a file's key or value holds them."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class StoppedError(Exception):

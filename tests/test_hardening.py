@@ -23,8 +23,7 @@ from sweep_helpers import SlowRun, fake_run, write_experiment
 
 import sim
 from sim.cli.main import main
-from sim.errors import InputError, StoppedError
-from sim.experiments import guards
+from sim.errors import InputError
 from sim.experiments.store import read_manifest, read_runs, read_series
 from sim.experiments.sweep import run_experiment
 from sim.model.scenario import load_scenario
@@ -240,6 +239,8 @@ def test_huge_sweeps_are_refused_with_the_estimate_and_the_flag(tmp_path, capsys
 
 
 def test_the_largest_organisation_is_refused_when_memory_is_short(monkeypatch, capsys):
+    from sim.experiments import guards
+
     monkeypatch.setattr(guards, "available_bytes", lambda: 4 * 2**30)
     monkeypatch.setattr(sim, "run", lambda *a, **k: pytest.fail("ran"))
     big = ["--set", "org.employees=1000000", "--set", "org.customers=20000000"]
@@ -326,6 +327,7 @@ def _slow_square(x):
 def test_lost_scheduler_is_a_clear_stop():
     from dask.distributed import LocalCluster
 
+    from sim.errors import StoppedError
     from sim.experiments.executors import DaskExecutor
 
     cluster = LocalCluster(

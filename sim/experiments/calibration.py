@@ -143,6 +143,12 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
                 file=file,
                 key=f"calibration.parameters.{key}",
             )
+        if isinstance(b, dict) and set(b) - {"low", "high"}:
+            raise InputError(
+                "unknown key; a search range has low and high only",
+                file=file,
+                key=f"calibration.parameters.{key}.{sorted(set(b) - {'low', 'high'})[0]}",
+            )
         lo, hi = (b.get("low"), b.get("high")) if isinstance(b, dict) else (None, None)
         if not all(
             isinstance(x, int | float) and not isinstance(x, bool) for x in (lo, hi)

@@ -110,6 +110,8 @@ def check_size(
     concurrent: int,
     allow_large: bool = False,
     what: str = "this job",
+    file: str | None = None,
+    key: str = "size",
 ) -> Estimate:
     """Refuse a job that would exceed :data:`MAX_RUNS` or the memory available.
 
@@ -119,7 +121,8 @@ def check_size(
             overrides, or a sample of them); the largest organisation counts.
         concurrent: runs in memory at once (worker processes; 1 in-process).
         allow_large: the user's ``--allow-large``: check nothing.
-        what: the job, for the message.
+        what: the job, for the message (say where the run count comes from).
+        file, key: the input the count comes from, named in the message.
 
     Raises:
         InputError: naming the estimate, the limit and the flag.
@@ -132,7 +135,8 @@ def check_size(
         raise InputError(
             f"{what} has {est.describe()}; the limit is {MAX_RUNS:,} runs. Lower the replicates "
             f"or the design, or pass {ALLOW_FLAG} to run it anyway",
-            key="size",
+            file=file,
+            key=key,
             value=runs,
         )
     if est.available is not None and est.peak_bytes > MEMORY_SHARE * est.available:
@@ -140,7 +144,8 @@ def check_size(
             f"{what} needs {est.describe()}; that is more than {MEMORY_SHARE:.0%} of the memory "
             f"available. Use fewer workers, smaller organisations or fewer runs, or pass "
             f"{ALLOW_FLAG} to run it anyway",
-            key="size",
+            file=file,
+            key=key,
             value=_gib(est.peak_bytes),
         )
     return est

@@ -74,7 +74,7 @@ def prepare_run(
         The :class:`sim.model.scenario.Scenario`.
     """
     scen = load_scenario(path, overrides=overrides)
-    guards.check_size(1, _sizes(scen), 1, allow_large, what="this run")
+    guards.check_size(1, _sizes(scen), 1, allow_large, what="this run", file=str(path), key="org")
     return scen
 
 
@@ -120,7 +120,12 @@ def prepare_sweep(
     load_fn = load_fn or load_scenario
     n_points = guards.design_points(spec.design)
     runs = len(spec.scenario_paths) * n_points * spec.replicates
-    guards.check_size(runs, [], 1, allow_large, what=f"the experiment {spec.name!r}")
+    what = (
+        f"the experiment {spec.name!r} ({len(spec.scenario_paths)} scenarios x {n_points:,} design "
+        f"points x {spec.replicates:,} replicates)"
+    )
+    where = {"file": spec.file, "key": "replicates" if spec.replicates >= n_points else "design"}
+    guards.check_size(runs, [], 1, allow_large, what=what, **where)
     names = check_scenarios(spec, load_fn)
     scenarios = [load_fn(p) for p in spec.scenario_paths]
     sizes = [
@@ -130,7 +135,7 @@ def prepare_sweep(
         from sim.experiments.executors import default_workers
 
         workers = default_workers()
-    est = guards.check_size(runs, sizes, workers, allow_large, what=f"the experiment {spec.name!r}")
+    est = guards.check_size(runs, sizes, workers, allow_large, what=what, **where)
     seeds = replicate_seeds(spec.root_seed, spec.replicates)
     return Prepared(spec, names, scenarios, seeds, est)
 
@@ -154,7 +159,13 @@ def prepare_calibration(path: str | Path, allow_large: bool = False, workers: in
                     exc.detail, file=str(path), key=f"calibration.parameters.{key}", value=value
                 ) from None
     guards.check_size(
-        evaluations(spec), _sizes(scen), workers, allow_large, what="this calibration"
+        evaluations(spec),
+        _sizes(scen),
+        workers,
+        allow_large,
+        what="this calibration (points x replicates, refinement, final check)",
+        file=str(path),
+        key="calibration",
     )
     return spec
 

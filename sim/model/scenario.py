@@ -186,8 +186,13 @@ def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dic
     layers = []
     base = raw.get("extends")
     if base is not None:
-        if not isinstance(base, str):
-            raise InputError("expected a file name", file=str(path), key="extends", value=base)
+        if not isinstance(base, str) or not base or not (path.parent / base).is_file():
+            raise InputError(
+                "expected the name of an existing scenario file (relative to this one)",
+                file=str(path),
+                key="extends",
+                value=base,
+            )
         layers = _raw_layers(path.parent / base, (*seen, path))
     return [*layers, (path, raw)]
 
@@ -327,7 +332,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         variants = _load_mix(*mix)
         scen = Scenario(name, description, values, (), variants, str(path))
     else:
-        ordering = tuple(plan["ordering"]) if "ordering" in plan else None
+        ordering = _check_ordering(plan["ordering"], file) if "ordering" in plan else None
         scen = Scenario(
             name,
             description,
@@ -386,9 +391,23 @@ def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
     variants = []
     for i, member in enumerate(members):
         key = f"mix[{i}]"
-        if not isinstance(member, dict) or set(member) - {"scenario", "weight", "source"}:
+        unknown = (
+            sorted(set(member) - {"scenario", "weight", "source"})
+            if isinstance(member, dict)
+            else []
+        )
+        if not isinstance(member, dict) or unknown:
             raise InputError(
-                "a mix member has scenario, weight and an optional source", file=file, key=key
+                "a mix member has scenario, weight and an optional source",
+                file=file,
+                key=f"{key}.{unknown[0]}" if unknown else key,
+            )
+        if not isinstance(member.get("source", ""), str):
+            raise InputError(
+                "expected a string (where the weight comes from)",
+                file=file,
+                key=f"{key}.source",
+                value=member["source"],
             )
         weight = member.get("weight")
         if (
@@ -404,9 +423,12 @@ def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
                 value=weight,
             )
         target = member.get("scenario")
-        if not isinstance(target, str):
+        if not isinstance(target, str) or not target or not (path.parent / target).is_file():
             raise InputError(
-                "expected a scenario file name", file=file, key=f"{key}.scenario", value=target
+                "expected the name of an existing scenario file",
+                file=file,
+                key=f"{key}.scenario",
+                value=target,
             )
         if any("mix" in raw for _, raw in _raw_layers(path.parent / target)):
             raise InputError(
