@@ -11,7 +11,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -252,47 +251,13 @@ def test_the_largest_organisation_is_refused_when_memory_is_short(monkeypatch, c
 # --- 8. workers die with their parent ---
 
 
-def _session_procs(sid: int) -> list[int]:
-    out = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                if os.getsid(int(pid)) == sid:
-                    out.append(int(pid))
-            except OSError:
-                pass
-    return out
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_of_a_sweep_leaves_no_worker(tmp_path):
-    """The 20-try figure of the issue comes from the same loop (see docs/notes in issue 14)."""
+    """Two tries here; ``python tests/orphans.py 20`` gives the issue's twenty-try figure."""
+    from orphans import kill_and_count
+
     path = write_experiment(tmp_path, replicates=40, batch_size=2)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)])}
-    orphans = 0
-    for i in range(2):
-        out = tmp_path / f"k{i}"
-        proc = subprocess.Popen(
-            [sys.executable, str(HERE / "sweep_runner.py"), str(path), str(out), "2", "0.2"],
-            start_new_session=True,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(_session_procs(proc.pid)) < 3:
-            time.sleep(0.05)
-        assert len(_session_procs(proc.pid)) >= 3, "the pool never started"
-        os.kill(proc.pid, signal.SIGKILL)  # the sweep only, not its process group
-        proc.wait()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and _session_procs(proc.pid):
-            time.sleep(0.1)
-        left = _session_procs(proc.pid)
-        orphans += len(left)
-        for pid in left:
-            os.kill(pid, signal.SIGKILL)
-    assert orphans == 0
+    assert sum(kill_and_count(path, tmp_path / f"k{i}") for i in range(2)) == 0
 
 
 # --- 9. --scheduler ---

@@ -168,8 +168,10 @@ def cmd_report(args) -> int:
 def cmd_bench(args) -> int:
     """Benchmarks; writes results/bench/bench.json and a table; 1 when a target is missed."""
     from sim.bench.report import main as bench_main
+    from sim.safepaths import check_output_dir
 
-    return bench_main(quick=args.quick, out=Path(args.out), report_only=args.report_only)
+    out = check_output_dir(args.out, "--out")
+    return bench_main(quick=args.quick, out=out, report_only=args.report_only)
 
 
 def _positive(text: str) -> int:
