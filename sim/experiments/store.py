@@ -226,6 +226,8 @@ class ResultsStore:
                 )
         store.runs_dir.mkdir(parents=True, exist_ok=True)
         store.series_dir.mkdir(parents=True, exist_ok=True)
+        if not has_parts:  # a fresh start: checksums of an earlier attempt mean nothing now
+            (store.root / integrity.JOURNAL).unlink(missing_ok=True)
         manifest = {
             "spec": spec,
             "spec_hash": digest,
