@@ -105,13 +105,15 @@ def test_run_name_cannot_leave_results_runs(tmp_path, monkeypatch, capsys, name)
         "[rollout]\nordering = ['people', 'platform']\n"
     )
     before = set(tmp_path.rglob("*"))
+    absolute = Path("/tmp/crmsim-abs-seed1")
+    absolute_before = absolute.exists() and absolute.stat().st_mtime
     assert main(["run", str(scen), *FAST, "--no-charts"]) == 0, capsys.readouterr().err
     new = set(tmp_path.rglob("*")) - before
     runs = work / "results" / "runs"
     assert new and all(p in (work / "results", runs) or runs in p.parents for p in new), new
     (folder,) = runs.iterdir()
     assert len(folder.name) <= 100
-    assert not Path("/tmp/crmsim-abs-seed1").exists()
+    assert (absolute.exists() and absolute.stat().st_mtime) == absolute_before
     capsys.readouterr()
 
 
