@@ -81,6 +81,11 @@ def prepare_run(
 def _largest_overrides(spec: ExperimentSpec) -> dict[str, Any]:
     """The largest organisation any design point asks for (without expanding the design)."""
     out = {k: spec.overrides[k] for k in _SIZE_KEYS if k in spec.overrides}
+    for own in getattr(spec, "arm_overrides", ()):  # an arm's own overrides (compare arms)
+        for k in _SIZE_KEYS:
+            v = own.get(k)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out[k] = max(v, out.get(k, v))
     for key, values in spec.design.parameters.items():
         if key not in _SIZE_KEYS:
             continue
