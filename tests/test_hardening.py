@@ -324,7 +324,7 @@ def _straight(tmp_path, exp):
 def test_resume_regenerates_damaged_parts(tmp_path, fault):
     exp = write_experiment(tmp_path, names=("four_ps", "big_bang"), replicates=6, keep_series=6)
     out = tmp_path / "out"
-    _sweep(exp, out)
+    _sweep(exp, out, part_rows=4)  # several parts, so one can be damaged
     run_part = sorted((out / "runs").glob("part-*.parquet"))[1]
     series_part = out / "series" / run_part.name
     target = series_part if "series" in fault else run_part
@@ -342,7 +342,7 @@ def test_resume_regenerates_damaged_parts(tmp_path, fault):
         (out / "manifest.json").write_text(json.dumps(manifest))
         j.write_text('{"runs/part-0')
         target.write_bytes(data[: len(data) - 10])
-    res = _sweep(exp, out, resume=True)
+    res = _sweep(exp, out, resume=True, part_rows=4)
     assert res["status"] == "complete" and res["ran"] > 0
     ref = _straight(tmp_path, exp)
     pd.testing.assert_frame_equal(read_runs(out), read_runs(ref))
