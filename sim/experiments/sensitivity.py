@@ -81,7 +81,11 @@ class SampledDesign(Design):
 
 def salib_problem(spec: SensitivitySpec) -> dict[str, Any]:
     """SALib's problem on the unit cube (ranges are applied by :func:`to_values`)."""
-    return {"num_vars": len(spec.names), "names": spec.names, "bounds": [[0.0, 1.0]] * len(spec.names)}
+    return {
+        "num_vars": len(spec.names),
+        "names": spec.names,
+        "bounds": [[0.0, 1.0]] * len(spec.names),
+    }
 
 
 def _sample_seed(root_seed: int) -> int:
@@ -396,7 +400,9 @@ def analyse_sensitivity(results_dir: str | Path) -> dict[str, Any]:
     spec, sens = _spec_from_manifest(root)
     sample_path = root / SUBDIR / "sample.parquet"
     if not sample_path.is_file():
-        raise InputError("missing the sample; run the sensitivity command again", file=str(sample_path))
+        raise InputError(
+            "missing the sample; run the sensitivity command again", file=str(sample_path)
+        )
     sample = pd.read_parquet(sample_path)
     names = list(sens["parameters"])
     unit = sample[[f"u.{k}" for k in names]].to_numpy()
@@ -405,7 +411,9 @@ def analyse_sensitivity(results_dir: str | Path) -> dict[str, Any]:
     outputs = tuple(sens["outputs"])
     means, noise = replicate_means(runs, outputs, len(sample), replicates)
     d = len(names)
-    per_base = (2 * d + 2 if sens["second_order"] else d + 2) if sens["method"] == "sobol" else d + 1
+    per_base = (
+        (2 * d + 2 if sens["second_order"] else d + 2) if sens["method"] == "sobol" else d + 1
+    )
     seed = _sample_seed(int(spec.get("root_seed", 0)))
     tables, s2_tables, skipped = [], [], []
     for name in outputs:

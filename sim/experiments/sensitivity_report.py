@@ -127,7 +127,8 @@ def statements(summary: dict) -> list[str]:
             continue
         share = e.get("noise_share")
         noise = (
-            f"{share:.0%} of the variance of its replicate means is replicate noise ({r} replicates)"
+            f"{share:.0%} of the variance of its replicate means is replicate noise "
+            f"({r} replicates)"
             if share is not None
             else "replicate noise not estimated (one replicate)"
         )

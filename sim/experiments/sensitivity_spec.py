@@ -179,7 +179,7 @@ def _range(key: str, spec: Any, file: str | None) -> dict[str, Any]:
 
 
 def screening_range(key: str, span: float) -> dict[str, Any] | None:
-    """``default x (1 +- span)`` (``+-span`` for a zero default) clipped to the bounds; None if empty.
+    """``default x (1 +- span)`` (``+-span`` at a zero default) clipped to the bounds, or None.
 
     An assumption for screening: most parameters have no published range (docs/ODD.md marks them
     "assumption"), and a relative span treats them alike.
@@ -301,9 +301,7 @@ def sensitivity_from_dict(raw: dict, file: str | None = None, base_dir=None) -> 
             file=file,
             key="design",
         )
-    experiment = experiment_from_dict(
-        {"keep_series": 0, **raw}, file=file, base_dir=base_dir
-    )
+    experiment = experiment_from_dict({"keep_series": 0, **raw}, file=file, base_dir=base_dir)
     if len(experiment.scenarios) != 1:
         raise InputError(
             "a sensitivity experiment takes one scenario (write one file per ordering, or use a "
