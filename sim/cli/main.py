@@ -220,11 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_later_commands(sub) -> None:
     """Commands implemented in other modules (sweeps, calibration, report, bench)."""
+    from sim.cli import analysis as cli_analysis
     from sim.cli import dashboard as cli_dashboard
     from sim.cli import experiments as cli_experiments
 
     cli_experiments.add_commands(sub)
     cli_dashboard.add_command(sub, cli_experiments._positive)
+    cli_analysis.add_commands(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
