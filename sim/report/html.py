@@ -18,7 +18,15 @@ import datetime as _dt
 import html
 from pathlib import Path
 
-from sim.report import data, design_charts, findings, outcome_charts, series_charts, style
+from sim.report import (
+    data,
+    design_charts,
+    findings,
+    outcome_charts,
+    sensitivity_charts,
+    series_charts,
+    style,
+)
 from sim.report.results import Results, load_results
 from sim.safepaths import atomic_write_bytes, refuse_symlinks
 
@@ -350,6 +358,9 @@ def build_report(results_dir: Path | str) -> Path:
         png, _svg = style.save_figure(factory(), charts_dir, name)
         figures.append((name, title, png, CAPTIONS.get(name, _mix_caption)(res)))
     figures[0] = (*figures[0][:3], _mix_caption(res))
+    for name, title, factory, caption in sensitivity_charts.analysis_charts(res.root, res.source):
+        png, _svg = style.save_figure(factory(), charts_dir, name)
+        figures.append((name, title, png, caption))
     out = res.root / "report.html"
     atomic_write_bytes(out, _html(res, figures).encode("utf-8"))
     return out
