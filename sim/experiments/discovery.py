@@ -121,28 +121,34 @@ def _choose(traj: pd.DataFrame, min_coverage: float) -> int:
 
 
 def _box_limits(box, i: int) -> pd.DataFrame:
-    """The chosen box's restricted dimensions: limits, the full range, quasi-p values."""
-    _stats, lims = box.inspect(i, style="data")[0]
-    full = box.box_lims[0]
+    """The chosen box's restricted dimensions: limits, the full range, quasi-p values.
+
+    Read from the box's ``box_lims`` and ``qp`` lists (EMA's ``inspect(style="data")`` does the
+    same but fails on categorical inputs under pandas 3). A quasi-p of -1 (EMA's "this side is
+    not restricted") becomes empty.
+    """
+    lims, full, qps = box.box_lims[i], box.box_lims[0], box.qp[i]
     rows = []
-    for name, r in lims.iterrows():
-        vals = r.to_numpy()
-        lo, hi, qp_lo, qp_hi = vals[0], vals[1], vals[2], vals[3]
+    for name, (qp_lo, qp_hi) in sorted(qps.items(), key=lambda kv: min(kv[1][0], 2)):
+        lo, hi = lims[name].iloc[0], lims[name].iloc[1]
         categorical = isinstance(lo, set)
         rows.append(
             {
                 "input": name,
                 "lower": ", ".join(sorted(map(str, lo))) if categorical else float(lo),
                 "upper": "" if categorical else float(hi),
-                "range_lower": ", ".join(sorted(map(str, full[name][0])))
+                "range_lower": ", ".join(sorted(map(str, full[name].iloc[0])))
                 if categorical
-                else float(full[name][0]),
-                "range_upper": "" if categorical else float(full[name][1]),
-                "qp_lower": None if pd.isna(qp_lo) else float(qp_lo),
-                "qp_upper": None if pd.isna(qp_hi) else float(qp_hi),
+                else float(full[name].iloc[0]),
+                "range_upper": "" if categorical else float(full[name].iloc[1]),
+                "qp_lower": None if qp_lo is None or qp_lo < 0 else float(qp_lo),
+                "qp_upper": None if qp_hi is None or qp_hi < 0 else float(qp_hi),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(
+        rows,
+        columns=["input", "lower", "upper", "range_lower", "range_upper", "qp_lower", "qp_upper"],
+    )
 
 
 def _feature_scores(x, y, scenario, nr_trees: int, seed: int) -> tuple[pd.DataFrame, list[str]]:
