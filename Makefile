@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench coverage clean
+.PHONY: install demo test lint bench coverage notebook clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,11 @@ lint: $(STAMP)
 coverage: $(STAMP)
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_engines.py \
 	  tests/test_rules.py --cov=sim --cov-report=term-missing
+
+# Re-execute docs/analysis.ipynb in place (its charts and tables are outputs of this command).
+notebook: $(STAMP)
+	cd docs && ../$(BIN)/python -c "import nbformat, nbclient; nb = nbformat.read('analysis.ipynb', 4); \
+	nbclient.NotebookClient(nb, timeout=900).execute(); nbformat.write(nb, 'analysis.ipynb')"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks

@@ -96,11 +96,12 @@ def test_replicate_noise_share():
     signal = np.linspace(0, 1, points)
     rows = []
     for p in range(points):
-        for _ in range(reps):
+        for r in range(reps):
             rows.append(
                 {
                     "run_id": len(rows),
                     "point": p,
+                    "replicate": r,
                     "error": None,
                     "status": "live",
                     "met_expectations": True,
@@ -112,7 +113,34 @@ def test_replicate_noise_share():
     # noise variance of a mean of 4 is 1/4; the signal's variance is about 1/12
     expected = 0.25 / (0.25 + 1 / 12)
     assert noise.loc[0, "noise_share"] == pytest.approx(expected, abs=0.1)
+    assert noise.loc[0, "noise_share_independent"] == pytest.approx(expected, abs=0.1)
     assert len(means) == points
+
+
+def test_common_random_numbers_cancel_the_seed_effect():
+    """Each seed shifts every point alike (an organisation that fails everywhere): with common
+    random numbers that shift is no noise between point means; without them it would be."""
+    rng = np.random.default_rng(1)
+    points, reps = 100, 4
+    signal = np.linspace(0, 1, points)
+    seed_effect = rng.normal(0, 2, reps)
+    rows = [
+        {
+            "run_id": p * reps + r,
+            "point": p,
+            "replicate": r,
+            "error": None,
+            "status": "live",
+            "met_expectations": True,
+            "measurable_gain": True,
+            "roi": signal[p] + seed_effect[r] + rng.normal(0, 0.05),
+        }
+        for p in range(points)
+        for r in range(reps)
+    ]
+    _, noise = replicate_means(pd.DataFrame(rows), ("roi",), points, reps)
+    assert noise.loc[0, "noise_share"] < 0.01
+    assert noise.loc[0, "noise_share_independent"] == 1.0
 
 
 def test_missing_replicates_are_an_input_error():

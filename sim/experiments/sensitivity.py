@@ -21,6 +21,7 @@ Writes ``RESULTS/sensitivity/``: ``sample.parquet``, ``point_means.csv``, ``indi
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -219,20 +220,44 @@ def _outputs_of(runs: pd.DataFrame, outputs: tuple[str, ...]) -> pd.DataFrame:
     return out
 
 
+def _noise_variance(values: pd.DataFrame, name: str, replicates: int) -> tuple[float, float]:
+    """Replicate-noise variance of the point means: with and without common random numbers.
+
+    A two-way layout ``y[p, r] = mu + a_p + b_r + e_pr`` (point p, replicate r): with common random
+    numbers, the replicate effect ``b_r`` (the organisation and draws of seed r) is the same at
+    every point and cancels between point means, so only the interaction ``e_pr`` is noise:
+    ``MS_interaction / R``. Without that credit (independent seeds), the noise would be the mean
+    within-point variance over R. Returns ``(crn, independent)``.
+    """
+    if replicates < 2:
+        return math.nan, math.nan
+    table = values.pivot_table(index="point", columns="replicate", values=name, aggfunc="first")
+    y = table.to_numpy(dtype=float)
+    independent = float(np.nanmean(np.nanvar(y, axis=1, ddof=1)) / replicates)
+    if np.isnan(y).any() or y.shape[0] < 2:
+        return independent, independent
+    resid = y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + y.mean()
+    ms_int = float((resid**2).sum() / ((y.shape[0] - 1) * (y.shape[1] - 1)))
+    return ms_int / replicates, independent
+
+
 def replicate_means(
     runs: pd.DataFrame, outputs: tuple[str, ...], n_points: int, replicates: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Replicate means per point, and how much of their variance is replicate noise.
 
-    The variance of the point means is signal (what the parameters do) plus noise: a point's
-    replicate variance s_p^2 divided by R. ``noise_share`` = mean(s_p^2) / R over the variance of
-    the point means (capped at 1). A large share means the indices describe noise; add replicates.
+    The variance of the point means is signal (what the parameters do) plus noise.
+    ``noise_share`` is the noise variance (see :func:`_noise_variance`: the point-by-replicate
+    interaction over R, since common random numbers cancel each seed's own effect) over the
+    variance of the point means, capped at 1; ``noise_share_independent`` is what it would be
+    without common random numbers. A large share means the indices describe noise: add replicates.
 
     Raises:
         InputError: if a point lacks replicates (error rows) or an output has no value.
     """
     ok = ok_rows(runs)
     values = _outputs_of(ok, outputs)
+    values["replicate"] = ok["replicate"].to_numpy() if "replicate" in ok else 0
     counts = values.groupby("point").size().reindex(range(n_points), fill_value=0)
     short = counts[counts < replicates]
     if len(short):
@@ -241,8 +266,7 @@ def replicate_means(
             f"or an unfinished sweep; first: point {short.index[0]}); finish it with --resume",
             key="runs",
         )
-    grouped = values.groupby("point")
-    means = grouped.mean().reindex(range(n_points))
+    means = values.drop(columns="replicate").groupby("point").mean().reindex(range(n_points))
     rows = []
     for name in outputs:
         if means[name].isna().any():
@@ -252,15 +276,19 @@ def replicate_means(
                 value=name,
             )
         total = float(means[name].var(ddof=1))
-        noise = float(grouped[name].var(ddof=1).mean() / replicates) if replicates > 1 else np.nan
-        share = min(1.0, noise / total) if total > 0 and np.isfinite(noise) else np.nan
+        crn, independent = _noise_variance(values, name, replicates)
+
+        def share(noise: float, total: float = total) -> float:
+            return min(1.0, noise / total) if total > 0 and np.isfinite(noise) else math.nan
+
         rows.append(
             {
                 "output": name,
                 "replicates": replicates,
                 "variance_of_point_means": total,
-                "replicate_noise_variance": noise,
-                "noise_share": share,
+                "replicate_noise_variance": crn,
+                "noise_share": share(crn),
+                "noise_share_independent": share(independent),
             }
         )
     return means.reset_index(), pd.DataFrame(rows)

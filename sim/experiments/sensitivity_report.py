@@ -9,7 +9,8 @@ verdicts a reviewer asks for, and :func:`write_report` writes them as ``report.m
   mu* moved by more than 10% of the largest (assumption).
 * Interval widths: the 95% intervals of the five largest total indices should be narrower than
   0.1 (issue 12's target); if not, the report says the sample is too small.
-* Replicate noise: the share of the variance of the point means that is replicate noise.
+* Replicate noise: the share of the variance of the point means that is replicate noise (with
+  common random numbers, the point-by-replicate interaction; and what it would be without them).
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def summarise(
         entry: dict[str, Any] = {}
         if name in noise.index:
             entry["noise_share"] = _f(noise.loc[name, "noise_share"])
+            entry["noise_share_independent"] = _f(noise.loc[name, "noise_share_independent"])
             entry["variance_of_point_means"] = _f(noise.loc[name, "variance_of_point_means"])
         if name not in skipped and len(indices):
             table = indices[indices["output"] == name]
@@ -125,11 +127,11 @@ def statements(summary: dict) -> list[str]:
         if name in summary["constant_outputs"]:
             lines.append(f"{name}: the same at every point; no indices (nothing varies).")
             continue
-        share = e.get("noise_share")
+        share, indep = e.get("noise_share"), e.get("noise_share_independent")
         noise = (
             f"{share:.0%} of the variance of its replicate means is replicate noise "
-            f"({r} replicates)"
-            if share is not None
+            f"({r} replicates, common random numbers; {indep:.0%} without them)"
+            if share is not None and indep is not None
             else "replicate noise not estimated (one replicate)"
         )
         conv = (
