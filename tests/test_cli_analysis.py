@@ -81,6 +81,13 @@ def test_bad_sensitivity_file_is_status_2(tmp_path, capsys, what, extra, table, 
     assert not (tmp_path / "out").exists()
 
 
+def test_validate_knows_sensitivity_files(capsys):
+    for name in ("sensitivity", "screening"):
+        assert main(["validate", str(ROOT / "experiments" / f"{name}.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "valid sobol sensitivity" in out and "valid morris sensitivity" in out
+
+
 def test_two_scenarios_are_refused(tmp_path, capsys):
     path = _write(tmp_path, "", "", "")
     text = path.read_text().replace(

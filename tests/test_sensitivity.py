@@ -170,7 +170,7 @@ def test_interrupted_run_resumes_to_the_same_indices(tmp_path):
         ah.stop_after(None)
     parts = list((tmp_path / "cut" / "runs").glob("part-*.parquet"))
     assert 0 < len(parts) < 32 * 5 * 2 / 20
-    with pytest.raises(InputError):  # without --resume the folder is refused
+    with pytest.raises(InputError, match="crmsim sensitivity"):  # refused without --resume
         _run(path, tmp_path / "cut")
     resumed = _run(path, tmp_path / "cut", resume=True)
     assert resumed["skipped"] > 0 and resumed["status"] == "complete"

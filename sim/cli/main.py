@@ -146,6 +146,15 @@ def cmd_validate(args) -> int:
     """Check a scenario, experiment or calibration file with the checks its command runs."""
     from sim.experiments.preflight import validate_file
 
+    if args.kind is None:
+        from sim.experiments.sensitivity_spec import is_sensitivity_file, load_sensitivity
+
+        if is_sensitivity_file(args.file):
+            sens = load_sensitivity(args.file)
+            print(
+                f"{args.file}: valid {sens.method} sensitivity experiment {sens.experiment.name!r}"
+            )
+            return 0
     print(validate_file(args.file, kind=args.kind))
     return 0
 

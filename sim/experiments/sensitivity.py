@@ -191,17 +191,23 @@ def run_sensitivity(
     unit = draw_sample(spec)
     experiment = sampled_experiment(spec, unit)
     out = Path(out_dir) if out_dir is not None else default_results_dir(experiment)
-    counts = run_experiment(
-        experiment,
-        out,
-        workers=workers,
-        scheduler=scheduler,
-        dask_local=dask_local,
-        resume=resume,
-        progress=progress,
-        run_fn=run_fn,
-        load_fn=load_fn,
-    )
+    try:
+        counts = run_experiment(
+            experiment,
+            out,
+            workers=workers,
+            scheduler=scheduler,
+            dask_local=dask_local,
+            resume=resume,
+            progress=progress,
+            run_fn=run_fn,
+            load_fn=load_fn,
+        )
+    except InputError as exc:  # the store's "how to resume" names the sweep command
+        if "crmsim sweep" not in str(exc.detail):
+            raise
+        detail = exc.detail.replace("crmsim sweep", "crmsim sensitivity")
+        raise InputError(detail, file=exc.file, key=exc.key, value=exc.value) from None
     sample = pd.DataFrame(unit, columns=[f"u.{k}" for k in spec.names])
     values = pd.DataFrame(experiment.design.rows, columns=spec.names)
     sample = pd.concat([pd.DataFrame({"point": range(len(unit))}), sample, values], axis=1)

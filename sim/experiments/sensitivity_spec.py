@@ -42,6 +42,7 @@ __all__ = [
     "NUMERIC_OUTPUTS",
     "OUTPUTS",
     "SensitivitySpec",
+    "is_sensitivity_file",
     "load_sensitivity",
     "sensitivity_from_dict",
 ]
@@ -345,6 +346,11 @@ def sensitivity_from_dict(raw: dict, file: str | None = None, base_dir=None) -> 
         conf_level=float(conf),
         quick=_quick(table.get("quick"), method, file),
     )
+
+
+def is_sensitivity_file(path: str | Path) -> bool:
+    """Whether a TOML file has a ``[sensitivity]`` table (``crmsim validate`` dispatches on it)."""
+    return "sensitivity" in read_toml(Path(path))
 
 
 def load_sensitivity(path: str | Path) -> SensitivitySpec:
