@@ -154,7 +154,7 @@ def test_extends_loop_is_an_input_error(tmp_path):
 
 def test_extends_missing_base_names_the_file(tmp_path):
     child = write(tmp_path, "child.toml", 'extends = "nowhere.toml"\n')
-    with pytest.raises(InputError, match="not found") as err:
+    with pytest.raises(InputError, match="existing scenario file") as err:
         load_scenario(child)
     assert "nowhere.toml" in str(err.value)
 
