@@ -198,3 +198,16 @@ def test_gates_fail_a_regressed_ratio():
     res["runs"]["speedup_vs_agents"] = 5.0
     by = {g["gate"]: g for g in figures.check_gates(res)}
     assert by["kernel_vs_floor"]["passed"] is False and by["speedup_vs_agents"]["passed"] is False
+
+
+def test_profile_names_every_part():
+    """``python -m sim.bench.profile``: every part of a run found, with plausible shares."""
+    from sim.bench.profile import PARTS, profile
+
+    text = profile(replicates=1, top=3)
+    for label, _, _ in PARTS:
+        assert label in text
+    share = {line[:62].strip(): float(line.split()[-1].rstrip("%")) for line in text.splitlines()
+             if line.endswith("%")}  # fmt: skip
+    assert share["whole runs (sim.run)"] > 90 and share["model steps (run_model)"] > 30
+    assert share["sweep bookkeeping (run_batch minus sim.run)"] < 10
