@@ -159,3 +159,14 @@ def test_cli_refuses_bad_input_before_serving(tmp_path, capsys):
 )
 def test_loopback_detection(host, loopback):
     assert cli_dashboard._is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "step", "expected"),
+    [(0.25, 0, 0.02, 0.01), (0.26, 0, 0.02, 0.02), (3.0, 1.01, 0.5, 0.01), (0.2741, 0, 0.05, 1e-4)],
+)
+def test_slider_grid_keeps_the_scenario_value(value, low, step, expected):
+    fine = inputs.fit_step(value, low, step)
+    assert fine == pytest.approx(expected)
+    k = (value - low) / fine
+    assert abs(k - round(k)) < 1e-6

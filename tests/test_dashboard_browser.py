@@ -44,6 +44,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM_FLAGS = (
@@ -188,10 +189,10 @@ def test_slider_run_odds_and_export(server, browser):
     exported = files[0]
     assert main(["validate", str(exported)]) == 0
     scen = sim.load_scenario(exported)
-    assert (
-        scen["org.complexity"]
-        != sim.load_scenario(ROOT / "scenarios/four_ps.toml")["org.complexity"]
-    )
+    start = sim.load_scenario(ROOT / "scenarios/four_ps.toml")
+    assert scen["org.complexity"] != start["org.complexity"]
+    changed = {k for k in start.values if scen.values[k] != start.values[k]}
+    assert changed == {"org.complexity"}, changed  # sliders never nudge untouched values
     rerun = sim.run(scen, seed=1).summary
     assert f"{money(rerun['spend'])} / {money(rerun['budget'])}" in second
 
@@ -203,6 +204,15 @@ def test_slider_run_odds_and_export(server, browser):
     assert "6 replicates per ordering" in odds
     assert "Technology first" in odds and "Four Ps" in odds
     assert list((server["tmp"] / "results" / "odds").glob("*/summary.csv"))
+    # A bad value from the page gets the command line's message, on the page.
+    _tab(d, "One run")
+    field = d.find_element(By.CSS_SELECTOR, ".crm-org-employees input")
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("2", Keys.ENTER)
+    d.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
+    error = _wait(d, lambda d: _css(d, ".crm-error"), what="the error message").text
+    assert "org.employees" in error and "[4, 1000000]" in error
+
     # Nothing was written outside the results folder (the server ran in tmp).
     written = {p.name for p in server["tmp"].iterdir()}
     assert written <= {"results", "downloads", "profile", "server.log"}, written

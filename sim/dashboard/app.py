@@ -17,7 +17,13 @@ import ipywidgets
 import solara
 
 from sim.dashboard import state
-from sim.dashboard.inputs import CUSTOM, WORKSTREAM_CHOICES, lever_inputs, profile_inputs
+from sim.dashboard.inputs import (
+    CUSTOM,
+    WORKSTREAM_CHOICES,
+    fit_step,
+    lever_inputs,
+    profile_inputs,
+)
 from sim.dashboard.panels import ExportPanel, OddsPanel, RunPanel
 from sim.errors import InputError
 
@@ -56,7 +62,7 @@ def InputWidget(inp) -> None:
                 value=float(value),
                 min=inp.low,
                 max=inp.high,
-                step=inp.step,
+                step=fit_step(float(value), inp.low, inp.step),
                 on_value=set_value,
             )
         elif inp.widget == "number":

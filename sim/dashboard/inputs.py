@@ -106,6 +106,20 @@ def _step(low: float, high: float) -> float:
     return span
 
 
+def fit_step(value: float, low: float, step: float) -> float:
+    """The slider step, made finer until ``value`` lies on the slider's grid.
+
+    A slider snaps its value to ``low + k * step`` when it is drawn, which would silently change
+    a scenario's value (0.25 on a grid of 0.02 becomes 0.26); a finer step keeps it exact.
+    """
+    for divisor in (1, 2, 5, 10, 20, 50, 100, 1_000, 10_000):
+        fine = step / divisor
+        k = (value - low) / fine
+        if abs(k - round(k)) < 1e-6:
+            return fine
+    return step / 100_000
+
+
 def lever_inputs() -> list[Input]:
     """The levers present in this version's parameter table."""
     return [describe(k, label) for k, label in LEVERS if k in PARAMS]

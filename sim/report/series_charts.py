@@ -172,7 +172,11 @@ def customers_chart(
     )
     for ax in axes[1]:
         ax.set_xlabel(WEEK_LABEL)
-    handles = [Line2D([], [], color=palette[n], lw=2.5, label=ordering_label(n)) for n in names]
+    n_runs = series.groupby("scenario")["run_id"].nunique()
+    handles = [
+        Line2D([], [], color=palette[n], lw=2.5, label=f"{ordering_label(n)} (n={n_runs[n]})")
+        for n in names
+    ]
     handles.append(Line2D([], [], color="black", ls="--", lw=2, label="No CRM (counterfactual)"))
     return finish(
         fig,
