@@ -163,7 +163,7 @@ def test_loopback_detection(host, loopback):
 
 @pytest.mark.parametrize(
     ("value", "low", "step", "expected"),
-    [(0.25, 0, 0.02, 0.01), (0.26, 0, 0.02, 0.02), (3.0, 1.01, 0.5, 0.01), (0.2741, 0, 0.05, 1e-4)],
+    [(0.25, 0, 0.02, 0.01), (0.26, 0, 0.02, 0.02), (3.0, 1.01, 0.5, 0.01), (0.2741, 0, 0.05, 5e-5)],
 )
 def test_slider_grid_keeps_the_scenario_value(value, low, step, expected):
     fine = inputs.fit_step(value, low, step)
