@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -51,11 +52,13 @@ class Odds:
     scenario_files: dict[str, Path]
 
 
-def _watch_parent(parent: int) -> None:
+def _start_worker(parent: int) -> None:
     """Worker initializer: exit when the dashboard's process is gone (a killed server must not
-    leave its workers behind)."""
+    leave its workers behind), then warm up like any sweep worker (kernels loaded, one thread)."""
     import os
     import threading
+
+    from sim.experiments import worker
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -63,36 +66,20 @@ def _watch_parent(parent: int) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="crmsim-watch-parent", daemon=True).start()
+    worker.warm_up("numba")
 
 
 class DashboardPool(PoolExecutor):
-    """The local process pool, whose workers exit with the server that started them."""
+    """The local process pool, warmed at start, whose workers exit with the server."""
 
     def __init__(self, workers: int):
         import os
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
 
-        self.workers = int(workers)
-        self.description = f"{self.workers} local processes"
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=get_context("spawn"),
-            initializer=_watch_parent,
-            initargs=(os.getpid(),),
-        )
+        super().__init__(workers, warm_up=partial(_start_worker, os.getpid()))
 
 
-def warm_worker(_: int = 0) -> bool:
-    """Load the model and its compiled kernels in a worker (a tiny run), so the first real
-    comparison does not pay for it."""
-    import sim
-    from sim.model.params import defaults  # noqa: F401 - imported for its side effect only
-
-    root = Path(__file__).resolve().parents[2] / "scenarios" / "four_ps.toml"
-    if root.is_file():
-        tiny = {"org.employees": 20, "org.customers": 200, "horizon_weeks": 30}
-        sim.run(sim.load_scenario(root, overrides=tiny), seed=1)
+def ready(_: int = 0) -> bool:
+    """A no-op task: returns once a worker has started (and so finished its warm-up)."""
     return True
 
 
@@ -123,7 +110,11 @@ class OddsRunner:
         """Start the workers and load the model in each (call from a background thread)."""
         with self._lock:
             ex = self.executor()
-            list(ex.map_unordered(warm_worker, range(max(1, getattr(ex, "workers", 1)))))
+            if isinstance(ex, SerialExecutor) and not ex.parallel:
+                from sim.experiments import worker
+
+                worker.warm_up("numba")
+            list(ex.map_unordered(ready, range(max(1, getattr(ex, "workers", 1)))))
 
     def close(self) -> None:
         if self._executor is not None:
