@@ -25,12 +25,13 @@ TINY = {"org.employees": 20, "org.customers": 200, "horizon_weeks": 60}
 def test_profile_holds_every_org_trait_and_new_ones_appear(monkeypatch):
     keys = {i.key for i in inputs.profile_inputs()}
     levers = {i.key for i in inputs.lever_inputs()}
-    org = {k for k in PARAMS if k.startswith("org.")}
+    org = {k for k in PARAMS if k.startswith(("org.", "profile."))}
     assert keys | (levers & org) == org and not keys & levers
-    new = Param("org.sponsor_strength", float, 0.5, 0, 1, None, "a new trait", "assumption")
-    monkeypatch.setitem(params.PARAMS, new.key, new)
-    added = {i.key: i for i in inputs.profile_inputs()}["org.sponsor_strength"]
-    assert (added.widget, added.low, added.high) == ("slider", 0, 1)
+    for key in ("org.sponsor_strength", "profile.package_fit"):
+        new = Param(key, float, 0.5, 0, 1, None, "a new trait", "assumption")
+        monkeypatch.setitem(params.PARAMS, new.key, new)
+        added = {i.key: i for i in inputs.profile_inputs()}[key]
+        assert (added.widget, added.low, added.high) == ("slider", 0, 1)
 
 
 def test_inputs_follow_the_table():

@@ -19,6 +19,7 @@ import solara
 from sim.dashboard import state
 from sim.dashboard.inputs import (
     CUSTOM,
+    PROFILE_GROUPS,
     WORKSTREAM_CHOICES,
     fit_step,
     lever_inputs,
@@ -84,9 +85,13 @@ def Sidebar() -> None:
             small=True,
             on_click=lambda: state.values.set(state.initial_values()),
         )
-        with solara.Details("Organisation traits", expand=True):
-            for inp in profile_inputs():
-                InputWidget(inp)
+        shown = profile_inputs()
+        for i, (prefix, heading) in enumerate(PROFILE_GROUPS.items()):
+            group = [inp for inp in shown if inp.key.startswith(prefix)]
+            if group:
+                with solara.Details(heading, expand=i == 0):
+                    for inp in group:
+                        InputWidget(inp)
         solara.Markdown("**Levers**", style={"margin-top": "8px"})
         for inp in lever_inputs():
             InputWidget(inp)

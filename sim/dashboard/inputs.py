@@ -2,7 +2,8 @@
 
 Mesa's SolaraViz takes a ``model_params`` dict of slider descriptions; this module builds the same
 kind of description from :data:`sim.model.params.PARAMS`, so a trait added to the organisation
-profile (any ``org.*`` parameter) appears on the page without touching the dashboard. Bounds,
+profile (any ``org.*`` or ``profile.*`` parameter) appears on the page without touching the
+dashboard. Bounds,
 defaults and help texts come from the table, so the page can never offer a value the command line
 would refuse (and when it does through a typed field, the same ``load_scenario`` names the error).
 
@@ -21,8 +22,14 @@ from sim.errors import InputError
 from sim.model.params import PARAMS, WORKSTREAMS
 from sim.model.scenario import Phase, load_scenario
 
-#: Parameter-key prefixes that make up the client profile (the organisation's traits).
-PROFILE_PREFIXES = ("org.",)
+#: Parameter-key prefixes that make up the client profile, with the heading each group gets on
+#: the page: the organisation (``org.*``) and, from model v2 on, the organisation profile drawn per
+#: run around the given values (``profile.*``: package fit, scope, budget realism, ...).
+PROFILE_GROUPS = {
+    "org.": "Organisation",
+    "profile.": "Organisation profile (drawn per run around these values)",
+}
+PROFILE_PREFIXES = tuple(PROFILE_GROUPS)
 
 #: The levers a consultant pulls, in page order: (dotted key, label). Keys missing from the
 #: parameter table are left out, so a renamed parameter hides its lever instead of breaking.
