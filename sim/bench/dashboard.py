@@ -47,7 +47,18 @@ def measure_odds(quick: bool, workers: int = 2) -> dict:
             total = time.perf_counter() - start
         finally:
             runner.close()
+        # CPU seconds a run costs, in this process (a shared machine inflates wall times, CPU
+        # time much less): what the comparison would take on 2 idle cores, pool overhead aside.
+        serial = OddsRunner(ResultsArea(Path(tmp) / "serial"), workers=1)
+        serial.warm()
+        few = max(2, replicates // 10)
+        arms_cpu = {n: t + f"\n# cpu {few}\n" for n, t in arms.items()}
+        cpu0 = time.process_time()
+        serial.run(arms_cpu, replicates=few, baseline=ORDERINGS[0])
+        cpu_per_run = (time.process_time() - cpu0) / (few * len(ORDERINGS))
     return {
+        "cpu_per_run_s": cpu_per_run,
+        "idle_estimate_s": cpu_per_run * replicates * len(ORDERINGS) / workers,
         "replicates": replicates,
         "orderings": list(ORDERINGS),
         "workers": workers,

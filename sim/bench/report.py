@@ -353,7 +353,8 @@ def rows(res: dict) -> list[dict]:
                 None if quick else ODDS_TARGET_S,
                 "lower",
                 f"{o['workers']} workers, pool warm; compute {o['compute_s']:.2f} s "
-                f"({o['runs_per_s']:.0f} runs/s), then 3 charts",
+                f"({o['runs_per_s']:.0f} runs/s), then 3 charts; CPU {o['cpu_per_run_s'] * 1e3:.0f}"
+                f" ms a run, so about {o['idle_estimate_s']:.1f} s on 2 idle cores",
             )
         )
     return out
