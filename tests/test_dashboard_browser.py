@@ -41,6 +41,7 @@ if CHROMIUM is None or DRIVER is None or not HAVE_SELENIUM:
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -139,6 +140,23 @@ def _css(driver, selector):
     return found[0] if found and found[0].is_displayed() else None
 
 
+def _click(driver, selector, seconds=60):
+    """Click the element once it is shown and takes clicks (the page re-renders as it works)."""
+
+    def attempt(d):
+        el = _css(d, selector)
+        if el is None:
+            return False
+        try:
+            d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+            el.click()
+            return True
+        except WebDriverException:  # stale or covered for a moment: try again
+            return False
+
+    _wait(driver, attempt, seconds, what=f"{selector} to take a click")
+
+
 def _tab(driver, label):
     for tab in driver.find_elements(By.CSS_SELECTOR, ".v-tab"):
         if label.lower() in tab.text.lower():
@@ -153,7 +171,7 @@ def test_slider_run_odds_and_export(server, browser):
     _wait(d, lambda d: _css(d, ".crm-run-button"), what="the Run button")
     assert "Client profile" in d.find_element(By.TAG_NAME, "body").text
 
-    d.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
+    _click(d, ".crm-run-button")
     first = _wait(d, lambda d: _css(d, ".crm-figures"), what="the run's figures").text
     assert "Final adoption" in first and "Spend / budget" in first
 
@@ -168,7 +186,7 @@ def test_slider_run_odds_and_export(server, browser):
         lambda d: d.find_element(By.CSS_SELECTOR, ".crm-org-complexity").text != label_before,
         what="the slider's value to change",
     )
-    d.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
+    _click(d, ".crm-run-button")
     second = _wait(
         d,
         lambda d: (el := _css(d, ".crm-figures")) is not None and el.text != first and el.text,
@@ -179,7 +197,7 @@ def test_slider_run_odds_and_export(server, browser):
     # The export downloads the settings as a scenario file that validates and reproduces the run.
     _tab(d, "Export")
     _wait(d, lambda d: _css(d, ".crm-export-toml button, .crm-export-toml .v-btn"), what="export")
-    d.find_element(By.CSS_SELECTOR, ".crm-export-toml .v-btn").click()
+    _click(d, ".crm-export-toml .v-btn")
     files = _wait(
         d,
         lambda d: [p for p in d.downloads.glob("*.toml")],
@@ -198,18 +216,18 @@ def test_slider_run_odds_and_export(server, browser):
 
     # The odds: two orderings on common seeds, a progress bar, then the table with intervals.
     _tab(d, "The odds")
-    button = _wait(d, lambda d: _css(d, ".crm-odds-button"), what="the odds button")
-    button.click()
+    _click(d, ".crm-odds-button")
     odds = _wait(d, lambda d: _css(d, ".crm-odds"), seconds=240, what="the odds table").text
     assert "6 replicates per ordering" in odds
     assert "Technology first" in odds and "Four Ps" in odds
     assert list((server["tmp"] / "results" / "odds").glob("*/summary.csv"))
     # A bad value from the page gets the command line's message, on the page.
     _tab(d, "One run")
+    _wait(d, lambda d: _css(d, ".crm-run-button"), what="the Run button again")
     field = d.find_element(By.CSS_SELECTOR, ".crm-org-employees input")
     field.send_keys(Keys.CONTROL, "a")
     field.send_keys("2", Keys.ENTER)
-    d.find_element(By.CSS_SELECTOR, ".crm-run-button").click()
+    _click(d, ".crm-run-button")
     error = _wait(d, lambda d: _css(d, ".crm-error"), what="the error message").text
     assert "org.employees" in error and "[4, 1000000]" in error
 
