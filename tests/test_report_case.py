@@ -87,7 +87,7 @@ def test_ordering_colours_keep_clear_of_outcome_colours():
     def dist(a, b):
         return float(np.linalg.norm(np.subtract(to_rgb(a), to_rgb(b))))
 
-    for ordering in style.ORDERING_COLOURS.values():
+    for ordering in (*style.ORDERING_COLOURS.values(), *style.SPARE_COLOURS):
         for outcome in style.OUTCOME_COLOURS.values():
             assert dist(ordering, outcome) > 0.25, (ordering, outcome)
 
@@ -125,3 +125,12 @@ def test_money_is_in_one_unit(small):
     if "delta_profit" in set(small.paired["metric"]):
         assert style.MONEY_UNIT in labels
     assert "million" not in labels
+
+
+def test_arm_labels_keep_their_overrides():
+    assert style.ordering_label("four_ps") == "Four Ps"
+    assert style.ordering_label("trained") == "Trained"
+    assert (
+        style.ordering_label("four_ps[rollout.vendor_pressure=0.9]")
+        == "Four Ps [rollout.vendor_pressure=0.9]"
+    )

@@ -44,9 +44,9 @@ SPARE_COLOURS = (
     "#EE7733",
     "#117733",
     "#CC6677",
-    "#88CCEE",
-    "#44AA99",
-    "#DDCC77",
+    "#6699CC",
+    "#663399",
+    "#BB5566",
 )
 
 ORDERING_LABELS = {
@@ -142,7 +142,12 @@ def wrap_label(label: str, width: int = 16) -> str:
 
 
 def ordering_label(name: str) -> str:
-    """Readable name of an ordering (``four_ps`` -> ``Four Ps``)."""
+    """Readable name of an ordering (``four_ps`` -> ``Four Ps``); a compare arm's label keeps its
+    overrides as written (``four_ps[rollout.vendor_pressure=0.9]`` -> ``Four Ps
+    [rollout.vendor_pressure=0.9]``)."""
+    if "[" in name:
+        base, rest = name.split("[", 1)
+        return f"{ordering_label(base)} [{rest}"
     return ORDERING_LABELS.get(name) or name.replace("_", " ").capitalize()
 
 
