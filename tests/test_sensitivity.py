@@ -228,3 +228,17 @@ def test_shipped_files_are_valid_and_sized(name):
     assert runs <= 16_000, runs  # about 15 minutes on 2 cores at ~20 runs a second
     quick = spec.quick_version()
     assert quick.samples * per * quick.experiment.replicates <= 2_000
+
+
+def test_odd_section_is_generated_and_replaced(tmp_path):
+    from sim.report.odd_sensitivity import BEGIN, section, update_odd
+
+    path = _ishigami_file(tmp_path, samples=16, batch=40)
+    _run(path, tmp_path / "sobol")
+    odd = tmp_path / "ODD.md"
+    odd.write_text("# ODD\n\ntext\n")
+    for _ in range(2):  # the second run replaces the block instead of appending another
+        update_odd(odd, section(tmp_path / "sobol", tmp_path / "none", None, "cmd"))
+    text = odd.read_text()
+    assert text.count(BEGIN) == 1 and text.startswith("# ODD")
+    assert "`customer.w_base`" in text and "No Morris results" in text

@@ -30,7 +30,10 @@ def _load(folder: Path, name: str) -> dict | None:
 def _sobol(folder: Path) -> list[str]:
     s = _load(folder / "sensitivity", "summary.json")
     if s is None or s.get("method") != "sobol":
-        return [f"(No Sobol' results in `{folder}`.)"]
+        return [
+            f"(No Sobol' results in `{folder}` yet: run `crmsim sensitivity "
+            "experiments/sensitivity.toml --workers 2`, then this command.)"
+        ]
     idx = pd.read_csv(folder / "sensitivity" / "indices.csv")
     full = idx[idx["stage"] == "2N"]
     lines = [
@@ -74,7 +77,10 @@ def _sobol(folder: Path) -> list[str]:
 def _morris(folder: Path) -> list[str]:
     s = _load(folder / "sensitivity", "summary.json")
     if s is None or s.get("method") != "morris":
-        return [f"(No Morris results in `{folder}`.)"]
+        return [
+            f"(No Morris results in `{folder}` yet: run `crmsim sensitivity "
+            "experiments/screening.toml --workers 2`, then this command.)"
+        ]
     lines = [
         f"**Morris screening** (`experiments/screening.toml`: {len(s['parameters'])} parameters, "
         f"{s['samples']} trajectories, {s['replicates']} replicates a point, {s['runs']} runs). "
@@ -95,7 +101,11 @@ def _discovery(folder: Path) -> list[str]:
     base = folder / "discovery"
     outs = sorted(p for p in base.glob("*") if p.is_dir()) if base.is_dir() else []
     if not outs:
-        return [f"(No discovery results in `{folder}`.)"]
+        return [
+            f"(No discovery results in `{folder}` yet: run `crmsim sweep "
+            "experiments/discovery.toml --workers 2` and `crmsim discover results/discovery "
+            "--outcome failed --outcome never_live --outcome measurable_gain`, then this command.)"
+        ]
     lines = ["**Scenario discovery** (`experiments/discovery.toml`, PRIM and extra trees):", ""]
     for p in outs:
         s = _load(p, "summary.json")
