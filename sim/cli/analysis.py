@@ -82,19 +82,30 @@ def cmd_discover(args) -> int:
     from sim.experiments.discovery import discover, report_text
 
     inputs = [k.strip() for k in args.inputs.split(",") if k.strip()] if args.inputs else None
-    for outcome in args.outcome or ["failed"]:
-        summary = discover(
-            args.results_dir,
-            outcome,
-            inputs=inputs,
-            threshold=args.threshold,
-            min_coverage=args.min_coverage,
-            box=args.box,
-            nr_trees=args.trees,
-            seed=args.seed,
-        )
+    outcomes = list(dict.fromkeys(args.outcome or ["failed"]))
+    done = 0
+    for outcome in outcomes:
+        try:
+            summary = discover(
+                args.results_dir,
+                outcome,
+                inputs=inputs,
+                threshold=args.threshold,
+                min_coverage=args.min_coverage,
+                box=args.box,
+                nr_trees=args.trees,
+                seed=args.seed,
+            )
+        except InputError as exc:  # one outcome that never varies does not stop the others
+            if len(outcomes) == 1 or "nothing to discover" not in exc.detail:
+                raise
+            print(f"{outcome}: {exc.detail}; skipped\n")
+            continue
+        done += 1
         print(report_text(summary))
         print(f"wrote {Path(args.results_dir) / 'discovery' / outcome}/\n")
+    if not done:
+        raise InputError("no outcome varies across the runs; nothing to discover", key="--outcome")
     if args.report:
         from sim.report.html import build_report
 
