@@ -48,7 +48,10 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk):
                 da += prm.coach_rate * team_usage[team]
             else:
                 da -= prm.critic_rate * (1.0 if weeks < prm.criticism_weeks else 0.25) * (1 - u)
-            dip = prm.dip_min + (prm.dip_max - prm.dip_min) * (1 - k) if weeks == 0 else emp.dip[i]
+            if weeks == 0:
+                da -= prm.shock_attitude * wk.shock
+            dip0 = prm.dip_min + (prm.dip_max - prm.dip_min) * (1 - k) + wk.shock
+            dip = min(1.0, dip0) if weeks == 0 else emp.dip[i]
             out["dip"].append(dip)
             out["productivity"].append(
                 1
@@ -91,7 +94,15 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
             ch = next((c for c in range(len(bounds)) if v < bounds[c]), len(bounds) - 1)
             lo = bounds[ch - 1] if ch > 0 else 0.0
             w = min((v - lo) / (bounds[ch] - lo), 1.0)
+            served = False
             if ch == prm.web_channel and wk.org_live:
+                if w < wk.web_share:
+                    served, w = True, min(w / wk.web_share, 1.0)
+                elif wk.web_share >= 1.0:
+                    served, w = True, 0.0
+                else:
+                    w = min((w - wk.web_share) / (1.0 - wk.web_share), 1.0)
+            if served:
                 p = min(
                     1.0, max(0.0, prm.web_quality * wk.fit * (0.5 + 0.5 * wk.process_readiness))
                 )

@@ -66,6 +66,8 @@ def _random_week(model, rng, **fixed):
         process_effort=rng.random(),
         sponsor=rng.random(),
         org_live=bool(rng.random() < 0.7),
+        shock=0.3 * rng.random(),
+        web_share=rng.random(),
     )
     values.update(fixed)
     return Week(**values)

@@ -199,6 +199,7 @@ INDEPENDENT = {
     "employee.critic_rate": 0.0,
     "employee.coach_rate": 0.0,
     "employee.train_attitude": 0.0,
+    "employee.shock_attitude": 0.0,
     "employee.utaut_pe": 0.0,
     "employee.utaut_ee": 0.0,
     # Make sure the programme goes live and stays live within the horizon.

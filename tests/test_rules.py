@@ -23,6 +23,16 @@ TESTED = {
     "clip",
     "sigmoid",
     "readiness_increment",
+    "coordination_overhead",
+    "effective_scope",
+    "realistic_budget",
+    "realistic_expectation",
+    "platform_rate",
+    "reconfigure",
+    "golive_shock",
+    "bass_step",
+    "self_service",
+    "shock_attitude",
     "embed_process",
     "platform_fit",
     "rework_loss",
@@ -84,17 +94,96 @@ def test_sigmoid():
 
 
 def test_readiness_increment():
-    # dR = rate * effort * (0.5 + 0.5 R_planning) * (1 - R)
-    assert rules.readiness_increment(0.2, 0.1, 1.0, 0.5) == approx(0.1 * 1.0 * (0.5 + 0.25) * 0.8)
-    assert rules.readiness_increment(0.0, 0.3, 0.5, 0.0) == approx(0.3 * 0.5 * 0.5 * 1.0)
-    assert rules.readiness_increment(0.6, 0.08, 2.0, 1.0) == approx(0.08 * 2.0 * 1.0 * 0.4)
+    # dR = rate * effort * efficiency * (1 - R)
+    assert rules.readiness_increment(0.2, 0.1, 1.0, 0.75) == approx(0.1 * 1.0 * 0.75 * 0.8)
+    assert rules.readiness_increment(0.0, 0.3, 0.5, 1.0) == approx(0.3 * 0.5 * 1.0)
     # Full readiness or no effort: no rise.
     assert rules.readiness_increment(1.0, 0.3, 1.0, 1.0) == 0.0
     assert rules.readiness_increment(0.3, 0.3, 0.0, 1.0) == 0.0
-    # Planning doubles the effectiveness of later work (0.5 -> 1.0).
-    assert rules.readiness_increment(0.2, 0.1, 1.0, 1.0) == approx(
-        2 * rules.readiness_increment(0.2, 0.1, 1.0, 0.0)
+    # Coordination overhead 0.25 (efficiency 1 / 1.25) slows the same work by a fifth.
+    assert rules.readiness_increment(0.2, 0.1, 1.0, 1 / 1.25) == approx(
+        0.8 * rules.readiness_increment(0.2, 0.1, 1.0, 1.0)
     )
+
+
+def test_coordination_overhead():
+    # cost * scope * n (n - 1) / 2: one stream has no pairs, four have six
+    assert rules.coordination_overhead(1, 0.5, 0.1) == 0.0
+    assert rules.coordination_overhead(0, 0.5, 0.1) == 0.0
+    assert rules.coordination_overhead(2, 0.5, 0.1) == approx(0.1 * 0.5 * 1)
+    assert rules.coordination_overhead(4, 0.5, 0.1) == approx(0.1 * 0.5 * 6)
+    assert rules.coordination_overhead(4, 0.0, 0.1) == 0.0  # no scope, no interfaces
+
+
+def test_effective_scope():
+    # scope * (1 - cut * R_planning)
+    assert rules.effective_scope(0.8, 0.0, 0.5) == approx(0.8)
+    assert rules.effective_scope(0.8, 1.0, 0.5) == approx(0.4)
+    assert rules.effective_scope(0.8, 0.5, 0.5) == approx(0.8 * 0.75)
+
+
+def test_realistic_budget():
+    # realism + (1 - realism) R_planning: planning moves the budget to the plan's real cost
+    assert rules.realistic_budget(0.7, 0.0) == approx(0.7)
+    assert rules.realistic_budget(0.7, 1.0) == approx(1.0)
+    assert rules.realistic_budget(1.2, 0.5) == approx(1.1)  # a padded budget shrinks too
+
+
+def test_realistic_expectation():
+    # base (1 + inflation * pressure * (1 - R_planning))
+    assert rules.realistic_expectation(0.25, 1.0, 0.8, 0.0) == approx(0.25 * 1.8)
+    assert rules.realistic_expectation(0.25, 1.0, 0.8, 1.0) == approx(0.25)
+    assert rules.realistic_expectation(0.25, 2.0, 0.5, 0.5) == approx(0.25 * 1.5)
+
+
+def test_platform_rate():
+    # rate / (complexity (1 + load (1 - fit0) R_process))
+    assert rules.platform_rate(0.08, 1.0, 1.0, 0.5, 0.0) == approx(0.08)  # nothing to customise
+    assert rules.platform_rate(0.08, 2.0, 1.0, 0.5, 0.0) == approx(0.04)
+    assert rules.platform_rate(0.08, 1.0, 1.0, 0.5, 1.0) == approx(0.08 / 1.5)
+    assert rules.platform_rate(0.08, 1.0, 1.0, 1.0, 1.0) == approx(0.08)  # vanilla fit
+
+
+def test_reconfigure():
+    # E += min(1, rate * effort) * (R_process - E), only upward
+    assert rules.reconfigure(0.2, 0.6, 0.5, 0.1) == approx(0.2 + 0.05 * 0.4)
+    assert rules.reconfigure(0.6, 0.2, 0.5, 0.1) == 0.6  # nothing new to embed
+    assert rules.reconfigure(0.2, 0.6, 0.0, 0.1) == 0.2  # no effort
+    assert rules.reconfigure(0.2, 0.6, 1.0, 5.0) == approx(0.6)  # at most the whole gap
+
+
+def test_golive_shock():
+    # shock * share * scope * (1 - learned)
+    assert rules.golive_shock(1.0, 0.5, 0.6, 0.0) == approx(0.3)
+    assert rules.golive_shock(0.1, 0.5, 0.6, 0.0) == approx(0.03)  # a pilot wave
+    assert rules.golive_shock(0.9, 0.5, 0.6, 0.5) == approx(0.6 * 0.9 * 0.5 * 0.5)
+
+
+def test_bass_step():
+    # w + (p + q quality w / m)(m - w), clipped to [0, m]
+    assert rules.bass_step(0.0, 0.01, 0.1, 0.7, 1.0) == approx(0.01 * 0.7)
+    w = 0.2
+    assert rules.bass_step(w, 0.01, 0.1, 0.7, 0.5) == approx(w + (0.01 + 0.1 * 0.5 * w / 0.7) * 0.5)
+    assert rules.bass_step(0.7, 0.01, 0.1, 0.7, 1.0) == approx(0.7)  # saturated
+    assert rules.bass_step(0.3, 0.01, 0.1, 0.0, 1.0) == 0.0  # no potential
+    # the S-curve: imitation speeds uptake once some customers use it
+    assert rules.bass_step(0.3, 0.0, 0.1, 0.7, 1.0) > rules.bass_step(0.01, 0.0, 0.1, 0.7, 1.0)
+
+
+def test_self_service():
+    # draw < share: self-service, draw rescaled within each branch
+    served, w = rules.self_service(0.1, 0.4)
+    assert served and w == approx(0.25)
+    served, w = rules.self_service(0.7, 0.4)
+    assert not served and w == approx(0.5)
+    served, w = rules.self_service(0.3, 0.0)
+    assert not served and w == approx(0.3)
+    assert rules.self_service(0.99, 1.0)[0]
+
+
+def test_shock_attitude():
+    assert rules.shock_attitude(0, 0.3, 0.5) == approx(-0.15)
+    assert rules.shock_attitude(1, 0.3, 0.5) == 0.0  # only in the cut-over week
 
 
 def test_embed_process():
@@ -119,7 +208,7 @@ def test_embed_process_is_readiness_weighted_mean():
 
 
 def test_platform_fit():
-    # f = floor + (1 - floor) E
+    # f = fit0 + (1 - fit0) E: the package's own fit, configuration covers the rest
     assert rules.platform_fit(0.0, 0.3) == approx(0.3)
     assert rules.platform_fit(1.0, 0.3) == approx(1.0)
     assert rules.platform_fit(0.5, 0.3) == approx(0.3 + 0.7 * 0.5)
@@ -263,9 +352,12 @@ def test_manager_commitment():
 
 def test_dip_depth():
     # dip_min + (dip_max - dip_min)(1 - k): 10% with full skill, 30% with none
-    assert rules.dip_depth(1.0, 0.1, 0.3) == approx(0.1)
-    assert rules.dip_depth(0.0, 0.1, 0.3) == approx(0.3)
-    assert rules.dip_depth(0.25, 0.1, 0.3) == approx(0.1 + 0.2 * 0.75)
+    assert rules.dip_depth(1.0, 0.1, 0.3, 0.0) == approx(0.1)
+    assert rules.dip_depth(0.0, 0.1, 0.3, 0.0) == approx(0.3)
+    assert rules.dip_depth(0.25, 0.1, 0.3, 0.0) == approx(0.1 + 0.2 * 0.75)
+    # plus the go-live shock, at most 1
+    assert rules.dip_depth(0.25, 0.1, 0.3, 0.2) == approx(0.1 + 0.2 * 0.75 + 0.2)
+    assert rules.dip_depth(0.0, 0.1, 0.3, 0.9) == 1.0
 
 
 def test_productivity():

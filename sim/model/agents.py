@@ -89,8 +89,12 @@ class Employee(mesa.Agent):
                 prm.criticism_weeks,
                 prm.critic_rate,
                 prm.coach_rate,
+            ) + rules.shock_attitude(weeks_live, wk.shock, prm.shock_attitude)
+            dip = (
+                rules.dip_depth(k, prm.dip_min, prm.dip_max, wk.shock)
+                if weeks_live == 0
+                else emp.dip[i]
             )
-            dip = rules.dip_depth(k, prm.dip_min, prm.dip_max) if weeks_live == 0 else emp.dip[i]
             nxt.dip[i] = dip
             nxt.productivity[i] = rules.productivity(
                 dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, wk.fit
@@ -180,7 +184,11 @@ class Customer(mesa.Agent):
         draw = m.draws_contact[i]
         if draw < prm.contact_prob:
             channel, w = rules.pick_channel(draw / prm.contact_prob, m.channel_bounds)
+            served = False
             if channel == prm.web_channel and wk.org_live:
+                # customers take up self-service gradually (Bass diffusion, sim.rules.bass_step)
+                served, w = rules.self_service(w, wk.web_share)
+            if served:
                 p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
                 stage = rules.web_capture(
                     stage, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences

@@ -20,7 +20,7 @@ EmployeeParams = namedtuple(
     "usability usage_rate train_skill train_attitude tau_learning b0 w_pe w_ee w_si w_a scale "
     "mandate workaround_gain epsilon mu manager_weight experience_rate experience_reference "
     "critic_rate coach_rate criticism_weeks manager_rate dip_min dip_max recovery_weeks "
-    "productivity_gain",
+    "productivity_gain shock_attitude",
 )
 
 CustomerParams = namedtuple(
@@ -35,7 +35,7 @@ CustomerParams = namedtuple(
 Week = namedtuple(
     "Week",
     "t quality fit process_readiness platform_readiness people_effort process_effort "
-    "sponsor org_live",
+    "sponsor org_live shock web_share",
 )
 
 
@@ -70,6 +70,7 @@ def employee_params(scenario: Scenario) -> EmployeeParams:
         v[e + "dip_max"],
         v[e + "recovery_weeks"],
         v[e + "productivity_gain"],
+        v[e + "shock_attitude"],
     )
 
 

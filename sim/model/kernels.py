@@ -77,8 +77,8 @@ def _employee(
         )
         da_mgr = rules.manager_influence(
             u, team_usage, coach, weeks_live, prm.criticism_weeks, prm.critic_rate, prm.coach_rate
-        )
-        new_dip = rules.dip_depth(k, prm.dip_min, prm.dip_max) if weeks_live == 0 else dip
+        ) + rules.shock_attitude(weeks_live, wk.shock, prm.shock_attitude)
+        new_dip = rules.dip_depth(k, prm.dip_min, prm.dip_max, wk.shock) if weeks_live == 0 else dip
         new_productivity = rules.productivity(
             new_dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, wk.fit
         )
@@ -261,7 +261,10 @@ def _customer(
     cost = 0.0
     if draw < prm.contact_prob:
         channel, w = rules.pick_channel(draw / prm.contact_prob, bounds)
+        served = False
         if channel == prm.web_channel and wk.org_live:
+            served, w = rules.self_service(w, wk.web_share)
+        if served:
             p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
             st = rules.web_capture(
                 st, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences

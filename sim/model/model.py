@@ -21,7 +21,7 @@ from sim.model import kernels
 from sim.model.agents import Customer, Employee, Manager
 from sim.model.context import Week, as_record, channel_bounds, customer_params, employee_params
 from sim.model.population import build_customers, build_employees, draw_organisation
-from sim.model.program import ABANDONED, LIVE, PEOPLE, PLATFORM, PROCESS, Programme
+from sim.model.program import PEOPLE, PLATFORM, PROCESS, Programme
 from sim.model.scenario import Scenario
 
 _NORMAL = NormalDist()
@@ -95,7 +95,7 @@ class CRMRolloutModel(mesa.Model):
         self.horizon = s["horizon_weeks"]
         self.org = draw_organisation(s, self.rng)
         self.employees, self.teams = build_employees(s, self.org, self.rng)
-        self.customers = build_customers(s, self.employees.n, self.rng)
+        self.customers = build_customers(s, self.employees.n, self.rng, self.org.data_maturity)
         self.employees_next = _buffer_copy(self.employees)
         self.customers_next = _buffer_copy(self.customers)
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
@@ -207,6 +207,8 @@ class CRMRolloutModel(mesa.Model):
             float(prog.efforts[PROCESS]),
             prog.commitment,
             prog.live,
+            prog.shock,
+            prog.web_share,
         )
         if self.engine == "agents":
             revenue, cost = self._step_agents()
@@ -297,9 +299,11 @@ class CRMRolloutModel(mesa.Model):
         m["csat"] = csat
         m["active_customers"] = n_active
         m["churned"] = cus.created - n_active
-        licensed = prog.state in (LIVE, ABANDONED)
+        # Licences run while the CRM is live and end with abandonment (issue 11, item 8); employee
+        # time is money: a productivity below 1 costs that share of the staff cost, above 1 saves.
+        staff = self.variant["economics.staff_cost_week"] * self.employees.n * (1.0 - productivity)
         m["revenue"] = revenue
-        m["cost"] = cost + (self.licence_week if licensed else 0.0)
+        m["cost"] = cost + staff + (self.licence_week if prog.live else 0.0)
         m["spend"] = float(prog.spend)
         m["live"] = 1.0 if prog.live else 0.0
 

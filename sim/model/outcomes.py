@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.model import CRMRolloutModel
+from sim.model.population import TRAITS
 from sim.model.program import ABANDONED, CANCELLED, LIVE
 from sim.model.scenario import Scenario
 
@@ -42,6 +43,12 @@ OUTCOME_FIELDS = (
     "delta_churn",
     "met_expectations",
     "measurable_gain",
+    "gain_ratio",
+    "overrun",
+    "benefit",
+    "expectation",
+    "web_share",
+    *TRAITS,
 )
 
 
@@ -89,11 +96,17 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     noise = np.diff(quarterly(cf_profit))
     noise_sd = float(noise.std(ddof=1)) if len(noise) > 1 else 0.0
     last_year = delta_q[-4:].mean()
-    measurable = bool(status == "live" and last_year > v["outcome.detect_z"] * noise_sd and roi > 0)
+    # The gain in units of the noise, so a report can apply other thresholds (1x, 2x, 3x).
+    gain_ratio = last_year / noise_sd if noise_sd > 0 else float(np.sign(last_year)) * np.inf
+    if status != "live" or roi <= 0:
+        gain_ratio = min(gain_ratio, 0.0)  # not measurable at any threshold
+    measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"] and roi > 0)
     # Met expectations: the sponsor's judgement of the benefit index against the expectation set
     # at the start (inflated by vendor pressure), over the last judgement weeks.
     judged = ts["benefit"].to_numpy()[-v["sponsor.judgement_weeks"] :]
     met = bool(status == "live" and judged.mean() >= prog.expectation)
+    # Cost overrun of the project: spend before post-go-live improvement work, against budget.
+    overrun = (spend - prog.improve_spend) / prog.budget if prog.budget > 0 else float("nan")
     last = ts.iloc[-1]
     created = last["active_customers"] + last["churned"]
     return {
@@ -108,6 +121,12 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
         "delta_churn": float((last["churned"] - last["cf_churned"]) / created),
         "met_expectations": met,
         "measurable_gain": measurable,
+        "gain_ratio": float(gain_ratio),
+        "overrun": float(overrun),
+        "benefit": float(judged.mean()),
+        "expectation": float(prog.expectation),
+        "web_share": float(prog.web_share),
+        **model.org.traits(),
     }
 
 

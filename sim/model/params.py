@@ -131,6 +131,74 @@ _PARAMS = [
         "Ferneley & Sobreperez 2006 (mandated use breeds workarounds); value assumption",
     ),
     _p("org.manager_weight", float, 2.0, 1, 10, "weight of a manager's attitude in peer influence"),
+    # --- organisation profile (issue 11; DESIGN.md 2.6): drawn per run, fixed by spread = 0 ----
+    # Each trait is centre + spread x (2u - 1), clipped to its range, one uniform draw per trait
+    # per run (the treatment and its counterfactual share the draw). A scenario describes one
+    # client by setting a centre and a spread of 0.
+    _p(
+        "profile.package_fit",
+        float,
+        0.51,
+        0,
+        1,
+        "share of the firm's processes the vendor's standard package covers out of the box "
+        "(fit of an unconfigured platform)",
+        "Soh, Kien & Tay-Yap 2000 (package misfits); Hong & Kim 2002 (organisational fit drives "
+        "ERP success); centre and spread put 23% above 0.7 (near vanilla) and 34% below 0.4 "
+        "(heavy customisation), Panorama 2008 as quoted in Panorama's blog (2nd)",
+    ),
+    _p(
+        "profile.package_fit_spread",
+        float,
+        0.35,
+        0,
+        1,
+        "half-width of the package-fit draw",
+        "Panorama 2008 (2nd): see profile.package_fit",
+    ),
+    _p(
+        "profile.scope",
+        float,
+        0.5,
+        0,
+        1,
+        "share of the organisation's functions and teams the first release changes",
+        "direction: Standish CHAOS 2015 (small projects succeed far more often, 2nd; method "
+        "disputed, Eveleens & Verhoef 2010) and McKinsey-Oxford 2012 (overruns grow with size); "
+        "value assumption",
+    ),
+    _p("profile.scope_spread", float, 0.4, 0, 1, "half-width of the scope draw (assumption)"),
+    _p(
+        "profile.data_maturity_spread",
+        float,
+        0.15,
+        0,
+        1,
+        "half-width of the per-organisation offset of initial profile completeness "
+        "(customer.completeness_initial is the centre)",
+    ),
+    _p(
+        "profile.sponsor_strength_spread",
+        float,
+        0.15,
+        0,
+        1,
+        "half-width of the per-organisation initial sponsor commitment "
+        "(sponsor.commitment_initial is the centre)",
+        "Repenning 2002 (commitment as a stock); value assumption",
+    ),
+    _p(
+        "profile.budget_realism",
+        float,
+        0.8,
+        0.05,
+        1.5,
+        "budget as a share of what the plan really costs before planning corrects it "
+        "(optimism bias)",
+        "direction: McKinsey-Oxford 2012 (large IT projects 45% over budget on average); "
+        "value assumption",
+    ),
+    _p("profile.budget_realism_spread", float, 0.2, 0, 1, "half-width of the budget-realism draw"),
     # --- rollout plan ----------------------------------------------------------------------
     _p("rollout.durations.planning", int, 8, 1, 260, "weeks of a planning phase in an ordering"),
     _p("rollout.durations.people", int, 12, 1, 260, "weeks of a people phase in an ordering"),
@@ -217,21 +285,95 @@ _PARAMS = [
         "readiness rate per week at full effort (divided by complexity)",
     ),
     _p(
-        "programme.fit_floor",
-        float,
-        0.3,
-        0,
-        1,
-        "platform fit when built around no known process; fit = floor + (1-floor) x embedded",
-        "Gerson 2001 ('you'll purchase the wrong technology'); value assumption",
-    ),
-    _p(
         "programme.rework_share",
         float,
         0.5,
         0,
         1,
         "platform readiness lost per unit of process readiness gained after the platform was built",
+    ),
+    _p(
+        "programme.customisation_load",
+        float,
+        1.0,
+        0,
+        10,
+        "extra platform work per unit of misfit (1 - package fit) x process readiness to embed: "
+        "configuring the package around designed processes is customisation",
+        "Soh, Kien & Tay-Yap 2000 ('customizing the package'); Panorama 2008 (2nd); value "
+        "assumption",
+    ),
+    _p(
+        "programme.coordination_cost",
+        float,
+        0.1,
+        0,
+        5,
+        "overhead per pair of concurrent workstreams per unit of scope: rates divided, weekly cost "
+        "multiplied by 1 + cost x scope x n(n-1)/2",
+        "Brooks 1975 (n(n-1)/2 communication paths, 2nd); Flyvbjerg et al. 2022 (interdependent "
+        "components, cascades); value assumption",
+    ),
+    _p(
+        "programme.rework_cost",
+        float,
+        1.0,
+        0,
+        10,
+        "spend per unit of platform readiness lost to rework, as a share of the planned platform "
+        "build's cost",
+        "Soh, Kien & Tay-Yap 2000 (adapting the package costs money and time); value assumption",
+    ),
+    _p(
+        "programme.improve_effort",
+        float,
+        1.0,
+        0,
+        5,
+        "process and reconfiguration effort after go-live at full sponsor commitment and no fit "
+        "(funded by the sponsor: effort x commitment x (1 - fit), none below the commitment "
+        "floor)",
+        "Soh, Kien & Tay-Yap 2000 (adapt package or process); Robey, Ross & Boudreau 2002 "
+        "(piecemeal: technology first, process later); value assumption",
+    ),
+    _p(
+        "programme.reconfigure_rate",
+        float,
+        0.1,
+        0,
+        5,
+        "weekly share of the gap between process readiness and embedded process knowledge that "
+        "reconfiguration closes at effort 1",
+    ),
+    _p(
+        "programme.scope_cut",
+        float,
+        0.5,
+        0,
+        1,
+        "share of scope a finished planning phase cuts to a realistic first release",
+        "seed 001 ('start small'); Standish CHAOS 2015 direction (2nd); value assumption",
+    ),
+    _p(
+        "programme.golive_shock",
+        float,
+        0.3,
+        0,
+        2,
+        "extra go-live productivity dip when the whole scope switches in one week (support "
+        "saturation): shock x share going live x scope",
+        "Panorama 2014 (51% material disruption at go-live, 2nd); size assumption (no figure "
+        "found)",
+    ),
+    _p(
+        "programme.pilot_learning",
+        float,
+        0.5,
+        0,
+        1,
+        "share of the pilot's configuration gap fixed, and of the later wave's shock avoided, "
+        "before the rest go live",
+        "Robey, Ross & Boudreau 2002 (a phased approach helped assimilation); value assumption",
     ),
     _p(
         "programme.cost_per_employee_week",
@@ -427,6 +569,17 @@ _PARAMS = [
         "attitude gained per week from a coach's team wins",
         "ADKAR reinforcement (Hiatt 2006); value assumption",
     ),
+    _p(
+        "employee.shock_attitude",
+        float,
+        1.0,
+        0,
+        10,
+        "attitude lost at go-live per unit of go-live shock (early criticism of a disrupted "
+        "cut-over)",
+        "Panorama 2014 (disruption at go-live, 2nd); Meuter et al. 2000 (failures draw blame); "
+        "value assumption",
+    ),
     _p("employee.criticism_weeks", int, 8, 0, 104, "weeks after go-live when criticism hurts most"),
     _p(
         "employee.manager_rate", float, 0.1, 0, 1, "weekly rate a manager's commitment follows team"
@@ -486,6 +639,34 @@ _PARAMS = [
         0,
         1,
         "experience of a web self-service contact at fit 1",
+    ),
+    _p(
+        "customer.web_p",
+        float,
+        0.03,
+        0,
+        1,
+        "Bass innovation coefficient of web self-service, per year",
+        "Sultan, Farley & Lehmann 1990 mean p (2nd, course page)",
+    ),
+    _p(
+        "customer.web_q",
+        float,
+        0.38,
+        0,
+        5,
+        "Bass imitation coefficient of web self-service, per year, at full web experience",
+        "Sultan, Farley & Lehmann 1990 mean q 0.38, range 0.3-0.5 (2nd); scaled by the web "
+        "experience (Meuter et al. 2000: bad encounters spread by word of mouth)",
+    ),
+    _p(
+        "customer.web_potential",
+        float,
+        0.7,
+        0,
+        1,
+        "share of web contacts that can become self-service at saturation (Bass m)",
+        "Gartner 2019: 70% of customers use self-service somewhere in a journey",
     ),
     _p(
         "customer.satisfaction_rate",
@@ -595,6 +776,15 @@ _PARAMS = [
         0,
         0.999,
         "AR(1) persistence of the demand shock",
+    ),
+    _p(
+        "economics.staff_cost_week",
+        float,
+        1000.0,
+        0,
+        1e6,
+        "cost of an employee's week: productivity below 1 costs this share of it, above 1 saves",
+        "assumption: about 52,000 a year per employee against 200,000 revenue per employee",
     ),
     _p("economics.margin", float, 0.3, 0, 1, "gross margin on revenue"),
     _p(

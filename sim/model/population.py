@@ -15,20 +15,59 @@ import numpy as np
 
 from sim.model.scenario import Scenario
 
+#: The profile traits of an organisation, in the order they are reported (outcome fields).
+TRAITS = (
+    "change_readiness",
+    "complexity",
+    "package_fit",
+    "scope",
+    "data_maturity",
+    "sponsor_strength",
+    "budget_realism",
+)
+
 
 @dataclass
 class Organisation:
-    """Per-organisation draws: culture offset and technical complexity.
+    """The organisation's profile, drawn per run (DESIGN.md 2.6; sources in sim/model/params.py).
 
-    Complexity divides the platform build rate, so it sets how long the platform takes and hence how
-    far spend overruns the budget. It is heavy-tailed: a lognormal body around the scenario median
-    and, with probability ``org.complexity_tail_share`` (17%), a Pareto tail above 3x the median, so
-    that cost overruns come out heavy-tailed as reported by McKinsey-Oxford (2012), Flyvbjerg &
-    Budzier (2011) and Flyvbjerg et al. (2022). The overrun itself is an output (spend / budget).
+    Each trait reaches the outcomes only through behaviour:
+
+    - ``culture`` (change readiness): the mean initial attitude of employees (intention, usage).
+    - ``complexity`` (technical complexity and integration load): divides the platform build rate,
+      so it sets how long the platform takes and hence how far spend overruns the budget. Heavy
+      tailed: a lognormal body around the scenario median and, with probability
+      ``org.complexity_tail_share`` (17%), a Pareto tail above 3x the median (McKinsey-Oxford 2012;
+      Flyvbjerg et al. 2022).
+    - ``package_fit``: fit of the unconfigured package; configuration embeds process knowledge into
+      the rest (Soh et al. 2000), and the misfit makes configuration work longer (customisation).
+    - ``scope``: share of functions the first release changes; coordination overhead of concurrent
+      workstreams and the go-live shock grow with it; planning cuts it.
+    - ``data_maturity``: mean initial customer-profile completeness (data quality).
+    - ``sponsor_strength``: the sponsor's initial commitment (cancellation, post-go-live funding).
+    - ``budget_realism``: the budget as a share of the plan's real cost before planning.
     """
 
     culture: float
     complexity: float
+    package_fit: float = 1.0
+    scope: float = 0.0
+    data_maturity: float = 0.3
+    sponsor_strength: float = 0.8
+    budget_realism: float = 1.0
+
+    def traits(self) -> dict:
+        """The profile as a dict keyed by sim.model.population.TRAITS."""
+        values = (
+            self.culture,
+            self.complexity,
+            self.package_fit,
+            self.scope,
+            self.data_maturity,
+            self.sponsor_strength,
+            self.budget_realism,
+        )
+        return dict(zip(TRAITS, (float(x) for x in values), strict=True))
 
 
 @dataclass
@@ -95,8 +134,13 @@ class Customers:
         return min(self.capacity, self.initial + math.floor(self.weekly_arrivals * week + 1e-9))
 
 
+def _uniform_trait(centre: float, spread: float, u: float, low: float, high: float) -> float:
+    """centre + spread x (2u - 1), clipped to [low, high]; spread 0 fixes the trait."""
+    return float(np.clip(centre + spread * (2.0 * u - 1.0), low, high))
+
+
 def draw_organisation(scenario: Scenario, rng: np.random.Generator) -> Organisation:
-    """Draw the organisation-level random factors (always four draws, in this order)."""
+    """Draw the organisation's profile (always nine draws, in this order, whatever the values)."""
     v = scenario.values
     culture = v["org.culture"] + v["org.culture_spread"] * (2.0 * rng.random() - 1.0)
     u_tail, u_size, z = rng.random(), rng.random(), rng.standard_normal()
@@ -105,7 +149,28 @@ def draw_organisation(scenario: Scenario, rng: np.random.Generator) -> Organisat
         complexity = 3.0 * median * (1.0 - u_size) ** (-1.0 / v["org.complexity_tail_alpha"])
     else:
         complexity = median * math.exp(v["org.complexity_sigma"] * z)
-    return Organisation(float(np.clip(culture, -1, 1)), complexity)
+    u_fit, u_scope, u_data, u_sponsor, u_budget = rng.random(5)
+    return Organisation(
+        culture=float(np.clip(culture, -1, 1)),
+        complexity=complexity,
+        package_fit=_uniform_trait(
+            v["profile.package_fit"], v["profile.package_fit_spread"], u_fit, 0.0, 1.0
+        ),
+        scope=_uniform_trait(v["profile.scope"], v["profile.scope_spread"], u_scope, 0.0, 1.0),
+        data_maturity=_uniform_trait(
+            v["customer.completeness_initial"], v["profile.data_maturity_spread"], u_data, 0.0, 1.0
+        ),
+        sponsor_strength=_uniform_trait(
+            v["sponsor.commitment_initial"],
+            v["profile.sponsor_strength_spread"],
+            u_sponsor,
+            0.0,
+            1.0,
+        ),
+        budget_realism=_uniform_trait(
+            v["profile.budget_realism"], v["profile.budget_realism_spread"], u_budget, 0.05, 1.5
+        ),
+    )
 
 
 def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator):
@@ -168,7 +233,7 @@ def build_employees(scenario: Scenario, org: Organisation, rng: np.random.Genera
         workaround=np.zeros(n),
         productivity=np.ones(n),
         dip=np.zeros(n),
-        commitment=np.full(n, v["sponsor.commitment_initial"]),
+        commitment=np.full(n, org.sponsor_strength),
         indptr=indptr,
         indices=indices,
     )
@@ -176,8 +241,13 @@ def build_employees(scenario: Scenario, org: Organisation, rng: np.random.Genera
     return employees, teams
 
 
-def build_customers(scenario: Scenario, n_employees: int, rng: np.random.Generator) -> Customers:
-    """Customers for the whole horizon: the initial ones plus a steady stream of arrivals."""
+def build_customers(
+    scenario: Scenario, n_employees: int, rng: np.random.Generator, data_maturity: float
+) -> Customers:
+    """Customers for the whole horizon: the initial ones plus a steady stream of arrivals.
+
+    Initial profile completeness is centred on the organisation's data maturity.
+    """
     v = scenario.values
     initial = v["org.customers"]
     weekly = initial * v["customer.annual_arrivals"] / 52.0
@@ -188,9 +258,7 @@ def build_customers(scenario: Scenario, n_employees: int, rng: np.random.Generat
         0,
         1,
     )
-    completeness = np.clip(
-        v["customer.completeness_initial"] + 0.1 * rng.standard_normal(capacity), 0, 1
-    )
+    completeness = np.clip(data_maturity + 0.1 * rng.standard_normal(capacity), 0, 1)
     active = np.zeros(capacity, dtype=np.bool_)
     active[:initial] = True
     return Customers(

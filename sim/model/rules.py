@@ -30,14 +30,69 @@ def sigmoid(x):
 
 
 @njit(cache=True)
-def readiness_increment(readiness, rate, effort, planning_readiness):
+def readiness_increment(readiness, rate, effort, efficiency):
     """Weekly rise of a workstream's readiness, with diminishing returns.
 
-    ``dR = rate * effort * (0.5 + 0.5 * R_planning) * (1 - R)``: planning makes later work effective
-    (Gerson 2001: "unless you know exactly what you want to achieve ... you'll purchase the wrong
-    technology"). DESIGN.md 2.1.
+    ``dR = rate * effort * efficiency * (1 - R)`` (DESIGN.md 2.1). ``efficiency`` is
+    ``1 / (1 + coordination overhead)`` (sim.rules.coordination_overhead): concurrent workstreams
+    slow each other. Planning no longer multiplies every rate (issue 11): it acts through what
+    planning does (realistic scope, budget and expectations; sim.rules.effective_scope,
+    realistic_budget, realistic_expectation).
     """
-    return rate * effort * (0.5 + 0.5 * planning_readiness) * (1.0 - readiness)
+    return rate * effort * efficiency * (1.0 - readiness)
+
+
+@njit(cache=True)
+def coordination_overhead(concurrent, scope, cost):
+    """Overhead of running workstreams side by side: ``cost * scope * n (n - 1) / 2``.
+
+    Brooks (1975, 2nd): communication paths grow as n(n-1)/2; Flyvbjerg et al. (2022): problems
+    cascade across interdependent components. Scope scales it (more functions, more interfaces).
+    The programme divides every rate by ``1 + overhead`` and multiplies its weekly cost by it.
+    """
+    return cost * scope * concurrent * (concurrent - 1) / 2.0
+
+
+@njit(cache=True)
+def effective_scope(scope, planning_readiness, cut):
+    """Scope of the first release after planning: ``scope * (1 - cut * R_planning)``.
+
+    Planning sets a realistic scope ("start small": seed 001; Standish's small projects succeed
+    more often, used as direction only).
+    """
+    return scope * (1.0 - cut * planning_readiness)
+
+
+@njit(cache=True)
+def realistic_budget(realism, planning_readiness):
+    """Budget as a share of the plan's real cost: ``realism + (1 - realism) * R_planning``.
+
+    An unplanned programme keeps its optimistic (or padded) budget; planning re-baselines it
+    toward the plan's real cost (McKinsey-Oxford 2012: overruns are the rule; value assumption).
+    """
+    return realism + (1.0 - realism) * planning_readiness
+
+
+@njit(cache=True)
+def realistic_expectation(base, inflation, pressure, planning_readiness):
+    """The sponsor's expected benefit: ``base * (1 + inflation * pressure * (1 - R_planning))``.
+
+    Vendor pressure inflates expectations (the pledge essay's "magic bullet"); clear goals and
+    KPIs set in planning replace the vendor's promise with the organisation's own (Rigby,
+    Reichheld & Schefter 2002: a customer strategy before CRM).
+    """
+    return base * (1.0 + inflation * pressure * (1.0 - planning_readiness))
+
+
+@njit(cache=True)
+def platform_rate(rate, complexity, load, package_fit, process_readiness):
+    """Platform build rate: ``rate / (complexity * (1 + load * (1 - fit0) * R_process))``.
+
+    Configuring a package around designed processes that it does not cover out of the box is
+    customisation, which costs time (Soh, Kien & Tay-Yap 2000); complexity and integration load
+    divide the rate as before.
+    """
+    return rate / (complexity * (1.0 + load * (1.0 - package_fit) * process_readiness))
 
 
 @njit(cache=True)
@@ -54,13 +109,68 @@ def embed_process(embedded, platform_before, platform_gain, process_readiness):
 
 
 @njit(cache=True)
-def platform_fit(embedded, floor):
-    """Fit of the platform to the way the organisation works: ``f = floor + (1 - floor) * E``.
+def platform_fit(embedded, package_fit):
+    """Fit of the platform to the way the organisation works: ``f = fit0 + (1 - fit0) * E``.
 
-    A platform built before the processes were designed fits poorly (Gerson 2001); floor is an
-    assumption.
+    ``fit0`` is the organisation's package fit, what the standard package covers out of the box;
+    configuration around known processes covers the rest (Soh, Kien & Tay-Yap 2000: misfits are
+    resolved by adapting the package or the process). A platform built before the processes were
+    designed fits only as well as the package does (Gerson 2001).
     """
-    return floor + (1.0 - floor) * embedded
+    return package_fit + (1.0 - package_fit) * embedded
+
+
+@njit(cache=True)
+def reconfigure(embedded, process_readiness, effort, rate):
+    """Reconfiguration after go-live embeds process work done since: ``E += rate * e * gap``.
+
+    The gap is process readiness above the embedded level; a technology-first programme pays its
+    assimilation debt later (Robey, Ross & Boudreau 2002, "piecemeal"). Costs money (the programme
+    charges the effort).
+    """
+    gap = process_readiness - embedded
+    if gap <= 0.0 or effort <= 0.0:
+        return embedded
+    return embedded + min(1.0, rate * effort) * gap
+
+
+@njit(cache=True)
+def golive_shock(share, scope, shock, learned):
+    """Extra go-live dip when a wave switches at once: ``shock * share * scope * (1 - learned)``.
+
+    Support saturates when every team switches in one week (Panorama 2014, 2nd: 51% of firms had
+    a material disruption at go-live); a later wave avoids the share its pilot learned.
+    """
+    return shock * share * scope * (1.0 - learned)
+
+
+@njit(cache=True)
+def bass_step(share, p, q, potential, quality):
+    """One step of Bass diffusion of web self-service among customers' web contacts.
+
+    ``dw = (p + q * quality * w / m) * (m - w)`` with p, q per step (Bass 1969; mean p 0.03, q
+    0.38 a year across products, Sultan, Farley & Lehmann 1990, 2nd); imitation is weighted by the
+    web experience relative to its best (bad encounters spread by word of mouth: Meuter et al.
+    2000), m is the self-service potential (Gartner 2019: 70%).
+    """
+    if potential <= 0.0:
+        return 0.0
+    w = share + (p + q * quality * share / potential) * (potential - share)
+    return clip(w, 0.0, potential)
+
+
+@njit(cache=True)
+def self_service(draw, share):
+    """Does a web contact use self-service? ``draw < share``; returns (yes, the draw rescaled).
+
+    The rescaled draw is a fresh uniform inside the chosen branch (as sim.rules.pick_channel), so
+    the number of random draws per customer stays fixed.
+    """
+    if draw < share:
+        return True, min(draw / share, 1.0)
+    if share >= 1.0:
+        return True, 0.0
+    return False, min((draw - share) / (1.0 - share), 1.0)
 
 
 @njit(cache=True)
@@ -177,6 +287,17 @@ def manager_influence(usage, team_usage, is_coach, weeks_live, window, critic_ra
 
 
 @njit(cache=True)
+def shock_attitude(weeks_live, shock, weight):
+    """Attitude lost in the week a team cuts over into a disrupted go-live: ``-weight * shock``.
+
+    A cut-over that saturates support draws early criticism (issue 11: "a go-live shock when every
+    team switches at once"; Meuter et al. 2000: customers and users blame the technology for
+    failures). Zero in every other week; weight is an assumption.
+    """
+    return -weight * shock if weeks_live == 0 else 0.0
+
+
+@njit(cache=True)
 def manager_commitment(commitment, team_usage, quality, sponsor, team_live, rate):
     """A manager's commitment follows the sponsor before go-live, then team usage and dashboards.
 
@@ -188,9 +309,10 @@ def manager_commitment(commitment, team_usage, quality, sponsor, team_live, rate
 
 
 @njit(cache=True)
-def dip_depth(skill, dip_min, dip_max):
-    """Go-live productivity dip, 10 to 30% scaled by missing skill (Markus & Tanis 2000)."""
-    return dip_min + (dip_max - dip_min) * (1.0 - skill)
+def dip_depth(skill, dip_min, dip_max, shock):
+    """Go-live productivity dip, 10 to 30% scaled by missing skill (Markus & Tanis 2000), plus the
+    wave's go-live shock (sim.rules.golive_shock), at most 1."""
+    return min(1.0, dip_min + (dip_max - dip_min) * (1.0 - skill) + shock)
 
 
 @njit(cache=True)
