@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench coverage notebook clean
+.PHONY: install demo test lint bench coverage notebook validation clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# docs/VALIDATION.md and results/reference/validation/: the patterns against their sources, from the
+# reference sweep (run first if results/failure_rates is missing) and two small extra experiments.
+validation: $(STAMP)
+	$(BIN)/python -m sim.experiments.validation
 
 # Full-size benchmarks (pytest-benchmark JSON), then the report with the targets' ratios. The report
 # is kept whatever it says (--report-only); `crmsim bench` without the flag exits 1 on a missed target.

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 import sim
-from tests.common import SCENARIOS
+from sim.model.model import CRMRolloutModel
+from tests.common import SCENARIOS, small_scenario
 
 SEEDS = range(24)
 
@@ -86,3 +87,99 @@ def test_critics_end_with_lower_adoption_than_coaches():
             f"when they coach (paired difference {diff:+.3f} +- {1.96 * se:.3f})"
         )
         assert diff - 1.96 * se > 0
+
+
+# --- model v2 (issue 11): each new mechanism reaches an outcome through behaviour -------------
+
+
+def _run_model(name, seed=3, **over):
+    model = CRMRolloutModel(small_scenario(name, **over), seed=seed)
+    model.run_model()
+    return model, model.datacollector.get_model_vars_dataframe()
+
+
+def test_a_trait_with_spread_zero_is_fixed_for_every_organisation():
+    fits = set()
+    for seed in range(4):
+        model = CRMRolloutModel(
+            small_scenario("four_ps", profile__package_fit=0.8, profile__package_fit_spread=0.0),
+            seed=seed,
+        )
+        fits.add(model.org.package_fit)
+    assert fits == {0.8}
+    drawn = {CRMRolloutModel(small_scenario("four_ps"), seed=s).org.package_fit for s in range(4)}
+    assert len(drawn) == 4  # drawn per run by default
+
+
+def test_fit_starts_at_the_package_fit_and_reconfiguration_raises_it_after_golive():
+    over = dict(profile__package_fit=0.5, profile__package_fit_spread=0.0, horizon_weeks=120)
+    model, ts = _run_model("technology_first", **over)
+    assert ts["fit"].min() >= 0.5 - 1e-12
+    golive = model.programme.golive_week
+    assert golive is not None
+    funded = ts["fit"].iloc[-1] - ts["fit"].iloc[golive]
+    _, ts0 = _run_model("technology_first", programme__improve_effort=0.0, **over)
+    unfunded = ts0["fit"].iloc[-1] - ts0["fit"].iloc[golive]
+    assert funded > unfunded + 0.01  # post-go-live work, paid for, improves fit
+
+
+def test_licences_end_with_abandonment():
+    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2)
+    model, ts = _run_model("four_ps", **over)
+    assert model.programme.state == "abandoned"
+    _, free = _run_model("four_ps", programme__licence_per_user_week=0.0, **over)
+    end = model.programme.end_week
+    licence = ts["cost"] - free["cost"]
+    assert licence.iloc[end - 2] > 0  # charged while live
+    assert (licence.iloc[end:] == 0).all()  # none after abandonment
+
+
+def test_productivity_enters_cost_as_staff_time():
+    model, ts = _run_model("four_ps")
+    _, free = _run_model("four_ps", economics__staff_cost_week=0.0)
+    staff = ts["cost"] - free["cost"]
+    n = model.employees.n
+    expected = 1000.0 * n * (1.0 - ts["productivity"])
+    np.testing.assert_allclose(staff, expected, rtol=1e-9, atol=1e-6)
+    assert staff.max() > 0  # the go-live dip costs money
+
+
+def test_a_big_bang_golive_shock_deepens_the_dip():
+    def dip(shock):
+        model, _ = _run_model("big_bang", programme__golive_shock=shock, profile__scope=0.8)
+        assert model.programme.golive_week is not None
+        return model.employees.dip.mean()
+
+    assert dip(0.6) > dip(0.0) + 0.1
+
+
+def test_a_phased_golive_learns_from_its_pilot():
+    def later_wave_dip(learning):
+        model, _ = _run_model(
+            "start_small", seed=5, programme__pilot_learning=learning, profile__scope=0.9
+        )
+        assert model.programme.second_wave_week > 0
+        later = ~model.teams.pilot[model.employees.team]
+        return model.employees.dip[later].mean()
+
+    # the later wave's shock is spared the share the pilot learned
+    assert later_wave_dip(0.5) < later_wave_dip(0.0) - 0.02
+
+
+def test_web_self_service_spreads_gradually_after_golive():
+    model, ts = _run_model("four_ps", horizon_weeks=150)
+    golive = model.programme.golive_week
+    web = ts["web_share"].to_numpy()
+    assert (web[: golive - 1] == 0).all()
+    after = web[golive:]
+    assert (np.diff(after) >= -1e-12).all()  # rising while live
+    assert 0 < after[0] < 0.01 and after[-1] > 5 * after[0]  # gradual, an S-curve start
+
+
+def test_planning_cuts_scope_only_when_it_comes_first():
+    four = CRMRolloutModel(small_scenario("four_ps"), seed=2)
+    bang = CRMRolloutModel(small_scenario("big_bang"), seed=2)
+    for m in (four, bang):
+        m.run_model()
+    assert four.programme.scope < 0.75 * four.org.scope
+    assert bang.programme.scope == bang.org.scope

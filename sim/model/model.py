@@ -49,6 +49,7 @@ SERIES = (
     "cost",
     "spend",
     "live",
+    "web_share",
 )
 
 
@@ -306,6 +307,7 @@ class CRMRolloutModel(mesa.Model):
         m["cost"] = cost + staff + (self.licence_week if prog.live else 0.0)
         m["spend"] = float(prog.spend)
         m["live"] = 1.0 if prog.live else 0.0
+        m["web_share"] = float(prog.web_share)
 
     def run_model(self) -> None:
         """Run to the horizon."""

@@ -63,7 +63,19 @@ _PARAMS = [
     _p("org.employees", int, 200, 4, 1_000_000, "employees, managers included", "DESIGN.md 2"),
     _p("org.team_size", int, 10, 2, 200, "employees per team (one manager each)", "DESIGN.md 2"),
     _p("org.customers", int, 5000, 10, 20_000_000, "customers at the start", "DESIGN.md 2"),
-    _p("org.culture", float, 0.0, -1, 1, "mean initial attitude towards the change"),
+    _p(
+        "org.culture",
+        float,
+        0.0,
+        -1,
+        1,
+        "mean initial attitude towards the change",
+        source=(
+            "change readiness; direction: Hong & Kim 2002 (organisational resistance as a "
+            "contingency); Panorama 2014 (63% found managing change difficult, 2nd); value "
+            "assumption"
+        ),
+    ),
     _p(
         "org.culture_spread",
         float,
@@ -71,6 +83,10 @@ _PARAMS = [
         0,
         1,
         "per-organisation culture offset, drawn uniformly in +-spread",
+        source=(
+            "Panorama 2014 (2% found managing change easy, 63% difficult, 2nd): readiness "
+            "differs widely; width assumption"
+        ),
     ),
     _p("org.attitude_sd", float, 0.3, 0, 1, "spread of initial attitudes within the organisation"),
     _p("org.customer_orientation", float, 0.6, 0, 1, "mean employee customer orientation c"),
@@ -216,8 +232,27 @@ _PARAMS = [
         choices=("big_bang", "phased"),
         source="DESIGN.md 2.1",
     ),
-    _p("rollout.pilot_share", float, 0.1, 0.01, 1, "share of teams in the pilot (phased go-live)"),
-    _p("rollout.pilot_weeks", int, 12, 1, 260, "weeks between the pilot's go-live and the rest"),
+    _p(
+        "rollout.pilot_share",
+        float,
+        0.1,
+        0.01,
+        1,
+        "share of teams in the pilot (phased go-live)",
+        source=(
+            "Robey, Ross & Boudreau 2002 (a phased approach helped); Panorama 2011 (over "
+            "half phased, 2nd); share assumption"
+        ),
+    ),
+    _p(
+        "rollout.pilot_weeks",
+        int,
+        12,
+        1,
+        260,
+        "weeks between the pilot's go-live and the rest",
+        source="Robey, Ross & Boudreau 2002 (phased approach); length assumption",
+    ),
     _p(
         "rollout.golive_threshold",
         float,
@@ -357,7 +392,7 @@ _PARAMS = [
     _p(
         "programme.golive_shock",
         float,
-        0.3,
+        0.6,
         0,
         2,
         "extra go-live productivity dip when the whole scope switches in one week (support "
@@ -382,6 +417,10 @@ _PARAMS = [
         0,
         1e6,
         "programme cost per employee per week at effort 1 (consultants, staff time)",
+        source=(
+            "assumption; order of magnitude checked against IDC 2004 (median initial CRM "
+            "investment about 426,000 USD, 2nd)"
+        ),
     ),
     _p(
         "programme.licence_per_user_week",
@@ -392,7 +431,15 @@ _PARAMS = [
         "CRM licence per employee per week from go-live (about 65 a user a month)",
     ),
     # --- sponsor (Repenning 2002) ----------------------------------------------------------
-    _p("sponsor.commitment_initial", float, 0.8, 0, 1, "sponsor commitment C at the start"),
+    _p(
+        "sponsor.commitment_initial",
+        float,
+        0.8,
+        0,
+        1,
+        "sponsor commitment C at the start",
+        source="Repenning 2002 (commitment as a stock); value assumption",
+    ),
     _p(
         "sponsor.alpha",
         float,
@@ -436,6 +483,10 @@ _PARAMS = [
         1,
         520,
         "weeks after go-live over which the sponsor expects benefits to build up to expectation",
+        source=(
+            "CRMGuru 2002 (about half paid back within 18 months, 2nd); IDC 2004 (58% of "
+            "those measuring paid back within a year, 2nd); value assumption"
+        ),
     ),
     _p(
         "sponsor.judgement_weeks",
@@ -503,7 +554,18 @@ _PARAMS = [
         "common scale of the UTAUT weights (assumption: the calibration fits complexity, "
         "expectations and benefit sizes instead)",
     ),
-    _p("employee.usability", float, 0.8, 0, 1, "platform usability when fully built"),
+    _p(
+        "employee.usability",
+        float,
+        0.8,
+        0,
+        1,
+        "platform usability when fully built",
+        source=(
+            "AMR Research 2007 (reps reject CRM 'mainly because it's just not easy to "
+            "use'); value assumption"
+        ),
+    ),
     _p(
         "employee.usage_rate", float, 0.1, 0, 1, "weekly share of the gap usage closes to intention"
     ),
@@ -572,7 +634,7 @@ _PARAMS = [
     _p(
         "employee.shock_attitude",
         float,
-        1.0,
+        0.5,
         0,
         10,
         "attitude lost at go-live per unit of go-live shock (early criticism of a disrupted "
@@ -625,7 +687,16 @@ _PARAMS = [
     _p("customer.satisfaction_initial", float, 0.65, 0, 1, "mean initial satisfaction S"),
     _p("customer.satisfaction_sd", float, 0.1, 0, 1, "spread of initial satisfaction"),
     _p("customer.w_base", float, 0.50, 0, 1, "experience from any contact"),
-    _p("customer.w_skill", float, 0.15, 0, 1, "experience weight of the handler's skill"),
+    _p(
+        "customer.w_skill",
+        float,
+        0.0,
+        0,
+        1,
+        "experience weight of the handler's CRM skill beyond the integrated view",
+        "0 (model v2): CRM skill reaches the customer through the integrated view (w_view) and "
+        "the go-live dip (which scales with missing skill); a weight of its own counted it twice",
+    ),
     _p("customer.w_orientation", float, 0.20, 0, 1, "experience weight of customer orientation"),
     _p("customer.w_view", float, 0.10, 0, 1, "experience weight of the integrated view u*q*d"),
     _p("customer.w_consistency", float, 0.05, 0, 1, "experience weight of process readiness"),

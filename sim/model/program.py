@@ -239,7 +239,13 @@ class Programme:
             self.low_use_weeks = (
                 self.low_use_weeks + 1 if adoption < v["rollout.abandon_usage"] else 0
             )
-            if self.low_use_weeks >= v["rollout.abandon_weeks"]:
+            # Shelfware is declared when use has stayed low long enough and the sponsor has
+            # given up (Repenning 2002: commitment below the floor); a committed sponsor keeps
+            # funding improvement instead (7.1.11).
+            if (
+                self.low_use_weeks >= v["rollout.abandon_weeks"]
+                and self.commitment < v["rollout.commitment_floor"]
+            ):
                 self.state = ABANDONED
                 self.end_week = week + 1
                 self.web_share = 0.0
