@@ -23,7 +23,7 @@ test: $(STAMP)
 # docs/VALIDATION.md and results/reference/validation/: the patterns against their sources, from the
 # reference sweep (run first if results/failure_rates is missing) and two small extra experiments.
 validation: $(STAMP)
-	$(BIN)/python -m sim.experiments.validation
+	$(BIN)/python -m sim.cli.validation
 
 # Full-size benchmarks (pytest-benchmark JSON), then the report with the targets' ratios. The report
 # is kept whatever it says (--report-only); `crmsim bench` without the flag exits 1 on a missed target.

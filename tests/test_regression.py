@@ -25,15 +25,15 @@ ROOT_SEED = 20011127  # experiments/failure_rates.toml
 PINNED = {
     "industry_mix": (
         200,
-        {"never_live": 0.085, "abandoned": 0.435, "failed": 0.54, "measurable_gain": 0.16},
+        {"never_live": 0.06, "abandoned": 0.375, "failed": 0.605, "measurable_gain": 0.11},
     ),
     "technology_first": (
         100,
-        {"never_live": 0.13, "abandoned": 0.86, "failed": 1.0, "measurable_gain": 0.0},
+        {"never_live": 0.05, "abandoned": 0.75, "failed": 0.99, "measurable_gain": 0.0},
     ),
     "four_ps": (
         100,
-        {"never_live": 0.01, "abandoned": 0.03, "failed": 0.05, "measurable_gain": 0.76},
+        {"never_live": 0.02, "abandoned": 0.02, "failed": 0.16, "measurable_gain": 0.21},
     ),
 }
 

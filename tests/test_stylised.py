@@ -124,14 +124,23 @@ def test_fit_starts_at_the_package_fit_and_reconfiguration_raises_it_after_goliv
 
 
 def test_licences_end_with_abandonment():
-    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2)
-    model, ts = _run_model("four_ps", **over)
+    # unreachable expectations: the sponsor gives up after go-live, and use counts as low
+    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2, sponsor__expectation_base=1.0)
+    model, ts = _run_model("big_bang", **over)
     assert model.programme.state == "abandoned"
-    _, free = _run_model("four_ps", programme__licence_per_user_week=0.0, **over)
+    _, free = _run_model("big_bang", programme__licence_per_user_week=0.0, **over)
     end = model.programme.end_week
     licence = ts["cost"] - free["cost"]
     assert licence.iloc[end - 2] > 0  # charged while live
     assert (licence.iloc[end:] == 0).all()  # none after abandonment
+
+
+def test_a_committed_sponsor_keeps_a_low_use_system_live():
+    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2)
+    kept, _ = _run_model("big_bang", sponsor__expectation_base=0.01, **over)
+    dropped, _ = _run_model("big_bang", sponsor__expectation_base=1.0, **over)
+    assert kept.programme.state == "live"  # results beat expectations: commitment stays up
+    assert dropped.programme.state == "abandoned"
 
 
 def test_productivity_enters_cost_as_staff_time():
