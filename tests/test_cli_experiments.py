@@ -91,9 +91,9 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
     result = json.loads((tmp_path / "cal/calibration.json").read_text())
     assert set(result["parameters"]) == {
         "org.complexity",
+        "employee.utaut_b0",
         "sponsor.expectation_inflation",
         "economics.crosssell_uplift",
-        "customer.w_view",
     }
     assert result["n"] == 40
     after = (tmp_path / "scenarios/calibrated.toml").read_text()
