@@ -107,7 +107,12 @@ def _cases():
         for path in _leaves(doc):
             if not path:
                 continue
+            value = doc
+            for part in path:
+                value = value[part]
             for how in CORRUPTIONS:
+                if how == "negative" and isinstance(value, int | float) and value < 0:
+                    continue  # a negative value is legitimate there (e.g. the UTAUT intercept)
                 cases.append((f, path, how))
     return cases
 
