@@ -143,7 +143,8 @@ def prim_tradeoff_chart(
         )
     lines.append("")
     for _, b in box.iterrows():
-        if isinstance(b["upper"], float) and not math.isnan(b["upper"]):
+        numeric = isinstance(b["lower"], int | float) and isinstance(b["upper"], int | float)
+        if numeric and not math.isnan(b["upper"]):
             text = f"{b['lower']:.3g} ≤ {b['input']} ≤ {b['upper']:.3g}"
         else:
             text = f"{b['input']} in {{{b['lower']}}}"
