@@ -48,29 +48,16 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--window-size=1500,1000",
-)
+from sim.dashboard.screenshot import HEADLESS_FLAGS, free_port  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+CHROMIUM_FLAGS = (*HEADLESS_FLAGS, "--window-size=1500,1000")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`crmsim dashboard` on a free loopback port, one worker, 6 replicates by default."""
     tmp = tmp_path_factory.mktemp("dash")
-    port = _free_port()
+    port = free_port()
     log = open(tmp / "server.log", "w")
     cmd = [
         sys.executable,

@@ -18,7 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-CHROMIUM_FLAGS = (
+#: Headless Chromium on a closed network, as root (shared with tests/test_dashboard_browser.py):
+#: without the background-networking flags Chromium keeps trying hosts it cannot reach.
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -26,12 +28,11 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--hide-scrollbars",
-    "--window-size=1600,1250",
 )
+CHROMIUM_FLAGS = (*HEADLESS_FLAGS, "--hide-scrollbars", "--window-size=1600,1250")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -58,7 +59,7 @@ def take(
     from selenium.webdriver.support.ui import WebDriverWait
 
     out.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="crmsim-shot-") as tmp:
         cmd = [sys.executable, "-m", "sim.cli.main", "dashboard", scenario, "--port", str(port)]
         cmd += ["--results", str(Path(tmp) / "results"), "--replicates", str(replicates)]
