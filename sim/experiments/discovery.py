@@ -35,6 +35,7 @@ from sim.errors import InputError
 from sim.experiments.sensitivity_spec import RATE_OUTPUTS
 from sim.experiments.store import atomic_write_bytes, read_manifest, read_runs
 from sim.experiments.summary import ok_rows, rate_columns
+from sim.optional import require
 
 __all__ = ["DISCOVERY_OUTCOMES", "case_table", "discover"]
 
@@ -48,8 +49,10 @@ def _ema():
     parallel back-ends this package never uses)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import feature_scoring, prim
-        from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+        prim = require("ema_workbench.analysis.prim", "crmsim discover")
+        feature_scoring = require("ema_workbench.analysis.feature_scoring", "crmsim discover")
+        util = require("ema_workbench.analysis.scenario_discovery_util", "crmsim discover")
+    RuleInductionType = util.RuleInductionType
     logging.getLogger("EMA").setLevel(logging.WARNING)
     return prim, feature_scoring, RuleInductionType
 

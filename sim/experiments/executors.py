@@ -34,6 +34,7 @@ from typing import Any
 from sim.errors import InputError, StoppedError
 from sim.experiments.parentwatch import worker_init
 from sim.experiments.scheduler import check_address
+from sim.optional import require
 
 __all__ = ["SerialExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "default_workers"]
 
@@ -140,13 +141,8 @@ class DaskExecutor(SerialExecutor):
         n_workers: int | None = None,
         warm_up: Callable | None = None,
     ):
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - dask is a dependency
-            raise InputError(
-                "Dask distributed is not installed; pip install 'dask[distributed]'",
-                key="--scheduler",
-            ) from exc
+        distributed = require("dask.distributed", "--scheduler / --dask-local")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
         self._cluster = None
         if scheduler:
             check_address(scheduler)

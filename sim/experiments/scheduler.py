@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from sim.errors import InputError
+from sim.optional import require
 
 __all__ = ["check_address", "probe", "SCHEMES", "PROBE_TIMEOUT"]
 
@@ -47,15 +48,9 @@ def probe(address: str, timeout: float | None = None) -> None:
     """Connect to the scheduler and disconnect; raise a clear error if it cannot be reached."""
     check_address(address)
     timeout = PROBE_TIMEOUT if timeout is None else timeout
+    client_cls = require("dask.distributed", "--scheduler").Client
     try:
-        from dask.distributed import Client
-    except ImportError as exc:  # pragma: no cover - dask is a dependency
-        raise InputError(
-            "Dask distributed is not installed; pip install 'dask[distributed]'",
-            key="--scheduler",
-        ) from exc
-    try:
-        client = Client(address, timeout=f"{timeout}s")
+        client = client_cls(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(
             f"cannot reach the Dask scheduler ({exc}); is it running, and is the address right?",

@@ -36,6 +36,7 @@ from sim.experiments.sensitivity_report import summarise, write_report
 from sim.experiments.sensitivity_spec import RATE_OUTPUTS, SensitivitySpec, load_sensitivity
 from sim.experiments.store import atomic_write_bytes, read_manifest, read_runs, spec_hash
 from sim.experiments.summary import ok_rows, rate_columns
+from sim.optional import require
 
 __all__ = [
     "SampledDesign",
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 SUBDIR = "sensitivity"
+NEEDED_FOR = "crmsim sensitivity"  # named in the message when SALib is missing
 #: Spawn key of the sensitivity sample's own stream: independent of the replicate seeds
 #: (children ``(i,)`` of the same root) and of the Latin hypercube's key.
 SAMPLE_SPAWN_KEY = (0x53414C, 0)
@@ -114,8 +116,8 @@ def draw_sample(spec: SensitivitySpec) -> np.ndarray:
     Sobol' base rows are scrambled Sobol' points, so the first half of a sample of 2N base rows is
     the sample SALib would draw for N: the convergence check needs no extra runs.
     """
-    from SALib.sample import morris as morris_sample
-    from SALib.sample import sobol as sobol_sample
+    morris_sample = require("SALib.sample.morris", NEEDED_FOR)
+    sobol_sample = require("SALib.sample.sobol", NEEDED_FOR)
 
     problem, seed = salib_problem(spec), _sample_seed(spec.experiment.root_seed)
     if spec.method == "sobol":
@@ -315,7 +317,7 @@ def sobol_indices(
         ``(indices, s2)``: one row per parameter (S1, S1_conf, ST, ST_conf; conf is the half-width
         of the interval) and, with ``second_order``, one row per pair.
     """
-    from SALib.analyze import sobol
+    sobol = require("SALib.analyze.sobol", NEEDED_FOR)
 
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     res = sobol.analyze(
@@ -361,7 +363,7 @@ def morris_indices(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Morris elementary effects per whole range: mu, mu* (Campolongo et al. 2007), sigma."""
-    from SALib.analyze import morris
+    morris = require("SALib.analyze.morris", NEEDED_FOR)
 
     problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
     res = morris.analyze(
