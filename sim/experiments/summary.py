@@ -74,18 +74,29 @@ def rate_columns(runs: pd.DataFrame) -> pd.DataFrame:
 
 def _block(ok: pd.DataFrame, seed: int = 0) -> list[dict]:
     """Metric rows (metric, value, ci_low, ci_high, n) for one group of ok rows."""
+    return _metrics(*_metric_arrays(ok), seed=seed)
+
+
+def _metric_arrays(ok: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`_metrics` reads from ok rows: the rate flags (one column per RATE_METRICS entry),
+    final adoption and ROI, as arrays, so a table of many groups converts its rows once."""
+    if not len(ok):
+        return np.zeros((0, len(RATE_METRICS)), dtype=bool), np.array([]), np.array([])
+    flags = rate_columns(ok)[list(RATE_METRICS)].to_numpy(dtype=bool)
+    return flags, ok["adoption_final"].astype(float).to_numpy(), ok["roi"].astype(float).to_numpy()
+
+
+def _metrics(flags: np.ndarray, adoption: np.ndarray, roi: np.ndarray, seed: int = 0) -> list[dict]:
     out = []
-    n = len(ok)
-    flags = rate_columns(ok) if n else None
-    for metric in RATE_METRICS:
-        k = int(flags[metric].sum()) if n else 0
+    n = len(flags)
+    for j, metric in enumerate(RATE_METRICS):
+        k = int(flags[:, j].sum()) if n else 0
         p, lo, hi = wilson_interval(k, n, Z95)
         out.append({"metric": metric, "value": p, "ci_low": lo, "ci_high": hi, "n": n})
-    for metric, column, stat in (
-        ("adoption_mean", "adoption_final", np.mean),
-        ("roi_median", "roi", np.median),
+    for metric, values, stat in (
+        ("adoption_mean", adoption, np.mean),
+        ("roi_median", roi, np.median),
     ):
-        values = ok[column].astype(float).to_numpy() if n else np.array([])
         est, lo, hi = bootstrap_interval(values, stat=stat, n_boot=1000, seed=seed)
         used = int(np.sum(~np.isnan(values)))
         out.append({"metric": metric, "value": est, "ci_low": lo, "ci_high": hi, "n": used})
@@ -119,6 +130,43 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def points_table(runs: pd.DataFrame, params: Sequence[str] | None = None) -> pd.DataFrame:
+    """``points.csv``: the summary metrics per scenario and design point, with the point's params.
+
+    Sweeps over a grid or a Latin hypercube are read point by point (a heat map of failure rate over
+    training effort and vendor pressure); pooling them, as ``summary.csv`` does, would hide that.
+    The ok rows are split by (scenario, point) once, so the cost grows linearly with the number of
+    points (a sensitivity design has thousands).
+
+    Args:
+        runs: run rows.
+        params: the ``param.<key>`` columns that identify a point (the design's keys); default:
+            every ``param.`` column that varies across points.
+    """
+    if runs.empty:
+        return pd.DataFrame(columns=["scenario", "point", *SUMMARY_COLUMNS[1:]])
+    if params is None:
+        firsts = runs.groupby("point")
+        params = [
+            c for c in runs.columns if c.startswith("param.") and firsts[c].first().nunique() > 1
+        ]
+    params = [p for p in params if p in runs.columns]
+    ok = ok_rows(runs)
+    flags, adoption, roi = _metric_arrays(ok)
+    where = (
+        ok.groupby([ok["scenario"].astype(str), ok["point"]], sort=False).indices if len(ok) else {}
+    )
+    none = np.array([], dtype=int)
+    names = runs["scenario"].astype(str)
+    rows = []
+    for name in _scenarios_in_order(runs):
+        for point, first in runs[names == name].groupby("point", sort=True).first().iterrows():
+            i = where.get((name, point), none)
+            head = {"scenario": name, "point": int(point), **{p: first[p] for p in params}}
+            rows += [{**head, **r} for r in _metrics(flags[i], adoption[i], roi[i])]
+    return pd.DataFrame(rows, columns=["scenario", "point", *params, *SUMMARY_COLUMNS[1:]])
+
+
+def _points_table_old(runs: pd.DataFrame, params: Sequence[str] | None = None) -> pd.DataFrame:
     """``points.csv``: the summary metrics per scenario and design point, with the point's params.
 
     Sweeps over a grid or a Latin hypercube are read point by point (a heat map of failure rate over

@@ -1,0 +1,76 @@
+"""``points.csv`` (sim.experiments.summary.points_table): one metrics block per design point.
+
+The table was rewritten from a filter per point (quadratic in the number of points: 48 of 54 s of a
+5,120-point sensitivity run) to one split of the rows; its output must not change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from sim.experiments import summary
+from sim.experiments.store import read_runs
+from tests.common import ROOT
+
+
+def synthetic_runs(points: int = 12, replicates: int = 4, scenarios: int = 2) -> pd.DataFrame:
+    """Run rows shaped like a sweep's: shuffled, some error rows, one point whose runs all
+    failed, a parameter that is NaN on the first row of a point and one that never varies."""
+    rng = np.random.default_rng(7)
+    n = points * replicates * scenarios
+    runs = pd.DataFrame(
+        {
+            "run_id": np.arange(n),
+            "scenario": np.repeat([f"s{i}" for i in range(scenarios)], points * replicates),
+            "point": np.tile(np.repeat(np.arange(points), replicates), scenarios),
+            "replicate": np.tile(np.arange(replicates), points * scenarios),
+            "status": rng.choice(["live", "never_live", "abandoned"], n),
+            "met_expectations": rng.random(n) < 0.4,
+            "measurable_gain": rng.random(n) < 0.3,
+            "adoption_final": rng.random(n),
+            "roi": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+            "param.a": np.tile(np.repeat(rng.random(points), replicates), scenarios),
+            "param.b": np.tile(np.repeat(rng.integers(0, 5, points), replicates), scenarios),
+            "param.c": 1.0,
+            "error": None,
+        }
+    )
+    runs.loc[rng.random(n) < 0.08, "error"] = "boom"
+    runs.loc[runs["point"] == 1, "error"] = "every run of this point failed"
+    runs.loc[0, "param.a"] = np.nan
+    return runs.sample(frac=1, random_state=1)
+
+
+@pytest.mark.parametrize("params", [None, ["param.a", "param.b"], ["param.b", "param.missing"]])
+def test_same_table_as_the_filter_per_point(params):
+    runs = synthetic_runs()
+    assert_frame_equal(
+        summary.points_table(runs, params),
+        summary._points_table_old(runs, params),
+        check_exact=True,
+    )
+
+
+def test_same_table_on_the_stored_grid_fixture():
+    runs = read_runs(ROOT / "tests/fixtures/grid_small")
+    assert_frame_equal(
+        summary.points_table(runs), summary._points_table_old(runs), check_exact=True
+    )
+
+
+def test_every_point_gets_a_block_even_when_all_its_runs_failed():
+    table = summary.points_table(synthetic_runs(), ["param.a"])
+    assert len(table) == 2 * 12 * 7  # scenarios x points x metrics
+    failed = table[table["point"] == 1]
+    assert (failed["n"] == 0).all() and failed["value"].isna().all()
+
+
+def test_rows_are_converted_once_not_once_per_point(monkeypatch):
+    calls = []
+    real = summary.rate_columns
+    monkeypatch.setattr(summary, "rate_columns", lambda runs: calls.append(len(runs)) or real(runs))
+    summary.points_table(synthetic_runs(points=50), ["param.a"])
+    assert len(calls) == 1
