@@ -166,37 +166,6 @@ def points_table(runs: pd.DataFrame, params: Sequence[str] | None = None) -> pd.
     return pd.DataFrame(rows, columns=["scenario", "point", *params, *SUMMARY_COLUMNS[1:]])
 
 
-def _points_table_old(runs: pd.DataFrame, params: Sequence[str] | None = None) -> pd.DataFrame:
-    """``points.csv``: the summary metrics per scenario and design point, with the point's params.
-
-    Sweeps over a grid or a Latin hypercube are read point by point (a heat map of failure rate over
-    training effort and vendor pressure); pooling them, as ``summary.csv`` does, would hide that.
-
-    Args:
-        runs: run rows.
-        params: the ``param.<key>`` columns that identify a point (the design's keys); default:
-            every ``param.`` column that varies across points.
-    """
-    if runs.empty:
-        return pd.DataFrame(columns=["scenario", "point", *SUMMARY_COLUMNS[1:]])
-    if params is None:
-        params = [
-            c
-            for c in runs.columns
-            if c.startswith("param.") and runs.groupby("point")[c].first().nunique() > 1
-        ]
-    params = [p for p in params if p in runs.columns]
-    ok = ok_rows(runs)
-    rows = []
-    for name in _scenarios_in_order(runs):
-        mine = runs[runs["scenario"].astype(str) == name]
-        for point, first in mine.groupby("point", sort=True).first().iterrows():
-            group = ok[(ok["scenario"].astype(str) == name) & (ok["point"] == point)]
-            head = {"scenario": name, "point": int(point), **{p: first[p] for p in params}}
-            rows += [{**head, **r} for r in _block(group)]
-    return pd.DataFrame(rows, columns=["scenario", "point", *params, *SUMMARY_COLUMNS[1:]])
-
-
 def default_baseline(names: Sequence[str], requested: str | None = None) -> str | None:
     """The baseline: the requested one, else ``technology_first`` if it ran, else the first."""
     if requested:
