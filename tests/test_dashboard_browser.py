@@ -110,6 +110,7 @@ def browser(server):
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
     driver.downloads = downloads
+    driver.server_log = server["log"]
     yield driver
     driver.quit()
 
@@ -117,9 +118,19 @@ def browser(server):
 def _wait(driver, test, seconds=90, what="the page"):
     try:
         return WebDriverWait(driver, seconds, poll_frequency=0.25).until(lambda d: test(d))
-    except Exception:  # noqa: BLE001 - say what was awaited, with the page text
+    except Exception:  # noqa: BLE001 - say what was awaited, with the page text and the server's
         body = driver.find_element(By.TAG_NAME, "body").text[-1500:]
-        pytest.fail(f"waited {seconds} s for {what}; the page says:\n{body}")
+        buttons = [
+            f"{b.text!r} disabled={b.get_attribute('disabled')}"
+            for b in driver.find_elements(By.CSS_SELECTOR, ".v-btn")
+            if b.is_displayed() and b.text
+        ]
+        log = getattr(driver, "server_log", None)
+        tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+        pytest.fail(
+            f"waited {seconds} s for {what}; the page says:\n{body}\n--- buttons shown: "
+            f"{buttons}\n--- the server's log ends:\n{tail}"
+        )
 
 
 def _css(driver, selector):

@@ -9,6 +9,7 @@ another host means anyone who can reach it can, so the command warns.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import socket
 import sys
@@ -79,6 +80,13 @@ def cmd_dashboard(args) -> int:
     print(f"  results go to {results.resolve()}", flush=True)
     import uvicorn
 
+    # The odds runner says when its pool is warm and when each comparison starts, ends or fails
+    # (sim.dashboard.odds): one line each on stderr, the server's log.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("crmsim dashboard: %(message)s"))
+    dash_log = logging.getLogger("crmsim.dashboard")
+    dash_log.addHandler(handler)
+    dash_log.setLevel(logging.INFO)
     try:
         uvicorn.run(
             "solara.server.starlette:app",
@@ -90,7 +98,7 @@ def cmd_dashboard(args) -> int:
     finally:  # stop the odds' worker processes with the server
         from sim.dashboard import state
 
-        if state.runner.cache_info().currsize:
+        if state.runner_started():
             state.runner().close()
     return 0
 

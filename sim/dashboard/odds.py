@@ -10,14 +10,24 @@ Results are cached by settings: the folder is named by a hash of the scenario te
 replicate count, the root seed and the baseline, so asking again for the same settings reads the
 finished folder instead of running anything. The local process pool is started once and kept
 warm between comparisons (spawning workers and loading the compiled kernels costs seconds).
+
+The pool is started from a background thread (the page must not wait for it) and used from
+Solara's task threads, which end after each comparison. Its workers therefore must not be tied to
+the thread that spawned them (see :mod:`sim.experiments.parentwatch`), and a worker that dies
+anyway (killed, out of memory) must end the comparison with a message on the page, never leave it
+waiting: ``concurrent.futures`` marks the pool broken and fails its pending tasks, and
+:meth:`OddsRunner.run` turns that into :class:`sim.errors.StoppedError` and starts a new pool for
+the next comparison.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -25,10 +35,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim.dashboard.settings import ResultsArea, safe_name, settings_key, write_and_load
-from sim.errors import InputError
+from sim.errors import InputError, StoppedError
+from sim.experiments import worker
 from sim.experiments.executors import PoolExecutor, SerialExecutor, default_workers
 from sim.experiments.store import read_manifest, read_runs
 from sim.experiments.sweep import compare
+
+log = logging.getLogger("crmsim.dashboard")
 
 #: Replicates per ordering unless the page asks for another count (the issue's default).
 DEFAULT_REPLICATES = 200
@@ -52,30 +65,12 @@ class Odds:
     scenario_files: dict[str, Path]
 
 
-def _start_worker(parent: int) -> None:
-    """Worker initializer: exit when the dashboard's process is gone (a killed server must not
-    leave its workers behind), then warm up like any sweep worker (kernels loaded, one thread)."""
-    import os
-    import threading
-
-    from sim.experiments import worker
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="crmsim-watch-parent", daemon=True).start()
-    worker.warm_up("numba")
-
-
 class DashboardPool(PoolExecutor):
-    """The local process pool, warmed at start, whose workers exit with the server."""
+    """The local process pool, warmed at start; its workers exit with the server (the sweep's
+    worker initializer, :func:`sim.experiments.parentwatch.worker_init`, watches the server)."""
 
     def __init__(self, workers: int):
-        import os
-
-        super().__init__(workers, warm_up=partial(_start_worker, os.getpid()))
+        super().__init__(workers, warm_up=partial(worker.warm_up, "numba"))
 
 
 def ready(_: int = 0) -> bool:
@@ -108,13 +103,27 @@ class OddsRunner:
 
     def warm(self) -> None:
         """Start the workers and load the model in each (call from a background thread)."""
+        start = time.perf_counter()
         with self._lock:
             ex = self.executor()
-            if isinstance(ex, SerialExecutor) and not ex.parallel:
-                from sim.experiments import worker
+            try:
+                if isinstance(ex, SerialExecutor) and not ex.parallel:
+                    worker.warm_up("numba")
+                list(ex.map_unordered(ready, range(max(1, getattr(ex, "workers", 1)))))
+            except BrokenProcessPool as exc:
+                self._discard(exc)
+                log.warning("the odds' workers could not start: %s", exc)
+                return
+        log.info("odds: %s warm in %.1f s", ex.description, time.perf_counter() - start)
 
-                worker.warm_up("numba")
-            list(ex.map_unordered(ready, range(max(1, getattr(ex, "workers", 1)))))
+    def _discard(self, exc: BaseException) -> None:
+        """Drop a broken pool (the next comparison starts a new one)."""
+        ex, self._executor = self._executor, None
+        if ex is not None:
+            try:
+                ex.close()
+            except Exception:  # noqa: BLE001 - a broken pool may fail to shut down; it is dropped
+                log.warning("closing the broken pool failed: %s", exc)
 
     def close(self) -> None:
         if self._executor is not None:
@@ -155,16 +164,36 @@ class OddsRunner:
             if not cached:
                 if folder.exists():
                     shutil.rmtree(folder)  # an interrupted comparison: start it again
-                compare(
-                    [str(files[n]) for n in names],
-                    replicates=replicates,
-                    out_dir=folder,
-                    root_seed=ROOT_SEED,
-                    baseline=baseline,
-                    progress=progress or False,
-                    executor=self.executor(),
-                    batch_size=max(1, min(10, replicates * len(names) // (4 * self.workers) or 1)),
+                executor = self.executor()
+                log.info(
+                    "odds %s: %d runs on %s", key, replicates * len(names), executor.description
                 )
+                try:
+                    compare(
+                        [str(files[n]) for n in names],
+                        replicates=replicates,
+                        out_dir=folder,
+                        root_seed=ROOT_SEED,
+                        baseline=baseline,
+                        progress=progress or False,
+                        executor=executor,
+                        batch_size=max(
+                            1, min(10, replicates * len(names) // (4 * self.workers) or 1)
+                        ),
+                    )
+                except BrokenProcessPool as exc:
+                    self._discard(exc)
+                    log.warning("odds %s: a worker process died: %s", key, exc)
+                    raise StoppedError(
+                        "a worker process of the odds stopped unexpectedly (killed, or out of "
+                        "memory?); press Run the odds again to start new workers"
+                    ) from None
+        log.info(
+            "odds %s: %s in %.1f s",
+            key,
+            "cached" if cached else "done",
+            time.perf_counter() - start,
+        )
         return Odds(
             key=key,
             folder=folder,

@@ -65,13 +65,28 @@ def orderings() -> dict[str, tuple]:
     return shipped_orderings(config().scenarios_dir)
 
 
+_RUNNER_LOCK = threading.Lock()
+
+
 @functools.cache
-def runner() -> OddsRunner:
-    """The server's one odds runner; its worker pool starts warming at once, in the background,
-    so the first comparison does not pay for spawning workers and loading the kernels."""
+def _runner() -> OddsRunner:
     odds = OddsRunner(config().results, config().workers)
     threading.Thread(target=odds.warm, name="crmsim-warm-pool", daemon=True).start()
     return odds
+
+
+def runner() -> OddsRunner:
+    """The server's one odds runner; its worker pool starts warming at once, in the background,
+    so the first comparison does not pay for spawning workers and loading the kernels. Pages of
+    two sessions render in two threads; the lock keeps them from starting two pools
+    (``functools.cache`` alone may call the function twice)."""
+    with _RUNNER_LOCK:
+        return _runner()
+
+
+def runner_started() -> bool:
+    """Whether a page has started the odds runner (the server stops its pool on exit)."""
+    return _runner.cache_info().currsize > 0
 
 
 def initial_values() -> dict[str, Any]:

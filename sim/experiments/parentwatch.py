@@ -3,40 +3,36 @@
 A ``ProcessPoolExecutor`` notices a vanished parent only between tasks and only when the parent
 shut down cleanly; after ``kill -9`` of a sweep its spawned workers kept running a batch nobody
 would collect (issue 14, item 8: 12 orphans in 13 tries). :func:`die_with_parent` is the pool's
-worker initializer:
+worker initializer. It starts a daemon thread that waits on the parent's end of the pipe the
+``spawn`` start method opened for the worker (``multiprocessing.parent_process().sentinel``): the
+kernel closes that end when the parent process dies, so the worker exits at once, and it polls the
+parent's PID once a second as well (the portable fallback, and a guard when no sentinel exists).
 
-* on Linux it asks the kernel (``prctl(PR_SET_PDEATHSIG, SIGKILL)`` through ctypes) to kill the
-  worker the moment its parent dies; the pool spawns workers from the sweep's main thread, whose
-  exit is the process's exit;
-* everywhere it also starts a daemon thread that polls the parent's PID once a second (the
-  portable fallback, and a guard for the window before ``prctl`` took effect).
+Why not ``prctl(PR_SET_PDEATHSIG)``: its "parent" is the *thread* that started the worker, not the
+process (prctl(2): "the signal will be sent when that thread terminates"). A pool spawns its
+workers lazily from whichever thread submits work; the dashboard's warm-up thread did, so when that
+thread finished the kernel killed every worker it had started, and the first comparison failed with
+``BrokenProcessPool``. The pipe belongs to the process, whatever thread opened it.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
-import signal
-import sys
 import threading
 import time
+from multiprocessing import connection, parent_process
 
 __all__ = ["die_with_parent", "worker_init", "POLL_SECONDS"]
 
-#: How often the fallback thread looks for the parent (seconds; assumption: a second is quick
-#: enough to stop an orphan and costs nothing measurable).
+#: How often the watcher looks at the parent's PID besides waiting on its pipe (seconds;
+#: assumption: a second is quick enough to stop an orphan and costs nothing measurable).
 POLL_SECONDS = 1.0
-_PR_SET_PDEATHSIG = 1
 
 
-def _set_pdeathsig() -> bool:
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+def _parent_sentinel():
+    """The worker's end of the pipe to its parent (spawn start method), or None."""
+    parent = parent_process()
+    return getattr(parent, "sentinel", None) if parent is not None else None
 
 
 def _parent_gone(parent_pid: int) -> bool:
@@ -51,9 +47,13 @@ def _parent_gone(parent_pid: int) -> bool:
     return False
 
 
-def _watch(parent_pid: int) -> None:
+def _watch(parent_pid: int, sentinel) -> None:
     while True:
-        time.sleep(POLL_SECONDS)
+        if sentinel is not None:
+            if connection.wait([sentinel], timeout=POLL_SECONDS):  # end of file: parent gone
+                os._exit(1)
+        else:
+            time.sleep(POLL_SECONDS)
         if _parent_gone(parent_pid):
             os._exit(1)
 
@@ -64,10 +64,12 @@ def die_with_parent(parent_pid: int) -> None:
     Args:
         parent_pid: the sweep's PID, taken in the parent (``os.getpid()``) before the pool starts.
     """
-    _set_pdeathsig()
-    if _parent_gone(parent_pid):  # the parent died before the kernel was told to watch it
+    if _parent_gone(parent_pid):  # the parent died while this worker was starting
         os._exit(1)
-    threading.Thread(target=_watch, args=(parent_pid,), daemon=True, name="parentwatch").start()
+    sentinel = _parent_sentinel()
+    threading.Thread(
+        target=_watch, args=(parent_pid, sentinel), daemon=True, name="parentwatch"
+    ).start()
 
 
 def worker_init(parent_pid: int, warm_up=None) -> None:
