@@ -42,7 +42,7 @@ def floor_employees(
     draw_work,
     t,
 ):
-    """The memory traffic of ``kernels._employees_loop`` and nothing else.
+    """The memory traffic of ``kernels.employees_loop`` and nothing else.
 
     Same arguments (``t`` instead of the records), same access pattern: per employee its team (and
     the team's go-live week, coach and mean usage), its own seven state values, its manager's

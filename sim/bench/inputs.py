@@ -63,7 +63,7 @@ def floor_customers(
     draw_churn,
     t,
 ):
-    """The memory traffic of ``kernels._customers_loop`` and nothing else.
+    """The memory traffic of ``kernels.customers_loop`` and nothing else.
 
     Compiled the same way as the kernel (``parallel=True``, timed on one thread), so the comparison
     isolates the model arithmetic and not numba's aliasing assumptions.
@@ -119,7 +119,7 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
 
 
 def customer_args(model):
-    """Arguments of ``kernels._customers_loop`` for the model's next week."""
+    """Arguments of ``kernels.customers_loop`` for the model's next week."""
     cus, nxt, emp = model.customers, model.customers_next, model.employees
     wk_rec = model._week_record  # the week just stepped: the kernels see a live organisation
     return (
@@ -159,7 +159,7 @@ def floor_args(model):
 
 
 def employee_args(model):
-    """Arguments of ``kernels._employees_loop`` for the model's next week."""
+    """Arguments of ``kernels.employees_loop`` for the model's next week."""
     emp, nxt = model.employees, model.employees_next
     wk_rec = model._week_record
     return (
@@ -213,6 +213,6 @@ def warm_kernels(model) -> None:
     """Compile (or load from the cache) every kernel, serial and parallel, and the floor."""
     from sim.model import kernels
 
-    kernels._customers_loop(*customer_args(model))
-    kernels._employees_loop(*employee_args(model))
+    kernels.customers_loop(*customer_args(model))
+    kernels.employees_loop(*employee_args(model))
     floor_customers(*floor_args(model))

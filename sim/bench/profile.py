@@ -21,8 +21,8 @@ from dataclasses import replace
 PARTS = (
     ("whole runs (sim.run)", "outcomes.py", "run"),
     ("  model steps (run_model)", "model.py", "run_model"),
-    ("    customer kernel (_customers_loop)", "kernels.py", "_customers_loop"),
-    ("    employee kernel (_employees_loop)", "kernels.py", "_employees_loop"),
+    ("    customer kernel (customers_loop)", "kernels.py", "customers_loop"),
+    ("    employee kernel (employees_loop)", "kernels.py", "employees_loop"),
     ("    customer driver incl. kernel (step_customers)", "kernels.py", "step_customers"),
     ("    employee driver incl. kernel (step_employees)", "kernels.py", "step_employees"),
     ("    random draws (_draw)", "model.py", "_draw"),

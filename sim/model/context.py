@@ -37,6 +37,13 @@ Week = namedtuple(
     "t quality fit process_readiness platform_readiness people_effort process_effort "
     "sponsor org_live shock web_share",
 )
+#: The week's context as one record the compiled week fills (sim.model.week.begin_week).
+WEEK = np.dtype(
+    [
+        (name, np.int64 if name == "t" else np.bool_ if name == "org_live" else np.float64)
+        for name in Week._fields
+    ]
+)
 
 
 def employee_params(scenario: Scenario) -> EmployeeParams:

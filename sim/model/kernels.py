@@ -108,7 +108,7 @@ def _employee(
 
 
 @njit(cache=True, parallel=True)
-def _employees_loop(
+def employees_loop(
     team,
     is_manager,
     manager,
@@ -201,7 +201,7 @@ def step_employees(emp, nxt, teams, team_usage, draw_peer, draw_work, prm_rec, w
         raise ValueError("need one peer draw and one workaround draw per employee")
     if team_usage.shape[0] != teams.n:
         raise ValueError("need one team usage per team")
-    _employees_loop(
+    employees_loop(
         emp.team,
         emp.is_manager,
         emp.manager,
@@ -301,7 +301,7 @@ def _customer(
 
 
 @njit(cache=True, parallel=True)
-def _customers_loop(
+def customers_loop(
     n,
     handler,
     active,
@@ -389,7 +389,7 @@ def step_customers(cus, nxt, emp, teams, draw_contact, draw_churn, bounds, prm_r
     if bounds.shape[0] == 0 or abs(bounds[-1] - 1.0) > 1e-9:
         raise ValueError("channel bounds must be cumulative shares ending at 1")
     revenue, cost = np.empty(n), np.empty(n)
-    _customers_loop(
+    customers_loop(
         n,
         cus.handler,
         cus.active,

@@ -1,56 +1,38 @@
 """CRMRolloutModel: the Mesa model that owns the state, draws the randomness and runs the engines.
 
-One step is one week (DESIGN.md 2). Each week the model draws every random number of the week at
-once from its Generator (a fixed count, so a run and its no-CRM counterfactual consume identical
-streams), measures last week's state, advances the programme, lets the engine update every agent
-synchronously (new state from old state, then commit), adds arriving customers and collects the
-series. ``engine="agents"`` steps Mesa agents one by one (readable reference); ``engine="numba"``
-(default) runs the compiled kernels over the same arrays. Same seed, same scenario: same numbers.
+One step is one week (DESIGN.md 2, sim.model.week). Each week the model draws every random number
+of the week from its Generator (a fixed count, so a run and its no-CRM counterfactual consume
+identical streams), advances the programme on last week's measures, lets the engine update every
+agent synchronously (new state from old state, then commit), adds arriving customers, measures and
+collects the series. ``engine="agents"`` steps Mesa agents one by one around the compiled begin and
+end of the week (readable reference); ``engine="numba"`` (default) runs whole weeks in compiled
+code, a whole run in one call from ``run_model``. Same seed, same scenario: same numbers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from statistics import NormalDist
 
 import mesa
 import numpy as np
 
 from sim.errors import InputError
-from sim.model import kernels
+from sim.model import week
 from sim.model.agents import Customer, Employee, Manager
-from sim.model.context import Week, as_record, channel_bounds, customer_params, employee_params
+from sim.model.context import (
+    WEEK,
+    Week,
+    as_record,
+    channel_bounds,
+    customer_params,
+    employee_params,
+)
 from sim.model.population import build_customers, build_employees, draw_organisation
-from sim.model.program import PEOPLE, PLATFORM, PROCESS, Programme
+from sim.model.program import Programme
 from sim.model.scenario import Scenario
-
-_NORMAL = NormalDist()
+from sim.model.week import SERIES
 
 ENGINES = ("numba", "agents")
-
-SERIES = (
-    "adoption",
-    "attitude",
-    "skill",
-    "data_quality",
-    "readiness_planning",
-    "readiness_people",
-    "readiness_process",
-    "readiness_platform",
-    "fit",
-    "commitment",
-    "benefit",
-    "productivity",
-    "workarounds",
-    "csat",
-    "active_customers",
-    "churned",
-    "revenue",
-    "cost",
-    "spend",
-    "live",
-    "web_share",
-)
 
 
 def choose_variant(scenario: Scenario, draw: float) -> Scenario:
@@ -102,22 +84,41 @@ class CRMRolloutModel(mesa.Model):
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
         self.employee_params = employee_params(s)
         self.customer_params = customer_params(s)
-        self._employee_record = as_record(self.employee_params)
-        self._customer_record = as_record(self.customer_params)
-        self._week_record = None
         self.channel_bounds = channel_bounds(s)
-        self._created_by = [self.customers.arrivals_by(w) for w in range(self.horizon + 1)]
-        self.licence_week = s["programme.licence_per_user_week"] * self.employees.n
-        self._draw_buffer = np.empty(2 * self.employees.n + 2 * self.customers.capacity + 1)
-        self.market = 0.0  # log-demand of the market, AR(1) (sim.params economics.market_*)
+        self._week_record = np.zeros(1, dtype=WEEK).view(np.recarray)
+        self._kernel_params = week.KernelParams(
+            as_record(self.employee_params),
+            as_record(self.customer_params),
+            self._week_record,
+            self.channel_bounds,
+        )
+        self._created_by = np.array(
+            [self.customers.arrivals_by(w) for w in range(self.horizon + 1)], dtype=np.int64
+        )
+        n = self.employees.n
+        self._economy = np.zeros(1, dtype=week.ECONOMY).view(np.recarray)
+        self._economy[0] = (
+            s["employee.workaround_quality"],
+            s["economics.market_persistence"],
+            s["economics.market_volatility"],
+            s["economics.staff_cost_week"] * n,
+            s["programme.licence_per_user_week"] * n,
+        )
+        self._draw_buffer = np.empty(2 * n + 2 * self.customers.capacity + 1)
+        self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
+        self._measures[0].created = self.customers.created
         self.team_usage = np.zeros(self.teams.n)
         self.revenue_by_customer = np.zeros(self.customers.capacity)
         self.cost_by_customer = np.zeros(self.customers.capacity)
         self.week = None
         self.metrics = dict.fromkeys(SERIES, 0.0)
-        self._adoption = 0.0
-        self._quality_now = 0.0
-        self._observe()
+        week.observe(
+            self._measures,
+            self._economy,
+            week.employee_arrays(self.employees),
+            week.customer_arrays(self.customers),
+            self.team_usage,
+        )
         self.datacollector = SeriesCollector(
             model_reporters={name: _reporter(name) for name in SERIES}
         )
@@ -146,171 +147,117 @@ class CRMRolloutModel(mesa.Model):
 
     # --- one week ----------------------------------------------------------------------------
 
+    @property
+    def market(self) -> float:
+        """Log-demand of the market, AR(1) (sim.model.market; params economics.market_*)."""
+        return float(self._measures.market[0])
+
     def _draw(self) -> None:
-        """Every random number of the week, in one call: peer, workaround, contact, churn draws."""
-        n, nc = self.employees.n, self.customers.created
-        draws = self._draw_buffer[: 2 * n + 2 * nc + 1]
-        self.rng.random(out=draws)
-        self.draw_market = draws[-1]
-        self.draws_peer = draws[:n]
-        self.draws_work = draws[n : 2 * n]
-        self.draws_contact = draws[2 * n : 2 * n + nc]
-        self.draws_churn = draws[2 * n + nc : 2 * n + 2 * nc]
+        """Redraw this week's numbers into the buffer (for tests and benchmarks of the kernels)."""
+        self._measures[0].drawn = self.customers.created
+        week.draw(self.rng, self._draw_buffer, self.employees.n, self.customers.created)
 
-    def _observe(self) -> None:
-        """Aggregate the current state once: adoption, data quality, team usage, and the rest.
+    def _draws(self, start: int, stop: int) -> np.ndarray:
+        n, nc = self.employees.n, int(self._measures.drawn[0])
+        bounds = (0, n, 2 * n, 2 * n + nc, 2 * n + 2 * nc)
+        return self._draw_buffer[bounds[start] : bounds[stop]]
 
-        Both engines measure through these one-pass kernels, so they see identical aggregates.
-        Data quality q is the mean completeness of active customers, less what shadow
-        spreadsheets cost (sim.params ``employee.workaround_quality``).
-        """
-        emp, cus = self.employees, self.customers
-        adopters, sa, sk, sp, sw = kernels.employee_totals(
-            emp.usage,
-            emp.attitude,
-            emp.skill,
-            emp.productivity,
-            emp.workaround,
-            emp.team,
-            self.team_usage,
-        )
-        n_active, ss, sd = kernels.customer_totals(
-            cus.created, cus.active, cus.satisfaction, cus.completeness
-        )
-        n = emp.n
-        self._adoption = adopters / n
-        q_data = sd / n_active if n_active else 0.0
-        self._quality_now = q_data * (1.0 - self.variant["employee.workaround_quality"] * sw / n)
-        self._totals = (
-            sa / n,
-            sk / n,
-            sp / n,
-            sw / n,
-            n_active,
-            ss / n_active if n_active else 0.0,
-        )
+    # The week's uniform draws, by use (sim.model.week.draw gives their order).
+    draws_peer = property(lambda self: self._draws(0, 1))
+    draws_work = property(lambda self: self._draws(1, 2))
+    draws_contact = property(lambda self: self._draws(2, 3))
+    draws_churn = property(lambda self: self._draws(3, 4))
 
     def step(self) -> None:
-        """Advance one week (see the module docstring for the order)."""
+        """Advance one week (sim.model.week; see the module docstring for the order)."""
         t = self.steps - 1
-        emp, prog = self.employees, self.programme
-        self._draw()
-        quality, adoption = self._quality_now, self._adoption
-        backing = float(emp.commitment[self.teams.manager].mean())
-        prog.advance(t, self.teams, adoption, backing, adoption * quality * prog.fit)
-        self.week = Week(
+        if self.engine == "numba":
+            self._run_compiled(t, t + 1)
+            return
+        emp_arrays = week.employee_arrays(self.employees)
+        week.begin_week(
             t,
-            quality,
-            prog.fit,
-            float(prog.readiness[PROCESS]),
-            float(prog.readiness[PLATFORM]),
-            float(prog.efforts[PEOPLE]),
-            float(prog.efforts[PROCESS]),
-            prog.commitment,
-            prog.live,
-            prog.shock,
-            prog.web_share,
+            self.rng,
+            self._draw_buffer,
+            self._measures,
+            emp_arrays,
+            week.team_arrays(self.teams),
+            week.programme_arrays(self.programme),
+            self._week_record,
         )
-        if self.engine == "agents":
-            revenue, cost = self._step_agents()
-        else:
-            self._week_record = as_record(self.week, self._week_record)
-            kernels.step_employees(
-                emp,
-                self.employees_next,
-                self.teams,
-                self.team_usage,
-                self.draws_peer,
-                self.draws_work,
-                self._employee_record,
-                self._week_record,
-            )
-            revenue, cost = kernels.step_customers(
-                self.customers,
-                self.customers_next,
-                emp,
-                self.teams,
-                self.draws_contact,
-                self.draws_churn,
-                self.channel_bounds,
-                self._customer_record,
-                self._week_record,
-            )
-        self.employees, self.employees_next = self.employees_next, self.employees
-        self.customers, self.customers_next = self.customers_next, self.customers
-        self._arrivals(t)
-        self._observe()
-        self._measure(revenue * self._demand(), cost)
-        self.datacollector.collect(self)
-        if self.steps >= self.horizon:
-            self.running = False
-
-    def _demand(self) -> float:
-        """This week's market demand factor exp(m); m is an AR(1) shock shared with the baseline.
-
-        The market moves the revenue of every customer alike; it gives the counterfactual's profit
-        the quarter-to-quarter noise against which a gain must be detectable (DESIGN.md 2.4).
-        The normal shock comes from the week's uniform draw by the inverse normal CDF.
-        """
-        v = self.variant.values
-        z = _NORMAL.inv_cdf(min(max(self.draw_market, 1e-12), 1.0 - 1e-12))
-        self.market = (
-            v["economics.market_persistence"] * self.market + v["economics.market_volatility"] * z
-        )
-        return float(np.exp(self.market))
-
-    def _step_agents(self) -> tuple[float, float]:
+        self.week = Week(*self._week_record[0].item())
         self.revenue_by_customer[:] = 0.0
         self.cost_by_customer[:] = 0.0
         for agent in self._employee_agents:
             agent.step()
         for agent in self._customer_agents:
             agent.step()
-        n = self.customers.created
-        return float(self.revenue_by_customer[:n].sum()), float(self.cost_by_customer[:n].sum())
+        self._swap()
+        row = np.zeros(len(SERIES))
+        week.end_week(
+            t,
+            self._draw_buffer,
+            self._measures,
+            self._economy,
+            week.employee_arrays(self.employees),
+            week.customer_arrays(self.customers),
+            week.customer_arrays(self.customers_next),
+            self._created_by,
+            self.team_usage,
+            week.programme_arrays(self.programme),
+            week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, row),
+        )
+        self._after_weeks(row[None, :])
 
-    def _arrivals(self, t: int) -> None:
-        """New customers arrive at a steady rate (DESIGN.md 2.3); their slots become active."""
-        cus = self.customers
-        created = self._created_by[t + 1]
-        if created > cus.created:
-            for buf in (cus, self.customers_next):
-                buf.active[cus.created : created] = True
-            self.customers_next.created = created
-            cus.created = created
-            self._add_customer_agents()
+    def _swap(self) -> None:
+        self.employees, self.employees_next = self.employees_next, self.employees
+        self.customers, self.customers_next = self.customers_next, self.customers
 
-    def _measure(self, revenue: float, cost: float) -> None:
-        """This week's model-level series, from the new state."""
-        prog, cus = self.programme, self.customers
-        attitude, skill, productivity, workarounds, n_active, csat = self._totals
-        m = self.metrics
-        m["adoption"] = self._adoption
-        m["attitude"] = attitude
-        m["skill"] = skill
-        m["data_quality"] = self._quality_now
-        r = prog.readiness
-        m["readiness_planning"], m["readiness_people"] = float(r[0]), float(r[1])
-        m["readiness_process"], m["readiness_platform"] = float(r[2]), float(r[3])
-        m["fit"] = float(prog.fit)
-        m["commitment"] = float(prog.commitment)
-        m["benefit"] = self._adoption * self._quality_now * prog.fit if prog.live else 0.0
-        m["productivity"] = productivity
-        m["workarounds"] = workarounds
-        m["csat"] = csat
-        m["active_customers"] = n_active
-        m["churned"] = cus.created - n_active
-        # Licences run while the CRM is live and end with abandonment (issue 11, item 8); employee
-        # time is money: a productivity below 1 costs that share of the staff cost, above 1 saves.
-        staff = self.variant["economics.staff_cost_week"] * self.employees.n * (1.0 - productivity)
-        m["revenue"] = revenue
-        m["cost"] = cost + staff + (self.licence_week if prog.live else 0.0)
-        m["spend"] = float(prog.spend)
-        m["live"] = 1.0 if prog.live else 0.0
-        m["web_share"] = float(prog.web_share)
+    def _run_compiled(self, t0: int, t1: int) -> None:
+        """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks)."""
+        rows = np.zeros((t1 - t0, len(SERIES)))
+        week.run_weeks(
+            t0,
+            t1,
+            self.rng,
+            self._draw_buffer,
+            self._measures,
+            self._economy,
+            week.programme_arrays(self.programme),
+            week.team_arrays(self.teams),
+            self.team_usage,
+            self._created_by,
+            self._kernel_params,
+            week.employee_arrays(self.employees),
+            week.employee_arrays(self.employees_next),
+            week.customer_arrays(self.customers),
+            week.customer_arrays(self.customers_next),
+            self.revenue_by_customer,
+            self.cost_by_customer,
+            rows,
+        )
+        if (t1 - t0) % 2:
+            self._swap()
+        self.week = Week(*self._week_record[0].item())
+        self._after_weeks(rows)
+
+    def _after_weeks(self, rows: np.ndarray) -> None:
+        """Python's side of the weeks just run: counters, new agents, the series, the end."""
+        created = int(self._measures.created[0])
+        self.customers.created = self.customers_next.created = created
+        self._add_customer_agents()
+        self.metrics = dict(zip(SERIES, rows[-1].tolist(), strict=True))
+        self.datacollector.collect_rows(rows)
+        if self.steps >= self.horizon:
+            self.running = False
 
     def run_model(self) -> None:
-        """Run to the horizon."""
+        """Run to the horizon: the numba engine in one compiled call, the agents week by week."""
+        if self.engine == "numba" and self.running:
+            t0 = self.steps
+            self.steps = self.horizon
+            self._run_compiled(t0, self.horizon)
+            return
         while self.running:
             self.step()
 
@@ -329,6 +276,12 @@ class SeriesCollector(mesa.DataCollector):
         for var in self.model_reporters:
             self.model_vars[var].append(model.metrics[var])
         return None
+
+    def collect_rows(self, rows: np.ndarray) -> None:
+        """Append weeks of series at once (rows in the order of sim.model.week.SERIES)."""
+        for j, var in enumerate(SERIES):
+            if var in self.model_vars:
+                self.model_vars[var].extend(rows[:, j].tolist())
 
 
 def _buffer_copy(state):

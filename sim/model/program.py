@@ -4,11 +4,18 @@ Model-level state shared by both engines (DESIGN.md 2.1). Nothing here names an 
 is a list of phases, and the outcomes follow from readiness, fit, spend and commitment as they
 evolve. A counterfactual programme has no phases and never spends, so the same organisation runs
 with no CRM.
+
+The weekly rule is one compiled function, ``advance``, over a one-element record of the programme's
+state (``STATE``) and one of its fixed numbers (``PLAN``): the numba engine calls it from inside the
+compiled week (sim.model.week) and the agents engine calls the same function from Python, so the
+programme cannot differ between the engines. ``Programme`` is the readable face of that record for
+Python code (outcomes, tests, the dashboard): ``programme.spend``, ``programme.state == "live"``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.model import rules
 from sim.model.params import WORKSTREAMS
@@ -18,24 +25,90 @@ from sim.model.scenario import Scenario
 PLANNING, PEOPLE, PROCESS, PLATFORM = range(4)
 
 PLANNED, LIVE, CANCELLED, ABANDONED = "planned", "live", "cancelled", "abandoned"
+#: the programme's states as stored in the record (index into this tuple)
+STATES = (PLANNED, LIVE, CANCELLED, ABANDONED)
+_PLANNED, _LIVE, _CANCELLED, _ABANDONED = range(4)
+#: the code of the live state in the record (read by sim.model.week)
+LIVE_CODE = _LIVE
+
+#: The programme's state, changed every week by ``advance``.
+STATE = np.dtype(
+    [
+        ("state", np.int64),  # index into STATES
+        ("embedded", np.float64),  # process readiness built into the platform's configuration
+        ("fit", np.float64),  # platform fit f (sim.rules.platform_fit), from package fit up
+        ("commitment", np.float64),  # the executive sponsor's commitment C (Repenning 2002)
+        ("scope", np.float64),  # share of functions the first release changes, after planning
+        ("budget", np.float64),
+        ("expectation", np.float64),  # benefit index the sponsor expects (fixed at go-live)
+        ("spend", np.float64),
+        ("improve_spend", np.float64),  # process work and reconfiguration after go-live
+        ("improve", np.float64),  # reconfiguration effort this week
+        ("overhead", np.float64),  # coordination overhead of concurrent workstreams this week
+        ("shock", np.float64),  # this week's go-live shock (extra dip of the teams switching)
+        ("web_share", np.float64),  # share of web contacts customers self-serve (Bass diffusion)
+        ("pilot_share", np.float64),
+        ("started", np.bool_),  # has any workstream but planning had effort yet?
+        ("golive_week", np.int64),  # week of the first go-live (1-based), -1 before
+        ("end_week", np.int64),  # week of cancellation or abandonment (1-based), -1 before
+        ("second_wave_week", np.int64),  # 0-based week the rest go live (phased), -1 if none
+        ("low_use_weeks", np.int64),
+    ]
+)
+
+#: Numbers fixed for the whole run: the scenario's parameters, the organisation's traits, the plan.
+PLAN = np.dtype(
+    [
+        ("has_phases", np.bool_),
+        ("phased", np.bool_),
+        ("weekly_cost", np.float64),
+        ("plan_cost", np.float64),
+        ("platform_plan_cost", np.float64),
+        ("platform_end", np.int64),
+        ("complexity", np.float64),
+        ("package_fit", np.float64),
+        ("org_scope", np.float64),
+        ("budget_realism", np.float64),
+        ("scope_cut", np.float64),
+        ("expectation_base", np.float64),
+        ("expectation_inflation", np.float64),
+        ("vendor_pressure", np.float64),
+        ("extension_effort", np.float64),
+        ("commitment_floor", np.float64),
+        ("improve_effort", np.float64),
+        ("coordination_cost", np.float64),
+        ("customisation_load", np.float64),
+        ("rework_share", np.float64),
+        ("rework_cost", np.float64),
+        ("reconfigure_rate", np.float64),
+        ("cancel_spend_multiple", np.float64),
+        ("golive_threshold", np.float64),
+        ("golive_shock", np.float64),
+        ("pilot_weeks", np.int64),
+        ("pilot_learning", np.float64),
+        ("abandon_usage", np.float64),
+        ("abandon_weeks", np.int64),
+        ("web_p", np.float64),
+        ("web_q", np.float64),
+        ("web_potential", np.float64),
+        ("benefit_ramp_weeks", np.float64),
+        ("alpha", np.float64),
+        ("delta", np.float64),
+        ("reinforcement", np.float64),
+    ]
+)
 
 
 class Programme:
-    """State and weekly rules of one CRM programme.
+    """State and weekly rules of one CRM programme (the record's readable face).
 
-    Attributes:
+    Attributes (read from the state record; see ``STATE`` for each field's meaning):
         readiness: readiness of planning, people, process, platform, each in [0, 1].
-        embedded: process readiness built into the platform's configuration.
-        fit: platform fit f (sim.rules.platform_fit), from the organisation's package fit up.
-        commitment: the executive sponsor's commitment C (Repenning 2002).
-        spend, budget: programme spend so far and budget.
-        expectation: the benefit index the sponsor expects (set until go-live, then fixed).
-        state: planned, live, cancelled or abandoned.
-        golive_week: week of the first go-live (1-based), or None.
         efforts: effort on each workstream this week (post-go-live process work included).
-        improve: reconfiguration effort this week (after go-live, funded by commitment).
-        shock: this week's go-live shock (extra dip of the teams switching this week).
-        web_share: share of web contacts that customers self-serve (Bass diffusion after go-live).
+        state: planned, live, cancelled or abandoned.
+        golive_week, end_week: 1-based weeks, or None.
+        fit, commitment, scope, budget, expectation, spend, improve_spend, improve, overhead,
+        shock, web_share, embedded, pilot_share, second_wave_week, low_use_weeks, started.
     """
 
     def __init__(
@@ -46,57 +119,118 @@ class Programme:
         self.org = org
         self.counterfactual = counterfactual
         self.phases = () if counterfactual else scenario.phases
-        self.effort_scale = np.array([v[f"rollout.effort.{w}"] for w in WORKSTREAMS])
+        effort_scale = np.array([v[f"rollout.effort.{w}"] for w in WORKSTREAMS])
+        #: each workstream's rate before complexity (DESIGN.md 2.1)
         self.rates = np.array([v[f"programme.rate.{w}"] for w in WORKSTREAMS])
-        self.weekly_cost = v["programme.cost_per_employee_week"] * n_employees
+        weekly_cost = v["programme.cost_per_employee_week"] * n_employees
         effort_weeks = np.zeros(4)
         for p in self.phases:
             i = WORKSTREAMS.index(p.workstream)
-            effort_weeks[i] += p.duration * p.effort * self.effort_scale[i]
-        #: what the plan costs with its contingency; the budget is a share of it until planned
-        self.plan_cost = effort_weeks.sum() * self.weekly_cost * (1.0 + v["org.budget_contingency"])
-        self.platform_plan_cost = effort_weeks[PLATFORM] * self.weekly_cost
+            effort_weeks[i] += p.duration * p.effort * effort_scale[i]
         platform_ends = [p.end for p in self.phases if p.workstream == "platform"]
-        self.platform_end = max(platform_ends, default=0)
+        self.planned_end = max((p.end for p in self.phases), default=0)
         self.plan_weights = np.zeros(4)
         for p in self.phases:
             self.plan_weights[WORKSTREAMS.index(p.workstream)] += p.duration * p.effort
         if self.plan_weights.sum() > 0:
             self.plan_weights /= self.plan_weights.sum()
-        self.readiness = np.zeros(4)
-        self.started = False  # has any workstream but planning had effort yet?
-        self.embedded = 0.0
-        self.fit = rules.platform_fit(0.0, org.package_fit)
-        self.commitment = org.sponsor_strength
-        self._set_plan_targets()
-        self.spend = 0.0
-        self.improve_spend = 0.0
-        self.state = PLANNED
-        self.golive_week: int | None = None
-        self.end_week: int | None = None
-        self.low_use_weeks = 0
-        self.efforts = np.zeros(4)
-        self.improve = 0.0
-        self.overhead = 0.0
-        self.shock = 0.0
-        self.web_share = 0.0
-        self.second_wave_week = -1
-        self.pilot_share = 1.0
-        self.planned_end = max((p.end for p in self.phases), default=0)
-        self._plan_tables()
-
-    def _set_plan_targets(self) -> None:
-        """Scope, budget and expectations as planning has made them so far (issue 11, item 4)."""
-        v, r_plan = self.v, float(self.readiness[PLANNING])
-        if not self.started:  # scope is cut only before the rest of the work starts
-            self.scope = rules.effective_scope(self.org.scope, r_plan, v["programme.scope_cut"])
-        self.budget = self.plan_cost * rules.realistic_budget(self.org.budget_realism, r_plan)
-        self.expectation = rules.realistic_expectation(
+        self._plan_tables(effort_scale)
+        self.plan = np.zeros(1, dtype=PLAN).view(np.recarray)
+        self.plan[0] = (
+            bool(self.phases),
+            v["rollout.golive"] == "phased",
+            weekly_cost,
+            # what the plan costs with its contingency; the budget is a share of it until planned
+            effort_weeks.sum() * weekly_cost * (1.0 + v["org.budget_contingency"]),
+            effort_weeks[PLATFORM] * weekly_cost,
+            max(platform_ends, default=0),
+            org.complexity,
+            org.package_fit,
+            org.scope,
+            org.budget_realism,
+            v["programme.scope_cut"],
             v["sponsor.expectation_base"],
             v["sponsor.expectation_inflation"],
             v["rollout.vendor_pressure"],
-            r_plan,
+            v["rollout.extension_effort"],
+            v["rollout.commitment_floor"],
+            v["programme.improve_effort"],
+            v["programme.coordination_cost"],
+            v["programme.customisation_load"],
+            v["programme.rework_share"],
+            v["programme.rework_cost"],
+            v["programme.reconfigure_rate"],
+            v["rollout.cancel_spend_multiple"],
+            v["rollout.golive_threshold"],
+            v["programme.golive_shock"],
+            v["rollout.pilot_weeks"],
+            v["programme.pilot_learning"],
+            v["rollout.abandon_usage"],
+            v["rollout.abandon_weeks"],
+            v["customer.web_p"],
+            v["customer.web_q"],
+            v["customer.web_potential"],
+            v["sponsor.benefit_ramp_weeks"],
+            v["sponsor.alpha"],
+            v["sponsor.delta"],
+            v["sponsor.reinforcement"],
         )
+        self.record = np.zeros(1, dtype=STATE).view(np.recarray)
+        self.readiness = np.zeros(4)
+        self.efforts = np.zeros(4)
+        rec = self.record[0]
+        rec.fit = rules.platform_fit(0.0, org.package_fit)
+        rec.commitment = org.sponsor_strength
+        rec.golive_week = rec.end_week = rec.second_wave_week = -1
+        rec.pilot_share = 1.0
+        set_plan_targets(self.record, self.plan, self.readiness)
+
+    def _plan_tables(self, effort_scale: np.ndarray) -> None:
+        """The plan week by week: effort on each workstream, and the share of effort-weeks done.
+
+        The plan is fixed, so it is tabulated once instead of walking the phases every week.
+        """
+        weeks = max(self.planned_end, 1)
+        self.schedule = np.zeros((weeks, 4))
+        for p in self.phases:
+            self.schedule[p.start : p.end, WORKSTREAMS.index(p.workstream)] += p.effort
+        self.schedule *= effort_scale
+        per_week = np.zeros(weeks)
+        for p in self.phases:
+            per_week[p.start : p.end] += p.effort
+        total = per_week.sum()
+        self.progress = np.cumsum(per_week) / total if total > 0 else np.ones(weeks)
+
+    def advance(
+        self, week: int, teams: Teams, adoption: float, backing: float, benefit: float
+    ) -> None:
+        """One week of the programme (see ``advance``, the compiled rule both engines call)."""
+        advance(
+            self.record,
+            self.plan,
+            self.readiness,
+            self.efforts,
+            self.rates,
+            self.schedule,
+            self.progress,
+            self.plan_weights,
+            teams.live_week,
+            teams.pilot,
+            week,
+            adoption,
+            backing,
+            benefit,
+        )
+
+    def __getattr__(self, name: str):
+        # numeric fields of the state record read as plain Python numbers
+        if name in STATE.names:
+            return self.record[name][0].item()
+        raise AttributeError(name)
+
+    @property
+    def state(self) -> str:
+        return STATES[int(self.record.state[0])]
 
     @property
     def live(self) -> bool:
@@ -104,216 +238,239 @@ class Programme:
         return self.state == LIVE
 
     @property
-    def working(self) -> bool:
-        return (
-            bool(self.phases)
-            and self.state in (PLANNED, LIVE)
-            and (self.spend <= self.v["rollout.cancel_spend_multiple"] * self.budget)
-        )
+    def golive_week(self) -> int | None:
+        week = int(self.record.golive_week[0])
+        return None if week < 0 else week
 
-    def planned_efforts(self, week: int) -> np.ndarray:
-        """Effort on each workstream in ``week`` (0-based), extension work included.
+    @property
+    def end_week(self) -> int | None:
+        week = int(self.record.end_week[0])
+        return None if week < 0 else week
 
-        While the platform is not live after its planned phases ended, platform work continues at
-        ``rollout.extension_effort`` (a late programme keeps building; assumption).
-        """
-        efforts = np.zeros(4)
-        if not self.working:
-            return efforts
-        if week < len(self._schedule):
-            efforts += self._schedule[week]
-        if self.state == PLANNED and week >= self.platform_end:
-            efforts[PLATFORM] = max(efforts[PLATFORM], self.v["rollout.extension_effort"])
-        return efforts
 
-    def planned_progress(self, week: int) -> float:
-        """Share of the planned effort-weeks scheduled to be done by the end of ``week``."""
-        return float(self._progress[min(week, len(self._progress) - 1)])
+@njit(cache=True)
+def set_plan_targets(state, plan, readiness):
+    """Scope, budget and expectations as planning has made them so far (issue 11, item 4)."""
+    st, pl = state[0], plan[0]
+    r_plan = readiness[PLANNING]
+    if not st.started:  # scope is cut only before the rest of the work starts
+        st.scope = rules.effective_scope(pl.org_scope, r_plan, pl.scope_cut)
+    st.budget = pl.plan_cost * rules.realistic_budget(pl.budget_realism, r_plan)
+    st.expectation = rules.realistic_expectation(
+        pl.expectation_base, pl.expectation_inflation, pl.vendor_pressure, r_plan
+    )
 
-    def _plan_tables(self) -> None:
-        """The plan week by week: effort on each workstream, and the share of effort-weeks done.
 
-        The plan is fixed, so it is tabulated once instead of walking the phases every week.
-        """
-        weeks = max(self.planned_end, 1)
-        self._schedule = np.zeros((weeks, 4))
-        for p in self.phases:
-            self._schedule[p.start : p.end, WORKSTREAMS.index(p.workstream)] += p.effort
-        self._schedule *= self.effort_scale
-        per_week = np.zeros(weeks)
-        for p in self.phases:
-            per_week[p.start : p.end] += p.effort
-        total = per_week.sum()
-        self._progress = np.cumsum(per_week) / total if total > 0 else np.ones(weeks)
+@njit(cache=True)
+def _working(st, pl):
+    return (
+        pl.has_phases
+        and (st.state == _PLANNED or st.state == _LIVE)
+        and st.spend <= pl.cancel_spend_multiple * st.budget
+    )
 
-    def advance(
-        self, week: int, teams: Teams, adoption: float, backing: float, benefit: float
-    ) -> None:
-        """One week of the programme (``week`` is 0-based; reported weeks are 1-based).
 
-        Args:
-            week: the week index.
-            teams: the teams; go-live and abandonment set their ``live_week``.
-            adoption: share of employees with usage > 0.5 (last week's state).
-            backing: managers' mean commitment (last week's state).
-            benefit: the sponsor's perceived benefit index, adoption x data quality x fit.
-        """
-        v, org = self.v, self.org
-        e = self.planned_efforts(week)
-        # After go-live the sponsor funds process work and reconfiguration against the misfit
-        # left (1 - fit), in proportion to commitment, and cuts them below the commitment floor
-        # (Repenning 2002; Soh et al. 2000).
-        self.improve = 0.0
-        if self.state == LIVE and self.commitment >= v["rollout.commitment_floor"]:
-            self.improve = v["programme.improve_effort"] * self.commitment * (1.0 - self.fit)
-            e[PROCESS] += self.improve
-        self.efforts = e
-        self.started = self.started or bool(e[PEOPLE:].sum() > 0)
-        old = self.readiness.copy()
-        concurrent = int((e > 0).sum())
-        self.overhead = rules.coordination_overhead(
-            concurrent, self.scope, v["programme.coordination_cost"]
-        )
-        rates = self.rates.copy()
-        rates[PLATFORM] = rules.platform_rate(
-            self.rates[PLATFORM],
-            org.complexity,
-            v["programme.customisation_load"],
-            org.package_fit,
-            old[PROCESS],
-        )
-        # all workstreams at once: readiness_increment is elementwise (numba compiles it for arrays)
-        gains = rules.readiness_increment(old, rates, e, 1.0 / (1.0 + self.overhead))
-        new = np.minimum(old + gains, 1.0)  # a large effort x rate step must not overshoot
-        self.embedded = rules.embed_process(
-            self.embedded, old[PLATFORM], gains[PLATFORM], new[PROCESS]
-        )
-        loss = 0.0
-        if self.state == PLANNED or e[PLATFORM] > 0:
-            loss = rules.rework_loss(
-                new[PLATFORM],
-                gains[PROCESS],
-                self.embedded,
-                new[PROCESS],
-                v["programme.rework_share"],
+@njit(cache=True)
+def planned_efforts(state, plan, schedule, week, out):
+    """Effort on each workstream in ``week`` (0-based), extension work included, into ``out``.
+
+    While the platform is not live after its planned phases ended, platform work continues at
+    ``rollout.extension_effort`` (a late programme keeps building; assumption).
+    """
+    st, pl = state[0], plan[0]
+    out[:] = 0.0
+    if not _working(st, pl):
+        return
+    if week < schedule.shape[0]:
+        out += schedule[week]
+    if st.state == _PLANNED and week >= pl.platform_end:
+        out[PLATFORM] = max(out[PLATFORM], pl.extension_effort)
+
+
+@njit(cache=True)
+def advance(
+    state,
+    plan,
+    readiness,
+    efforts,
+    rates,
+    schedule,
+    progress,
+    plan_weights,
+    live_week,
+    pilot,
+    week,
+    adoption,
+    backing,
+    benefit,
+):
+    """One week of the programme (``week`` is 0-based; reported weeks are 1-based).
+
+    Args:
+        state, plan: one-element records of dtype ``STATE`` and ``PLAN``.
+        readiness, efforts: the four workstreams' readiness and this week's effort (updated).
+        rates, schedule, progress, plan_weights: the plan (see ``Programme``).
+        live_week, pilot: the teams' go-live weeks (set at go-live and abandonment) and pilots.
+        adoption: share of employees with usage > 0.5 (last week's state).
+        backing: managers' mean commitment (last week's state).
+        benefit: the sponsor's perceived benefit index, adoption x data quality x fit.
+    """
+    st, pl = state[0], plan[0]
+    planned_efforts(state, plan, schedule, week, efforts)
+    e = efforts
+    # After go-live the sponsor funds process work and reconfiguration against the misfit
+    # left (1 - fit), in proportion to commitment, and cuts them below the commitment floor
+    # (Repenning 2002; Soh et al. 2000).
+    st.improve = 0.0
+    if st.state == _LIVE and st.commitment >= pl.commitment_floor:
+        st.improve = pl.improve_effort * st.commitment * (1.0 - st.fit)
+        e[PROCESS] += st.improve
+    st.started = st.started or (e[PEOPLE] + e[PROCESS] + e[PLATFORM]) > 0
+    concurrent = 0
+    for w in range(4):
+        if e[w] > 0:
+            concurrent += 1
+    st.overhead = rules.coordination_overhead(concurrent, st.scope, pl.coordination_cost)
+    old_process, old_platform = readiness[PROCESS], readiness[PLATFORM]
+    efficiency = 1.0 / (1.0 + st.overhead)
+    gains = np.empty(4)
+    for w in range(4):
+        rate = rates[w]
+        if w == PLATFORM:
+            rate = rules.platform_rate(
+                rate, pl.complexity, pl.customisation_load, pl.package_fit, old_process
             )
-            new[PLATFORM] -= loss
-        if self.improve > 0:
-            self.embedded = rules.reconfigure(
-                self.embedded, new[PROCESS], self.improve, v["programme.reconfigure_rate"]
-            )
-        self.readiness = new
-        self.fit = rules.platform_fit(self.embedded, org.package_fit)
-        improve_cost = self.weekly_cost * 2.0 * self.improve * (1.0 + self.overhead)
-        self.improve_spend += improve_cost  # process work plus reconfiguration, after go-live
-        self.spend += (
-            self.weekly_cost * (e.sum() - self.improve) * (1.0 + self.overhead)
-            + improve_cost
-            + v["programme.rework_cost"] * loss * self.platform_plan_cost
+        gains[w] = rules.readiness_increment(readiness[w], rate, e[w], efficiency)
+        # a large effort x rate step must not overshoot
+        readiness[w] = min(readiness[w] + gains[w], 1.0)
+    st.embedded = rules.embed_process(
+        st.embedded, old_platform, gains[PLATFORM], readiness[PROCESS]
+    )
+    loss = 0.0
+    if st.state == _PLANNED or e[PLATFORM] > 0:
+        loss = rules.rework_loss(
+            readiness[PLATFORM],
+            gains[PROCESS],
+            st.embedded,
+            readiness[PROCESS],
+            pl.rework_share,
         )
-        self.shock = 0.0
-        if not self.phases or self.state in (CANCELLED, ABANDONED):
-            return
-        if self.state == PLANNED:
-            self._set_plan_targets()
-        # Go live at the planned cut-over (the end of the platform phase) or, if the platform is
-        # not ready by then, when it is: a programme does not cut over before its date.
-        if (
-            self.state == PLANNED
-            and week + 1 >= self.platform_end
-            and new[PLATFORM] >= v["rollout.golive_threshold"]
-        ):
-            self._go_live(week, teams)
-        elif self.state == LIVE and week == self.second_wave_week:
-            self._second_wave()
-        if self.state == LIVE:
-            self._diffuse_web()
-        self._update_commitment(week, benefit, backing)
-        if self.state == PLANNED and (
-            self.commitment < v["rollout.commitment_floor"]
-            or self.spend > v["rollout.cancel_spend_multiple"] * self.budget
-        ):
-            self.state = CANCELLED
-            self.end_week = week + 1
-        elif self.state == LIVE and (teams.live_week >= 0).all() and week > teams.live_week.max():
-            self.low_use_weeks = (
-                self.low_use_weeks + 1 if adoption < v["rollout.abandon_usage"] else 0
-            )
-            # Shelfware is declared when use has stayed low long enough and the sponsor has
-            # given up (Repenning 2002: commitment below the floor); a committed sponsor keeps
-            # funding improvement instead (7.1.11).
-            if (
-                self.low_use_weeks >= v["rollout.abandon_weeks"]
-                and self.commitment < v["rollout.commitment_floor"]
-            ):
-                self.state = ABANDONED
-                self.end_week = week + 1
-                self.web_share = 0.0
-                teams.live_week[:] = -1
-
-    def _go_live(self, week: int, teams: Teams) -> None:
-        """Big bang: every team now. Phased: pilot teams now, the rest ``pilot_weeks`` later.
-
-        The teams switching this week take the go-live shock (sim.rules.golive_shock).
-        """
-        self.state = LIVE
-        self.golive_week = week + 1
-        share = 1.0
-        if self.v["rollout.golive"] == "phased":
-            self.second_wave_week = week + self.v["rollout.pilot_weeks"]
-            teams.live_week[:] = np.where(teams.pilot, week, self.second_wave_week)
-            share = float(teams.pilot.mean())
-            self.pilot_share = share
-        else:
-            teams.live_week[:] = week
-        self.shock = rules.golive_shock(share, self.scope, self.v["programme.golive_shock"], 0.0)
-
-    def _second_wave(self) -> None:
-        """The rest go live after the pilot: the pilot's lessons fix part of the configuration gap
-        and spare part of the shock (Robey, Ross & Boudreau 2002; value assumption)."""
-        learned = self.v["programme.pilot_learning"]
-        self.embedded = rules.reconfigure(self.embedded, self.readiness[PROCESS], 1.0, learned)
-        self.fit = rules.platform_fit(self.embedded, self.org.package_fit)
-        self.shock = rules.golive_shock(
-            1.0 - self.pilot_share, self.scope, self.v["programme.golive_shock"], learned
+        readiness[PLATFORM] -= loss
+    if st.improve > 0:
+        st.embedded = rules.reconfigure(
+            st.embedded, readiness[PROCESS], st.improve, pl.reconfigure_rate
         )
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit)
+    improve_cost = pl.weekly_cost * 2.0 * st.improve * (1.0 + st.overhead)
+    st.improve_spend += improve_cost
+    total_effort = 0.0
+    for w in range(4):
+        total_effort += e[w]
+    st.spend += (
+        pl.weekly_cost * (total_effort - st.improve) * (1.0 + st.overhead)
+        + improve_cost
+        + pl.rework_cost * loss * pl.platform_plan_cost
+    )
+    st.shock = 0.0
+    if not pl.has_phases or st.state == _CANCELLED or st.state == _ABANDONED:
+        return
+    if st.state == _PLANNED:
+        set_plan_targets(state, plan, readiness)
+    # Go live at the planned cut-over (the end of the platform phase) or, if the platform is
+    # not ready by then, when it is: a programme does not cut over before its date.
+    if (
+        st.state == _PLANNED
+        and week + 1 >= pl.platform_end
+        and readiness[PLATFORM] >= pl.golive_threshold
+    ):
+        _go_live(st, pl, week, live_week, pilot)
+    elif st.state == _LIVE and week == st.second_wave_week:
+        _second_wave(st, pl, readiness)
+    if st.state == _LIVE:
+        _diffuse_web(st, pl, readiness)
+    _update_commitment(st, pl, readiness, progress, plan_weights, week, benefit, backing)
+    if st.state == _PLANNED and (
+        st.commitment < pl.commitment_floor or st.spend > pl.cancel_spend_multiple * st.budget
+    ):
+        st.state = _CANCELLED
+        st.end_week = week + 1
+    elif st.state == _LIVE and live_week.min() >= 0 and week > live_week.max():
+        st.low_use_weeks = st.low_use_weeks + 1 if adoption < pl.abandon_usage else 0
+        # Shelfware is declared when use has stayed low long enough and the sponsor has
+        # given up (Repenning 2002: commitment below the floor); a committed sponsor keeps
+        # funding improvement instead (7.1.11).
+        if st.low_use_weeks >= pl.abandon_weeks and st.commitment < pl.commitment_floor:
+            st.state = _ABANDONED
+            st.end_week = week + 1
+            st.web_share = 0.0
+            live_week[:] = -1
 
-    def _diffuse_web(self) -> None:
-        """Customers take up web self-service gradually (Bass diffusion; sim.rules.bass_step)."""
-        v = self.v
-        quality = rules.web_experience(1.0, self.fit, self.readiness[PROCESS])
-        self.web_share = rules.bass_step(
-            self.web_share,
-            v["customer.web_p"] / 52.0,
-            v["customer.web_q"] / 52.0,
-            v["customer.web_potential"],
-            quality,
-        )
 
-    def _update_commitment(self, week: int, benefit: float, backing: float) -> None:
-        """Repenning (2002) commitment: perceived results against expectations.
+@njit(cache=True)
+def _go_live(st, pl, week, live_week, pilot):
+    """Big bang: every team now. Phased: pilot teams now, the rest ``pilot_weeks`` later.
 
-        Before go-live the sponsor sees progress (each planned workstream's readiness against the
-        go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
-        planned effort-weeks that should be done); after go-live, the benefit index against the
-        expectation (set by vendor pressure and planning: sim.rules.realistic_expectation).
-        """
-        v = self.v
-        if self.state == PLANNED:
-            perceived = float(
-                np.minimum(1.0, self.readiness / v["rollout.golive_threshold"]) @ self.plan_weights
-            )
-            expected = self.planned_progress(week)
-        else:
-            ramp = min(1.0, (week + 2 - self.golive_week) / v["sponsor.benefit_ramp_weeks"])
-            perceived = min(2.0, benefit / max(self.expectation, 1e-9))
-            expected = ramp
-        self.commitment = rules.commitment_update(
-            self.commitment,
-            perceived,
-            expected,
-            v["sponsor.alpha"],
-            v["sponsor.delta"],
-            v["sponsor.reinforcement"],
-            backing,
-        )
+    The teams switching this week take the go-live shock (sim.rules.golive_shock).
+    """
+    st.state = _LIVE
+    st.golive_week = week + 1
+    share = 1.0
+    if pl.phased:
+        st.second_wave_week = week + pl.pilot_weeks
+        pilots = 0
+        for team in range(live_week.shape[0]):
+            live_week[team] = week if pilot[team] else st.second_wave_week
+            pilots += 1 if pilot[team] else 0
+        share = pilots / live_week.shape[0]
+        st.pilot_share = share
+    else:
+        live_week[:] = week
+    st.shock = rules.golive_shock(share, st.scope, pl.golive_shock, 0.0)
+
+
+@njit(cache=True)
+def _second_wave(st, pl, readiness):
+    """The rest go live after the pilot: the pilot's lessons fix part of the configuration gap
+    and spare part of the shock (Robey, Ross & Boudreau 2002; value assumption)."""
+    learned = pl.pilot_learning
+    st.embedded = rules.reconfigure(st.embedded, readiness[PROCESS], 1.0, learned)
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit)
+    st.shock = rules.golive_shock(1.0 - st.pilot_share, st.scope, pl.golive_shock, learned)
+
+
+@njit(cache=True)
+def _diffuse_web(st, pl, readiness):
+    """Customers take up web self-service gradually (Bass diffusion; sim.rules.bass_step)."""
+    quality = rules.web_experience(1.0, st.fit, readiness[PROCESS])
+    st.web_share = rules.bass_step(
+        st.web_share, pl.web_p / 52.0, pl.web_q / 52.0, pl.web_potential, quality
+    )
+
+
+@njit(cache=True)
+def _update_commitment(st, pl, readiness, progress, plan_weights, week, benefit, backing):
+    """Repenning (2002) commitment: perceived results against expectations.
+
+    Before go-live the sponsor sees progress (each planned workstream's readiness against the
+    go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
+    planned effort-weeks that should be done); after go-live, the benefit index against the
+    expectation (set by vendor pressure and planning: sim.rules.realistic_expectation).
+    """
+    if st.state == _PLANNED:
+        perceived = 0.0
+        for w in range(4):
+            perceived += min(1.0, readiness[w] / pl.golive_threshold) * plan_weights[w]
+        expected = progress[min(week, progress.shape[0] - 1)]
+    else:
+        ramp = min(1.0, (week + 2 - st.golive_week) / pl.benefit_ramp_weeks)
+        perceived = min(2.0, benefit / max(st.expectation, 1e-9))
+        expected = ramp
+    st.commitment = rules.commitment_update(
+        st.commitment,
+        perceived,
+        expected,
+        pl.alpha,
+        pl.delta,
+        pl.reinforcement,
+        backing,
+    )

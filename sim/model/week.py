@@ -1,0 +1,424 @@
+"""One week of the model in compiled code: draws, programme, agents, arrivals, measures.
+
+A week has three parts (DESIGN.md 2): ``begin_week`` draws every random number of the week from the
+model's Generator, advances the programme on last week's measures and fills the week's context;
+the agents update (synchronously, from this week's state into next week's buffers); ``end_week``
+adds arriving customers, measures the new state and writes the week's row of the model series.
+
+The agents engine calls ``begin_week`` and ``end_week`` from Python around the Mesa agents'
+``step()``; the numba engine runs ``run_weeks``, the same three parts in one compiled loop over as
+many weeks as asked (a whole run: Python is touched once per run). So the two engines share every
+model-level number and differ only in how agents are updated.
+
+Random numbers: each week draws a fixed count of uniforms, 2 per employee, 2 per existing customer
+and 1 for the market, whether or not each is used (a churned customer's draws are skipped). A run
+and its no-CRM counterfactual therefore consume identical streams (common random numbers), which
+the measurable-gain test relies on: the counterfactual's market and churn noise is the run's.
+Drawing only the numbers used would break that pairing for the price of a few nanoseconds a draw.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from sim.model import kernels, market, program
+
+#: The model-level series, one row a week, in this order (the DataCollector's model reporters).
+SERIES = (
+    "adoption",
+    "attitude",
+    "skill",
+    "data_quality",
+    "readiness_planning",
+    "readiness_people",
+    "readiness_process",
+    "readiness_platform",
+    "fit",
+    "commitment",
+    "benefit",
+    "productivity",
+    "workarounds",
+    "csat",
+    "active_customers",
+    "churned",
+    "revenue",
+    "cost",
+    "spend",
+    "live",
+    "web_share",
+)
+_S = {name: i for i, name in enumerate(SERIES)}
+_ADOPTION, _ATTITUDE, _SKILL, _QUALITY = (
+    _S["adoption"],
+    _S["attitude"],
+    _S["skill"],
+    _S["data_quality"],
+)
+_READINESS, _FIT, _COMMITMENT, _BENEFIT = (
+    _S["readiness_planning"],
+    _S["fit"],
+    _S["commitment"],
+    _S["benefit"],
+)
+_PRODUCTIVITY, _WORKAROUNDS, _CSAT = _S["productivity"], _S["workarounds"], _S["csat"]
+_ACTIVE, _CHURNED, _REVENUE, _COST = (
+    _S["active_customers"],
+    _S["churned"],
+    _S["revenue"],
+    _S["cost"],
+)
+_SPEND, _LIVE, _WEB = _S["spend"], _S["live"], _S["web_share"]
+
+#: The model's own state between weeks (one-element record).
+MEASURES = np.dtype(
+    [
+        ("market", np.float64),  # log-demand of the market (sim.model.market)
+        ("created", np.int64),  # customer slots created so far
+        ("drawn", np.int64),  # customers that had draws this week
+        ("adoption", np.float64),  # share of employees with usage > 0.5
+        ("quality", np.float64),  # data quality q
+        ("attitude", np.float64),
+        ("skill", np.float64),
+        ("productivity", np.float64),
+        ("workarounds", np.float64),
+        ("n_active", np.int64),
+        ("csat", np.float64),
+    ]
+)
+
+#: Fixed numbers the measures need (one-element record).
+ECONOMY = np.dtype(
+    [
+        ("workaround_quality", np.float64),
+        ("market_persistence", np.float64),
+        ("market_volatility", np.float64),
+        ("staff_cost_week", np.float64),  # of all employees together
+        ("licence_week", np.float64),  # of all employees together
+    ]
+)
+
+#: The arrays of the employees and customers as numba sees them (fields of sim.model.population).
+EmployeeArrays = namedtuple(
+    "EmployeeArrays",
+    "team is_manager manager attitude skill orientation usage workaround productivity dip "
+    "commitment indptr indices",
+)
+CustomerArrays = namedtuple(
+    "CustomerArrays", "handler active satisfaction expectation completeness stage"
+)
+#: The programme's record, plan and arrays (sim.model.program.Programme) in one tuple.
+ProgrammeArrays = namedtuple(
+    "ProgrammeArrays", "state plan readiness efforts rates schedule progress plan_weights"
+)
+TeamArrays = namedtuple("TeamArrays", "manager coach pilot live_week")
+
+
+def employee_arrays(emp) -> EmployeeArrays:
+    return EmployeeArrays(*(getattr(emp, f) for f in EmployeeArrays._fields))
+
+
+def customer_arrays(cus) -> CustomerArrays:
+    return CustomerArrays(*(getattr(cus, f) for f in CustomerArrays._fields))
+
+
+def programme_arrays(prog) -> ProgrammeArrays:
+    return ProgrammeArrays(
+        prog.record,
+        prog.plan,
+        prog.readiness,
+        prog.efforts,
+        prog.rates,
+        prog.schedule,
+        prog.progress,
+        prog.plan_weights,
+    )
+
+
+def team_arrays(teams) -> TeamArrays:
+    return TeamArrays(teams.manager, teams.coach, teams.pilot, teams.live_week)
+
+
+@njit(cache=True)
+def draw(rng, buffer, n_employees, n_customers):
+    """The week's uniforms, in order: peer, workaround (per employee), contact, churn (per
+    customer), market. Returns how many were drawn."""
+    count = 2 * n_employees + 2 * n_customers + 1
+    for i in range(count):
+        buffer[i] = rng.random()
+    return count
+
+
+@njit(cache=True)
+def observe(measures, economy, emp, cus, team_usage):
+    """Aggregate the current state once: adoption, data quality, team usage, and the rest.
+
+    Data quality q is the mean completeness of active customers, less what shadow spreadsheets
+    cost (sim.params ``employee.workaround_quality``).
+    """
+    ms = measures[0]
+    adopters, sa, sk, sp, sw = kernels.employee_totals(
+        emp.usage, emp.attitude, emp.skill, emp.productivity, emp.workaround, emp.team, team_usage
+    )
+    n_active, ss, sd = kernels.customer_totals(
+        ms.created, cus.active, cus.satisfaction, cus.completeness
+    )
+    n = emp.team.shape[0]
+    ms.adoption = adopters / n
+    q_data = sd / n_active if n_active else 0.0
+    ms.quality = q_data * (1.0 - economy[0].workaround_quality * sw / n)
+    ms.attitude = sa / n
+    ms.skill = sk / n
+    ms.productivity = sp / n
+    ms.workarounds = sw / n
+    ms.n_active = n_active
+    ms.csat = ss / n_active if n_active else 0.0
+
+
+@njit(cache=True)
+def begin_week(t, rng, buffer, measures, emp, teams, prog, week):
+    """Draw the week's numbers, advance the programme on last week's measures, fill ``week``."""
+    ms, st = measures[0], prog.state[0]
+    ms.drawn = ms.created
+    draw(rng, buffer, emp.team.shape[0], ms.created)
+    backing = 0.0
+    for m in teams.manager:
+        backing += emp.commitment[m]
+    backing /= teams.manager.shape[0]
+    quality, adoption = ms.quality, ms.adoption
+    program.advance(
+        prog.state,
+        prog.plan,
+        prog.readiness,
+        prog.efforts,
+        prog.rates,
+        prog.schedule,
+        prog.progress,
+        prog.plan_weights,
+        teams.live_week,
+        teams.pilot,
+        t,
+        adoption,
+        backing,
+        adoption * quality * st.fit,
+    )
+    wk = week[0]
+    wk.t = t
+    wk.quality = quality
+    wk.fit = st.fit
+    wk.process_readiness = prog.readiness[program.PROCESS]
+    wk.platform_readiness = prog.readiness[program.PLATFORM]
+    wk.people_effort = prog.efforts[program.PEOPLE]
+    wk.process_effort = prog.efforts[program.PROCESS]
+    wk.sponsor = st.commitment
+    wk.org_live = st.state == program.LIVE_CODE
+    wk.shock = st.shock
+    wk.web_share = st.web_share
+
+
+@njit(cache=True)
+def end_week(t, buffer, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, out):
+    """After the agents' update (``emp``, ``cus`` are the new state): arrivals, measures, row.
+
+    ``out[:n]`` hold each existing customer's revenue, ``out[n:2n]`` the cost to serve; they are
+    summed here in one fixed order for both engines.
+    """
+    ms, st, ec = measures[0], prog.state[0], economy[0]
+    n = ms.drawn
+    revenue = 0.0
+    cost = 0.0
+    for i in range(n):
+        revenue += out.revenue[i]
+        cost += out.cost[i]
+    # new customers arrive at a steady rate (DESIGN.md 2.3); their slots become active
+    created = created_by[t + 1]
+    if created > ms.created:
+        cus.active[ms.created : created] = True
+        cus_next.active[ms.created : created] = True
+        ms.created = created
+    observe(measures, economy, emp, cus, team_usage)
+    n_emp = emp.team.shape[0]
+    ms.market = market.demand(
+        ms.market, buffer[2 * n_emp + 2 * n], ec.market_persistence, ec.market_volatility
+    )
+    live = st.state == program.LIVE_CODE
+    row = out.row
+    row[_ADOPTION] = ms.adoption
+    row[_ATTITUDE] = ms.attitude
+    row[_SKILL] = ms.skill
+    row[_QUALITY] = ms.quality
+    for w in range(4):
+        row[_READINESS + w] = prog.readiness[w]
+    row[_FIT] = st.fit
+    row[_COMMITMENT] = st.commitment
+    row[_BENEFIT] = ms.adoption * ms.quality * st.fit if live else 0.0
+    row[_PRODUCTIVITY] = ms.productivity
+    row[_WORKAROUNDS] = ms.workarounds
+    row[_CSAT] = ms.csat
+    row[_ACTIVE] = ms.n_active
+    row[_CHURNED] = ms.created - ms.n_active
+    # Licences run while the CRM is live and end with abandonment (issue 11, item 8); employee
+    # time is money: a productivity below 1 costs that share of the staff cost, above 1 saves.
+    staff = ec.staff_cost_week * (1.0 - ms.productivity)
+    row[_REVENUE] = revenue * np.exp(ms.market)
+    row[_COST] = cost + staff + (ec.licence_week if live else 0.0)
+    row[_SPEND] = st.spend
+    row[_LIVE] = 1.0 if live else 0.0
+    row[_WEB] = st.web_share
+
+
+#: Per-week scratch of ``end_week``: customers' revenue and cost, and the week's series row.
+WeekOutput = namedtuple("WeekOutput", "revenue cost row")
+
+
+@njit(cache=True)
+def _numba_week(
+    t,
+    rng,
+    buffer,
+    measures,
+    economy,
+    prog,
+    teams,
+    team_usage,
+    created_by,
+    params,
+    emp,
+    emp_next,
+    cus,
+    cus_next,
+    out,
+):
+    """One week of the numba engine, from (emp, cus) into (emp_next, cus_next)."""
+    begin_week(t, rng, buffer, measures, emp, teams, prog, params.week)
+    n_emp, nc = emp.team.shape[0], measures[0].drawn
+    kernels.employees_loop(
+        emp.team,
+        emp.is_manager,
+        emp.manager,
+        emp.attitude,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.dip,
+        emp.commitment,
+        emp.indptr,
+        emp.indices,
+        emp_next.attitude,
+        emp_next.skill,
+        emp_next.usage,
+        emp_next.workaround,
+        emp_next.productivity,
+        emp_next.dip,
+        emp_next.commitment,
+        teams.live_week,
+        teams.coach,
+        team_usage,
+        buffer[:n_emp],
+        buffer[n_emp : 2 * n_emp],
+        params.employee,
+        params.week,
+    )
+    kernels.customers_loop(
+        nc,
+        cus.handler,
+        cus.active,
+        cus.satisfaction,
+        cus.expectation,
+        cus.completeness,
+        cus.stage,
+        cus_next.active,
+        cus_next.satisfaction,
+        cus_next.expectation,
+        cus_next.completeness,
+        cus_next.stage,
+        emp.team,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.workaround,
+        emp.productivity,
+        teams.live_week,
+        buffer[2 * n_emp : 2 * n_emp + nc],
+        buffer[2 * n_emp + nc : 2 * n_emp + 2 * nc],
+        params.bounds,
+        params.customer,
+        params.week,
+        out.revenue,
+        out.cost,
+    )
+    end_week(
+        t, buffer, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, out
+    )
+
+
+#: The rule parameters and the week's context as the kernels read them (sim.model.context).
+KernelParams = namedtuple("KernelParams", "employee customer week bounds")
+
+
+@njit(cache=True)
+def run_weeks(
+    t0,
+    t1,
+    rng,
+    buffer,
+    measures,
+    economy,
+    prog,
+    teams,
+    team_usage,
+    created_by,
+    params,
+    emp_a,
+    emp_b,
+    cus_a,
+    cus_b,
+    revenue,
+    cost,
+    series,
+):
+    """Weeks ``t0`` to ``t1 - 1`` of the numba engine; week t's row goes to ``series[t - t0]``.
+
+    The state starts in the ``_a`` buffers and alternates between ``_a`` and ``_b`` each week
+    (synchronous update without copying): after an odd number of weeks it is in ``_b``.
+    """
+    for t in range(t0, t1):
+        out = WeekOutput(revenue, cost, series[t - t0])
+        if (t - t0) % 2 == 0:
+            _numba_week(
+                t,
+                rng,
+                buffer,
+                measures,
+                economy,
+                prog,
+                teams,
+                team_usage,
+                created_by,
+                params,
+                emp_a,
+                emp_b,
+                cus_a,
+                cus_b,
+                out,
+            )
+        else:
+            _numba_week(
+                t,
+                rng,
+                buffer,
+                measures,
+                economy,
+                prog,
+                teams,
+                team_usage,
+                created_by,
+                params,
+                emp_b,
+                emp_a,
+                cus_b,
+                cus_a,
+                out,
+            )
