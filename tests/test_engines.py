@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import kernels
+from sim.model import kernels, streams
 from sim.model.context import Week, as_record
 from sim.model.model import CRMRolloutModel
 from tests import reference
@@ -51,8 +51,14 @@ def _model_mid_run(name="four_ps", weeks=None, seed=2, **over):
         model.step()
         if golive is None and model.programme.golive_week:
             golive = model.steps
-    model._draw()
     return model
+
+
+def _draws(model, week):
+    """The week's draws as the kernels make them (sim.model.streams), for the plain reference."""
+    return streams.week_draws(
+        week.key, week.t, model.employees.n, model.customers.capacity, model.customers.created
+    )
 
 
 def _random_week(model, rng, **fixed):
@@ -68,6 +74,8 @@ def _random_week(model, rng, **fixed):
         org_live=bool(rng.random() < 0.7),
         shock=0.3 * rng.random(),
         web_share=rng.random(),
+        key=int(model._economy.key[0]),
+        stride=int(model._economy.stride[0]),
     )
     values.update(fixed)
     return Week(**values)
@@ -82,18 +90,17 @@ def _check_employees(model, week, team_usage=None):
         nxt,
         model.teams,
         team_usage,
-        model.draws_peer,
-        model.draws_work,
         as_record(model.employee_params),
         as_record(week),
     )
+    draw_peer, draw_work, _, _, _ = _draws(model, week)
     ref = reference.employees(
         emp,
         model.teams.live_week,
         model.teams.coach,
         team_usage,
-        model.draws_peer,
-        model.draws_work,
+        draw_peer,
+        draw_work,
         model.employee_params,
         week,
     )
@@ -109,18 +116,17 @@ def _check_customers(model, week):
         nxt,
         emp,
         model.teams,
-        model.draws_contact,
-        model.draws_churn,
         model.channel_bounds,
         as_record(model.customer_params),
         as_record(week),
     )
+    _, _, draw_contact, draw_churn, _ = _draws(model, week)
     ref, (ref_rev, ref_cost) = reference.customers(
         cus,
         emp,
         model.teams.live_week,
-        model.draws_contact,
-        model.draws_churn,
+        draw_contact,
+        draw_churn,
         model.channel_bounds,
         model.customer_params,
         week,
@@ -171,7 +177,8 @@ def test_employee_with_no_peers():
 def test_team_with_no_users_and_zero_contacts():
     model = _model_mid_run(weeks=10)
     model.employees.usage[:] = 0.0
-    model.draws_contact[:] = 0.999999  # nobody contacts the company this week
+    # nobody contacts the company this week
+    model.customer_params = model.customer_params._replace(contact_prob=0.0)
     week = _random_week(model, np.random.default_rng(6), org_live=True)
     _check_employees(model, week, team_usage=np.zeros(model.teams.n))
     before = model.customers.satisfaction.copy()
@@ -190,8 +197,6 @@ def test_every_customer_churned():
         nxt,
         model.employees,
         model.teams,
-        model.draws_contact,
-        model.draws_churn,
         model.channel_bounds,
         as_record(model.customer_params),
         as_record(week),
@@ -213,7 +218,7 @@ def test_results_do_not_depend_on_the_thread_count():
     np.testing.assert_array_equal(two.timeseries.to_numpy(float), one.timeseries.to_numpy(float))
 
 
-def test_drivers_reject_short_draws():
+def test_drivers_reject_inconsistent_inputs():
     model = _model_mid_run(weeks=5)
     week = as_record(_random_week(model, np.random.default_rng(1)))
     with pytest.raises(ValueError):
@@ -221,9 +226,7 @@ def test_drivers_reject_short_draws():
             model.employees,
             copy.deepcopy(model.employees),
             model.teams,
-            model.team_usage,
-            model.draws_peer[:2],
-            model.draws_work,
+            model.team_usage[:1],
             as_record(model.employee_params),
             week,
         )
@@ -233,9 +236,7 @@ def test_drivers_reject_short_draws():
             copy.deepcopy(model.customers),
             model.employees,
             model.teams,
-            model.draws_contact[:2],
-            model.draws_churn,
-            model.channel_bounds,
+            model.channel_bounds[:-1],
             as_record(model.customer_params),
             week,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.model import rules
+from sim.model import rules, streams
 
 
 class Employee(mesa.Agent):
@@ -51,6 +51,8 @@ class Employee(mesa.Agent):
         live = live_week >= 0 and wk.t >= live_week
         weeks_live = wk.t - live_week if live else 0
         a, k, u = emp.attitude[i], emp.skill[i], emp.usage[i]
+        # this employee's two draws of the week (sim.model.streams: counter = week, then slot)
+        draw_peer, draw_work = streams.uniform_pair(wk.key, wk.t * wk.stride + i)
 
         # Social influence: peers' mean usage (network) and the manager's sponsorship.
         peers = emp.indices[emp.indptr[i] : emp.indptr[i + 1]]
@@ -61,7 +63,7 @@ class Employee(mesa.Agent):
             for j in peers:
                 total += emp.usage[j]
             peer_usage = total / len(peers)
-            j = peers[min(int(m.draws_peer[i] * len(peers)), len(peers) - 1)]
+            j = peers[min(int(draw_peer * len(peers)), len(peers) - 1)]
             weight = prm.manager_weight if emp.is_manager[j] else 1.0
             d_peer = rules.bounded_confidence(
                 a, emp.attitude[j], prm.epsilon, min(prm.mu * weight, 1.0)
@@ -77,7 +79,7 @@ class Employee(mesa.Agent):
         if live:
             nxt.skill[i] = rules.learning_by_doing(k + dk, u, prm.tau_learning)
             p_work = rules.workaround_probability(prm.mandate, pe, ee, prm.workaround_gain)
-            nxt.workaround[i] = 1.0 if m.draws_work[i] < p_work else 0.0
+            nxt.workaround[i] = 1.0 if draw_work < p_work else 0.0
             da_use = rules.experience_feedback(
                 u, 0.5 * (pe + ee), prm.experience_reference, prm.experience_rate
             )
@@ -169,6 +171,8 @@ class Customer(mesa.Agent):
             nxt.completeness[i] = cus.completeness[i]
             nxt.stage[i] = cus.stage[i]
             return
+        # this customer's two draws of the week; customers' slots follow the employees'
+        draw, draw_churn = streams.uniform_pair(wk.key, wk.t * wk.stride + emp.n + i)
         h = cus.handler[i]
         handler_live_week = m.teams.live_week[emp.team[h]]
         handler_usage = (
@@ -181,7 +185,6 @@ class Customer(mesa.Agent):
         d = d_old * prm.decay_week
         d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
         s, e, stage, cost = cus.satisfaction[i], cus.expectation[i], cus.stage[i], 0.0
-        draw = m.draws_contact[i]
         if draw < prm.contact_prob:
             channel, w = rules.pick_channel(draw / prm.contact_prob, m.channel_bounds)
             served = False
@@ -219,6 +222,6 @@ class Customer(mesa.Agent):
         nxt.expectation[i] = e
         nxt.completeness[i] = min(d, 1.0)
         nxt.stage[i] = stage
-        nxt.active[i] = not (m.draws_churn[i] < rules.churn_hazard(s, prm.h0, prm.churn_beta))
+        nxt.active[i] = not (draw_churn < rules.churn_hazard(s, prm.h0, prm.churn_beta))
         m.revenue_by_customer[i] = revenue
         m.cost_by_customer[i] = cost

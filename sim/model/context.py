@@ -35,12 +35,19 @@ CustomerParams = namedtuple(
 Week = namedtuple(
     "Week",
     "t quality fit process_readiness platform_readiness people_effort process_effort "
-    "sponsor org_live shock web_share",
+    "sponsor org_live shock web_share key stride",
 )
 #: The week's context as one record the compiled week fills (sim.model.week.begin_week).
 WEEK = np.dtype(
     [
-        (name, np.int64 if name == "t" else np.bool_ if name == "org_live" else np.float64)
+        (
+            name,
+            np.int64
+            if name in ("t", "key", "stride")
+            else np.bool_
+            if name == "org_live"
+            else np.float64,
+        )
         for name in Week._fields
     ]
 )

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.model import rules
+from sim.model import rules, streams
 
 
 @njit(cache=True, inline="always")
@@ -130,14 +130,14 @@ def employees_loop(
     live_week,
     coach,
     team_usage,
-    draw_peer,
-    draw_work,
     prm_rec,
     wk_rec,
 ):
-    t = wk_rec[0].t  # a scalar: records cannot enter a parallel loop body
+    # scalars: records cannot enter a parallel loop body
+    t, key, base = wk_rec[0].t, wk_rec[0].key, wk_rec[0].t * wk_rec[0].stride
     for i in prange(team.shape[0]):
         tm = team[i]
+        draw_peer, draw_work = streams.uniform_pair(key, base + i)  # this employee's two draws
         lw = live_week[tm]
         live = lw >= 0 and t >= lw
         weeks_live = t - lw if live else 0
@@ -152,7 +152,7 @@ def employees_loop(
             for p in range(start, start + deg):
                 total += usage[indices[p]]
             peer_usage = total / deg
-            j = indices[start + min(int(draw_peer[i] * deg), deg - 1)]
+            j = indices[start + min(int(draw_peer * deg), deg - 1)]
             peer_attitude = attitude[j]
             peer_is_manager = is_manager[j]
         (
@@ -180,25 +180,21 @@ def employees_loop(
             deg,
             peer_attitude,
             peer_is_manager,
-            draw_work[i],
+            draw_work,
             prm_rec,
             wk_rec,
         )
 
 
-def step_employees(emp, nxt, teams, team_usage, draw_peer, draw_work, prm_rec, wk_rec) -> None:
+def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> None:
     """Driver: one week of employee rules for every employee, from ``emp`` into ``nxt``.
 
     Args:
         emp, nxt: this week's and next week's sim.population.Employees.
         teams: sim.population.Teams (go-live weeks, manager styles).
         team_usage: mean usage of each team (this week).
-        draw_peer, draw_work: one uniform draw per employee each.
         prm_rec, wk_rec: record arrays from sim.context (parameters, the week's context).
     """
-    n = emp.n
-    if draw_peer.shape[0] < n or draw_work.shape[0] < n:
-        raise ValueError("need one peer draw and one workaround draw per employee")
     if team_usage.shape[0] != teams.n:
         raise ValueError("need one team usage per team")
     employees_loop(
@@ -223,8 +219,6 @@ def step_employees(emp, nxt, teams, team_usage, draw_peer, draw_work, prm_rec, w
         teams.live_week,
         teams.coach,
         team_usage,
-        draw_peer,
-        draw_work,
         prm_rec,
         wk_rec,
     )
@@ -321,15 +315,15 @@ def customers_loop(
     emp_workaround,
     emp_productivity,
     live_week,
-    draw_contact,
-    draw_churn,
     bounds,
     prm_rec,
     wk_rec,
     revenue,
     cost,
 ):
-    t = wk_rec[0].t  # a scalar: records cannot enter a parallel loop body
+    # scalars: records cannot enter a parallel loop body; customers' counters follow employees'
+    t, key = wk_rec[0].t, wk_rec[0].key
+    base = t * wk_rec[0].stride + emp_team.shape[0]
     for i in prange(n):
         if not active[i]:  # churned: carry the state over unchanged
             n_active[i] = False
@@ -342,6 +336,7 @@ def customers_loop(
             continue
         h = handler[i]
         lw = live_week[emp_team[h]]
+        draw_contact, draw_churn = streams.uniform_pair(key, base + i)  # only active customers draw
         (
             n_satisfaction[i],
             n_expectation[i],
@@ -361,22 +356,21 @@ def customers_loop(
             emp_orientation[h],
             emp_workaround[h],
             emp_productivity[h],
-            draw_contact[i],
-            draw_churn[i],
+            draw_contact,
+            draw_churn,
             bounds,
             prm_rec,
             wk_rec,
         )
 
 
-def step_customers(cus, nxt, emp, teams, draw_contact, draw_churn, bounds, prm_rec, wk_rec):
+def step_customers(cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
     """Driver: one week of every existing customer, from ``cus`` into ``nxt``.
 
     Args:
         cus, nxt: this week's and next week's sim.population.Customers.
         emp: this week's employees (the handlers).
         teams: the teams (handlers' go-live weeks).
-        draw_contact, draw_churn: one uniform draw per existing customer each.
         bounds: cumulative touch-point shares (sim.context.channel_bounds).
         prm_rec, wk_rec: record arrays from sim.context.
 
@@ -384,8 +378,6 @@ def step_customers(cus, nxt, emp, teams, draw_contact, draw_churn, bounds, prm_r
         (revenue, cost to serve) of the week, summed over active customers.
     """
     n = cus.created
-    if draw_contact.shape[0] < n or draw_churn.shape[0] < n:
-        raise ValueError("need one contact draw and one churn draw per existing customer")
     if bounds.shape[0] == 0 or abs(bounds[-1] - 1.0) > 1e-9:
         raise ValueError("channel bounds must be cumulative shares ending at 1")
     revenue, cost = np.empty(n), np.empty(n)
@@ -409,8 +401,6 @@ def step_customers(cus, nxt, emp, teams, draw_contact, draw_churn, bounds, prm_r
         emp.workaround,
         emp.productivity,
         teams.live_week,
-        draw_contact,
-        draw_churn,
         bounds,
         prm_rec,
         wk_rec,

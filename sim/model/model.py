@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 
 from sim.errors import InputError
-from sim.model import week
+from sim.model import streams, week
 from sim.model.agents import Customer, Employee, Manager
 from sim.model.context import (
     WEEK,
@@ -85,10 +85,12 @@ class CRMRolloutModel(mesa.Model):
         self.employee_params = employee_params(s)
         self.customer_params = customer_params(s)
         self.channel_bounds = channel_bounds(s)
+        self._employee_record = as_record(self.employee_params)
+        self._customer_record = as_record(self.customer_params)
         self._week_record = np.zeros(1, dtype=WEEK).view(np.recarray)
         self._kernel_params = week.KernelParams(
-            as_record(self.employee_params),
-            as_record(self.customer_params),
+            self._employee_record,
+            self._customer_record,
             self._week_record,
             self.channel_bounds,
         )
@@ -97,14 +99,17 @@ class CRMRolloutModel(mesa.Model):
         )
         n = self.employees.n
         self._economy = np.zeros(1, dtype=week.ECONOMY).view(np.recarray)
+        # the run's random stream, drawn after the organisation: its baseline gets the same one
+        key = int(self.rng.integers(0, streams.KEY_BOUND))
         self._economy[0] = (
+            key,
+            streams.slots(n, self.customers.capacity),
             s["employee.workaround_quality"],
             s["economics.market_persistence"],
             s["economics.market_volatility"],
             s["economics.staff_cost_week"] * n,
             s["programme.licence_per_user_week"] * n,
         )
-        self._draw_buffer = np.empty(2 * n + 2 * self.customers.capacity + 1)
         self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
         self._measures[0].created = self.customers.created
         self.team_usage = np.zeros(self.teams.n)
@@ -112,6 +117,8 @@ class CRMRolloutModel(mesa.Model):
         self.cost_by_customer = np.zeros(self.customers.capacity)
         self.week = None
         self.metrics = dict.fromkeys(SERIES, 0.0)
+        #: the model series, one row a week in the order of sim.model.week.SERIES
+        self.series = np.zeros((self.horizon, len(SERIES)))
         week.observe(
             self._measures,
             self._economy,
@@ -152,21 +159,16 @@ class CRMRolloutModel(mesa.Model):
         """Log-demand of the market, AR(1) (sim.model.market; params economics.market_*)."""
         return float(self._measures.market[0])
 
-    def _draw(self) -> None:
-        """Redraw this week's numbers into the buffer (for tests and benchmarks of the kernels)."""
-        self._measures[0].drawn = self.customers.created
-        week.draw(self.rng, self._draw_buffer, self.employees.n, self.customers.created)
-
-    def _draws(self, start: int, stop: int) -> np.ndarray:
-        n, nc = self.employees.n, int(self._measures.drawn[0])
-        bounds = (0, n, 2 * n, 2 * n + nc, 2 * n + 2 * nc)
-        return self._draw_buffer[bounds[start] : bounds[stop]]
-
-    # The week's uniform draws, by use (sim.model.week.draw gives their order).
-    draws_peer = property(lambda self: self._draws(0, 1))
-    draws_work = property(lambda self: self._draws(1, 2))
-    draws_contact = property(lambda self: self._draws(2, 3))
-    draws_churn = property(lambda self: self._draws(3, 4))
+    def week_draws(self):
+        """The draws of the coming week as arrays (peer, work, contact, churn, market), for tests
+        and benchmarks; the engines draw each number where it is used (sim.model.streams)."""
+        return streams.week_draws(
+            int(self._economy.key[0]),
+            self.steps,
+            self.employees.n,
+            self.customers.capacity,
+            self.customers.created,
+        )
 
     def step(self) -> None:
         """Advance one week (sim.model.week; see the module docstring for the order)."""
@@ -177,9 +179,8 @@ class CRMRolloutModel(mesa.Model):
         emp_arrays = week.employee_arrays(self.employees)
         week.begin_week(
             t,
-            self.rng,
-            self._draw_buffer,
             self._measures,
+            self._economy,
             emp_arrays,
             week.team_arrays(self.teams),
             week.programme_arrays(self.programme),
@@ -193,10 +194,9 @@ class CRMRolloutModel(mesa.Model):
         for agent in self._customer_agents:
             agent.step()
         self._swap()
-        row = np.zeros(len(SERIES))
+        row = self.series[t]
         week.end_week(
             t,
-            self._draw_buffer,
             self._measures,
             self._economy,
             week.employee_arrays(self.employees),
@@ -207,7 +207,7 @@ class CRMRolloutModel(mesa.Model):
             week.programme_arrays(self.programme),
             week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, row),
         )
-        self._after_weeks(row[None, :])
+        self._after_weeks(self.series[t : t + 1])
 
     def _swap(self) -> None:
         self.employees, self.employees_next = self.employees_next, self.employees
@@ -215,12 +215,10 @@ class CRMRolloutModel(mesa.Model):
 
     def _run_compiled(self, t0: int, t1: int) -> None:
         """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks)."""
-        rows = np.zeros((t1 - t0, len(SERIES)))
+        rows = self.series[t0:t1]
         week.run_weeks(
             t0,
             t1,
-            self.rng,
-            self._draw_buffer,
             self._measures,
             self._economy,
             week.programme_arrays(self.programme),

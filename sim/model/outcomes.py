@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.model.model import CRMRolloutModel
+from sim.model.model import CRMRolloutModel, choose_variant
 from sim.model.population import TRAITS
 from sim.model.program import ABANDONED, CANCELLED, LIVE
 from sim.model.scenario import Scenario
+from sim.model.week import SERIES
 
 #: Counterfactual series kept beside the run's own (with a ``cf_`` prefix).
 CF_SERIES = (
@@ -136,31 +137,41 @@ _CF_CACHE: OrderedDict = OrderedDict()
 _CF_CACHE_SIZE = 32
 
 
-def counterfactual_key(model: CRMRolloutModel, seed: int, engine: str) -> tuple:
+def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
     """What a counterfactual run depends on: the seed, the engine and the organisation's values.
 
     Scenarios that differ only in their programme (the orderings of one organisation) share it, so
     a sweep that runs replicate i of every ordering computes that counterfactual once per worker.
     The initial sponsor commitment is the one programme value it reads (managers follow it).
+    The variant of a mix is the one the seed's first draw picks, as in ``CRMRolloutModel``.
     """
-    values = model.variant.values
+    variant = choose_variant(scenario, np.random.default_rng(seed).random())
+    values = variant.values
     org = tuple(sorted((k, v) for k, v in values.items() if not k.startswith(_PROGRAMME_ONLY)))
     return (int(seed), engine, values["sponsor.commitment_initial"], org)
 
 
-def counterfactual_series(scenario: Scenario, seed: int, engine: str) -> pd.DataFrame:
-    """The no-CRM counterfactual's weekly series, from a small per-process cache when possible."""
-    cf = CRMRolloutModel(scenario, seed=seed, engine=engine, counterfactual=True)
-    key = counterfactual_key(cf, seed, engine)
+def counterfactual_series(scenario: Scenario, seed: int, engine: str) -> np.ndarray:
+    """The no-CRM counterfactual's weekly series (columns of sim.model.week.SERIES), from a small
+    per-process cache when possible."""
+    key = counterfactual_key(scenario, seed, engine)
     if key in _CF_CACHE:
         _CF_CACHE.move_to_end(key)
         return _CF_CACHE[key]
+    cf = CRMRolloutModel(scenario, seed=seed, engine=engine, counterfactual=True)
     cf.run_model()
-    series = cf.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    _CF_CACHE[key] = series
+    _CF_CACHE[key] = cf.series
     if len(_CF_CACHE) > _CF_CACHE_SIZE:
         _CF_CACHE.popitem(last=False)
-    return series
+    return cf.series
+
+
+def paired_series(series: np.ndarray, cf_series: np.ndarray) -> pd.DataFrame:
+    """The run's weekly series beside its counterfactual's ``cf_`` columns, in one frame."""
+    columns = {"week": np.arange(1, len(series) + 1)}
+    columns.update(zip(SERIES, series.T, strict=True))
+    columns.update(("cf_" + name, cf_series[:, SERIES.index(name)]) for name in CF_SERIES)
+    return pd.DataFrame(columns)
 
 
 def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
@@ -173,11 +184,7 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
     """
     model = CRMRolloutModel(scenario, seed=seed, engine=engine)
     model.run_model()
-    cf_ts = counterfactual_series(scenario, seed, engine)
-    ts = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    for name in CF_SERIES:
-        ts["cf_" + name] = cf_ts[name].to_numpy()
-    ts.insert(0, "week", np.arange(1, len(ts) + 1))
+    ts = paired_series(model.series, counterfactual_series(scenario, seed, engine))
     summary = {
         "scenario": scenario.name,
         "variant": model.variant.name,

@@ -10,11 +10,11 @@ The agents engine calls ``begin_week`` and ``end_week`` from Python around the M
 many weeks as asked (a whole run: Python is touched once per run). So the two engines share every
 model-level number and differ only in how agents are updated.
 
-Random numbers: each week draws a fixed count of uniforms, 2 per employee, 2 per existing customer
-and 1 for the market, whether or not each is used (a churned customer's draws are skipped). A run
-and its no-CRM counterfactual therefore consume identical streams (common random numbers), which
-the measurable-gain test relies on: the counterfactual's market and churn noise is the run's.
-Drawing only the numbers used would break that pairing for the price of a few nanoseconds a draw.
+Random numbers are drawn where they are used, inside the compiled loops, from a counter-based
+stream (sim.model.streams): each employee and each active customer draws its own pair of the week,
+the market one number. A run and its no-CRM counterfactual share the stream's key, so the same
+agent in the same week draws the same numbers in both (common random numbers), which the
+measurable-gain test relies on: the counterfactual's market and churn noise is the run's.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from sim.model import kernels, market, program
+from sim.model import kernels, market, program, streams
 
 #: The model-level series, one row a week, in this order (the DataCollector's model reporters).
 SERIES = (
@@ -77,7 +77,7 @@ MEASURES = np.dtype(
     [
         ("market", np.float64),  # log-demand of the market (sim.model.market)
         ("created", np.int64),  # customer slots created so far
-        ("drawn", np.int64),  # customers that had draws this week
+        ("stepped", np.int64),  # customer slots the agents updated this week
         ("adoption", np.float64),  # share of employees with usage > 0.5
         ("quality", np.float64),  # data quality q
         ("attitude", np.float64),
@@ -89,9 +89,11 @@ MEASURES = np.dtype(
     ]
 )
 
-#: Fixed numbers the measures need (one-element record).
+#: Numbers fixed for the whole run that the week needs besides the rules' (one-element record).
 ECONOMY = np.dtype(
     [
+        ("key", np.int64),  # the run's random stream (sim.model.streams), shared with its baseline
+        ("stride", np.int64),  # counters a week uses (sim.model.streams.slots)
         ("workaround_quality", np.float64),
         ("market_persistence", np.float64),
         ("market_volatility", np.float64),
@@ -142,16 +144,6 @@ def team_arrays(teams) -> TeamArrays:
 
 
 @njit(cache=True)
-def draw(rng, buffer, n_employees, n_customers):
-    """The week's uniforms, in order: peer, workaround (per employee), contact, churn (per
-    customer), market. Returns how many were drawn."""
-    count = 2 * n_employees + 2 * n_customers + 1
-    for i in range(count):
-        buffer[i] = rng.random()
-    return count
-
-
-@njit(cache=True)
 def observe(measures, economy, emp, cus, team_usage):
     """Aggregate the current state once: adoption, data quality, team usage, and the rest.
 
@@ -178,11 +170,10 @@ def observe(measures, economy, emp, cus, team_usage):
 
 
 @njit(cache=True)
-def begin_week(t, rng, buffer, measures, emp, teams, prog, week):
-    """Draw the week's numbers, advance the programme on last week's measures, fill ``week``."""
+def begin_week(t, measures, economy, emp, teams, prog, week):
+    """Advance the programme on last week's measures and fill the week's context ``week``."""
     ms, st = measures[0], prog.state[0]
-    ms.drawn = ms.created
-    draw(rng, buffer, emp.team.shape[0], ms.created)
+    ms.stepped = ms.created
     backing = 0.0
     for m in teams.manager:
         backing += emp.commitment[m]
@@ -216,17 +207,19 @@ def begin_week(t, rng, buffer, measures, emp, teams, prog, week):
     wk.org_live = st.state == program.LIVE_CODE
     wk.shock = st.shock
     wk.web_share = st.web_share
+    wk.key = economy[0].key
+    wk.stride = economy[0].stride
 
 
 @njit(cache=True)
-def end_week(t, buffer, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, out):
+def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, out):
     """After the agents' update (``emp``, ``cus`` are the new state): arrivals, measures, row.
 
     ``out[:n]`` hold each existing customer's revenue, ``out[n:2n]`` the cost to serve; they are
     summed here in one fixed order for both engines.
     """
     ms, st, ec = measures[0], prog.state[0], economy[0]
-    n = ms.drawn
+    n = ms.stepped
     revenue = 0.0
     cost = 0.0
     for i in range(n):
@@ -239,10 +232,8 @@ def end_week(t, buffer, measures, economy, emp, cus, cus_next, created_by, team_
         cus_next.active[ms.created : created] = True
         ms.created = created
     observe(measures, economy, emp, cus, team_usage)
-    n_emp = emp.team.shape[0]
-    ms.market = market.demand(
-        ms.market, buffer[2 * n_emp + 2 * n], ec.market_persistence, ec.market_volatility
-    )
+    shock = streams.uniform(ec.key, (t + 1) * ec.stride - 1)  # the week's last counter
+    ms.market = market.demand(ms.market, shock, ec.market_persistence, ec.market_volatility)
     live = st.state == program.LIVE_CODE
     row = out.row
     row[_ADOPTION] = ms.adoption
@@ -276,8 +267,6 @@ WeekOutput = namedtuple("WeekOutput", "revenue cost row")
 @njit(cache=True)
 def _numba_week(
     t,
-    rng,
-    buffer,
     measures,
     economy,
     prog,
@@ -292,8 +281,8 @@ def _numba_week(
     out,
 ):
     """One week of the numba engine, from (emp, cus) into (emp_next, cus_next)."""
-    begin_week(t, rng, buffer, measures, emp, teams, prog, params.week)
-    n_emp, nc = emp.team.shape[0], measures[0].drawn
+    begin_week(t, measures, economy, emp, teams, prog, params.week)
+    nc = measures[0].stepped
     kernels.employees_loop(
         emp.team,
         emp.is_manager,
@@ -316,8 +305,6 @@ def _numba_week(
         teams.live_week,
         teams.coach,
         team_usage,
-        buffer[:n_emp],
-        buffer[n_emp : 2 * n_emp],
         params.employee,
         params.week,
     )
@@ -341,17 +328,13 @@ def _numba_week(
         emp.workaround,
         emp.productivity,
         teams.live_week,
-        buffer[2 * n_emp : 2 * n_emp + nc],
-        buffer[2 * n_emp + nc : 2 * n_emp + 2 * nc],
         params.bounds,
         params.customer,
         params.week,
         out.revenue,
         out.cost,
     )
-    end_week(
-        t, buffer, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, out
-    )
+    end_week(t, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, out)
 
 
 #: The rule parameters and the week's context as the kernels read them (sim.model.context).
@@ -362,8 +345,6 @@ KernelParams = namedtuple("KernelParams", "employee customer week bounds")
 def run_weeks(
     t0,
     t1,
-    rng,
-    buffer,
     measures,
     economy,
     prog,
@@ -389,8 +370,6 @@ def run_weeks(
         if (t - t0) % 2 == 0:
             _numba_week(
                 t,
-                rng,
-                buffer,
                 measures,
                 economy,
                 prog,
@@ -407,8 +386,6 @@ def run_weeks(
         else:
             _numba_week(
                 t,
-                rng,
-                buffer,
                 measures,
                 economy,
                 prog,

@@ -1,0 +1,80 @@
+"""Random numbers drawn where they are used: a counter-based stream keyed by run, week and agent.
+
+Every random number of a week is a pure function of (the run's key, a counter): the counter numbers
+the week and the slot of whoever uses the number (one slot per employee, one per customer, one
+for the market). The number is the SplitMix64 output at that counter, ``mix(key + counter x
+gamma)`` (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators", OOPSLA: the
+generator behind Java's SplittableRandom; it passes BigCrush), which is what counter-based
+generators do for parallel simulations (Salmon et al. 2011, "Parallel random numbers: as easy as
+1, 2, 3", SC11).
+
+Why, for this model:
+- Draws happen inside the compiled loops, in parallel, and only where needed: a churned customer
+  draws nothing; nothing fills a buffer of the week's numbers first.
+- Common random numbers: a run and its no-CRM counterfactual have the same key (drawn from the
+  model's Generator after the organisation), so customer i's contact and churn draws in week t
+  and the market's shock are the same numbers in both, however differently the two runs went.
+- Both engines draw the same numbers: the Mesa agents call the same function for their slot.
+
+One 64-bit output gives two 32-bit uniforms (an agent's two draws of a week); the market uses a
+53-bit uniform.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S32, _S11 = (np.uint64(s) for s in (30, 27, 31, 32, 11))
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TO_UNIT32 = 1.0 / 4294967296.0  # 2**-32
+_TO_UNIT53 = 1.0 / 9007199254740992.0  # 2**-53
+
+#: Keys are drawn below this bound (non-negative int64, so every engine and record holds them).
+KEY_BOUND = 2**63
+
+
+@njit(cache=True)
+def _mix(key, counter):
+    """SplitMix64's output at position ``counter`` of the stream ``key``."""
+    z = np.uint64(key) + np.uint64(counter) * _GAMMA
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True)
+def uniform_pair(key, counter):
+    """Two uniforms in [0, 1) from one counter (32-bit resolution each)."""
+    z = _mix(key, counter)
+    return (z >> _S32) * _TO_UNIT32, (z & _LOW32) * _TO_UNIT32
+
+
+@njit(cache=True)
+def uniform(key, counter):
+    """One uniform in [0, 1) with 53-bit resolution."""
+    return (_mix(key, counter) >> _S11) * _TO_UNIT53
+
+
+def slots(n_employees: int, capacity: int) -> int:
+    """Counters a week uses: employees, then customer slots, then the market (the week's stride)."""
+    return n_employees + capacity + 1
+
+
+def week_draws(key: int, week: int, n_employees: int, capacity: int, n_customers: int):
+    """A week's draws as arrays (peer, workaround, contact, churn, market), for tests and benches.
+
+    The engines never build these arrays: each agent draws its own pair where it is used.
+    """
+    base = week * slots(n_employees, capacity)
+    peer, work = np.empty(n_employees), np.empty(n_employees)
+    for i in range(n_employees):
+        peer[i], work[i] = uniform_pair(key, base + i)
+    contact, churn = np.empty(n_customers), np.empty(n_customers)
+    for i in range(n_customers):
+        contact[i], churn[i] = uniform_pair(key, base + n_employees + i)
+    market = uniform(key, base + n_employees + capacity)
+    return peer, work, contact, churn, market
