@@ -38,16 +38,14 @@ def floor_employees(
     live_week,
     coach,
     team_usage,
-    draw_peer,
-    draw_work,
     t,
 ):
     """The memory traffic of ``kernels.employees_loop`` and nothing else.
 
     Same arguments (``t`` instead of the records), same access pattern: per employee its team (and
     the team's go-live week, coach and mean usage), its own seven state values, its manager's
-    commitment, every peer's usage, one drawn peer's attitude and role, its two draws; it writes
-    the seven next-state arrays. Each value read feeds a write with one add, so no load can be
+    commitment, every peer's usage, one drawn peer's attitude and role; it writes the seven
+    next-state arrays (the kernel's two draws are arithmetic, sim.model.streams, not memory). Each value read feeds a write with one add, so no load can be
     dropped; there is no model arithmetic. Compiled like the kernel (``parallel=True``, timed on one
     thread).
     """
@@ -62,10 +60,10 @@ def floor_employees(
             total += usage[indices[p]]
         peer = attitude[indices[start]] if deg > 0 else 0.0
         boss = 1.0 if deg > 0 and is_manager[indices[start]] else 0.0
-        n_attitude[i] = attitude[i] + peer + draw_peer[i]
+        n_attitude[i] = attitude[i] + peer
         n_skill[i] = skill[i] + orientation[i]
         n_usage[i] = usage[i] + total + team_usage[tm]
-        n_workaround[i] = draw_work[i] + boss
+        n_workaround[i] = boss
         n_productivity[i] = coach[tm] + (1.0 if lw >= 0 and t >= lw else 0.0)
         n_dip[i] = dip[i] + (1.0 if is_manager[i] else 0.0)
         n_commitment[i] = commitment[i] + commitment[manager[i]]
@@ -77,7 +75,7 @@ def employee_floor_args(model):
     """Arguments of :func:`floor_employees`: the employee kernel's, with ``t`` for the records."""
     from sim.bench.inputs import employee_args
 
-    return employee_args(model)[:23] + (int(model.week.t),)
+    return employee_args(model)[:21] + (int(model.week.t),)
 
 
 def agent_weeks(scenario, seed: int) -> dict:

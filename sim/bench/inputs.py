@@ -59,8 +59,6 @@ def floor_customers(
     emp_workaround,
     emp_productivity,
     live_week,
-    draw_contact,
-    draw_churn,
     t,
 ):
     """The memory traffic of ``kernels.customers_loop`` and nothing else.
@@ -69,9 +67,9 @@ def floor_customers(
     isolates the model arithmetic and not numba's aliasing assumptions.
 
     Same arguments (``t`` instead of the week's record), same access pattern: per customer it reads
-    active, handler, satisfaction, expectation, completeness, stage, the two draws, the handler's
-    team (and its go-live week), usage, skill, orientation, workaround and productivity, and writes
-    the five next-state arrays; churned customers are carried over as in the kernel. Each value read
+    active, handler, satisfaction, expectation, completeness, stage, the handler's team (and its
+    go-live week), usage, skill, orientation, workaround and productivity, and writes the five
+    next-state arrays (the kernel's two draws are arithmetic, sim.model.streams, not memory); churned customers are carried over as in the kernel. Each value read
     feeds a write or the returned sum with one add (so no load can be dropped); there is no model
     arithmetic. Returns (sum, 0.0) like the kernel's (revenue, cost).
     """
@@ -91,8 +89,8 @@ def floor_customers(
         n_expectation[i] = expectation[i] + emp_orientation[h]
         n_completeness[i] = completeness[i] + u + emp_workaround[h]
         n_stage[i] = stage[i]
-        n_active[i] = draw_churn[i] >= 0.0
-        acc += draw_contact[i] + emp_productivity[h]
+        n_active[i] = True
+        acc += emp_productivity[h]
     return acc, 0.0
 
 
@@ -114,7 +112,6 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
         golive = model.programme.golive_week
         if golive is not None and model.steps >= golive + weeks_after:
             break
-    model._draw()  # this week's draws, as step() would make them
     return model
 
 
@@ -142,8 +139,6 @@ def customer_args(model):
         emp.workaround,
         emp.productivity,
         model.teams.live_week,
-        model.draws_contact,
-        model.draws_churn,
         model.channel_bounds,
         model._customer_record,
         wk_rec,
@@ -155,7 +150,7 @@ def customer_args(model):
 def floor_args(model):
     """Arguments of :func:`floor_customers`: the kernel's, with ``t`` for the records."""
     args = customer_args(model)
-    return args[:21] + (int(model.week.t),)
+    return args[:19] + (int(model.week.t),)
 
 
 def employee_args(model):
@@ -184,8 +179,6 @@ def employee_args(model):
         model.teams.live_week,
         model.teams.coach,
         model.team_usage,
-        model.draws_peer,
-        model.draws_work,
         model._employee_record,
         wk_rec,
     )
@@ -201,8 +194,6 @@ def customer_driver_call(model):
         model.customers_next,
         model.employees,
         model.teams,
-        model.draws_contact,
-        model.draws_churn,
         model.channel_bounds,
         model._customer_record,
         wk_rec,

@@ -2,8 +2,8 @@
 
 ``python -m sim.bench.profile [REPLICATES]`` runs the failure-rates experiment's batches (default 20
 replicates, 120 runs, on fresh seeds) in this process exactly as a worker does (one numba thread,
-warmed first) under cProfile, and prints the share of each part of a run (kernels, draws,
-programme, aggregates, model building, counterfactual, DataFrames) and of the sweep's own
+warmed first) under cProfile, and prints the share of each part of a run (the compiled weeks,
+Python after them, model building, counterfactual, DataFrames) and of the sweep's own
 bookkeeping, then the top functions by own time. Shares, not absolute times, are what it is for:
 the profiler adds a cost to every Python call, which inflates the Python parts somewhat.
 """
@@ -21,22 +21,12 @@ from dataclasses import replace
 PARTS = (
     ("whole runs (sim.run)", "outcomes.py", "run"),
     ("  model steps (run_model)", "model.py", "run_model"),
-    ("    customer kernel (customers_loop)", "kernels.py", "customers_loop"),
-    ("    employee kernel (employees_loop)", "kernels.py", "employees_loop"),
-    ("    customer driver incl. kernel (step_customers)", "kernels.py", "step_customers"),
-    ("    employee driver incl. kernel (step_employees)", "kernels.py", "step_employees"),
-    ("    random draws (_draw)", "model.py", "_draw"),
-    ("    programme (advance)", "program.py", "advance"),
-    ("    aggregates (_observe)", "model.py", "_observe"),
-    ("    data collection (collect)", "model.py", "collect"),
+    ("    compiled weeks: programme, kernels, measures (run_weeks)", "week.py", "run_weeks"),
+    ("    Python after the weeks: series, counters (_after_weeks)", "model.py", "_after_weeks"),
     ("  building models (CRMRolloutModel.__init__)", "model.py", "__init__"),
     ("  counterfactual (counterfactual_series)", "outcomes.py", "counterfactual_series"),
     ("  classify", "outcomes.py", "classify"),
-    (
-        "  series DataFrames (get_model_vars_dataframe)",
-        "datacollection.py",
-        "get_model_vars_dataframe",
-    ),
+    ("  series DataFrame (paired_series)", "outcomes.py", "paired_series"),
 )
 
 
