@@ -45,7 +45,8 @@ def floor_employees(
     Same arguments (``t`` instead of the records), same access pattern: per employee its team (and
     the team's go-live week, coach and mean usage), its own seven state values, its manager's
     commitment, every peer's usage, one drawn peer's attitude and role; it writes the seven
-    next-state arrays (the kernel's two draws are arithmetic, sim.model.streams, not memory). Each value read feeds a write with one add, so no load can be
+    next-state arrays (the kernel's two draws are arithmetic, sim.model.streams, not memory).
+    Each value read feeds a write with one add, so no load can be
     dropped; there is no model arithmetic. Compiled like the kernel (``parallel=True``, timed on one
     thread).
     """

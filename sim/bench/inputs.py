@@ -69,7 +69,8 @@ def floor_customers(
     Same arguments (``t`` instead of the week's record), same access pattern: per customer it reads
     active, handler, satisfaction, expectation, completeness, stage, the handler's team (and its
     go-live week), usage, skill, orientation, workaround and productivity, and writes the five
-    next-state arrays (the kernel's two draws are arithmetic, sim.model.streams, not memory); churned customers are carried over as in the kernel. Each value read
+    next-state arrays (the kernel's two draws are arithmetic, sim.model.streams, not memory);
+    churned customers are carried over as in the kernel. Each value read
     feeds a write or the returned sum with one add (so no load can be dropped); there is no model
     arithmetic. Returns (sum, 0.0) like the kernel's (revenue, cost).
     """
