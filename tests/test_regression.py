@@ -25,7 +25,7 @@ ROOT_SEED = 20011127  # experiments/failure_rates.toml
 PINNED = {
     "industry_mix": (
         200,
-        {"never_live": 0.06, "abandoned": 0.375, "failed": 0.605, "measurable_gain": 0.11},
+        {"never_live": 0.06, "abandoned": 0.37, "failed": 0.595, "measurable_gain": 0.11},
     ),
     "technology_first": (
         100,
@@ -33,7 +33,7 @@ PINNED = {
     ),
     "four_ps": (
         100,
-        {"never_live": 0.02, "abandoned": 0.02, "failed": 0.16, "measurable_gain": 0.21},
+        {"never_live": 0.02, "abandoned": 0.02, "failed": 0.16, "measurable_gain": 0.19},
     ),
 }
 

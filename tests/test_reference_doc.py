@@ -1,0 +1,46 @@
+"""The README's reference tables are the committed reference sweep's, written by a command."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.report import reference_doc
+from tests.common import ROOT
+
+
+def _block(text: str, name: str) -> str:
+    start = text.index(f"<!-- reference:{name} -->\n") + len(f"<!-- reference:{name} -->\n")
+    return text[start : text.index(f"\n<!-- /reference:{name} -->")]
+
+
+def test_readme_tables_are_the_reference_sweep():
+    summary = pd.read_csv(ROOT / "results/reference/failure_rates/summary.csv")
+    readme = (ROOT / "README.md").read_text()
+    assert _block(readme, "mix") == reference_doc.mix_table(summary)
+    assert _block(readme, "orderings") == reference_doc.orderings_table(summary)
+
+
+def test_tables_show_each_rate_with_its_interval():
+    summary = pd.DataFrame(
+        [
+            ("industry_mix", m, v, v - 0.01, v + 0.02, 1000)
+            for m, v in zip(reference_doc.METRICS, (0.1, 0.3, 0.6, 0.15), strict=True)
+        ],
+        columns=["scenario", "metric", "value", "ci_low", "ci_high", "n"],
+    )
+    assert "| industry_mix | 10.0% [9.0, 12.0] | 30.0% [29.0, 32.0] |" in (
+        reference_doc.orderings_table(summary)
+    )
+    assert "| failed (missed expectations) | 60.0% | 59.0% to 62.0% | 55% |" in (
+        reference_doc.mix_table(summary)
+    )
+
+
+def test_a_readme_without_markers_is_refused():
+    with pytest.raises(ValueError, match="reference:mix"):
+        reference_doc.replace_block("no markers here", "mix", "table")
+    text = "a\n<!-- reference:mix -->\nold\n<!-- /reference:mix -->\nb"
+    assert reference_doc.replace_block(text, "mix", "new") == (
+        "a\n<!-- reference:mix -->\nnew\n<!-- /reference:mix -->\nb"
+    )
