@@ -8,6 +8,8 @@ from dataclasses import replace
 import pytest
 
 from sim.cli.main import main
+from sim.experiments.store import read_runs
+from sim.model.population import TRAITS
 from tests.common import ROOT
 
 GOOD = """
@@ -160,10 +162,32 @@ def test_shipped_discovery_small_then_discover(tmp_path, capsys, one_thread):
         spec,
         design=replace(spec.design, samples=24),
         replicates=1,
-        overrides={"org.employees": 20, "org.customers": 200, "horizon_weeks": 60},
+        overrides={
+            **spec.overrides,
+            "org.employees": 20,
+            "org.customers": 200,
+            "horizon_weeks": 60,
+        },
     )
     out = tmp_path / "disc"
     run_experiment(small, out, workers=1, progress=False)
+    # Every organisation trait is a design input and observed: each run's drawn trait (its row)
+    # is the value of the design point, so PRIM can name the organisations that succeed.
+    runs = read_runs(out)
+    observed = {
+        "change_readiness": "org.culture",
+        "complexity": "org.complexity",
+        "package_fit": "profile.package_fit",
+        "scope": "profile.scope",
+        "data_maturity": "customer.completeness_initial",
+        "sponsor_strength": "sponsor.commitment_initial",
+        "budget_realism": "profile.budget_realism",
+    }
+    assert set(observed) == set(TRAITS)
+    for trait, key in observed.items():
+        assert key in spec.design.keys
+        assert runs[trait].to_numpy() == pytest.approx(runs[f"param.{key}"].to_numpy()), trait
+        assert runs[trait].nunique() == 24, trait
     status = main(["discover", str(out), "--outcome", "measurable_gain", "--trees", "20"])
     text = capsys.readouterr()
     if status == 2:  # tiny organisations may never gain; then the message says so
