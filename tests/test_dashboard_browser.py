@@ -9,11 +9,13 @@ selenium is missing (`.ci/run` installs Debian's `chromium` and `chromium-driver
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import warnings
 
 import pytest
 
@@ -41,7 +43,7 @@ if CHROMIUM is None or DRIVER is None or not HAVE_SELENIUM:
     )
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -155,6 +157,39 @@ def _click(driver, selector, seconds=60):
     _wait(driver, attempt, seconds, what=f"{selector} to take a click")
 
 
+def _odds_started(d) -> bool:
+    """The server took the click: its log says a comparison began, the button is disabled while
+    it runs, or the table (or an error) is shown."""
+    button = _css(d, ".crm-odds-button")
+    return bool(
+        re.search(r"crmsim dashboard: odds [0-9a-f]+: ", d.server_log.read_text(errors="replace"))
+        or (button is not None and button.get_attribute("disabled"))
+        or _css(d, ".crm-odds")
+        or _css(d, ".v-alert.error")
+    )
+
+
+def _click_until(driver, selector, started, what, tries=3, seconds=30):
+    """Click, and click again if nothing shows that the page took the click within ``seconds``.
+
+    A click that Chromium delivers while the page is still moving (a tab's slide-in transition,
+    slower on a loaded machine) can land beside the button and do nothing, and the test then
+    waited for a result that was never asked for. Clicking again cannot hide a stalled server:
+    the next wait still fails, with the server's log.
+    """
+    for i in range(tries):
+        _click(driver, selector)
+        try:
+            WebDriverWait(driver, seconds, poll_frequency=0.25).until(started)
+            return
+        except TimeoutException:
+            warnings.warn(
+                f"no sign that the page took click {i + 1} on {selector} in {seconds} s",
+                stacklevel=2,
+            )
+    _wait(driver, started, 1, what=what)
+
+
 def _tab(driver, label):
     for tab in driver.find_elements(By.CSS_SELECTOR, ".v-tab"):
         if label.lower() in tab.text.lower():
@@ -214,7 +249,7 @@ def test_slider_run_odds_and_export(server, browser):
 
     # The odds: two orderings on common seeds, a progress bar, then the table with intervals.
     _tab(d, "The odds")
-    _click(d, ".crm-odds-button")
+    _click_until(d, ".crm-odds-button", _odds_started, what="the odds to start")
     odds = _wait(d, lambda d: _css(d, ".crm-odds"), seconds=240, what="the odds table").text
     assert "6 replicates per ordering" in odds
     assert "Technology first" in odds and "Four Ps" in odds
