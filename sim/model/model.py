@@ -94,9 +94,7 @@ class CRMRolloutModel(mesa.Model):
             self._week_record,
             self.channel_bounds,
         )
-        self._created_by = np.array(
-            [self.customers.arrivals_by(w) for w in range(self.horizon + 1)], dtype=np.int64
-        )
+        self._created_by = self.customers.arrivals_table(self.horizon)
         n = self.employees.n
         self._economy = np.zeros(1, dtype=week.ECONOMY).view(np.recarray)
         # the run's random stream, drawn after the organisation: its baseline gets the same one

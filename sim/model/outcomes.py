@@ -131,6 +131,9 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     }
 
 
+_CF_COLUMNS = [SERIES.index(name) for name in CF_SERIES]
+_PAIRED_COLUMNS = ["week", *SERIES, *("cf_" + name for name in CF_SERIES)]
+
 #: Parameters a counterfactual run never reads (it has no programme): they stay out of its key.
 _PROGRAMME_ONLY = ("rollout.", "sponsor.", "programme.", "outcome.")
 _CF_CACHE: OrderedDict = OrderedDict()
@@ -167,11 +170,16 @@ def counterfactual_series(scenario: Scenario, seed: int, engine: str) -> np.ndar
 
 
 def paired_series(series: np.ndarray, cf_series: np.ndarray) -> pd.DataFrame:
-    """The run's weekly series beside its counterfactual's ``cf_`` columns, in one frame."""
-    columns = {"week": np.arange(1, len(series) + 1)}
-    columns.update(zip(SERIES, series.T, strict=True))
-    columns.update(("cf_" + name, cf_series[:, SERIES.index(name)]) for name in CF_SERIES)
-    return pd.DataFrame(columns)
+    """The run's weekly series beside its counterfactual's ``cf_`` columns, in one frame.
+
+    Built from one 2-D array (a single pandas block): a column at a time cost more than the rest of
+    the run's Python (sim.bench.profile).
+    """
+    weeks = np.arange(1, len(series) + 1)
+    data = np.column_stack([weeks, series, cf_series[:, _CF_COLUMNS]])
+    frame = pd.DataFrame(data, columns=_PAIRED_COLUMNS)
+    frame["week"] = weeks
+    return frame
 
 
 def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
