@@ -326,13 +326,16 @@ def customers_loop(
     base = t * wk_rec[0].stride + emp_team.shape[0]
     for i in prange(n):
         if not active[i]:  # churned: carry the state over unchanged
-            n_active[i] = False
-            n_satisfaction[i] = satisfaction[i]
-            n_expectation[i] = expectation[i]
-            n_completeness[i] = completeness[i]
-            n_stage[i] = stage[i]
             revenue[i] = 0.0
             cost[i] = 0.0
+            # A slot already inactive in the next buffer holds this same final state (it was
+            # carried over last week), so there is nothing to write: an exact shortcut.
+            if n_active[i]:
+                n_active[i] = False
+                n_satisfaction[i] = satisfaction[i]
+                n_expectation[i] = expectation[i]
+                n_completeness[i] = completeness[i]
+                n_stage[i] = stage[i]
             continue
         h = handler[i]
         lw = live_week[emp_team[h]]
