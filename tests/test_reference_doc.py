@@ -44,3 +44,10 @@ def test_a_readme_without_markers_is_refused():
     assert reference_doc.replace_block(text, "mix", "new") == (
         "a\n<!-- reference:mix -->\nnew\n<!-- /reference:mix -->\nb"
     )
+
+
+def test_bench_block_keeps_the_report_without_its_title():
+    from sim.bench.readme import bench_block
+
+    md = "# crmsim bench (full)\n\n2 CPUs, load 1\n\n| figure | value |\n|---|---|\n| a | 1 |\n"
+    assert bench_block(md) == "2 CPUs, load 1\n\n| figure | value |\n|---|---|\n| a | 1 |"

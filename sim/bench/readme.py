@@ -1,0 +1,46 @@
+"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT]``: the README's benchmark figures.
+
+Copies the tables of ``results/bench/bench.md`` (written by ``python -m sim.bench``, the report
+half of ``make bench``) into the README between ``<!-- reference:bench -->`` and
+``<!-- /reference:bench -->``, and the printed output of ``python -m sim.bench.profile`` between
+``<!-- reference:profile -->`` markers, so no benchmark figure in the README is typed by hand.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sim.report.reference_doc import ROOT, replace_block
+
+
+def bench_block(bench_md: str) -> str:
+    """The report without its title line: the machine line, the tables, what was missed."""
+    lines = bench_md.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+def profile_block(profile_txt: str, parts: int = 12) -> str:
+    """The profile's first lines (runs, then the share of each part), as a code block."""
+    lines = profile_txt.strip().splitlines()[:parts]
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        print("usage: python -m sim.bench.readme BENCH_MD [PROFILE_TXT]", file=sys.stderr)
+        return 2
+    readme = ROOT / "README.md"
+    text = replace_block(readme.read_text(), "bench", bench_block(Path(argv[0]).read_text()))
+    if len(argv) > 1:
+        text = replace_block(text, "profile", profile_block(Path(argv[1]).read_text()))
+    readme.write_text(text)
+    print(f"README benchmark figures from {', '.join(argv)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
