@@ -79,7 +79,11 @@ def test_pool_outlives_the_thread_that_started_it_and_reports_a_dead_worker(tmp_
 
         # A worker dies (killed, out of memory): the next comparison ends with a clear error, not
         # a wait for ever, and the one after runs on a new pool.
+        pool = runner.executor()._pool
         os.kill(pids[0], signal.SIGKILL)
+        deadline = time.monotonic() + HANG_S  # the pool notices the death on its own thread
+        while not pool._broken and time.monotonic() < deadline:
+            time.sleep(0.05)
         broken = in_thread(runner.run, arms(), 3)
         assert isinstance(broken.get("error"), StoppedError), broken
         assert "worker process of the odds stopped" in str(broken["error"])
