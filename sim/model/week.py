@@ -367,20 +367,35 @@ def run_weeks(
     """
     for t in range(t0, t1):
         out = WeekOutput(revenue, cost, series[t - t0])
-        _numba_week(
-            t,
-            measures,
-            economy,
-            prog,
-            teams,
-            team_usage,
-            created_by,
-            params,
-            emp_a,
-            emp_b,
-            cus_a,
-            cus_b,
-            out,
-        )
-        emp_a, emp_b = emp_b, emp_a
-        cus_a, cus_b = cus_b, cus_a
+        if (t - t0) % 2 == 0:
+            _numba_week(
+                t,
+                measures,
+                economy,
+                prog,
+                teams,
+                team_usage,
+                created_by,
+                params,
+                emp_a,
+                emp_b,
+                cus_a,
+                cus_b,
+                out,
+            )
+        else:
+            _numba_week(
+                t,
+                measures,
+                economy,
+                prog,
+                teams,
+                team_usage,
+                created_by,
+                params,
+                emp_b,
+                emp_a,
+                cus_b,
+                cus_a,
+                out,
+            )
