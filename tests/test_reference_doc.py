@@ -44,6 +44,10 @@ def test_a_readme_without_markers_is_refused():
     assert reference_doc.replace_block(text, "mix", "new") == (
         "a\n<!-- reference:mix -->\nnew\n<!-- /reference:mix -->\nb"
     )
+    empty = "<!-- reference:mix -->\n<!-- /reference:mix -->"
+    assert reference_doc.replace_block(empty, "mix", "t") == (
+        "<!-- reference:mix -->\nt\n<!-- /reference:mix -->"
+    )
 
 
 def test_bench_block_keeps_the_report_without_its_title():

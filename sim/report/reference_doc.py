@@ -80,11 +80,11 @@ def orderings_table(summary: pd.DataFrame) -> str:
 def replace_block(text: str, name: str, body: str) -> str:
     """``text`` with the block between the ``reference:NAME`` markers replaced by ``body``."""
     pattern = re.compile(
-        rf"(<!-- reference:{name} -->\n).*?(\n<!-- /reference:{name} -->)", flags=re.DOTALL
+        rf"(<!-- reference:{name} -->\n)(?:.*?\n)?(<!-- /reference:{name} -->)", flags=re.DOTALL
     )
     if not pattern.search(text):
         raise ValueError(f"no <!-- reference:{name} --> block in the README")
-    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
 def write_reference(results: Path, log: Path, readme: Path = ROOT / "README.md") -> None:
