@@ -204,18 +204,41 @@ def test_every_customer_churned():
     assert (rev, cost) == (0.0, 0.0) and not nxt.active.any()
 
 
-def test_results_do_not_depend_on_the_thread_count():
+def test_results_do_not_depend_on_the_thread_count(monkeypatch):
     import numba
 
+    from sim.model import week
+
     scen = small_scenario("big_bang", org__customers=3000)
-    two = sim.run(scen, seed=4)
+    monkeypatch.setattr(week, "PARALLEL_MIN_CUSTOMERS", 0)  # small runs use every thread too
     threads = numba.get_num_threads()
+    assert threads > 1, "needs a machine with two cores to compare thread counts"
+    two = sim.run(scen, seed=4)
     numba.set_num_threads(1)
     try:
         one = sim.run(scen, seed=4)
     finally:
         numba.set_num_threads(threads)
     np.testing.assert_array_equal(two.timeseries.to_numpy(float), one.timeseries.to_numpy(float))
+
+
+def test_small_runs_use_one_thread_and_restore_the_callers(monkeypatch):
+    import numba
+
+    from sim.model import week
+
+    seen = []
+    compiled = week.run_weeks
+
+    def spy(*args):
+        seen.append(numba.get_num_threads())
+        return compiled(*args)
+
+    monkeypatch.setattr(week, "run_weeks", spy)
+    before = numba.get_num_threads()
+    sim.run(small_scenario("big_bang"), seed=4)
+    assert seen == [1, 1]  # the run and its counterfactual
+    assert numba.get_num_threads() == before
 
 
 def test_drivers_reject_inconsistent_inputs():

@@ -28,7 +28,8 @@ TARGETS = {
 
 #: CI gates (quick mode), each (direction, limit). Measured in quick mode on the 2-core machine
 #: under load (issue 10 note): numba vs agents 85x on the reduced organisation with the compiled
-#: week (34-60x before it), customer kernel 1.1-1.8x its floor, sweep CPU efficiency 0.8-0.95, wall efficiency 0.85-0.95 when quiet.
+#: week (34-60x before it), customer kernel 1.1-1.8x its floor, sweep CPU efficiency 0.8-0.95,
+#: wall efficiency 0.85-0.95 when quiet.
 GATES = {
     "speedup_vs_agents": (">=", 40.0),
     "kernel_vs_floor": ("<=", 4.0),

@@ -70,6 +70,7 @@ class DashboardPool(PoolExecutor):
     worker initializer, :func:`sim.experiments.parentwatch.worker_init`, watches the server)."""
 
     def __init__(self, workers: int):
+        worker.compile_here("numba")  # before the workers share the numba cache
         super().__init__(workers, warm_up=partial(worker.warm_up, "numba"))
 
 

@@ -330,6 +330,8 @@ def _sweep_locked(
         warm = partial(worker.warm_up, spec.engine) if run_fn is None else None
         buffer = PartBuffer(store.write_part, part_rows=part_rows, flush_s=flush_s)
         if executor is None:
+            if warm is not None and workers != 1:
+                worker.compile_here(spec.engine)  # before workers share the numba cache
             ctx = make_executor(workers, scheduler, dask_local, n_tasks=len(pending), warm_up=warm)
         else:  # the caller's (warm) executor: used, not closed
             ctx = nullcontext(executor)

@@ -125,6 +125,17 @@ def warm_up(engine: str = "numba") -> None:
     never fatal: a failure here shows up, with its message, in the first run's error row instead.
     """
     set_threads(1)
+    compile_here(engine)
+
+
+def compile_here(engine: str = "numba") -> None:
+    """Load (or compile) every compiled function of a run in this process, once.
+
+    A sweep or the dashboard calls it before starting workers: workers that start with an empty
+    numba cache would otherwise compile the same parallel functions at the same time and write
+    their cache files concurrently, which numba does not make safe (numba issue #10128: a later
+    process can load a mismatched pair of files and crash). Never fatal, like ``warm_up``.
+    """
     if engine in _WARM:
         return
     _WARM.add(engine)

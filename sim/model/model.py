@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 import mesa
+import numba
 import numpy as np
 
 from sim.errors import InputError
@@ -214,6 +215,19 @@ class CRMRolloutModel(mesa.Model):
     def _run_compiled(self, t0: int, t1: int) -> None:
         """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks)."""
         rows = self.series[t0:t1]
+        previous = numba.get_num_threads()
+        if self.customers.capacity < week.PARALLEL_MIN_CUSTOMERS:
+            numba.set_num_threads(1)
+        try:
+            self._run_weeks(t0, t1, rows)
+        finally:
+            numba.set_num_threads(previous)
+        if (t1 - t0) % 2:
+            self._swap()
+        self.week = Week(*self._week_record[0].item())
+        self._after_weeks(rows)
+
+    def _run_weeks(self, t0: int, t1: int, rows: np.ndarray) -> None:
         week.run_weeks(
             t0,
             t1,
@@ -232,10 +246,6 @@ class CRMRolloutModel(mesa.Model):
             self.cost_by_customer,
             rows,
         )
-        if (t1 - t0) % 2:
-            self._swap()
-        self.week = Week(*self._week_record[0].item())
-        self._after_weeks(rows)
 
     def _after_weeks(self, rows: np.ndarray) -> None:
         """Python's side of the weeks just run: counters, new agents, the series, the end."""

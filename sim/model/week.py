@@ -26,6 +26,13 @@ from numba import njit
 
 from sim.model import kernels, market, program, streams
 
+#: Below this many customer slots a run uses one numba thread: a week's kernels then take tens of
+#: microseconds, about what waking a second thread costs, and on a busy machine each parallel
+#: region waits for a free core (measured under load: 1.6 to 10 s instead of 40 ms for a default
+#: run; docs/devnotes/issue-10.md). Above it (the scale runs) the kernels use every thread. The
+#: value is an assumption between the default organisation (about 7,000 slots) and 1,000,000.
+PARALLEL_MIN_CUSTOMERS = 100_000
+
 #: The model-level series, one row a week, in this order (the DataCollector's model reporters).
 SERIES = (
     "adoption",
@@ -264,7 +271,10 @@ def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, p
 WeekOutput = namedtuple("WeekOutput", "revenue cost row")
 
 
-@njit(cache=True)
+# Not cached, nor is run_weeks: numba cannot yet cache a function that calls parallel functions
+# (numba issue #8578: a process that loads it from the cache can crash; seen here). Each process
+# compiles these two once (about 1 to 2 s); everything they call is cached.
+@njit(cache=False)
 def _numba_week(
     t,
     measures,
@@ -341,7 +351,7 @@ def _numba_week(
 KernelParams = namedtuple("KernelParams", "employee customer week bounds")
 
 
-@njit(cache=True)
+@njit(cache=False)  # see _numba_week
 def run_weeks(
     t0,
     t1,
