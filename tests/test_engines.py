@@ -211,14 +211,17 @@ def test_results_do_not_depend_on_the_thread_count(monkeypatch):
 
     scen = small_scenario("big_bang", org__customers=3000)
     monkeypatch.setattr(week, "PARALLEL_MIN_CUSTOMERS", 0)  # small runs use every thread too
-    threads = numba.get_num_threads()
-    assert threads > 1, "needs a machine with two cores to compare thread counts"
-    two = sim.run(scen, seed=4)
-    numba.set_num_threads(1)
+    most = numba.config.NUMBA_NUM_THREADS
+    if most < 2:
+        pytest.skip("one core: there is no other thread count to compare")
+    before = numba.get_num_threads()  # an earlier warm-up may have pinned this process to one
     try:
+        numba.set_num_threads(most)
+        two = sim.run(scen, seed=4)
+        numba.set_num_threads(1)
         one = sim.run(scen, seed=4)
     finally:
-        numba.set_num_threads(threads)
+        numba.set_num_threads(before)
     np.testing.assert_array_equal(two.timeseries.to_numpy(float), one.timeseries.to_numpy(float))
 
 

@@ -332,7 +332,7 @@ def rows(res: dict) -> list[dict]:
             "process start to first default run result",
         ),
         row(
-            "warm first run: compilations",
+            "warm first run: compilations of cached functions",
             warm["compiles"],
             "",
             TARGETS["warm_compiles"],
