@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 
-def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk):
+def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, team_fit):
     """Next employee state as a dict of lists: attitude, skill, usage, workaround, productivity,
     dip, commitment."""
     out = {
@@ -32,7 +32,7 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk):
         else:
             peer_usage, d_peer = 0.0, 0.0
         si = 0.5 * peer_usage + 0.5 * emp.commitment[emp.manager[i]]
-        pe = wk.fit * wk.quality * emp.orientation[i]
+        pe = team_fit[team] * wk.quality * emp.orientation[i]
         ee = k * prm.usability * wk.platform_readiness
         x = prm.b0 + prm.w_pe * pe + prm.w_ee * ee + prm.w_si * si + prm.w_a * a
         bi = 1.0 / (1.0 + math.exp(-prm.scale * x))
@@ -56,7 +56,7 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk):
             out["productivity"].append(
                 1
                 - dip * math.exp(-3 * weeks / prm.recovery_weeks)
-                + prm.productivity_gain * u * wk.quality * wk.fit
+                + prm.productivity_gain * u * wk.quality * team_fit[team]
             )
         else:
             out["skill"].append(k + dk)

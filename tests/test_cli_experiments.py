@@ -92,16 +92,44 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
     assert set(result["parameters"]) == {
         "org.complexity",
         "employee.utaut_b0",
-        "sponsor.expectation_inflation",
         "economics.crosssell_uplift",
     }
     assert result["n"] == 40
+    assert sum(c["n"] for c in result["by_variant"].values()) == 40
+    assert "## The final runs by ordering" in (tmp_path / "cal/report.md").read_text()
     after = (tmp_path / "scenarios/calibrated.toml").read_text()
     assert after != before and "Written by `crmsim calibrate" in after
     assert (tmp_path / "scenarios/calibrated.toml.bak").read_text() == before
     assert (tmp_path / "cal/calibrated.toml").read_text() == after
     tried = pd.read_csv(tmp_path / "cal/tried.csv")
     assert len(tried) == 5 and "distance" in tried
+
+
+def test_calibration_report_reweights_the_technology_first_share():
+    from sim.experiments.calibration import tf_share_rows
+
+    def counts(n, never, failed, gain):
+        return {
+            "n": n,
+            "never_live": never,
+            "abandoned": 0,
+            "failed": failed,
+            "measurable_gain": gain,
+        }
+
+    by_variant = {
+        "technology_first": counts(100, 10, 80, 0),
+        "four_ps": counts(50, 0, 10, 25),
+        "big_bang": counts(50, 5, 20, 10),
+    }
+    weights = {"technology_first": 0.5, "four_ps": 0.25, "big_bang": 0.25}
+    rows = {r["share"]: r for r in tf_share_rows(by_variant, weights)}
+    # share 0.5 reproduces the mix's own weights; the others keep their 1:1 proportion
+    assert rows[0.5]["failed"] == pytest.approx(0.5 * 0.8 + 0.25 * 0.2 + 0.25 * 0.4)
+    assert rows[0.3]["measurable_gain"] == pytest.approx(0.35 * 0.5 + 0.35 * 0.2)
+    assert rows[0.7]["never_live"] == pytest.approx(0.7 * 0.1 + 0.15 * 0.1)
+    assert rows[0.3]["failed"] < rows[0.7]["failed"]  # technology first fails most
+    assert tf_share_rows({"four_ps": by_variant["four_ps"]}, weights) == []  # not in the runs
 
 
 @pytest.mark.parametrize(

@@ -103,6 +103,7 @@ def _check_employees(model, week, team_usage=None):
         draw_work,
         model.employee_params,
         week,
+        model.teams.fit,
     )
     for key, values in ref.items():
         np.testing.assert_allclose(getattr(nxt, key), values, rtol=1e-12, atol=1e-12, err_msg=key)

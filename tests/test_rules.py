@@ -57,6 +57,10 @@ TESTED = {
     "logged_contact",
     "weekly_revenue",
     "pick_channel",
+    "team_package_fit",
+    "eroded_expectation",
+    "cancel_limit",
+    "support_effort",
 }
 
 
@@ -150,6 +154,44 @@ def test_reconfigure():
     assert rules.reconfigure(0.6, 0.2, 0.5, 0.1) == 0.6  # nothing new to embed
     assert rules.reconfigure(0.2, 0.6, 0.0, 0.1) == 0.2  # no effort
     assert rules.reconfigure(0.2, 0.6, 1.0, 5.0) == approx(0.6)  # at most the whole gap
+
+
+def test_team_package_fit():
+    # centred offsets: the teams' mean is the organisation's fit; spread sets the range
+    u = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    fits = rules.team_package_fit(0.5, u, 0.3)
+    assert fits.mean() == approx(0.5)
+    assert fits == approx([0.2, 0.35, 0.5, 0.65, 0.8])
+    assert rules.team_package_fit(0.5, u, 0.0) == approx([0.5] * 5)  # spread 0: one fit
+    assert rules.team_package_fit(0.9, u, 0.3).max() == 1.0  # clipped to [0, 1]
+    assert rules.team_package_fit(0.5, np.array([0.9]), 0.3) == approx([0.5])  # one team
+
+
+def test_eroded_expectation():
+    # E += rate (max(floor, B) - E) when B < E; never up, never below the floor
+    assert rules.eroded_expectation(0.45, 0.30, 0.25, 0.1) == approx(0.45 - 0.1 * 0.15)
+    assert rules.eroded_expectation(0.45, 0.10, 0.25, 0.1) == approx(0.45 - 0.1 * 0.20)
+    assert rules.eroded_expectation(0.45, 0.50, 0.25, 0.1) == 0.45  # results above: unchanged
+    assert rules.eroded_expectation(0.25, 0.10, 0.25, 0.1) == 0.25  # at the floor already
+    assert rules.eroded_expectation(0.45, 0.10, 0.25, 0.0) == 0.45  # no erosion
+    e = 0.45
+    for _ in range(500):
+        e = rules.eroded_expectation(e, 0.0, 0.25, 0.05)
+    assert e == approx(0.25) and e >= 0.25
+
+
+def test_cancel_limit():
+    # multiple x (1 + escalation x C)
+    assert rules.cancel_limit(1.75, 0.8, 1.0) == approx(1.75 * 1.8)
+    assert rules.cancel_limit(1.75, 0.0, 1.0) == approx(1.75)  # no commitment: the plain limit
+    assert rules.cancel_limit(1.75, 0.8, 0.0) == approx(1.75)  # no escalation
+
+
+def test_support_effort():
+    # effort x C x (1 - adoption): nothing when everyone is on board or the sponsor has gone
+    assert rules.support_effort(0.3, 0.8, 0.25) == approx(0.3 * 0.8 * 0.75)
+    assert rules.support_effort(0.3, 0.8, 1.0) == 0.0
+    assert rules.support_effort(0.3, 0.0, 0.1) == 0.0
 
 
 def test_golive_shock():

@@ -180,6 +180,7 @@ def employee_args(model):
         model.teams.live_week,
         model.teams.coach,
         model.team_usage,
+        model.teams.fit,
         model._employee_record,
         wk_rec,
     )

@@ -215,8 +215,9 @@ def evaluations(spec: CalibrationSpec) -> int:
 _SCENARIOS: dict[str, Any] = {}
 
 
-def _run_chunk(task) -> list[tuple[str, bool, bool]]:
-    """Worker: run one scenario with overrides on a list of seeds; (status, met, gain) per run."""
+def _run_chunk(task) -> list[tuple[str, bool, bool, str]]:
+    """Worker: run one scenario with overrides on a list of seeds; (status, met, gain, variant)
+    per run (the variant: the mix member the run drew)."""
     path, overrides, seeds, one_thread = task
     import sim
 
@@ -231,7 +232,9 @@ def _run_chunk(task) -> list[tuple[str, bool, bool]]:
     out = []
     for seed in seeds:
         s = sim.run(scen, seed=int(seed)).summary
-        out.append((s["status"], bool(s["met_expectations"]), bool(s["measurable_gain"])))
+        out.append(
+            (s["status"], bool(s["met_expectations"]), bool(s["measurable_gain"]), s["variant"])
+        )
     return out
 
 
@@ -251,13 +254,50 @@ def evaluate(
     ]
     runs = [r for part in executor.map_unordered(_run_chunk, tasks) for r in part]
     n = len(runs)
-    counts = {
-        "never_live": sum(s == "never_live" for s, _, _ in runs),
-        "abandoned": sum(s == "abandoned" for s, _, _ in runs),
-        "failed": sum(not met for _, met, _ in runs),
-        "measurable_gain": sum(g for _, _, g in runs),
+    by_variant: dict[str, dict[str, int]] = {}
+    for status, met, gain, variant in runs:
+        c = by_variant.setdefault(
+            variant, {"n": 0, "never_live": 0, "abandoned": 0, "failed": 0, "measurable_gain": 0}
+        )
+        c["n"] += 1
+        c["never_live"] += status == "never_live"
+        c["abandoned"] += status == "abandoned"
+        c["failed"] += not met
+        c["measurable_gain"] += bool(gain)
+    counts = {k: sum(c[k] for c in by_variant.values()) for k in RATES}
+    return {
+        "n": n,
+        "counts": counts,
+        "rates": {k: v / n for k, v in counts.items()},
+        "by_variant": by_variant,
     }
-    return {"n": n, "counts": counts, "rates": {k: v / n for k, v in counts.items()}}
+
+
+#: technology-first shares of the sensitivity table in the report (issue 11, item 10)
+TF_SHARES = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def tf_share_rows(by_variant: dict, weights: dict[str, float], shares=TF_SHARES) -> list[dict]:
+    """The mix figures if technology first had share ``w`` (the others keep their proportions).
+
+    Exact reweighting of the final runs' per-ordering rates: the mix draws one ordering per
+    organisation, so a mix with other weights is the same per-ordering rates, weighted anew.
+    """
+    tf = "technology_first"
+    if tf not in by_variant or any(k not in by_variant for k in weights):
+        return []
+    others = {k: w for k, w in weights.items() if k != tf}
+    total = sum(others.values())
+    rows = []
+    for share in shares:
+        row = {"share": share}
+        for metric in ("never_live", "failed", "measurable_gain"):
+            rate = share * by_variant[tf][metric] / by_variant[tf]["n"]
+            for k, w in others.items():
+                rate += (1 - share) * w / total * by_variant[k][metric] / by_variant[k]["n"]
+            row[metric] = rate
+        rows.append(row)
+    return rows
 
 
 def _lhs(bounds: dict[str, tuple[float, float]], n: int, seed: int) -> list[dict[str, float]]:
@@ -341,9 +381,24 @@ def calibrate(
         "intervals": intervals,
         "inside_bands": bool(inside_bands(final["rates"], spec.targets)),
         "targets": spec.targets,
+        "by_variant": final.get("by_variant", {}),
+        "weights": _mix_weights(spec.scenario),
     }
     _write_outputs(spec, out_dir, tried, result, write_scenario)
     return result
+
+
+def _mix_weights(path: Path) -> dict[str, float]:
+    """The mix members' weights by scenario name ({} for a scenario that is not a mix)."""
+    from sim.model.scenario import load_scenario
+
+    scen = load_scenario(path)
+    if not scen.is_mix:
+        return {}
+    weights: dict[str, float] = {}
+    for v in scen.variants:
+        weights[v.scenario.name] = weights.get(v.scenario.name, 0.0) + v.weight
+    return weights
 
 
 def _write_outputs(
@@ -384,6 +439,41 @@ def format_report(spec: CalibrationSpec, result: dict, n_tried: int) -> str:
     for key, v in result["parameters"].items():
         lo, hi = spec.parameters[key]
         lines.append(f"| {key} | {v:.4g} | {lo:g} to {hi:g} |")
+    by_variant = result.get("by_variant") or {}
+    if by_variant:
+        lines += [
+            "",
+            "## The final runs by ordering",
+            "",
+            "| ordering | weight | runs | never live | abandoned | failed | measurable gain |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        weights = result.get("weights") or {}
+        for name, c in sorted(by_variant.items(), key=lambda kv: -weights.get(kv[0], 0)):
+            n = c["n"]
+            lines.append(
+                f"| {name} | {weights.get(name, float('nan')):.2f} | {n} | "
+                f"{c['never_live'] / n:.1%} | {c['abandoned'] / n:.1%} | {c['failed'] / n:.1%} | "
+                f"{c['measurable_gain'] / n:.1%} |"
+            )
+        rows = tf_share_rows(by_variant, weights)
+        if rows:
+            lines += [
+                "",
+                "## Sensitivity to the technology-first share",
+                "",
+                "The three mix figures if technology first had another share of the mix (the other "
+                "orderings keep their relative weights), by exact reweighting of the final runs' "
+                "per-ordering rates above (each ordering's own sampling noise included).",
+                "",
+                "| technology-first share | never live | failed | measurable gain |",
+                "|---|---|---|---|",
+            ]
+            for r in rows:
+                lines.append(
+                    f"| {r['share']:.1f} | {r['never_live']:.1%} | {r['failed']:.1%} | "
+                    f"{r['measurable_gain']:.1%} |"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -69,7 +69,8 @@ class Employee(mesa.Agent):
                 a, emp.attitude[j], prm.epsilon, min(prm.mu * weight, 1.0)
             )
         si = 0.5 * peer_usage + 0.5 * emp.commitment[emp.manager[i]]
-        pe = wk.fit * wk.quality * emp.orientation[i]
+        fit = m.teams.fit[team]  # the team's own platform fit (misfits are by function)
+        pe = fit * wk.quality * emp.orientation[i]
         ee = k * prm.usability * wk.platform_readiness
         bi = rules.intention(
             pe, ee, si, a, prm.b0, prm.w_pe, prm.w_ee, prm.w_si, prm.w_a, prm.scale
@@ -99,7 +100,7 @@ class Employee(mesa.Agent):
             )
             nxt.dip[i] = dip
             nxt.productivity[i] = rules.productivity(
-                dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, wk.fit
+                dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, fit
             )
         else:
             nxt.skill[i] = k + dk

@@ -50,6 +50,7 @@ def _employee(
     peer_attitude,
     peer_is_manager,
     draw_work,
+    fit,
     prm_rec,
     wk_rec,
 ):
@@ -63,7 +64,7 @@ def _employee(
         weight = prm.manager_weight if peer_is_manager else 1.0
         d_peer = rules.bounded_confidence(a, peer_attitude, prm.epsilon, min(prm.mu * weight, 1.0))
     si = 0.5 * peer_usage + 0.5 * manager_commitment
-    pe = wk.fit * wk.quality * orientation  # PE = f * q * c
+    pe = fit * wk.quality * orientation  # PE = f * q * c, f the team's own fit
     ee = k * prm.usability * wk.platform_readiness
     bi = rules.intention(pe, ee, si, a, prm.b0, prm.w_pe, prm.w_ee, prm.w_si, prm.w_a, prm.scale)
     dk, da_train = rules.training(k, a, wk.people_effort, prm.train_skill, prm.train_attitude)
@@ -80,7 +81,7 @@ def _employee(
         ) + rules.shock_attitude(weeks_live, wk.shock, prm.shock_attitude)
         new_dip = rules.dip_depth(k, prm.dip_min, prm.dip_max, wk.shock) if weeks_live == 0 else dip
         new_productivity = rules.productivity(
-            new_dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, wk.fit
+            new_dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, fit
         )
     else:
         new_skill = k + dk
@@ -130,6 +131,7 @@ def employees_loop(
     live_week,
     coach,
     team_usage,
+    team_fit,
     prm_rec,
     wk_rec,
 ):
@@ -181,6 +183,7 @@ def employees_loop(
             peer_attitude,
             peer_is_manager,
             draw_work,
+            team_fit[tm],
             prm_rec,
             wk_rec,
         )
@@ -191,7 +194,7 @@ def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> None:
 
     Args:
         emp, nxt: this week's and next week's sim.population.Employees.
-        teams: sim.population.Teams (go-live weeks, manager styles).
+        teams: sim.population.Teams (go-live weeks, manager styles, each team's fit).
         team_usage: mean usage of each team (this week).
         prm_rec, wk_rec: record arrays from sim.context (parameters, the week's context).
     """
@@ -219,6 +222,7 @@ def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> None:
         teams.live_week,
         teams.coach,
         team_usage,
+        teams.fit,
         prm_rec,
         wk_rec,
     )

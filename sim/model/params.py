@@ -119,11 +119,13 @@ _PARAMS = [
     _p(
         "org.complexity_tail_alpha",
         float,
-        3.0,
+        1.05,
         1.01,
         50,
         "Pareto index of the complexity tail",
-        "assumption, checked against McKinsey-Oxford 2012 (mean overrun about +45%)",
+        "Flyvbjerg et al. 2022 (IT cost overruns follow a power law with a fat tail); IT the only "
+        "project type with a tail index at or below 1 (Project Management Journal 2025 abstract, "
+        "as in docs/devnotes/lit-model-v2.md); 1.05 keeps the mean finite (assumption)",
     ),
     _p("org.budget_contingency", float, 0.10, 0, 2, "budget = planned cost x (1 + contingency)"),
     _p("org.network_k", int, 6, 2, 20, "Watts-Strogatz mean degree", "DESIGN.md 2.2 (k 4 to 10)"),
@@ -171,6 +173,17 @@ _PARAMS = [
         1,
         "half-width of the package-fit draw",
         "Panorama 2008 (2nd): see profile.package_fit",
+    ),
+    _p(
+        "profile.team_fit_spread",
+        float,
+        0.3,
+        0,
+        1,
+        "half-width of each team's (function's) package fit around the organisation's: teams the "
+        "package suits and teams it does not, in one organisation",
+        "Soh, Kien & Tay-Yap 2000 (misfits are gaps between the package's functionality and what "
+        "the adopting organisation requires, function by function); value assumption",
     ),
     _p(
         "profile.scope",
@@ -288,6 +301,17 @@ _PARAMS = [
         "cancel when spend passes budget x this",
         "DESIGN.md 2.1",
     ),
+    _p(
+        "rollout.escalation",
+        float,
+        1.0,
+        0,
+        20,
+        "escalation of commitment: the overspend cancel limit is cancel_spend_multiple x "
+        "(1 + escalation x sponsor strength)",
+        "Keil 1995 (MIS Quarterly 19(4): runaway IT projects keep absorbing resources, escalation "
+        "promoted by project, psychological, social and organisational factors); value assumption",
+    ),
     _p("rollout.commitment_floor", float, 0.2, 0, 1, "cancel when sponsor commitment falls below"),
     _p(
         "rollout.abandon_usage",
@@ -372,6 +396,17 @@ _PARAMS = [
         "(piecemeal: technology first, process later); value assumption",
     ),
     _p(
+        "programme.support_effort",
+        float,
+        0.3,
+        0,
+        5,
+        "training and support effort after go-live at full sponsor commitment and no adoption "
+        "(effort x commitment x (1 - adoption), none below the commitment floor)",
+        "Robey, Ross & Boudreau 2002 (user training in the system and the new processes "
+        "overcame assimilation barriers); value assumption",
+    ),
+    _p(
         "programme.reconfigure_rate",
         float,
         0.1,
@@ -392,13 +427,14 @@ _PARAMS = [
     _p(
         "programme.golive_shock",
         float,
-        0.6,
+        0.2,
         0,
         2,
         "extra go-live productivity dip when the whole scope switches in one week (support "
         "saturation): shock x share going live x scope",
-        "Panorama 2014 (51% material disruption at go-live, 2nd); size assumption (no figure "
-        "found)",
+        "Panorama 2014 (51% material disruption at go-live, 2nd); size: set so that the median "
+        "go-live dip (skill dip plus shock) stays inside Markus & Tanis 2000's 10 to 30%; no "
+        "figure of its own found",
     ),
     _p(
         "programme.pilot_learning",
@@ -474,7 +510,22 @@ _PARAMS = [
         0,
         10,
         "expectation = base x (1 + inflation x vendor_pressure)",
-        "the 'magic bullet' of the pledge essay; value calibrated",
+        "the 'magic bullet' of the pledge essay; value assumption (at full vendor pressure the "
+        "expectation doubles). Not calibrated: with eroding goals it moves no mix figure "
+        "(experiments/calibration.toml)",
+    ),
+    _p(
+        "sponsor.goal_erosion",
+        float,
+        0.05,
+        0,
+        1,
+        "weekly share of the gap between expectation and a lower benefit (never below the "
+        "expectation with no vendor pressure) by which the sponsor revises expectations after "
+        "go-live",
+        "Lant 1992 and Mezias, Chen & Murphy 2002 (aspirations adapt to the attainment "
+        "discrepancy, with an optimistic bias); Barlas & Yasarcan 2006 (goal erosion after "
+        "persistent failure); value assumption",
     ),
     _p(
         "sponsor.benefit_ramp_weeks",
@@ -634,13 +685,14 @@ _PARAMS = [
     _p(
         "employee.shock_attitude",
         float,
-        0.5,
+        2.5,
         0,
         10,
         "attitude lost at go-live per unit of go-live shock (early criticism of a disrupted "
         "cut-over)",
         "Panorama 2014 (disruption at go-live, 2nd); Meuter et al. 2000 (failures draw blame); "
-        "value assumption",
+        "value assumption (raised from 0.5 when the shock was cut from 0.6 to 0.2 for the dip, "
+        "so the early criticism of a full-scope cut-over is kept)",
     ),
     _p("employee.criticism_weeks", int, 8, 0, 104, "weeks after go-live when criticism hurts most"),
     _p(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim.model import rules
 from sim.model.scenario import Scenario
 
 #: The profile traits of an organisation, in the order they are reported (outcome fields).
@@ -96,12 +97,16 @@ class Employees:
 
 @dataclass
 class Teams:
-    """Teams: their manager, the manager's style, pilot membership, go-live week (-1: not live)."""
+    """Teams: their manager, the manager's style, pilot membership, go-live week (-1: not live),
+    each team's package fit (sim.rules.team_package_fit) and its platform fit this week (the model
+    sets ``fit`` from the embedded process knowledge each week: sim.rules.platform_fit)."""
 
     manager: np.ndarray
     coach: np.ndarray
     pilot: np.ndarray
     live_week: np.ndarray
+    package_fit: np.ndarray
+    fit: np.ndarray
 
     @property
     def n(self) -> int:
@@ -259,7 +264,18 @@ def build_employees(scenario: Scenario, org: Organisation, rng: np.random.Genera
         indptr=indptr,
         indices=indices,
     )
-    teams = Teams(manager_of_team, coach, pilot, np.full(n_teams, -1, dtype=np.int64))
+    # drawn last, so the draws above are those of model v2's first release
+    team_fit = rules.team_package_fit(
+        org.package_fit, rng.random(n_teams), v["profile.team_fit_spread"]
+    )
+    teams = Teams(
+        manager_of_team,
+        coach,
+        pilot,
+        np.full(n_teams, -1, dtype=np.int64),
+        team_fit,
+        team_fit.copy(),
+    )
     return employees, teams
 
 

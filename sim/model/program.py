@@ -40,10 +40,14 @@ STATE = np.dtype(
         ("commitment", np.float64),  # the executive sponsor's commitment C (Repenning 2002)
         ("scope", np.float64),  # share of functions the first release changes, after planning
         ("budget", np.float64),
-        ("expectation", np.float64),  # benefit index the sponsor expects (fixed at go-live)
+        # benefit index the sponsor expects (set by planning until go-live, then eroding toward
+        # lower results after the benefit ramp: sim.rules.eroded_expectation)
+        ("expectation", np.float64),
         ("spend", np.float64),
-        ("improve_spend", np.float64),  # process work and reconfiguration after go-live
+        # process work, reconfiguration, training and support after go-live
+        ("improve_spend", np.float64),
         ("improve", np.float64),  # reconfiguration effort this week
+        ("support", np.float64),  # training and support effort this week (after go-live)
         ("overhead", np.float64),  # coordination overhead of concurrent workstreams this week
         ("shock", np.float64),  # this week's go-live shock (extra dip of the teams switching)
         ("web_share", np.float64),  # share of web contacts customers self-serve (Bass diffusion)
@@ -82,6 +86,10 @@ PLAN = np.dtype(
         ("rework_cost", np.float64),
         ("reconfigure_rate", np.float64),
         ("cancel_spend_multiple", np.float64),
+        ("escalation", np.float64),
+        ("sponsor_strength", np.float64),
+        ("support_effort", np.float64),
+        ("goal_erosion", np.float64),
         ("golive_threshold", np.float64),
         ("golive_shock", np.float64),
         ("pilot_weeks", np.int64),
@@ -107,7 +115,7 @@ class Programme:
         efforts: effort on each workstream this week (post-go-live process work included).
         state: planned, live, cancelled or abandoned.
         golive_week, end_week: 1-based weeks, or None.
-        fit, commitment, scope, budget, expectation, spend, improve_spend, improve, overhead,
+        fit, commitment, scope, budget, expectation, spend, improve_spend, improve, support, overhead,
         shock, web_share, embedded, pilot_share, second_wave_week, low_use_weeks, started.
     """
 
@@ -161,6 +169,10 @@ class Programme:
             v["programme.rework_cost"],
             v["programme.reconfigure_rate"],
             v["rollout.cancel_spend_multiple"],
+            v["rollout.escalation"],
+            org.sponsor_strength,
+            v["programme.support_effort"],
+            v["sponsor.goal_erosion"],
             v["rollout.golive_threshold"],
             v["programme.golive_shock"],
             v["rollout.pilot_weeks"],
@@ -262,11 +274,22 @@ def set_plan_targets(state, plan, readiness):
 
 
 @njit(cache=True)
+def cancel_limit(pl):
+    """Overspend multiple past which the sponsor stops (escalation: sim.rules.cancel_limit).
+
+    Escalation follows the sponsor's standing commitment (the organisation's sponsor strength),
+    not this week's, which falls when a project runs late: Keil (1995) describes sponsors who keep
+    funding despite bad news.
+    """
+    return rules.cancel_limit(pl.cancel_spend_multiple, pl.sponsor_strength, pl.escalation)
+
+
+@njit(cache=True)
 def _working(st, pl):
     return (
         pl.has_phases
         and (st.state == _PLANNED or st.state == _LIVE)
-        and st.spend <= pl.cancel_spend_multiple * st.budget
+        and st.spend <= cancel_limit(pl) * st.budget
     )
 
 
@@ -322,9 +345,15 @@ def advance(
     # left (1 - fit), in proportion to commitment, and cuts them below the commitment floor
     # (Repenning 2002; Soh et al. 2000).
     st.improve = 0.0
+    st.support = 0.0
     if st.state == _LIVE and st.commitment >= pl.commitment_floor:
         st.improve = pl.improve_effort * st.commitment * (1.0 - st.fit)
         e[PROCESS] += st.improve
+        # ... and user training and support for the users not yet on board (Robey, Ross &
+        # Boudreau 2002: training in the system and the new processes overcame the assimilation
+        # barrier; issue 11 item 8: commitment after go-live funds support, or cuts it).
+        st.support = rules.support_effort(pl.support_effort, st.commitment, adoption)
+        e[PEOPLE] += st.support
     st.started = st.started or (e[PEOPLE] + e[PROCESS] + e[PLATFORM]) > 0
     concurrent = 0
     for w in range(4):
@@ -361,13 +390,13 @@ def advance(
             st.embedded, readiness[PROCESS], st.improve, pl.reconfigure_rate
         )
     st.fit = rules.platform_fit(st.embedded, pl.package_fit)
-    improve_cost = pl.weekly_cost * 2.0 * st.improve * (1.0 + st.overhead)
+    improve_cost = pl.weekly_cost * (2.0 * st.improve + st.support) * (1.0 + st.overhead)
     st.improve_spend += improve_cost
     total_effort = 0.0
     for w in range(4):
         total_effort += e[w]
     st.spend += (
-        pl.weekly_cost * (total_effort - st.improve) * (1.0 + st.overhead)
+        pl.weekly_cost * (total_effort - st.improve - st.support) * (1.0 + st.overhead)
         + improve_cost
         + pl.rework_cost * loss * pl.platform_plan_cost
     )
@@ -389,8 +418,14 @@ def advance(
     if st.state == _LIVE:
         _diffuse_web(st, pl, readiness)
     _update_commitment(st, pl, readiness, progress, plan_weights, week, benefit, backing)
+    # Eroding goals: once the benefits should have built up (the sponsor's ramp), the vendor's
+    # promise is revised against results (sim.rules.eroded_expectation).
+    if st.state == _LIVE and week + 2 - st.golive_week >= pl.benefit_ramp_weeks:
+        st.expectation = rules.eroded_expectation(
+            st.expectation, benefit, pl.expectation_base, pl.goal_erosion
+        )
     if st.state == _PLANNED and (
-        st.commitment < pl.commitment_floor or st.spend > pl.cancel_spend_multiple * st.budget
+        st.commitment < pl.commitment_floor or st.spend > cancel_limit(pl) * st.budget
     ):
         st.state = _CANCELLED
         st.end_week = week + 1

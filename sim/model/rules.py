@@ -121,6 +121,67 @@ def platform_fit(embedded, package_fit):
 
 
 @njit(cache=True)
+def team_package_fit(package_fit, offsets, spread):
+    """Package fit of each team (function): the organisation's fit plus a centred offset.
+
+    Misfits arise function by function (Soh, Kien & Tay-Yap 2000: the gaps between what the package
+    offers and what "the adopting organization" requires, resolved by adapting, customising,
+    working around or living with the shortfall), so one organisation holds teams the package
+    suits and teams it does not. ``offsets`` are uniform draws in [0, 1); they are centred on
+    their mean, so the organisation's package fit stays the mean over its teams (before clipping).
+    The spread is an assumption.
+    """
+    out = offsets.copy()
+    n = offsets.shape[0]
+    mean = 0.0
+    for j in range(n):
+        mean += offsets[j]
+    mean /= max(n, 1)
+    for j in range(n):
+        out[j] = clip(package_fit + spread * 2.0 * (offsets[j] - mean), 0.0, 1.0)
+    return out
+
+
+@njit(cache=True)
+def eroded_expectation(expectation, benefit, floor, rate):
+    """The sponsor's expectation after a week of results below it (eroding goals).
+
+    Aspirations adjust to performance feedback: Lant (1992, Management Science 38(5)) found the
+    attainment-discrepancy model (next aspiration = last aspiration adjusted by the gap between
+    performance and aspiration) the most robust description, with an optimistic bias; Mezias, Chen
+    & Murphy (2002, Management Science 48(10)) replicated both effects in the field. Barlas &
+    Yasarcan (2006) model goals that "erode as a result of ... frustration due to persistent
+    failure". ``E += rate * (max(floor, B) - E)`` when B < E: the vendor's promise is revised
+    against results, but never below the organisation's own goal (``floor``: the expectation with
+    no vendor pressure; keeping aspirations above performance is Lant's optimistic bias, the floor's
+    form an assumption). Rising aspirations after success are not modelled (they would make the
+    end-of-horizon judgement chase the result). The rate is an assumption.
+    """
+    if benefit >= expectation:
+        return expectation
+    target = benefit if benefit > floor else floor
+    if target >= expectation:
+        return expectation
+    return expectation + rate * (target - expectation)
+
+
+@njit(cache=True)
+def cancel_limit(multiple, commitment, escalation):
+    """Spend, as a multiple of the budget, past which the sponsor stops the programme.
+
+    ``multiple * (1 + escalation * C)``, C the sponsor's standing commitment (sponsor strength):
+    a committed sponsor keeps funding a runaway project past the budget (escalation of
+    commitment: Keil 1995, MIS Quarterly 19(4), the project that "seems to take on a life of its
+    own, continuing to absorb valuable resources", escalation "promoted by a combination of
+    project, psychological, social, and organizational factors"); a weak sponsor pulls the plug
+    near ``multiple``. The linear form and the escalation value are assumptions; the
+    McKinsey-Oxford 2012 black swans (17% of large IT projects over +200%) are the pattern it is
+    checked against.
+    """
+    return multiple * (1.0 + escalation * commitment)
+
+
+@njit(cache=True)
 def reconfigure(embedded, process_readiness, effort, rate):
     """Reconfiguration after go-live embeds process work done since: ``E += rate * e * gap``.
 
@@ -132,6 +193,19 @@ def reconfigure(embedded, process_readiness, effort, rate):
     if gap <= 0.0 or effort <= 0.0:
         return embedded
     return embedded + min(1.0, rate * effort) * gap
+
+
+@njit(cache=True)
+def support_effort(effort, commitment, adoption):
+    """Training and support after go-live: ``effort * C * (1 - adoption)``.
+
+    A committed sponsor funds training and support for the users not yet on board (Robey, Ross &
+    Boudreau 2002: user training covering the system and the new processes helped firms overcome
+    the assimilation barrier; issue 11 item 8: commitment after go-live funds support, or cuts
+    it). The programme adds it to the people workstream's effort (and cost) while commitment is
+    above the floor; the size is an assumption.
+    """
+    return effort * commitment * (1.0 - adoption)
 
 
 @njit(cache=True)

@@ -24,7 +24,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from sim.model import kernels, market, program, streams
+from sim.model import kernels, market, program, rules, streams
 
 #: Below this many customer slots a run uses one numba thread: a week's kernels then take tens of
 #: microseconds, about what waking a second thread costs, and on a busy machine each parallel
@@ -122,7 +122,7 @@ CustomerArrays = namedtuple(
 ProgrammeArrays = namedtuple(
     "ProgrammeArrays", "state plan readiness efforts rates schedule progress plan_weights"
 )
-TeamArrays = namedtuple("TeamArrays", "manager coach pilot live_week")
+TeamArrays = namedtuple("TeamArrays", "manager coach pilot live_week package_fit fit")
 
 
 def employee_arrays(emp) -> EmployeeArrays:
@@ -147,7 +147,9 @@ def programme_arrays(prog) -> ProgrammeArrays:
 
 
 def team_arrays(teams) -> TeamArrays:
-    return TeamArrays(teams.manager, teams.coach, teams.pilot, teams.live_week)
+    return TeamArrays(
+        teams.manager, teams.coach, teams.pilot, teams.live_week, teams.package_fit, teams.fit
+    )
 
 
 @njit(cache=True)
@@ -202,6 +204,9 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
         backing,
         adoption * quality * st.fit,
     )
+    # each team's fit: its own package fit plus the process knowledge embedded (issue 11)
+    for j in range(teams.fit.shape[0]):
+        teams.fit[j] = rules.platform_fit(st.embedded, teams.package_fit[j])
     wk = week[0]
     wk.t = t
     wk.quality = quality
@@ -315,6 +320,7 @@ def _numba_week(
         teams.live_week,
         teams.coach,
         team_usage,
+        teams.fit,
         params.employee,
         params.week,
     )
