@@ -51,8 +51,15 @@ def test_adoption_after_golive_follows_an_s_curve():
 
 
 def test_data_quality_decays_without_training_or_process_work():
-    """Technology first with no people and no process work: data quality ends below its start."""
-    runs = _runs("technology_first", rollout__effort__people=0.0, rollout__effort__process=0.0)
+    """Technology first with no people and no process work (the post-go-live process, training
+    and support work the sponsor funds included): data quality ends below its start."""
+    runs = _runs(
+        "technology_first",
+        rollout__effort__people=0.0,
+        rollout__effort__process=0.0,
+        programme__improve_effort=0.0,
+        programme__support_effort=0.0,
+    )
     start = np.array([r.timeseries["data_quality"].iloc[0] for r in runs])
     end = np.array([r.timeseries["data_quality"].iloc[-1] for r in runs])
     print(
@@ -165,7 +172,11 @@ def test_a_big_bang_golive_shock_deepens_the_dip():
 def test_a_phased_golive_learns_from_its_pilot():
     def later_wave_dip(learning):
         model, _ = _run_model(
-            "start_small", seed=5, programme__pilot_learning=learning, profile__scope=0.9
+            "start_small",
+            seed=5,
+            programme__pilot_learning=learning,
+            profile__scope=0.9,
+            horizon_weeks=130,  # both waves live whatever the calibrated complexity
         )
         assert model.programme.second_wave_week > 0
         later = ~model.teams.pilot[model.employees.team]

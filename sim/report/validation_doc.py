@@ -68,7 +68,7 @@ def write_document(
 Pattern-oriented modelling (Grimm et al. 2005, Science 310:987): a model is credible when it
 reproduces several patterns observed at different levels at once, not one figure it was fitted
 to. One row a pattern: its source (2nd = seen only quoted elsewhere; see
-/work/notes/lit-model-v2.md for what was read), the band the source implies, the model's figure
+docs/devnotes/lit-model-v2.md for what was read), the band the source implies, the model's figure
 with its 95% interval (Wilson for rates, Newcombe for paired differences), and whether it holds.
 The three mix figures are the calibration targets (experiments/calibration.toml); every other row
 is an output the calibration never saw.
@@ -107,7 +107,8 @@ per-ordering rates:
 ## Each calibrated parameter moves a target
 
 The industry mix with one calibrated parameter a step below and above its fitted value (common
-seeds, stream 7):
+seeds, stream 7). `sponsor.expectation_inflation` is shown for comparison: it is no longer fitted
+because, with eroding goals, it moves no mix figure.
 
 {_md_table(oat, pct_cols=("never_live", "measurable_gain", "failed"))}
 
