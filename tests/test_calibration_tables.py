@@ -1,4 +1,4 @@
-"""The README's calibration tables come from results/reference (sim/report/calibration_tables.py)."""
+"""The README's calibration tables come from results/reference (sim.report.calibration_tables)."""
 
 from __future__ import annotations
 

@@ -511,7 +511,7 @@ _PARAMS = [
         10,
         "expectation = base x (1 + inflation x vendor_pressure)",
         "the 'magic bullet' of the pledge essay; value assumption (at full vendor pressure the "
-        "expectation doubles). Not calibrated: with eroding goals it moves no mix figure "
+        "expectation doubles). Not calibrated: with eroding goals it barely moves a mix figure "
         "(experiments/calibration.toml)",
     ),
     _p(

@@ -115,8 +115,8 @@ class Programme:
         efforts: effort on each workstream this week (post-go-live process work included).
         state: planned, live, cancelled or abandoned.
         golive_week, end_week: 1-based weeks, or None.
-        fit, commitment, scope, budget, expectation, spend, improve_spend, improve, support, overhead,
-        shock, web_share, embedded, pilot_share, second_wave_week, low_use_weeks, started.
+        fit, commitment, scope, budget, expectation, spend, improve_spend, improve, support,
+        overhead, shock, web_share, embedded, pilot_share, second_wave_week, low_use_weeks, started.
     """
 
     def __init__(

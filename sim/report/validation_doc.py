@@ -108,7 +108,7 @@ per-ordering rates:
 
 The industry mix with one calibrated parameter a step below and above its fitted value (common
 seeds, stream 7). `sponsor.expectation_inflation` is shown for comparison: it is no longer fitted
-because, with eroding goals, it moves no mix figure.
+because, with eroding goals, it barely moves a mix figure (compare its two rows).
 
 {_md_table(oat, pct_cols=("never_live", "measurable_gain", "failed"))}
 
