@@ -44,8 +44,7 @@ STATE = np.dtype(
         # lower results after the benefit ramp: sim.rules.eroded_expectation)
         ("expectation", np.float64),
         ("spend", np.float64),
-        # process work, reconfiguration, training and support after go-live
-        ("improve_spend", np.float64),
+        ("improve_spend", np.float64),  # process, reconfiguration, support after go-live
         ("improve", np.float64),  # reconfiguration effort this week
         ("support", np.float64),  # training and support effort this week (after go-live)
         ("overhead", np.float64),  # coordination overhead of concurrent workstreams this week
@@ -274,22 +273,13 @@ def set_plan_targets(state, plan, readiness):
 
 
 @njit(cache=True)
-def cancel_limit(pl):
-    """Overspend multiple past which the sponsor stops (escalation: sim.rules.cancel_limit).
-
-    Escalation follows the sponsor's standing commitment (the organisation's sponsor strength),
-    not this week's, which falls when a project runs late: Keil (1995) describes sponsors who keep
-    funding despite bad news.
-    """
-    return rules.cancel_limit(pl.cancel_spend_multiple, pl.sponsor_strength, pl.escalation)
-
-
-@njit(cache=True)
 def _working(st, pl):
+    # escalation (sim.rules.cancel_limit) follows the sponsor's standing commitment (strength)
+    limit = rules.cancel_limit(pl.cancel_spend_multiple, pl.sponsor_strength, pl.escalation)
     return (
         pl.has_phases
         and (st.state == _PLANNED or st.state == _LIVE)
-        and st.spend <= cancel_limit(pl) * st.budget
+        and st.spend <= limit * st.budget
     )
 
 
@@ -349,9 +339,7 @@ def advance(
     if st.state == _LIVE and st.commitment >= pl.commitment_floor:
         st.improve = pl.improve_effort * st.commitment * (1.0 - st.fit)
         e[PROCESS] += st.improve
-        # ... and user training and support for the users not yet on board (Robey, Ross &
-        # Boudreau 2002: training in the system and the new processes overcame the assimilation
-        # barrier; issue 11 item 8: commitment after go-live funds support, or cuts it).
+        # ... and training and support for users not yet on board (sim.rules.support_effort)
         st.support = rules.support_effort(pl.support_effort, st.commitment, adoption)
         e[PEOPLE] += st.support
     st.started = st.started or (e[PEOPLE] + e[PROCESS] + e[PLATFORM]) > 0
@@ -418,15 +406,12 @@ def advance(
     if st.state == _LIVE:
         _diffuse_web(st, pl, readiness)
     _update_commitment(st, pl, readiness, progress, plan_weights, week, benefit, backing)
-    # Eroding goals: once the benefits should have built up (the sponsor's ramp), the vendor's
-    # promise is revised against results (sim.rules.eroded_expectation).
+    # eroding goals after the benefit ramp (sim.rules.eroded_expectation)
     if st.state == _LIVE and week + 2 - st.golive_week >= pl.benefit_ramp_weeks:
         st.expectation = rules.eroded_expectation(
             st.expectation, benefit, pl.expectation_base, pl.goal_erosion
         )
-    if st.state == _PLANNED and (
-        st.commitment < pl.commitment_floor or st.spend > cancel_limit(pl) * st.budget
-    ):
+    if st.state == _PLANNED and (st.commitment < pl.commitment_floor or not _working(st, pl)):
         st.state = _CANCELLED
         st.end_week = week + 1
     elif st.state == _LIVE and live_week.min() >= 0 and week > live_week.max():

@@ -146,16 +146,12 @@ def team_package_fit(package_fit, offsets, spread):
 def eroded_expectation(expectation, benefit, floor, rate):
     """The sponsor's expectation after a week of results below it (eroding goals).
 
-    Aspirations adjust to performance feedback: Lant (1992, Management Science 38(5)) found the
-    attainment-discrepancy model (next aspiration = last aspiration adjusted by the gap between
-    performance and aspiration) the most robust description, with an optimistic bias; Mezias, Chen
-    & Murphy (2002, Management Science 48(10)) replicated both effects in the field. Barlas &
-    Yasarcan (2006) model goals that "erode as a result of ... frustration due to persistent
-    failure". ``E += rate * (max(floor, B) - E)`` when B < E: the vendor's promise is revised
-    against results, but never below the organisation's own goal (``floor``: the expectation with
-    no vendor pressure; keeping aspirations above performance is Lant's optimistic bias, the floor's
-    form an assumption). Rising aspirations after success are not modelled (they would make the
-    end-of-horizon judgement chase the result). The rate is an assumption.
+    ``E += rate * (max(floor, B) - E)`` when B < E. Aspirations adjust to the gap between
+    performance and aspiration, with an optimistic bias (Lant 1992, Management Science 38(5);
+    Mezias, Chen & Murphy 2002 in the field); goals "erode as a result of ... frustration due to
+    persistent failure" (Barlas & Yasarcan 2006). Never below ``floor``, the expectation with no
+    vendor pressure (the optimistic bias; the form an assumption); no rise after success (the final
+    judgement would chase the result). The rate is an assumption.
     """
     if benefit >= expectation:
         return expectation
@@ -199,11 +195,9 @@ def reconfigure(embedded, process_readiness, effort, rate):
 def support_effort(effort, commitment, adoption):
     """Training and support after go-live: ``effort * C * (1 - adoption)``.
 
-    A committed sponsor funds training and support for the users not yet on board (Robey, Ross &
-    Boudreau 2002: user training covering the system and the new processes helped firms overcome
-    the assimilation barrier; issue 11 item 8: commitment after go-live funds support, or cuts
-    it). The programme adds it to the people workstream's effort (and cost) while commitment is
-    above the floor; the size is an assumption.
+    A committed sponsor funds training for the users not yet on board (Robey, Ross & Boudreau 2002:
+    user training in the system and the new processes overcame the assimilation barrier; issue 11
+    item 8). Added to the people effort (and cost) while C is above the floor; size an assumption.
     """
     return effort * commitment * (1.0 - adoption)
 
