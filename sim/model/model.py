@@ -124,6 +124,8 @@ class CRMRolloutModel(mesa.Model):
             week.employee_arrays(self.employees),
             week.customer_arrays(self.customers),
             self.team_usage,
+            week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, self.series[0]),
+            0,
         )
         self.datacollector = SeriesCollector(
             model_reporters={name: _reporter(name) for name in SERIES}

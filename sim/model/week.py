@@ -153,18 +153,20 @@ def team_arrays(teams) -> TeamArrays:
 
 
 @njit(cache=True)
-def observe(measures, economy, emp, cus, team_usage):
+def observe(measures, economy, emp, cus, team_usage, out, n_paid):
     """Aggregate the current state once: adoption, data quality, team usage, and the rest.
 
     Data quality q is the mean completeness of active customers, less what shadow spreadsheets
-    cost (sim.params ``employee.workaround_quality``).
+    cost (sim.params ``employee.workaround_quality``). Returns the week's revenue and cost to
+    serve: ``out.revenue`` and ``out.cost`` summed over the ``n_paid`` customers of the week, in
+    the same pass (sim.model.kernels.customer_totals).
     """
     ms = measures[0]
     adopters, sa, sk, sp, sw = kernels.employee_totals(
         emp.usage, emp.attitude, emp.skill, emp.productivity, emp.workaround, emp.team, team_usage
     )
-    n_active, ss, sd = kernels.customer_totals(
-        ms.created, cus.active, cus.satisfaction, cus.completeness
+    n_active, ss, sd, revenue, cost = kernels.customer_totals(
+        ms.created, cus.active, cus.satisfaction, cus.completeness, out.revenue, out.cost, n_paid
     )
     n = emp.team.shape[0]
     ms.adoption = adopters / n
@@ -176,6 +178,7 @@ def observe(measures, economy, emp, cus, team_usage):
     ms.workarounds = sw / n
     ms.n_active = n_active
     ms.csat = ss / n_active if n_active else 0.0
+    return revenue, cost
 
 
 @njit(cache=True)
@@ -227,23 +230,17 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
 def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, out):
     """After the agents' update (``emp``, ``cus`` are the new state): arrivals, measures, row.
 
-    ``out[:n]`` hold each existing customer's revenue, ``out[n:2n]`` the cost to serve; they are
-    summed here in one fixed order for both engines.
+    ``out.revenue`` and ``out.cost`` hold each customer's revenue and cost to serve of the week;
+    they are summed here in one fixed order for both engines.
     """
     ms, st, ec = measures[0], prog.state[0], economy[0]
-    n = ms.stepped
-    revenue = 0.0
-    cost = 0.0
-    for i in range(n):
-        revenue += out.revenue[i]
-        cost += out.cost[i]
     # new customers arrive at a steady rate (DESIGN.md 2.3); their slots become active
     created = created_by[t + 1]
     if created > ms.created:
         cus.active[ms.created : created] = True
         cus_next.active[ms.created : created] = True
         ms.created = created
-    observe(measures, economy, emp, cus, team_usage)
+    revenue, cost = observe(measures, economy, emp, cus, team_usage, out, ms.stepped)
     shock = streams.uniform(ec.key, (t + 1) * ec.stride - 1)  # the week's last counter
     ms.market = market.demand(ms.market, shock, ec.market_persistence, ec.market_volatility)
     live = st.state == program.LIVE_CODE
