@@ -48,4 +48,4 @@ notebook: $(STAMP)
 	nbclient.NotebookClient(nb, timeout=900).execute(); nbformat.write(nb, 'analysis.ipynb')"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .benchmarks
+	rm -rf $(VENV) .pytest_cache .benchmarks sim/model/__pycache__/numba-*

@@ -26,11 +26,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.model.compiled_cache import source_sha256
 from sim.model.scenario import read_toml
 
 __all__ = ["scenario_files", "inputs_record", "model_version"]
 
-_MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
 
 
 def _sha(data: bytes) -> str:
@@ -101,10 +101,7 @@ def model_version() -> dict[str, str]:
     """The package version and a digest of the model's source (what a row's numbers depend on)."""
     import sim
 
-    h = hashlib.sha256()
-    for p in sorted(_MODEL_DIR.glob("*.py")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return {"version": str(getattr(sim, "__version__", "?")), "model_sha256": h.hexdigest()}
+    return {"version": str(getattr(sim, "__version__", "?")), "model_sha256": source_sha256()}
 
 
 def inputs_record(
