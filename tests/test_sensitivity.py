@@ -225,7 +225,9 @@ def test_shipped_files_are_valid_and_sized(name):
     d = len(spec.parameters)
     per = d + 2 if spec.method == "sobol" else d + 1
     runs = spec.samples * per * spec.experiment.replicates
-    assert runs <= 16_000, runs  # about 15 minutes on 2 cores at ~20 runs a second
+    # about 15 minutes on 2 cores at the ~100 runs a second of the compiled week (sensitivity.toml:
+    # 40,960 runs in 7 minutes)
+    assert runs <= 90_000, runs
     quick = spec.quick_version()
     assert quick.samples * per * quick.experiment.replicates <= 2_000
 
