@@ -55,3 +55,18 @@ def test_bench_block_keeps_the_report_without_its_title():
 
     md = "# crmsim bench (full)\n\n2 CPUs, load 1\n\n| figure | value |\n|---|---|\n| a | 1 |\n"
     assert bench_block(md) == "2 CPUs, load 1\n\n| figure | value |\n|---|---|\n| a | 1 |"
+
+
+def test_readme_first_run_is_what_the_command_prints(tmp_path, capsys, monkeypatch):
+    """The README's "A first run" block is `crmsim run scenarios/four_ps.toml --seed 3`'s output.
+
+    When the model changes, rerun it and paste the output between the reference:first-run markers.
+    """
+    from sim.cli.main import main
+
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "scenarios/four_ps.toml", "--seed", "3", "--out", str(tmp_path / "r")]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    block = _block((ROOT / "README.md").read_text(), "first-run").strip("`\n").splitlines()
+    assert block[:-1] == printed[:-1]  # all but the "wrote FOLDER/..." line
+    assert block[-1].startswith("  wrote results/runs/four_ps-seed3/") and "wrote" in printed[-1]
