@@ -380,35 +380,20 @@ def run_weeks(
     """
     for t in range(t0, t1):
         out = WeekOutput(revenue, cost, series[t - t0])
-        if (t - t0) % 2 == 0:
-            _numba_week(
-                t,
-                measures,
-                economy,
-                prog,
-                teams,
-                team_usage,
-                created_by,
-                params,
-                emp_a,
-                emp_b,
-                cus_a,
-                cus_b,
-                out,
-            )
-        else:
-            _numba_week(
-                t,
-                measures,
-                economy,
-                prog,
-                teams,
-                team_usage,
-                created_by,
-                params,
-                emp_b,
-                emp_a,
-                cus_b,
-                cus_a,
-                out,
-            )
+        _numba_week(
+            t,
+            measures,
+            economy,
+            prog,
+            teams,
+            team_usage,
+            created_by,
+            params,
+            emp_a,
+            emp_b,
+            cus_a,
+            cus_b,
+            out,
+        )
+        emp_a, emp_b = emp_b, emp_a  # next week reads what this week wrote
+        cus_a, cus_b = cus_b, cus_a
