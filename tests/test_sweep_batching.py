@@ -128,3 +128,26 @@ def test_warm_up_loads_every_kernel_before_the_first_run():
         [sys.executable, "-c", WARM_CHECK], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.skipif(not REAL, reason="needs the real model")
+def test_the_parent_compiles_before_workers_share_the_numba_cache(tmp_path, monkeypatch):
+    """Workers starting on an empty numba cache must not compile and write it at the same time
+    (numba issue #10128): a sweep with workers loads or compiles the model in the parent first."""
+    from sim.experiments import sweep
+    from sim.experiments.executors import SerialExecutor
+
+    calls = []
+    monkeypatch.setattr(worker, "compile_here", lambda engine: calls.append(("compile", engine)))
+
+    def executor(*args, **kwargs):
+        calls.append(("executor", kwargs.get("warm_up") is not None))
+        return SerialExecutor()
+
+    monkeypatch.setattr(sweep, "make_executor", executor)
+    path = write_experiment(tmp_path, replicates=2)
+    run_experiment(path, tmp_path / "two", workers=2, progress=False)
+    assert calls == [("compile", "numba"), ("executor", True)]
+    calls.clear()
+    run_experiment(path, tmp_path / "one", workers=1, progress=False)
+    assert calls == [("executor", True)]  # in-process: the run itself compiles, nothing shared

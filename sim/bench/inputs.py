@@ -118,33 +118,19 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
 
 def customer_args(model):
     """Arguments of ``kernels.customers_loop`` for the model's next week."""
-    cus, nxt, emp = model.customers, model.customers_next, model.employees
-    wk_rec = model._week_record  # the week just stepped: the kernels see a live organisation
-    return (
-        cus.created,
-        cus.handler,
-        cus.active,
-        cus.satisfaction,
-        cus.expectation,
-        cus.completeness,
-        cus.stage,
-        nxt.active,
-        nxt.satisfaction,
-        nxt.expectation,
-        nxt.completeness,
-        nxt.stage,
-        emp.team,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.workaround,
-        emp.productivity,
-        model.teams.live_week,
+    from sim.model import kernels
+
+    n = model.customers.created
+    return kernels.customer_loop_args(
+        model.customers,
+        model.customers_next,
+        model.employees,
+        model.teams,
         model.channel_bounds,
         model._customer_record,
-        wk_rec,
-        np.empty(cus.created),
-        np.empty(cus.created),
+        model._week_record,  # the week just stepped: the kernels see a live organisation
+        np.empty(n),
+        np.empty(n),
     )
 
 
@@ -156,33 +142,15 @@ def floor_args(model):
 
 def employee_args(model):
     """Arguments of ``kernels.employees_loop`` for the model's next week."""
-    emp, nxt = model.employees, model.employees_next
-    wk_rec = model._week_record
-    return (
-        emp.team,
-        emp.is_manager,
-        emp.manager,
-        emp.attitude,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.dip,
-        emp.commitment,
-        emp.indptr,
-        emp.indices,
-        nxt.attitude,
-        nxt.skill,
-        nxt.usage,
-        nxt.workaround,
-        nxt.productivity,
-        nxt.dip,
-        nxt.commitment,
-        model.teams.live_week,
-        model.teams.coach,
+    from sim.model import kernels
+
+    return kernels.employee_loop_args(
+        model.employees,
+        model.employees_next,
+        model.teams,
         model.team_usage,
-        model.teams.fit,
         model._employee_record,
-        wk_rec,
+        model._week_record,
     )
 
 

@@ -15,6 +15,7 @@ import html
 
 import pandas as pd
 
+from sim.report.html import rate_cells
 from sim.report.style import ordering_label
 
 RATES = (
@@ -47,16 +48,7 @@ def _rates_table(summary: pd.DataFrame, names: list[str]) -> str:
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label in RATES)
     rows = []
     for name in names:
-        cells = []
-        for metric, _ in RATES:
-            if (name, metric) in s.index:
-                r = s.loc[(name, metric)]
-                cells.append(
-                    f"<td>{r['value']:.0%} <small>[{r['ci_low']:.0%}, {r['ci_high']:.0%}]</small>"
-                    "</td>"
-                )
-            else:
-                cells.append("<td>–</td>")
+        cells = rate_cells(s, name, [m for m, _ in RATES])
         rows.append(f"<tr><th>{html.escape(ordering_label(name))}</th>{''.join(cells)}</tr>")
     return f"<table><tr><th>Ordering</th>{head}</tr>{''.join(rows)}</table>"
 

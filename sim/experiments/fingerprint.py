@@ -32,7 +32,6 @@ from sim.model.scenario import read_toml
 __all__ = ["scenario_files", "inputs_record", "model_version"]
 
 
-
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

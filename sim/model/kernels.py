@@ -200,7 +200,12 @@ def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> None:
     """
     if team_usage.shape[0] != teams.n:
         raise ValueError("need one team usage per team")
-    employees_loop(
+    employees_loop(*employee_loop_args(emp, nxt, teams, team_usage, prm_rec, wk_rec))
+
+
+def employee_loop_args(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> tuple:
+    """The arguments of ``employees_loop`` in its order (the driver's and the benchmarks')."""
+    return (
         emp.team,
         emp.is_manager,
         emp.manager,
@@ -225,6 +230,36 @@ def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> None:
         teams.fit,
         prm_rec,
         wk_rec,
+    )
+
+
+def customer_loop_args(cus, nxt, emp, teams, bounds, prm_rec, wk_rec, revenue, cost) -> tuple:
+    """The arguments of ``customers_loop`` in its order, for the ``cus.created`` existing slots."""
+    return (
+        cus.created,
+        cus.handler,
+        cus.active,
+        cus.satisfaction,
+        cus.expectation,
+        cus.completeness,
+        cus.stage,
+        nxt.active,
+        nxt.satisfaction,
+        nxt.expectation,
+        nxt.completeness,
+        nxt.stage,
+        emp.team,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.workaround,
+        emp.productivity,
+        teams.live_week,
+        bounds,
+        prm_rec,
+        wk_rec,
+        revenue,
+        cost,
     )
 
 
@@ -389,33 +424,10 @@ def step_customers(cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
         raise ValueError("channel bounds must be cumulative shares ending at 1")
     revenue, cost = np.empty(n), np.empty(n)
     customers_loop(
-        n,
-        cus.handler,
-        cus.active,
-        cus.satisfaction,
-        cus.expectation,
-        cus.completeness,
-        cus.stage,
-        nxt.active,
-        nxt.satisfaction,
-        nxt.expectation,
-        nxt.completeness,
-        nxt.stage,
-        emp.team,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.workaround,
-        emp.productivity,
-        teams.live_week,
-        bounds,
-        prm_rec,
-        wk_rec,
-        revenue,
-        cost,
+        *customer_loop_args(cus, nxt, emp, teams, bounds, prm_rec, wk_rec, revenue, cost)
     )
-    # Summed outside the parallel loop, in a fixed order: the totals do not depend on the thread
-    # count, and the agents engine sums the same per-customer values the same way.
+    # Summed outside the parallel loop, in a fixed order, so the totals do not depend on the
+    # thread count (a model sums them in sim.model.week.end_week, the same way for both engines).
     return float(revenue.sum()), float(cost.sum())
 
 

@@ -271,19 +271,13 @@ class CRMRolloutModel(mesa.Model):
 
 
 class SeriesCollector(mesa.DataCollector):
-    """Mesa's DataCollector for the model series, without a deep copy of every float every week.
+    """Mesa's DataCollector for the model series, filled a run (or a step) of rows at a time.
 
-    ``mesa.DataCollector.collect`` deep-copies each reporter's value (to protect mutable results);
-    the model's series are plain floats read from ``model.metrics``, so they are appended as they
-    are. Everything else (``get_model_vars_dataframe``, tables, agent reporters) is Mesa's.
+    The compiled week writes each week's row of the series (sim.model.week.SERIES); the model
+    hands those rows over here once per call instead of Mesa's ``collect`` reading every reporter
+    every week. Everything else (``get_model_vars_dataframe``, ``collect`` itself, tables, agent
+    reporters) is Mesa's: the model reporters read ``model.metrics``, the last week's row.
     """
-
-    def collect(self, model):
-        if self.agent_reporters or self.agenttype_reporters:
-            return super().collect(model)
-        for var in self.model_reporters:
-            self.model_vars[var].append(model.metrics[var])
-        return None
 
     def collect_rows(self, rows: np.ndarray) -> None:
         """Append weeks of series at once (rows in the order of sim.model.week.SERIES)."""

@@ -18,6 +18,8 @@ import datetime as _dt
 import html
 from pathlib import Path
 
+import pandas as pd
+
 from sim.report import (
     data,
     design_charts,
@@ -230,6 +232,24 @@ def _charts(res: Results) -> list[tuple[str, str, object]]:
     return out
 
 
+def rate_cells(summary: pd.DataFrame, name: str, metrics: list[str]) -> list[str]:
+    """Table cells of one scenario's rates with their Wilson intervals ("–" where missing).
+
+    ``summary`` is a summary.csv frame indexed by (scenario, metric); the dashboard's brief uses
+    the same cells.
+    """
+    cells = []
+    for metric in metrics:
+        if (name, metric) in summary.index:
+            r = summary.loc[(name, metric)]
+            cells.append(
+                f"<td>{r['value']:.0%} <small>[{r['ci_low']:.0%}–{r['ci_high']:.0%}]</small></td>"
+            )
+        else:
+            cells.append("<td>–</td>")
+    return cells
+
+
 def _rates_table(res: Results) -> str:
     if res.summary is None:
         return ""
@@ -238,16 +258,7 @@ def _rates_table(res: Results) -> str:
     head = "".join(f"<th>{html.escape(label)}</th>" for _, label in REPORT_RATES)
     rows = []
     for name in names:
-        cells = []
-        for metric, _ in REPORT_RATES:
-            if (name, metric) in s.index:
-                r = s.loc[(name, metric)]
-                cells.append(
-                    f"<td>{r['value']:.0%} <small>[{r['ci_low']:.0%}–{r['ci_high']:.0%}]"
-                    "</small></td>"
-                )
-            else:
-                cells.append("<td>–</td>")
+        cells = rate_cells(s, name, [m for m, _ in REPORT_RATES])
         n = s.loc[name]["n"].max() if name in s.index.get_level_values(0) else ""
         rows.append(
             f"<tr><th>{html.escape(style.ordering_label(name))}</th><td>{n}</td>"
