@@ -23,6 +23,13 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, 
         live = lw >= 0 and wk.t >= lw
         weeks = wk.t - lw if live else 0
         a, k, u = emp.attitude[i], emp.skill[i], emp.usage[i]
+        work = draw_work[i]
+        if work < prm.turnover:  # leaves: a newcomer takes the place
+            work = work / prm.turnover
+            if not emp.is_manager[i]:
+                a, k, u = prm.newcomer_attitude, prm.newcomer_skill, 0.0
+        elif prm.turnover < 1.0:
+            work = (work - prm.turnover) / (1.0 - prm.turnover)
         peers = list(emp.indices[emp.indptr[i] : emp.indptr[i + 1]])
         if peers:
             peer_usage = sum(emp.usage[j] for j in peers) / len(peers)
@@ -42,7 +49,7 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, 
         if live:
             out["skill"].append(1 - (1 - (k + dk)) * math.exp(-u / prm.tau_learning))
             p_work = 1.0 / (1.0 + math.exp(-prm.workaround_gain * (prm.mandate - pe - ee)))
-            out["workaround"].append(1.0 if draw_work[i] < p_work else 0.0)
+            out["workaround"].append(1.0 if work < p_work else 0.0)
             da += prm.experience_rate * u * (0.5 * (pe + ee) - prm.experience_reference)
             if coach[team]:
                 da += prm.coach_rate * team_usage[team]

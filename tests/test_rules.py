@@ -61,6 +61,8 @@ TESTED = {
     "eroded_expectation",
     "cancel_limit",
     "support_effort",
+    "turnover",
+    "weekly_rate",
 }
 
 
@@ -221,6 +223,23 @@ def test_self_service():
     served, w = rules.self_service(0.3, 0.0)
     assert not served and w == approx(0.3)
     assert rules.self_service(0.99, 1.0)[0]
+
+
+def test_turnover():
+    # leaves below the weekly rate; the draw is rescaled inside each branch (two draws a week)
+    leaves, w = rules.turnover(0.002, 0.004)
+    assert leaves and w == approx(0.5)
+    leaves, w = rules.turnover(0.502, 0.004)
+    assert not leaves and w == approx(0.498 / 0.996)
+    # no turnover: the draw passes through unchanged (the model before turnover)
+    assert rules.turnover(0.37, 0.0) == (False, approx(0.37))
+
+
+def test_weekly_rate():
+    # 52 weeks at the weekly rate compound to the annual share
+    r = rules.weekly_rate(0.25)
+    assert 1.0 - (1.0 - r) ** 52 == approx(0.25)
+    assert rules.weekly_rate(0.0) == 0.0
 
 
 def test_shock_attitude():

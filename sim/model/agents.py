@@ -53,6 +53,10 @@ class Employee(mesa.Agent):
         a, k, u = emp.attitude[i], emp.skill[i], emp.usage[i]
         # this employee's two draws of the week (sim.model.streams: counter = week, then slot)
         draw_peer, draw_work = streams.uniform_pair(wk.key, wk.t * wk.stride + i)
+        # turnover: a newcomer takes the place with the organisation's mean attitude and skill
+        leaves, draw_work = rules.turnover(draw_work, prm.turnover)
+        if leaves and not emp.is_manager[i]:
+            a, k, u = prm.newcomer_attitude, prm.newcomer_skill, 0.0
 
         # Social influence: peers' mean usage (network) and the manager's sponsorship.
         peers = emp.indices[emp.indptr[i] : emp.indptr[i + 1]]

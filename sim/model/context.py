@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from sim.model import rules
 from sim.model.params import CHANNELS
 from sim.model.scenario import Scenario
 
@@ -20,7 +21,7 @@ EmployeeParams = namedtuple(
     "usability usage_rate train_skill train_attitude tau_learning b0 w_pe w_ee w_si w_a scale "
     "mandate workaround_gain epsilon mu manager_weight experience_rate experience_reference "
     "critic_rate coach_rate criticism_weeks manager_rate dip_min dip_max recovery_weeks "
-    "productivity_gain shock_attitude",
+    "productivity_gain shock_attitude turnover newcomer_attitude newcomer_skill",
 )
 
 CustomerParams = namedtuple(
@@ -53,9 +54,15 @@ WEEK = np.dtype(
 )
 
 
-def employee_params(scenario: Scenario) -> EmployeeParams:
-    """Employee rule parameters from a scenario (sources in params.py)."""
+def employee_params(scenario: Scenario, culture: float | None = None) -> EmployeeParams:
+    """Employee rule parameters from a scenario (sources in params.py).
+
+    ``culture`` is the organisation's drawn change readiness (sim.population.Organisation), the
+    attitude a newcomer arrives with; the scenario's centre when not given.
+    """
     v = scenario.values
+    if culture is None:
+        culture = v["org.culture"]
     e = "employee."
     return EmployeeParams(
         v[e + "usability"],
@@ -85,6 +92,9 @@ def employee_params(scenario: Scenario) -> EmployeeParams:
         v[e + "recovery_weeks"],
         v[e + "productivity_gain"],
         v[e + "shock_attitude"],
+        rules.weekly_rate(v[e + "annual_turnover"]),
+        float(culture),
+        v["org.skill_initial"],
     )
 
 

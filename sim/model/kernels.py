@@ -59,6 +59,9 @@ def _employee(
     Returns the new (attitude, skill, usage, workaround, productivity, dip, commitment).
     """
     prm, wk = prm_rec[0], wk_rec[0]
+    leaves, draw_work = rules.turnover(draw_work, prm.turnover)
+    if leaves and not is_manager:  # a newcomer takes the place (and the old state is gone)
+        a, k, u = prm.newcomer_attitude, prm.newcomer_skill, 0.0
     d_peer = 0.0
     if deg > 0:
         weight = prm.manager_weight if peer_is_manager else 1.0

@@ -83,7 +83,7 @@ class CRMRolloutModel(mesa.Model):
         self.employees_next = _buffer_copy(self.employees)
         self.customers_next = _buffer_copy(self.customers)
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
-        self.employee_params = employee_params(s)
+        self.employee_params = employee_params(s, self.org.culture)
         self.customer_params = customer_params(s)
         self.channel_bounds = channel_bounds(s)
         self._employee_record = as_record(self.employee_params)

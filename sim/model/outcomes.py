@@ -45,6 +45,7 @@ OUTCOME_FIELDS = (
     "met_expectations",
     "measurable_gain",
     "gain_ratio",
+    "kpis_set",
     "overrun",
     "benefit",
     "expectation",
@@ -74,6 +75,36 @@ def quarterly(values: np.ndarray, weeks: int = 13) -> np.ndarray:
     return values[len(values) - n * weeks :].reshape(n, weeks).sum(axis=1)
 
 
+def kpis_set(ts: pd.DataFrame, golive_week: int | None, threshold: float) -> bool:
+    """Did planning set KPIs and measure a baseline before go-live? Planning readiness at go-live
+    at least ``threshold`` (issue 11, item 6; Gartner 2002: most firms "failed to begin using
+    metrics before implementing CRM and are unable to report their ROI")."""
+    if golive_week is None:
+        return False
+    return bool(ts["readiness_planning"].to_numpy()[golive_week - 1] >= threshold)
+
+
+def measured_gain(ts, profit, cf_profit, margin: float, kpis: bool) -> float:
+    """The last year's quarterly gain over the counterfactual, in units of the counterfactual's own
+    quarter-to-quarter profit noise (what the firm sees without the counterfactual).
+
+    With KPIs set up front the firm compares its operating profit (margin on revenue less the cost
+    to serve, staff time and licences) with its measured baseline; without them it sees only the
+    bottom line, the programme's spend of that year included (``kpis_set``). The ratio lets a
+    report apply other thresholds (1x, 2x, 3x).
+    """
+    gain = profit
+    if kpis:
+        gain = weekly_profit(
+            ts["revenue"].to_numpy(), ts["cost"].to_numpy(), np.zeros(len(ts)), margin
+        )
+    delta_q = quarterly(gain) - quarterly(cf_profit)
+    noise = np.diff(quarterly(cf_profit))
+    noise_sd = float(noise.std(ddof=1)) if len(noise) > 1 else 0.0
+    last_year = delta_q[-4:].mean()
+    return last_year / noise_sd if noise_sd > 0 else float(np.sign(last_year)) * np.inf
+
+
 def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     """The outcome fields of DESIGN.md 2.4 from a paired time series (treatment and ``cf_``)."""
     v = model.variant.values
@@ -91,17 +122,11 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     delta_profit = float(profit.sum() - cf_profit.sum())
     spend = float(prog.spend)
     roi = delta_profit / spend if spend > 0 else 0.0
-    # Measurable: the last year's quarterly profit gain beats z x the counterfactual's own
-    # quarter-to-quarter noise (what a CFO sees without the counterfactual), and the programme paid.
-    delta_q = quarterly(profit) - quarterly(cf_profit)
-    noise = np.diff(quarterly(cf_profit))
-    noise_sd = float(noise.std(ddof=1)) if len(noise) > 1 else 0.0
-    last_year = delta_q[-4:].mean()
-    # The gain in units of the noise, so a report can apply other thresholds (1x, 2x, 3x).
-    gain_ratio = last_year / noise_sd if noise_sd > 0 else float(np.sign(last_year)) * np.inf
-    if status != "live" or roi <= 0:
+    kpis = kpis_set(ts, prog.golive_week, v["outcome.kpi_planning"])
+    gain_ratio = measured_gain(ts, profit, cf_profit, margin, kpis)
+    if status != "live" or (not kpis and roi <= 0):
         gain_ratio = min(gain_ratio, 0.0)  # not measurable at any threshold
-    measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"] and roi > 0)
+    measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"])
     # Met expectations: the sponsor's judgement of the benefit index against the expectation set
     # at the start (inflated by vendor pressure), over the last judgement weeks.
     judged = ts["benefit"].to_numpy()[-v["sponsor.judgement_weeks"] :]
@@ -123,6 +148,7 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
         "met_expectations": met,
         "measurable_gain": measurable,
         "gain_ratio": float(gain_ratio),
+        "kpis_set": kpis,
         "overrun": float(overrun),
         "benefit": float(judged.mean()),
         "expectation": float(prog.expectation),

@@ -621,6 +621,19 @@ _PARAMS = [
         "employee.usage_rate", float, 0.1, 0, 1, "weekly share of the gap usage closes to intention"
     ),
     _p(
+        "employee.annual_turnover",
+        float,
+        0.35,
+        0,
+        0.95,
+        "share of employees (managers excepted) replaced in a year; a newcomer arrives with the "
+        "organisation's mean attitude and initial skill and does not use the CRM yet",
+        "HBR 2017 'How to predict turnover on your sales team' (Kumar et al.): annual turnover "
+        "among US salespeople 'as high as 27%', and 'in many industries, the average tenure is "
+        "less than two years' (above 50% a year); sales-operations vendors quote 34-35% "
+        "(Optymyze, EnableU; weak). 0.35 is an assumption inside that range",
+    ),
+    _p(
         "employee.workaround_gain",
         float,
         6.0,
@@ -978,6 +991,19 @@ _PARAMS = [
         0,
         10,
         "a gain is measurable when it exceeds z x the counterfactual's quarter-to-quarter noise",
+    ),
+    _p(
+        "outcome.kpi_planning",
+        float,
+        0.5,
+        0,
+        1,
+        "planning readiness at go-live from which the programme has set KPIs and measured a "
+        "baseline: its gain is judged on those KPIs (operating profit) rather than on the "
+        "bottom line after the programme's spend",
+        "Gartner 2002 European CRM survey (Thompson, Davies & Frey): 'most respondents failed "
+        "to begin using metrics before implementing CRM and are unable to report their ROI'; "
+        "threshold an assumption",
     ),
 ]
 
