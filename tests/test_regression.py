@@ -25,15 +25,15 @@ ROOT_SEED = 20011127  # experiments/failure_rates.toml
 PINNED = {
     "industry_mix": (
         200,
-        {"never_live": 0.13, "abandoned": 0.37, "failed": 0.61, "measurable_gain": 0.13},
+        {"never_live": 0.115, "abandoned": 0.3, "failed": 0.605, "measurable_gain": 0.12},
     ),
     "technology_first": (
         100,
-        {"never_live": 0.08, "abandoned": 0.7, "failed": 0.87, "measurable_gain": 0.0},
+        {"never_live": 0.06, "abandoned": 0.56, "failed": 0.8, "measurable_gain": 0.0},
     ),
     "four_ps": (
         100,
-        {"never_live": 0.12, "abandoned": 0.03, "failed": 0.19, "measurable_gain": 0.22},
+        {"never_live": 0.1, "abandoned": 0.04, "failed": 0.3, "measurable_gain": 0.2},
     ),
 }
 

@@ -1,4 +1,4 @@
-"""Every behavioural rule of sim/model/rules.py against values worked out by hand.
+"""Every behavioural rule of sim/model/rules.py and customer_rules.py against values worked out by hand.
 
 Each expected value is written as the arithmetic of the rule's formula (DESIGN.md 2.1 to 2.3),
 not as a number copied from a run, so a test fails only when a formula changes. Edge cases cover the
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from numba.core.registry import CPUDispatcher
 
-from sim.model import rules
+from sim.model import customer_rules, rules
 
 approx = pytest.approx
 
@@ -70,9 +70,10 @@ def test_every_rule_is_tested():
     # With NUMBA_DISABLE_JIT=1 (make coverage) the rules are plain functions: find them by module.
     rule_names = {
         name
-        for name, f in vars(rules).items()
-        if isinstance(f, CPUDispatcher)
-        or (callable(f) and getattr(f, "__module__", None) == rules.__name__)
+        for module in (rules, customer_rules)
+        for name, f in vars(module).items()
+        if getattr(f, "__module__", None) == module.__name__
+        and (isinstance(f, CPUDispatcher) or callable(f))
     }
     assert rule_names == TESTED, f"untested: {rule_names - TESTED}, gone: {TESTED - rule_names}"
 
@@ -436,12 +437,12 @@ def test_productivity():
 
 def test_live_experience():
     w = (0.5, 0.15, 0.2, 0.1, 0.05, 0.5)  # w_base, w_skill, w_orient, w_view, w_cons, w_dip
-    p = rules.live_experience(0.4, 0.6, 0.3, 0.5, 0.1, *w)
+    p = customer_rules.live_experience(0.4, 0.6, 0.3, 0.5, 0.1, *w)
     assert p == approx(0.5 + 0.15 * 0.4 + 0.2 * 0.6 + 0.1 * 0.3 + 0.05 * 0.5 - 0.5 * 0.1)
-    assert rules.live_experience(1, 1, 1, 1, 0, 0.9, 0.3, 0.3, 0.3, 0.3, 0.5) == 1.0  # clipped
-    assert rules.live_experience(0, 0, 0, 0, 1, 0.2, 0.1, 0.1, 0.1, 0.1, 2.0) == 0.0
+    assert customer_rules.live_experience(1, 1, 1, 1, 0, 0.9, 0.3, 0.3, 0.3, 0.3, 0.5) == 1.0  # clipped
+    assert customer_rules.live_experience(0, 0, 0, 0, 1, 0.2, 0.1, 0.1, 0.1, 0.1, 2.0) == 0.0
     # The go-live dip lowers the experience.
-    assert rules.live_experience(0.4, 0.6, 0.3, 0.5, 0.2, *w) < p
+    assert customer_rules.live_experience(0.4, 0.6, 0.3, 0.5, 0.2, *w) < p
 
 
 def test_web_experience():
@@ -453,47 +454,47 @@ def test_web_experience():
 
 def test_satisfaction_update_positive_gap():
     # gap = P - E; S + rate (P + gap - S)
-    s = rules.satisfaction_update(0.5, 0.7, 0.6, 0.3, 2.0)
+    s = customer_rules.satisfaction_update(0.5, 0.7, 0.6, 0.3, 2.0)
     assert s == approx(0.5 + 0.3 * (0.7 + 0.1 - 0.5))
 
 
 def test_satisfaction_update_negative_gap_weighs_loss_aversion():
-    s = rules.satisfaction_update(0.5, 0.6, 0.7, 0.3, 2.0)
+    s = customer_rules.satisfaction_update(0.5, 0.6, 0.7, 0.3, 2.0)
     assert s == approx(0.5 + 0.3 * (0.6 + 2.0 * (-0.1) - 0.5))
     # A shortfall moves S further than a surprise of the same size, by loss_aversion times.
-    up = rules.satisfaction_update(0.6, 0.6, 0.5, 0.3, 2.5) - rules.satisfaction_update(
+    up = customer_rules.satisfaction_update(0.6, 0.6, 0.5, 0.3, 2.5) - customer_rules.satisfaction_update(
         0.6, 0.6, 0.6, 0.3, 2.5
     )
-    down = rules.satisfaction_update(0.6, 0.6, 0.6, 0.3, 2.5) - rules.satisfaction_update(
+    down = customer_rules.satisfaction_update(0.6, 0.6, 0.6, 0.3, 2.5) - customer_rules.satisfaction_update(
         0.6, 0.6, 0.7, 0.3, 2.5
     )
     assert down == approx(2.5 * up)
     # Met expectations: S moves toward P.
-    assert rules.satisfaction_update(0.5, 0.7, 0.7, 0.3, 2.0) == approx(0.5 + 0.3 * 0.2)
+    assert customer_rules.satisfaction_update(0.5, 0.7, 0.7, 0.3, 2.0) == approx(0.5 + 0.3 * 0.2)
 
 
 def test_satisfaction_update_clipped():
-    assert rules.satisfaction_update(0.95, 1.0, 0.0, 1.0, 2.0) == 1.0
-    assert rules.satisfaction_update(0.05, 0.0, 1.0, 1.0, 2.0) == 0.0
+    assert customer_rules.satisfaction_update(0.95, 1.0, 0.0, 1.0, 2.0) == 1.0
+    assert customer_rules.satisfaction_update(0.05, 0.0, 1.0, 1.0, 2.0) == 0.0
 
 
 def test_expectation_update():
     # E + eta (P - E)
-    assert rules.expectation_update(0.6, 0.8, 0.2) == approx(0.6 + 0.2 * 0.2)
-    assert rules.expectation_update(0.6, 0.4, 0.2) == approx(0.6 - 0.2 * 0.2)
-    assert rules.expectation_update(0.6, 0.4, 0.0) == 0.6
+    assert customer_rules.expectation_update(0.6, 0.8, 0.2) == approx(0.6 + 0.2 * 0.2)
+    assert customer_rules.expectation_update(0.6, 0.4, 0.2) == approx(0.6 - 0.2 * 0.2)
+    assert customer_rules.expectation_update(0.6, 0.4, 0.0) == 0.6
 
 
 def test_churn_hazard():
     # h0 exp(-beta S)
-    assert rules.churn_hazard(0.65, 0.01, 3.0) == approx(0.01 * math.exp(-3.0 * 0.65))
-    assert rules.churn_hazard(0.0, 0.01, 3.0) == approx(0.01)
-    assert rules.churn_hazard(0.5, 0.01, 0.0) == approx(0.01)
+    assert customer_rules.churn_hazard(0.65, 0.01, 3.0) == approx(0.01 * math.exp(-3.0 * 0.65))
+    assert customer_rules.churn_hazard(0.0, 0.01, 3.0) == approx(0.01)
+    assert customer_rules.churn_hazard(0.5, 0.01, 0.0) == approx(0.01)
 
 
 def test_churn_hazard_decreases_in_satisfaction():
     s = np.linspace(0, 1, 21)
-    h = [rules.churn_hazard(x, 0.02, 3.0) for x in s]
+    h = [customer_rules.churn_hazard(x, 0.02, 3.0) for x in s]
     assert all(b < a for a, b in zip(h, h[1:], strict=False))
 
 
@@ -511,22 +512,22 @@ def test_churn_hazard_decreases_in_satisfaction():
     ],
 )
 def test_web_capture(stage, draw, expected):
-    assert rules.web_capture(stage, draw, 0.8, 0.9, 0.5) == expected
+    assert customer_rules.web_capture(stage, draw, 0.8, 0.9, 0.5) == expected
 
 
 def test_logged_contact():
     # d + gain (1 - d)
-    assert rules.logged_contact(0.3, 0.1) == approx(0.3 + 0.1 * 0.7)
-    assert rules.logged_contact(1.0, 0.1) == 1.0
-    assert rules.logged_contact(0.3, 0.0) == 0.3
+    assert customer_rules.logged_contact(0.3, 0.1) == approx(0.3 + 0.1 * 0.7)
+    assert customer_rules.logged_contact(1.0, 0.1) == 1.0
+    assert customer_rules.logged_contact(0.3, 0.0) == 0.3
 
 
 def test_weekly_revenue():
     # base (1 + uplift d u q)
-    assert rules.weekly_revenue(150.0, 0.15, 0.5, 0.8, 0.6) == approx(
+    assert customer_rules.weekly_revenue(150.0, 0.15, 0.5, 0.8, 0.6) == approx(
         150.0 * (1 + 0.15 * 0.5 * 0.8 * 0.6)
     )
-    assert rules.weekly_revenue(150.0, 0.15, 0.5, 0.0, 0.6) == 150.0  # no CRM use, no uplift
+    assert customer_rules.weekly_revenue(150.0, 0.15, 0.5, 0.0, 0.6) == 150.0  # no CRM use, no uplift
 
 
 BOUNDS = np.cumsum([0.15, 0.25, 0.25, 0.30, 0.02, 0.03])
@@ -549,7 +550,7 @@ BOUNDS[-1] = 1.0
     ],
 )
 def test_pick_channel(draw, channel, rescaled):
-    ch, w = rules.pick_channel(draw, BOUNDS)
+    ch, w = customer_rules.pick_channel(draw, BOUNDS)
     assert ch == channel
     assert w == approx(rescaled, abs=1e-9)
 
@@ -558,17 +559,17 @@ def test_pick_channel_rescaled_draw_is_uniform_within_channel():
     # Draws spread evenly over the web channel map to evenly spread rescaled draws in [0, 1).
     lo, hi = BOUNDS[1], BOUNDS[2]
     draws = lo + (hi - lo) * (np.arange(100) + 0.5) / 100
-    out = [rules.pick_channel(d, BOUNDS) for d in draws]
+    out = [customer_rules.pick_channel(d, BOUNDS) for d in draws]
     assert {ch for ch, _ in out} == {2}
     np.testing.assert_allclose([w for _, w in out], (np.arange(100) + 0.5) / 100, atol=1e-9)
 
 
 def test_pick_channel_zero_width_and_last_channel():
     bounds = np.array([0.5, 0.5, 1.0])  # the middle channel has no share
-    assert rules.pick_channel(0.5, bounds) == (2, 0.0)
-    assert rules.pick_channel(0.49, bounds)[0] == 0
+    assert customer_rules.pick_channel(0.5, bounds) == (2, 0.0)
+    assert customer_rules.pick_channel(0.49, bounds)[0] == 0
     # A draw of 1.0 (never produced by Generator.random, but at the edge) falls in the last
     # channel with the rescaled draw capped at 1.
-    assert rules.pick_channel(1.0, bounds) == (2, 1.0)
+    assert customer_rules.pick_channel(1.0, bounds) == (2, 1.0)
     # A channel with zero width that is picked (only via the last-channel rule) gives 0.
-    assert rules.pick_channel(0.7, np.array([0.7, 0.7])) == (1, 0.0)
+    assert customer_rules.pick_channel(0.7, np.array([0.7, 0.7])) == (1, 0.0)

@@ -134,7 +134,9 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
     print(f"  CSAT vs no CRM    {s['delta_csat']:+.3f}; churn {s['delta_churn']:+.1%}")
     print(
         f"  met expectations  {'yes' if s['met_expectations'] else 'no'}; "
-        f"measurable gain {'yes' if s['measurable_gain'] else 'no'}"
+        f"measurable gain {'yes' if s['measurable_gain'] else 'no'} "
+        f"({s['gain_ratio']:.1f}x the noise, judged on "
+        f"{'the KPIs planning set' if s['kpis_set'] else 'the bottom line: no KPIs set up front'})"
     )
     print(
         f"  wrote {out}/summary.json, timeseries.parquet, timeseries.csv"

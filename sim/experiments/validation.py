@@ -36,7 +36,7 @@ CALIBRATED = {
     "org.complexity": 0.2,
     "employee.utaut_b0": 0.05,
     "sponsor.expectation_inflation": 0.5,
-    "economics.crosssell_uplift": 0.03,
+    "economics.crosssell_uplift": 0.015,  # the fit is 0.016: a larger step goes negative
 }
 
 
@@ -205,6 +205,8 @@ def gain_table(ok: pd.DataFrame, five: pd.DataFrame | None) -> pd.DataFrame:
             if d.empty:
                 continue
             row = {"horizon": horizon, "scenario": s, "n": len(d)}
+            if "kpis_set" in d:
+                row["KPIs set"] = float(d.kpis_set.mean())
             for z in (1, 2, 3):
                 row[f"{z}x noise"] = float((d.gain_ratio > z).mean())
             rows.append(row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.model import rules, streams
+from sim.model import customer_rules, rules, streams
 
 
 class Employee(mesa.Agent):
@@ -184,28 +184,28 @@ class Customer(mesa.Agent):
             emp.usage[h] if handler_live_week >= 0 and wk.t >= handler_live_week else 0.0
         )
         d_old = cus.completeness[i]
-        revenue = rules.weekly_revenue(
+        revenue = customer_rules.weekly_revenue(
             prm.revenue_week, prm.crosssell_uplift, d_old, handler_usage, wk.quality
         )
         d = d_old * prm.decay_week
         d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
         s, e, stage, cost = cus.satisfaction[i], cus.expectation[i], cus.stage[i], 0.0
         if draw < prm.contact_prob:
-            channel, w = rules.pick_channel(draw / prm.contact_prob, m.channel_bounds)
+            channel, w = customer_rules.pick_channel(draw / prm.contact_prob, m.channel_bounds)
             served = False
             if channel == prm.web_channel and wk.org_live:
                 # customers take up self-service gradually (Bass diffusion, sim.rules.bass_step)
                 served, w = rules.self_service(w, wk.web_share)
             if served:
                 p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
-                stage = rules.web_capture(
+                stage = customer_rules.web_capture(
                     stage, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences
                 )
                 d = max(d, stage / 3.0)
                 cost = prm.cost_self
             else:
                 dip = max(0.0, 1.0 - emp.productivity[h])
-                p = rules.live_experience(
+                p = customer_rules.live_experience(
                     emp.skill[h],
                     emp.orientation[h],
                     handler_usage * wk.quality * d_old,
@@ -219,14 +219,14 @@ class Customer(mesa.Agent):
                     prm.w_dip,
                 )
                 if w < handler_usage * (1.0 - emp.workaround[h]):
-                    d = rules.logged_contact(d, prm.log_gain)
+                    d = customer_rules.logged_contact(d, prm.log_gain)
                 cost = prm.cost_live
-            s = rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
-            e = rules.expectation_update(e, p, prm.eta)
+            s = customer_rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
+            e = customer_rules.expectation_update(e, p, prm.eta)
         nxt.satisfaction[i] = s
         nxt.expectation[i] = e
         nxt.completeness[i] = min(d, 1.0)
         nxt.stage[i] = stage
-        nxt.active[i] = not (draw_churn < rules.churn_hazard(s, prm.h0, prm.churn_beta))
+        nxt.active[i] = not (draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta))
         m.revenue_by_customer[i] = revenue
         m.cost_by_customer[i] = cost

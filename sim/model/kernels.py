@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.model import rules, streams
+from sim.model import customer_rules, rules, streams
 
 
 @njit(cache=True, inline="always")
@@ -291,18 +291,18 @@ def _customer(
     """
     prm, wk = prm_rec[0], wk_rec[0]
     usage = handler_usage if handler_live else 0.0
-    revenue = rules.weekly_revenue(prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk.quality)
+    revenue = customer_rules.weekly_revenue(prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk.quality)
     d = d_old * prm.decay_week
     d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
     cost = 0.0
     if draw < prm.contact_prob:
-        channel, w = rules.pick_channel(draw / prm.contact_prob, bounds)
+        channel, w = customer_rules.pick_channel(draw / prm.contact_prob, bounds)
         served = False
         if channel == prm.web_channel and wk.org_live:
             served, w = rules.self_service(w, wk.web_share)
         if served:
             p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
-            st = rules.web_capture(
+            st = customer_rules.web_capture(
                 st, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences
             )
             d = max(d, st / 3.0)
@@ -310,7 +310,7 @@ def _customer(
         else:
             dip = max(0.0, 1.0 - handler_productivity)
             # view = u_handler * q * d (the integrated customer view)
-            p = rules.live_experience(
+            p = customer_rules.live_experience(
                 handler_skill,
                 handler_orientation,
                 usage * wk.quality * d_old,
@@ -324,14 +324,14 @@ def _customer(
                 prm.w_dip,
             )
             if w < usage * (1.0 - handler_workaround):  # logged in the CRM
-                d = rules.logged_contact(d, prm.log_gain)
+                d = customer_rules.logged_contact(d, prm.log_gain)
             cost = prm.cost_live
-        s = rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
-        e = rules.expectation_update(e, p, prm.eta)
+        s = customer_rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
+        e = customer_rules.expectation_update(e, p, prm.eta)
     # churn: the hazard h0 exp(-beta S) never exceeds h0, so a draw at or above h0 survives
     # without evaluating the exponential (an exact shortcut: the same decision, ~98% of customers)
     active = draw_churn >= prm.h0 or not (
-        draw_churn < rules.churn_hazard(s, prm.h0, prm.churn_beta)
+        draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
     )
     return s, e, min(d, 1.0), st, active, revenue, cost
 
