@@ -61,6 +61,7 @@ def main(argv=None) -> int:
         + v.ranking_rows(ok)
         + v.adoption_rows(ok)
         + v.overrun_rows(ok)
+        + v.payback_rows(ok)
         + v.nonlive_rows(ok)
         + v.dynamics_rows(five)
     )

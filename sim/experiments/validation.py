@@ -178,6 +178,22 @@ def overrun_rows(ok: pd.DataFrame) -> list[dict]:
     ]
 
 
+def payback_rows(ok: pd.DataFrame) -> list[dict]:
+    live = ok[(ok.status == "live") & (ok.scenario == "industry_mix")]
+    p, lo, hi = _rate(live.roi > 0)
+    return [
+        {
+            "pattern": "payback: live programmes with a positive ROI at three years",
+            "source": "Nucleus Research via destinationCRM (Myron 2003) and the FT (2005): 57% of "
+            "21 SAP CRM and 61% of Siebel reference customers had no positive ROI after 2 to 3 "
+            "years (small, disputed samples of customers expected to do better than average)",
+            "expected": "at most 43%",
+            "model": f"{_pct(p)} [{_pct(lo)}, {_pct(hi)}] (industry mix, {len(live)} live)",
+            "holds": p <= 0.43,
+        }
+    ]
+
+
 def nonlive_rows(ok: pd.DataFrame) -> list[dict]:
     bad = ok[ok.status.isin(["never_live", "abandoned"])]
     p, lo, hi = _rate(bad.roi > 0)

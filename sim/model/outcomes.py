@@ -90,8 +90,11 @@ def measured_gain(ts, profit, cf_profit, margin: float, kpis: bool) -> float:
 
     With KPIs set up front the firm compares its operating profit (margin on revenue less the cost
     to serve, staff time and licences) with its measured baseline; without them it sees only the
-    bottom line, the programme's spend of that year included (``kpis_set``). The ratio lets a
-    report apply other thresholds (1x, 2x, 3x).
+    bottom line, the programme's spend of that year included (``kpis_set``). ROI is not part of
+    the test: a firm without metrics set before go-live cannot report its ROI (Gartner 2002), so
+    its gain can only show in the bottom line (DESIGN.md 2.4's "and ROI > 0" is replaced by issue
+    11's item 6; ROI stays an outcome, and its payback pattern is checked in docs/VALIDATION.md).
+    The ratio lets a report apply other thresholds (1x, 2x, 3x).
     """
     gain = profit
     if kpis:
@@ -124,7 +127,7 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     roi = delta_profit / spend if spend > 0 else 0.0
     kpis = kpis_set(ts, prog.golive_week, v["outcome.kpi_planning"])
     gain_ratio = measured_gain(ts, profit, cf_profit, margin, kpis)
-    if status != "live" or (not kpis and roi <= 0):
+    if status != "live":
         gain_ratio = min(gain_ratio, 0.0)  # not measurable at any threshold
     measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"])
     # Met expectations: the sponsor's judgement of the benefit index against the expectation set
