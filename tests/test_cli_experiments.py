@@ -92,7 +92,7 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
     assert set(result["parameters"]) == {
         "org.complexity",
         "employee.utaut_b0",
-        "economics.crosssell_uplift",
+        "employee.productivity_gain",
     }
     assert result["n"] == 40
     assert sum(c["n"] for c in result["by_variant"].values()) == 40
