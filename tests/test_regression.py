@@ -25,15 +25,15 @@ ROOT_SEED = 20011127  # experiments/failure_rates.toml
 PINNED = {
     "industry_mix": (
         200,
-        {"never_live": 0.115, "abandoned": 0.3, "failed": 0.605, "measurable_gain": 0.12},
+        {"never_live": 0.115, "abandoned": 0.31, "failed": 0.64, "measurable_gain": 0.135},
     ),
     "technology_first": (
         100,
-        {"never_live": 0.06, "abandoned": 0.56, "failed": 0.8, "measurable_gain": 0.0},
+        {"never_live": 0.06, "abandoned": 0.59, "failed": 0.83, "measurable_gain": 0.0},
     ),
     "four_ps": (
         100,
-        {"never_live": 0.1, "abandoned": 0.04, "failed": 0.3, "measurable_gain": 0.2},
+        {"never_live": 0.1, "abandoned": 0.05, "failed": 0.33, "measurable_gain": 0.2},
     ),
 }
 

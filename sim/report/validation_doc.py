@@ -109,8 +109,10 @@ per-ordering rates:
 ## Each calibrated parameter moves a target
 
 The industry mix with one calibrated parameter a step below and above its fitted value (common
-seeds, stream 7). `sponsor.expectation_inflation` is shown for comparison: it is no longer fitted
-because, with eroding goals, it barely moves a mix figure (compare its two rows).
+seeds, stream 7). Two parameters that are no longer fitted are shown for comparison:
+`sponsor.expectation_inflation`, which with eroding goals barely moves a mix figure, and
+`economics.crosssell_uplift`, which moves the measurable gain far less than the productivity gain
+now that gain is judged on KPIs (compare their rows).
 
 {_md_table(oat, pct_cols=("never_live", "measurable_gain", "failed"))}
 
