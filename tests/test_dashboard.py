@@ -171,3 +171,24 @@ def test_slider_grid_keeps_the_scenario_value(value, low, step, expected):
     assert fine == pytest.approx(expected)
     k = (value - low) / fine
     assert abs(k - round(k)) < 1e-6
+
+
+def test_run_table_says_how_the_gain_was_judged():
+    from sim.dashboard.panels import figures_table
+
+    summary = {
+        "status": "live",
+        "golive_week": 30.0,
+        "adoption_final": 0.9,
+        "spend": 1e6,
+        "budget": 8e5,
+        "delta_profit": 1e5,
+        "roi": 0.1,
+        "delta_csat": 0.05,
+        "met_expectations": True,
+        "measurable_gain": True,
+        "kpis_set": True,
+    }
+    assert "yes / yes (on the KPIs set in planning)" in figures_table(summary)
+    summary.update(kpis_set=False, measurable_gain=False)
+    assert "yes / no (no KPIs set: bottom line only)" in figures_table(summary)

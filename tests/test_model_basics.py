@@ -202,7 +202,7 @@ INDEPENDENT = {
     "employee.shock_attitude": 0.0,
     "employee.utaut_pe": 0.0,
     "employee.utaut_ee": 0.0,
-    "employee.annual_turnover": 0.0,  # a newcomer would restart at usage 0
+    "org.annual_turnover": 0.0,  # a newcomer would restart at usage 0
     # Make sure the programme goes live and stays live within the horizon.
     "org.complexity": 0.5,
     "org.complexity_tail_share": 0.0,

@@ -69,8 +69,13 @@ def figures_table(s: dict) -> str:
         f"**{money(s['delta_profit'], True)}** {MONEY_UNIT} | "
         f"**{s['roi'] * 100:+.0f}%** of spend | "
         f"{s['delta_csat']:+.3f} (0–1 scale) | {_yes(s['met_expectations'])} / "
-        f"{_yes(s['measurable_gain'])} |\n"
+        f"{_yes(s['measurable_gain'])} ({_judged_on(s)}) |\n"
     )
+
+
+def _judged_on(s: dict) -> str:
+    """How the gain was judged: on the KPIs planning set up front, or on the bottom line."""
+    return "on the KPIs set in planning" if s.get("kpis_set") else "no KPIs set: bottom line only"
 
 
 @solara.component

@@ -56,6 +56,7 @@ def take(
     """Start the app, take the two screenshots, stop the app; returns the files written."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     out.mkdir(parents=True, exist_ok=True)
@@ -89,8 +90,8 @@ def take(
             for tab in driver.find_elements(By.CSS_SELECTOR, ".v-tab"):
                 if "odds" in tab.text.lower():
                     tab.click()
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".crm-odds-button"))
-            driver.find_element(By.CSS_SELECTOR, ".crm-odds-button").click()
+            # the tab slides in: wait until the button can take a click, not only until it exists
+            wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, ".crm-odds-button"))).click()
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".crm-odds"))
             time.sleep(3)
             written.append(out / "dashboard-odds.png")

@@ -92,7 +92,7 @@ def employee_params(scenario: Scenario, culture: float | None = None) -> Employe
         v[e + "recovery_weeks"],
         v[e + "productivity_gain"],
         v[e + "shock_attitude"],
-        rules.weekly_rate(v[e + "annual_turnover"]),
+        rules.weekly_rate(v["org.annual_turnover"]),
         float(culture),
         v["org.skill_initial"],
     )

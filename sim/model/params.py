@@ -92,6 +92,19 @@ _PARAMS = [
     _p("org.customer_orientation", float, 0.6, 0, 1, "mean employee customer orientation c"),
     _p("org.skill_initial", float, 0.15, 0, 1, "mean initial CRM skill k"),
     _p(
+        "org.annual_turnover",
+        float,
+        0.35,
+        0,
+        0.95,
+        "share of employees (managers excepted) replaced in a year; a newcomer arrives with the "
+        "organisation's mean attitude and initial skill and does not use the CRM yet",
+        "HBR 2017 'How to predict turnover on your sales team' (Kumar et al.): annual turnover "
+        "among US salespeople 'as high as 27%', and 'in many industries, the average tenure is "
+        "less than two years' (above 50% a year); sales-operations vendors quote 34-35% "
+        "(Optymyze, EnableU; weak). 0.35 is an assumption inside that range",
+    ),
+    _p(
         "org.complexity",
         float,
         1.0,
@@ -619,19 +632,6 @@ _PARAMS = [
     ),
     _p(
         "employee.usage_rate", float, 0.1, 0, 1, "weekly share of the gap usage closes to intention"
-    ),
-    _p(
-        "employee.annual_turnover",
-        float,
-        0.35,
-        0,
-        0.95,
-        "share of employees (managers excepted) replaced in a year; a newcomer arrives with the "
-        "organisation's mean attitude and initial skill and does not use the CRM yet",
-        "HBR 2017 'How to predict turnover on your sales team' (Kumar et al.): annual turnover "
-        "among US salespeople 'as high as 27%', and 'in many industries, the average tenure is "
-        "less than two years' (above 50% a year); sales-operations vendors quote 34-35% "
-        "(Optymyze, EnableU; weak). 0.35 is an assumption inside that range",
     ),
     _p(
         "employee.workaround_gain",
