@@ -32,42 +32,56 @@ def test_kpis_are_set_when_planning_is_ready_at_go_live():
 
 
 def _gain_case():
-    """A year in which the CRM adds 100 of operating profit a week and the programme spends 80."""
+    """A year in which the CRM saves 100 of cost a week and the programme spends 80 a week.
+
+    The counterfactual's first quarter costs 169 more (13 weeks x 13): its quarterly profits are
+    ``base - 169, base, base, base``, so its quarter-to-quarter noise is the sd of (169, 0, 0).
+    """
     revenue = np.full(WEEKS, 1000.0)
     cost = np.full(WEEKS, 200.0)
-    cf_revenue = np.full(WEEKS, 1000.0)
-    cf_cost = np.full(WEEKS, 300.0)  # the CRM saves 100 a week of cost
-    cf_cost[:13] += 13.0  # the counterfactual's first quarter differs: its noise
+    cf_cost = np.full(WEEKS, 300.0)
+    cf_cost[:13] += 13.0
     spend = np.cumsum(np.full(WEEKS, 80.0))
     margin = 0.3
-    ts = pd.DataFrame({"revenue": revenue, "cost": cost})
+    operating = weekly_profit(revenue, cost, np.zeros(WEEKS), margin)
     profit = weekly_profit(revenue, cost, spend, margin)
-    cf_profit = weekly_profit(cf_revenue, cf_cost, np.zeros(WEEKS), margin)
-    quarter_diffs = np.diff([-169.0 + 0.0, 0.0, 0.0, 0.0])  # quarterly cf profit minus its mean
-    noise = float(np.std(quarter_diffs, ddof=1))
-    return ts, profit, cf_profit, margin, noise
+    cf_profit = weekly_profit(revenue, cf_cost, np.zeros(WEEKS), margin)
+    noise = float(np.std([169.0, 0.0, 0.0], ddof=1))
+    return operating, profit, cf_profit, noise
 
 
-def test_with_kpis_the_operating_gain_is_judged_without_the_spend():
-    ts, profit, cf_profit, margin, noise = _gain_case()
-    # last four quarters: 13 x 100 = 1300 a quarter, less the first quarter's 169 extra cost
+def test_the_operating_gain_is_judged_without_the_spend():
+    operating, _, cf_profit, noise = _gain_case()
+    # last four quarters: 13 x 100 = 1300 a quarter, and the first quarter's 169 on top
     expected = (4 * 1300.0 + 169.0) / 4 / noise
-    assert measured_gain(ts, profit, cf_profit, margin, kpis=True) == pytest.approx(expected)
+    assert measured_gain(operating, cf_profit) == pytest.approx(expected)
 
 
-def test_without_kpis_only_the_bottom_line_shows():
-    ts, profit, cf_profit, margin, noise = _gain_case()
+def test_the_bottom_line_carries_the_spend():
+    _, profit, cf_profit, noise = _gain_case()
     # the same gain less the spend of 80 a week (1040 a quarter)
     expected = (4 * (1300.0 - 1040.0) + 169.0) / 4 / noise
-    assert measured_gain(ts, profit, cf_profit, margin, kpis=False) == pytest.approx(expected)
+    assert measured_gain(profit, cf_profit) == pytest.approx(expected)
 
 
-def test_planned_orderings_set_kpis_and_unplanned_do_not():
-    # seed 2: four_ps goes live (week 62), technology first goes live and is abandoned
+def test_classify_judges_on_kpis_only_where_planning_set_them():
+    # seed 2: four_ps goes live (week 62, KPIs set) and technology first (no planning) goes live
+    # and is abandoned: its gain is not measurable at any threshold
     for name, planned in (("four_ps", True), ("technology_first", False)):
         scen = small_scenario(name, org__complexity=0.5, org__complexity_tail_share=0.0)
-        summary = sim.run(scen, seed=2).summary
+        res = sim.run(scen, seed=2)
+        summary, ts = res.summary, res.timeseries
         assert summary["status"] != "never_live", name
         assert summary["kpis_set"] is planned, name
-        if summary["status"] != "live":
-            assert summary["gain_ratio"] <= 0 and not summary["measurable_gain"]
+        margin = scen["economics.margin"]
+        cf = weekly_profit(
+            ts.cf_revenue.to_numpy(), ts.cf_cost.to_numpy(), np.zeros(len(ts)), margin
+        )
+        spend = ts.spend.to_numpy() if not planned else np.zeros(len(ts))
+        judged = weekly_profit(ts.revenue.to_numpy(), ts.cost.to_numpy(), spend, margin)
+        ratio = measured_gain(judged, cf)
+        if summary["status"] == "live":
+            assert summary["gain_ratio"] == pytest.approx(ratio), name
+        else:
+            assert summary["gain_ratio"] == pytest.approx(min(ratio, 0.0)), name
+            assert not summary["measurable_gain"]

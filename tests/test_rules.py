@@ -1,4 +1,5 @@
-"""Every behavioural rule of sim/model/rules.py and customer_rules.py against values worked out by hand.
+"""Every behavioural rule of sim/model/rules.py and customer_rules.py against values worked out
+by hand.
 
 Each expected value is written as the arithmetic of the rule's formula (DESIGN.md 2.1 to 2.3),
 not as a number copied from a run, so a test fails only when a formula changes. Edge cases cover the
@@ -439,7 +440,9 @@ def test_live_experience():
     w = (0.5, 0.15, 0.2, 0.1, 0.05, 0.5)  # w_base, w_skill, w_orient, w_view, w_cons, w_dip
     p = customer_rules.live_experience(0.4, 0.6, 0.3, 0.5, 0.1, *w)
     assert p == approx(0.5 + 0.15 * 0.4 + 0.2 * 0.6 + 0.1 * 0.3 + 0.05 * 0.5 - 0.5 * 0.1)
-    assert customer_rules.live_experience(1, 1, 1, 1, 0, 0.9, 0.3, 0.3, 0.3, 0.3, 0.5) == 1.0  # clipped
+    assert (
+        customer_rules.live_experience(1, 1, 1, 1, 0, 0.9, 0.3, 0.3, 0.3, 0.3, 0.5) == 1.0
+    )  # clipped
     assert customer_rules.live_experience(0, 0, 0, 0, 1, 0.2, 0.1, 0.1, 0.1, 0.1, 2.0) == 0.0
     # The go-live dip lowers the experience.
     assert customer_rules.live_experience(0.4, 0.6, 0.3, 0.5, 0.2, *w) < p
@@ -462,12 +465,12 @@ def test_satisfaction_update_negative_gap_weighs_loss_aversion():
     s = customer_rules.satisfaction_update(0.5, 0.6, 0.7, 0.3, 2.0)
     assert s == approx(0.5 + 0.3 * (0.6 + 2.0 * (-0.1) - 0.5))
     # A shortfall moves S further than a surprise of the same size, by loss_aversion times.
-    up = customer_rules.satisfaction_update(0.6, 0.6, 0.5, 0.3, 2.5) - customer_rules.satisfaction_update(
+    up = customer_rules.satisfaction_update(
+        0.6, 0.6, 0.5, 0.3, 2.5
+    ) - customer_rules.satisfaction_update(0.6, 0.6, 0.6, 0.3, 2.5)
+    down = customer_rules.satisfaction_update(
         0.6, 0.6, 0.6, 0.3, 2.5
-    )
-    down = customer_rules.satisfaction_update(0.6, 0.6, 0.6, 0.3, 2.5) - customer_rules.satisfaction_update(
-        0.6, 0.6, 0.7, 0.3, 2.5
-    )
+    ) - customer_rules.satisfaction_update(0.6, 0.6, 0.7, 0.3, 2.5)
     assert down == approx(2.5 * up)
     # Met expectations: S moves toward P.
     assert customer_rules.satisfaction_update(0.5, 0.7, 0.7, 0.3, 2.0) == approx(0.5 + 0.3 * 0.2)
@@ -527,7 +530,9 @@ def test_weekly_revenue():
     assert customer_rules.weekly_revenue(150.0, 0.15, 0.5, 0.8, 0.6) == approx(
         150.0 * (1 + 0.15 * 0.5 * 0.8 * 0.6)
     )
-    assert customer_rules.weekly_revenue(150.0, 0.15, 0.5, 0.0, 0.6) == 150.0  # no CRM use, no uplift
+    assert (
+        customer_rules.weekly_revenue(150.0, 0.15, 0.5, 0.0, 0.6) == 150.0
+    )  # no CRM use, no uplift
 
 
 BOUNDS = np.cumsum([0.15, 0.25, 0.25, 0.30, 0.02, 0.03])

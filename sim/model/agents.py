@@ -221,7 +221,9 @@ class Customer(mesa.Agent):
                 if w < handler_usage * (1.0 - emp.workaround[h]):
                     d = customer_rules.logged_contact(d, prm.log_gain)
                 cost = prm.cost_live
-            s = customer_rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
+            s = customer_rules.satisfaction_update(
+                s, p, e, prm.satisfaction_rate, prm.loss_aversion
+            )
             e = customer_rules.expectation_update(e, p, prm.eta)
         nxt.satisfaction[i] = s
         nxt.expectation[i] = e

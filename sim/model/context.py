@@ -54,15 +54,13 @@ WEEK = np.dtype(
 )
 
 
-def employee_params(scenario: Scenario, culture: float | None = None) -> EmployeeParams:
+def employee_params(scenario: Scenario, culture: float) -> EmployeeParams:
     """Employee rule parameters from a scenario (sources in params.py).
 
     ``culture`` is the organisation's drawn change readiness (sim.population.Organisation), the
-    attitude a newcomer arrives with; the scenario's centre when not given.
+    attitude a newcomer arrives with.
     """
     v = scenario.values
-    if culture is None:
-        culture = v["org.culture"]
     e = "employee."
     return EmployeeParams(
         v[e + "usability"],

@@ -291,7 +291,9 @@ def _customer(
     """
     prm, wk = prm_rec[0], wk_rec[0]
     usage = handler_usage if handler_live else 0.0
-    revenue = customer_rules.weekly_revenue(prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk.quality)
+    revenue = customer_rules.weekly_revenue(
+        prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk.quality
+    )
     d = d_old * prm.decay_week
     d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
     cost = 0.0

@@ -84,23 +84,19 @@ def kpis_set(ts: pd.DataFrame, golive_week: int | None, threshold: float) -> boo
     return bool(ts["readiness_planning"].to_numpy()[golive_week - 1] >= threshold)
 
 
-def measured_gain(ts, profit, cf_profit, margin: float, kpis: bool) -> float:
-    """The last year's quarterly gain over the counterfactual, in units of the counterfactual's own
-    quarter-to-quarter profit noise (what the firm sees without the counterfactual).
+def measured_gain(gain: np.ndarray, cf_profit: np.ndarray) -> float:
+    """The last year's quarterly gain of ``gain`` over the counterfactual's weekly profit, in units
+    of the counterfactual's own quarter-to-quarter profit noise (what the firm sees without the
+    counterfactual). The ratio lets a report apply other thresholds (1x, 2x, 3x).
 
-    With KPIs set up front the firm compares its operating profit (margin on revenue less the cost
-    to serve, staff time and licences) with its measured baseline; without them it sees only the
-    bottom line, the programme's spend of that year included (``kpis_set``). ROI is not part of
-    the test: a firm without metrics set before go-live cannot report its ROI (Gartner 2002), so
-    its gain can only show in the bottom line (DESIGN.md 2.4's "and ROI > 0" is replaced by issue
-    11's item 6; ROI stays an outcome, and its payback pattern is checked in docs/VALIDATION.md).
-    The ratio lets a report apply other thresholds (1x, 2x, 3x).
+    ``classify`` passes the operating profit (margin on revenue less the cost to serve, staff time
+    and licences) when KPIs were set up front and the firm compares it with its measured baseline,
+    and the bottom line, the programme's spend included, when they were not (``kpis_set``). ROI is
+    not part of the test: a firm without metrics set before go-live cannot report its ROI (Gartner
+    2002), so its gain can only show in the bottom line (DESIGN.md 2.4's "and ROI > 0" is replaced
+    by issue 11's item 6; ROI stays an outcome, and its payback pattern is checked in
+    docs/VALIDATION.md).
     """
-    gain = profit
-    if kpis:
-        gain = weekly_profit(
-            ts["revenue"].to_numpy(), ts["cost"].to_numpy(), np.zeros(len(ts)), margin
-        )
     delta_q = quarterly(gain) - quarterly(cf_profit)
     noise = np.diff(quarterly(cf_profit))
     noise_sd = float(noise.std(ddof=1)) if len(noise) > 1 else 0.0
@@ -116,9 +112,9 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
         prog.state, "never_live"
     )
     margin = v["economics.margin"]
-    profit = weekly_profit(
-        ts["revenue"].to_numpy(), ts["cost"].to_numpy(), ts["spend"].to_numpy(), margin
-    )
+    revenue, cost = ts["revenue"].to_numpy(), ts["cost"].to_numpy()
+    operating = weekly_profit(revenue, cost, np.zeros(len(ts)), margin)
+    profit = weekly_profit(revenue, cost, ts["spend"].to_numpy(), margin)
     cf_profit = weekly_profit(
         ts["cf_revenue"].to_numpy(), ts["cf_cost"].to_numpy(), np.zeros(len(ts)), margin
     )
@@ -126,7 +122,7 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
     spend = float(prog.spend)
     roi = delta_profit / spend if spend > 0 else 0.0
     kpis = kpis_set(ts, prog.golive_week, v["outcome.kpi_planning"])
-    gain_ratio = measured_gain(ts, profit, cf_profit, margin, kpis)
+    gain_ratio = measured_gain(operating if kpis else profit, cf_profit)
     if status != "live":
         gain_ratio = min(gain_ratio, 0.0)  # not measurable at any threshold
     measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"])

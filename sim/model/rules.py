@@ -231,8 +231,8 @@ def bass_step(share, p, q, potential, quality):
 def self_service(draw, share):
     """Does a web contact use self-service? ``draw < share``; returns (yes, the draw rescaled).
 
-    The rescaled draw is a fresh uniform inside the chosen branch (as sim.customer_rules.pick_channel), so
-    the number of random draws per customer stays fixed.
+    The rescaled draw is a fresh uniform inside the chosen branch (as
+    sim.customer_rules.pick_channel), so the number of random draws per customer stays fixed.
     """
     if draw < share:
         return True, min(draw / share, 1.0)

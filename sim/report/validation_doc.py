@@ -85,9 +85,10 @@ replicates per scenario) plus the small experiments named below; nothing here is
 Share of organisations whose programme is live and whose last-year quarterly gain over the
 counterfactual exceeds 1x, 2x or 3x the counterfactual's own quarter-to-quarter profit noise. The
 gain is judged on operating profit where planning set KPIs and a baseline before go-live, and on
-the bottom line after that year's programme spend where it did not (ODD 7.5; Gartner 2002). The `KPIs set` column is the share of organisations whose planning set them.
-3 years: the reference sweep; 5 years: the same seeds at a 260-week horizon (the sources plan
-benefits "initially and over the next 3-5 years", seed 003).
+the bottom line after that year's programme spend where it did not (ODD 7.5; Gartner 2002). The
+`KPIs set` column is the share of organisations whose planning set them. 3 years: the reference
+sweep; 5 years: the same seeds at a 260-week horizon (the sources plan benefits "initially and
+over the next 3-5 years", seed 003).
 
 {_md_table(gains, pct_cols=("KPIs set", "1x noise", "2x noise", "3x noise"))}
 
