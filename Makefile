@@ -39,8 +39,8 @@ lint: $(STAMP)
 # Line coverage of the kernels and rules: numba's JIT off, so Python runs (and coverage sees) every
 # kernel line; the engine-equality tests drive them.
 coverage: $(STAMP)
-	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_engines.py \
-	  tests/test_rules.py --cov=sim --cov-report=term-missing
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/model/test_engines.py \
+	  tests/model/test_rules.py --cov=sim --cov-report=term-missing
 
 # Re-execute docs/analysis.ipynb in place (its charts and tables are outputs of this command).
 notebook: $(STAMP)

@@ -27,3 +27,37 @@ def small_scenario(name: str, **extra):
     """A shipped scenario shrunk to 40 employees, 400 customers and 80 weeks."""
     overrides = {**SMALL, **{k.replace("__", "."): v for k, v in extra.items()}}
     return sim.load_scenario(SCENARIOS / f"{name}.toml", overrides=overrides)
+
+
+TESTS = ROOT / "tests"
+FIXTURES = TESTS / "fixtures"
+
+
+FAST = ["--set", "org.employees=20", "--set", "org.customers=200", "--set", "horizon_weeks=30"]
+
+
+def cli_error(capsys) -> str:
+    """The one-line error ``crmsim`` printed (no traceback), from pytest's ``capsys``."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.startswith("crmsim: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped scenarios and experiments, safe to edit."""
+    import shutil
+
+    proj = tmp_path / "proj"
+    shutil.copytree(SCENARIOS, proj / "scenarios")
+    shutil.copytree(ROOT / "experiments", proj / "experiments")
+    (proj / "pyproject.toml").write_text("")
+    return proj
+
+
+def stand_in_sweep(path, out, **kw):
+    """A sweep of the stand-in model (tests.sweep_helpers.fake_run) on one worker, no bar."""
+    from sim.experiments.sweep import run_experiment
+    from tests.sweep_helpers import fake_run
+
+    return run_experiment(path, out, workers=1, progress=False, run_fn=fake_run, **kw)

@@ -5,8 +5,7 @@ Usage: python tests/orphans.py TRIES [WORKERS]   (prints one line per try and th
 Each try starts ``tests/sweep_runner.py`` in a new session with a local process pool, waits until
 the pool's workers are up, sends SIGKILL to the sweep process alone (not its group), waits up to
 10 s and counts the processes still in the session: the orphans. Survivors are then killed so a
-failing try cannot disturb the next. ``tests/test_hardening.py`` runs two tries; the note of issue
-14 reports twenty.
+failing try cannot disturb the next. ``tests/experiments/test_resume.py`` runs two tries.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # the repository root
 
 
 def session_procs(sid: int) -> list[int]:
@@ -72,7 +71,7 @@ def kill_and_count(experiment: Path, out: Path, workers: int = 2, wait: float = 
 
 
 def main(tries: int, workers: int = 2) -> int:
-    from sweep_helpers import write_experiment
+    from tests.sweep_helpers import write_experiment
 
     total = 0
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,11 +10,10 @@ one part (sim.experiments.parts), short here so that parts of several batches la
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from sweep_helpers import REAL, SlowRun, fake_load  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
 from sim.experiments.sweep import run_experiment  # noqa: E402
+from tests.sweep_helpers import REAL, SlowRun, fake_load  # noqa: E402
 
 if __name__ == "__main__":
     experiment, out, workers, delay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])

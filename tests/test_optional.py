@@ -12,7 +12,8 @@ import pytest
 
 from sim import optional
 from sim.cli.main import main
-from sim.experiments import discovery, executors, scheduler, sensitivity
+from sim.analysis import discovery, sensitivity
+from sim.experiments import executors, scheduler
 from sim.optional import MissingDependency, require
 from tests.common import ROOT
 

@@ -1,7 +1,7 @@
 """Command-line commands of the analysis: ``crmsim sensitivity`` and ``crmsim discover``.
 
 Thin, like the other command modules: parse the flags, call one library function
-(:func:`sim.experiments.sensitivity.run_sensitivity`, :func:`sim.experiments.discovery.discover`),
+(:func:`sim.analysis.sensitivity.run_sensitivity`, :func:`sim.analysis.discovery.discover`),
 print what it found and where it wrote it. Bad input raises InputError (exit status 2).
 """
 
@@ -35,8 +35,8 @@ def _fraction(text: str) -> float:
 
 def cmd_sensitivity(args) -> int:
     """Sample, run (or resume) and analyse a sensitivity experiment; exit 1 if runs raised."""
-    from sim.experiments.sensitivity import analyse_sensitivity, run_sensitivity
-    from sim.experiments.sensitivity_report import statements
+    from sim.analysis.sensitivity import analyse_sensitivity, run_sensitivity
+    from sim.analysis.sensitivity_report import statements
 
     if args.analyse_only:
         if not args.out:
@@ -79,7 +79,7 @@ def cmd_sensitivity(args) -> int:
 
 def cmd_discover(args) -> int:
     """PRIM boxes and feature scores of one or more outcomes over a results folder's runs."""
-    from sim.experiments.discovery import discover, report_text
+    from sim.analysis.discovery import discover, report_text
 
     inputs = [k.strip() for k in args.inputs.split(",") if k.strip()] if args.inputs else None
     outcomes = list(dict.fromkeys(args.outcome or ["failed"]))

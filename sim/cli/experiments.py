@@ -128,9 +128,9 @@ def cmd_calibrate(args) -> int:
     The scenario file the shipped scenarios load changes only with ``--write-scenario`` (or an
     explicit ``--output``), atomically, the old file kept as ``.bak``.
     """
-    from sim.experiments.calibration import calibrate
+    from sim.analysis.calibration import calibrate
+    from sim.analysis.checks import prepare_calibration
     from sim.experiments.executors import default_workers, make_executor
-    from sim.experiments.preflight import prepare_calibration
     from sim.safepaths import check_output_dir, safe_name
 
     workers = args.workers or default_workers()

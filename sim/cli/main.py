@@ -146,10 +146,10 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
 
 def cmd_validate(args) -> int:
     """Check a scenario, experiment or calibration file with the checks its command runs."""
-    from sim.experiments.preflight import validate_file
+    from sim.analysis.checks import validate_file
 
     if args.kind is None:
-        from sim.experiments.sensitivity_spec import is_sensitivity_file, load_sensitivity
+        from sim.analysis.sensitivity_spec import is_sensitivity_file, load_sensitivity
 
         if is_sensitivity_file(args.file):
             sens = load_sensitivity(args.file)

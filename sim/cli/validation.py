@@ -1,6 +1,6 @@
 """``make validation``: the validation tables, charts and docs/VALIDATION.md in one command.
 
-Thin: sim.experiments.validation computes (and runs the small extra experiments),
+Thin: sim.analysis.validation computes (and runs the small extra experiments),
 sim.report.model_charts draws, sim.report.validation_doc writes the document.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.experiments import validation as v
+from sim.analysis import validation as v
 from sim.experiments.store import read_runs
 from sim.model.scenario import load_scenario
 from sim.report import model_charts, validation_doc

@@ -1,6 +1,7 @@
-"""The one validation path: what ``run``, ``sweep`` and ``calibrate`` check before they start.
+"""The one validation path: what ``run`` and ``sweep`` check before they start.
 
-``crmsim validate FILE`` calls the same functions, so a file it accepts is a file the command runs
+``crmsim validate FILE`` calls the same functions (through sim.analysis.checks, which adds the
+calibration), so a file it accepts is a file the command runs
 and a file it rejects fails the command the same way (issue 14, item 12 found validate accepting
 misspelt grid keys and a bad baseline that ``sweep`` then rejected, and rejecting the shipped
 calibration file). Each ``prepare_*`` function raises :class:`sim.errors.InputError` for anything
@@ -18,23 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
 from sim.experiments import guards
 from sim.experiments.experiment import (
     ExperimentSpec,
     check_scenarios,
-    experiment_from_dict,
     replicate_seeds,
 )
-from sim.model.scenario import load_scenario, read_toml
+from sim.model.scenario import load_scenario
 
 __all__ = [
     "KINDS",
     "detect_kind",
     "prepare_run",
     "prepare_sweep",
-    "prepare_calibration",
-    "validate_file",
+    "sizes",
     "Prepared",
 ]
 
@@ -55,11 +53,11 @@ def detect_kind(raw: dict, file: str | None = None) -> tuple[str, str]:
     return "scenario", "it has no `scenarios`, [targets] or [calibration]"
 
 
-def _sizes(scen: Any) -> list[dict[str, Any]]:
+def sizes(scen: Any) -> list[dict[str, Any]]:
     """Parameter values that size a scenario's runs (a mix: every member)."""
     out = [getattr(scen, "values", {}) or {}]
     for v in getattr(scen, "variants", ()) or ():
-        out.extend(_sizes(v.scenario))
+        out.extend(sizes(v.scenario))
     return out
 
 
@@ -74,7 +72,7 @@ def prepare_run(
         The :class:`sim.model.scenario.Scenario`.
     """
     scen = load_scenario(path, overrides=overrides)
-    guards.check_size(1, _sizes(scen), 1, allow_large, what="this run", file=str(path), key="org")
+    guards.check_size(1, sizes(scen), 1, allow_large, what="this run", file=str(path), key="org")
     return scen
 
 
@@ -133,88 +131,13 @@ def prepare_sweep(
     guards.check_size(runs, [], 1, allow_large, what=what, **where)
     names = check_scenarios(spec, load_fn)
     scenarios = [load_fn(p) for p in spec.scenario_paths]
-    sizes = [
-        {**values, **_largest_overrides(spec)} for scen in scenarios for values in _sizes(scen)
+    run_sizes = [
+        {**values, **_largest_overrides(spec)} for scen in scenarios for values in sizes(scen)
     ]
     if workers is None:
         from sim.experiments.executors import default_workers
 
         workers = default_workers()
-    est = guards.check_size(runs, sizes, workers, allow_large, what=what, **where)
+    est = guards.check_size(runs, run_sizes, workers, allow_large, what=what, **where)
     seeds = replicate_seeds(spec.root_seed, spec.replicates)
     return Prepared(spec, names, scenarios, seeds, est)
-
-
-def prepare_calibration(path: str | Path, allow_large: bool = False, workers: int = 1):
-    """Load a calibration file and check its scenario at every corner of the search box.
-
-    Returns:
-        The :class:`sim.experiments.calibration.CalibrationSpec`.
-    """
-    from sim.experiments.calibration import evaluations, load_calibration
-
-    spec = load_calibration(path)
-    scen = load_scenario(spec.scenario)
-    for key, (low, high) in spec.parameters.items():
-        for value in (low, high):
-            try:
-                scen.with_overrides({key: value})
-            except InputError as exc:
-                raise InputError(
-                    exc.detail, file=str(path), key=f"calibration.parameters.{key}", value=value
-                ) from None
-    guards.check_size(
-        evaluations(spec),
-        _sizes(scen),
-        workers,
-        allow_large,
-        what="this calibration (points x replicates, refinement, final check)",
-        file=str(path),
-        key="calibration",
-    )
-    return spec
-
-
-def validate_file(path: str | Path, kind: str | None = None) -> str:
-    """Check a scenario, experiment or calibration file exactly as the command that runs it does.
-
-    Args:
-        path: the file.
-        kind: force a kind (``--kind``); default: :func:`detect_kind`.
-
-    Returns:
-        One line saying what was found and checked.
-    """
-    path = Path(path)
-    raw = read_toml(path)
-    if kind is None:
-        kind, reason = detect_kind(raw, str(path))
-    else:
-        reason = "as asked with --kind"
-    if kind == "experiment":
-        spec = experiment_from_dict(raw, file=str(path))
-        prep = prepare_sweep(spec)
-        n_points = guards.design_points(spec.design)
-        return (
-            f"{path}: valid experiment {spec.name!r} ({reason}): "
-            f"{len(prep.names)} scenarios ({', '.join(prep.names)}) x {n_points} design points "
-            f"x {spec.replicates} replicates = {prep.estimate.runs:,} runs"
-        )
-    if kind == "calibration":
-        spec = prepare_calibration(path)
-        return (
-            f"{path}: valid calibration {spec.name!r} ({reason}): {len(spec.parameters)} free "
-            f"parameters on {spec.scenario.name}, targets {', '.join(spec.targets)}"
-        )
-    if kind != "scenario":
-        raise InputError(f"allowed: {', '.join(KINDS)}", key="--kind", value=kind)
-    from sim.experiments.fingerprint import scenario_files
-
-    scen = prepare_run(path)
-    n_files = len(scenario_files(path))
-    files = f"; {n_files} files checked (extends and mix members)" if n_files > 1 else ""
-    if scen.is_mix:
-        members = ", ".join(f"{v.scenario.name} {v.weight:.0%}" for v in scen.variants)
-        return f"{path}: valid mix scenario {scen.name!r} ({reason}): {members}{files}"
-    plan = "; ".join(f"{p.workstream} wk {p.start}-{p.end} x{p.effort:g}" for p in scen.phases)
-    return f"{path}: valid scenario {scen.name!r} ({reason}): {plan}{files}"

@@ -1,6 +1,6 @@
 """Charts of model v2's validation (issue 11): trait effects, adoption spread, gain robustness.
 
-Reads result tables only (the runs of a sweep and the tables sim.experiments.validation derives
+Reads result tables only (the runs of a sweep and the tables sim.analysis.validation derives
 from them); never runs a model. Each chart follows sim.report.style: one colour per ordering,
 titled, labelled axes with units, the data source in a footnote.
 """
@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 
 from sim.report import style
 
-SOURCE = "results/failure_rates (experiments/failure_rates.toml), sim.experiments.validation"
+SOURCE = "results/failure_rates (experiments/failure_rates.toml), sim.analysis.validation"
 
 
 def trait_effects_chart(traits: pd.DataFrame):

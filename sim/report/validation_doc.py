@@ -1,4 +1,4 @@
-"""docs/VALIDATION.md from the validation tables (sim.experiments.validation): text only.
+"""docs/VALIDATION.md from the validation tables (sim.analysis.validation): text only.
 
 Reads tables, writes Markdown; runs nothing. The command is ``make validation``.
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-#: The orderings in the order of the tables (sim.experiments.validation.ORDERINGS; not imported,
+#: The orderings in the order of the tables (sim.analysis.validation.ORDERINGS; not imported,
 #: the report does not import what runs a model).
 ORDERINGS = ("technology_first", "big_bang", "people_process_platform", "four_ps", "start_small")
 

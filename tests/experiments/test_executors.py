@@ -6,12 +6,12 @@ workers nor the backend may change a single value.
 
 import pandas as pd
 import pytest
-from sweep_helpers import model_kwargs, write_experiment
 
 from sim.errors import InputError
 from sim.experiments.executors import PoolExecutor, SerialExecutor, make_executor
 from sim.experiments.store import read_runs, read_series
 from sim.experiments.sweep import run_experiment
+from tests.sweep_helpers import model_kwargs, write_experiment
 
 
 def _square(x):

@@ -20,7 +20,7 @@ from matplotlib.colors import to_hex
 from sim.errors import InputError
 from sim.report import data, outcome_charts, run_charts, series_charts, style
 
-FIX = Path(__file__).parent / "fixtures"
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
 SWEEP = FIX / "results_small"
 GRID = FIX / "grid_small"
 RUN = FIX / "run_single"

@@ -19,12 +19,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import toml_writer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli.main import main
 from sim.model.params import PARAMS
+from tests import toml_writer
 from tests.common import ROOT
 
 SHIPPED_FILES = sorted(

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.experiments.discovery import case_table, discover
+from sim.analysis.discovery import case_table, discover
 from sim.experiments.experiment import experiment_from_dict
 from sim.experiments.sweep import run_experiment
 from tests import analysis_helpers as ah

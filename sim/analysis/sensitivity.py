@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.sensitivity_report import summarise, write_report
+from sim.analysis.sensitivity_spec import RATE_OUTPUTS, SensitivitySpec, load_sensitivity
 from sim.errors import InputError
 from sim.experiments.design import Design, Point
 from sim.experiments.experiment import ExperimentSpec, default_results_dir
-from sim.experiments.sensitivity_report import summarise, write_report
-from sim.experiments.sensitivity_spec import RATE_OUTPUTS, SensitivitySpec, load_sensitivity
 from sim.experiments.store import atomic_write_bytes, read_manifest, read_runs, spec_hash
 from sim.experiments.summary import ok_rows, rate_columns
 from sim.optional import require

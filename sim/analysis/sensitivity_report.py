@@ -1,6 +1,6 @@
 """What a sensitivity analysis says, in numbers and sentences: convergence, interval widths, noise.
 
-:func:`summarise` turns the index and noise tables of :mod:`sim.experiments.sensitivity` into the
+:func:`summarise` turns the index and noise tables of :mod:`sim.analysis.sensitivity` into the
 verdicts a reviewer asks for, and :func:`write_report` writes them as ``report.md``:
 
 * Convergence (indices at N and 2N): Sobol' indices have converged when no S1 or ST moved by more

@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis.calibration_report import format_report
 from sim.errors import InputError
-from sim.experiments.calibration_report import format_report
 from sim.experiments.experiment import replicate_seeds
 from sim.experiments.stats import calibration_distance, inside_bands, wilson_interval
 from sim.model.params import PARAMS
@@ -419,7 +419,7 @@ def calibrated_text(spec: CalibrationSpec, result: dict) -> str:
         f"{dt.date.today().isoformat()}.",
         f"# Final check on {result['n']} runs of {spec.scenario.name}: {rates}; "
         f"distance {result['distance']:.3f}.",
-        "# The search (Latin hypercube, then a compass search): sim/experiments/calibration.py.",
+        "# The search (Latin hypercube, then a compass search): sim/analysis/calibration.py.",
         'name = "calibrated"',
         "",
     ]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sweep_helpers import model_kwargs, write_experiment
 
 from sim.errors import InputError
 from sim.experiments.store import (
@@ -22,8 +21,9 @@ from sim.experiments.store import (
 )
 from sim.experiments.summary import RATE_METRICS
 from sim.experiments.sweep import run_experiment
+from tests.sweep_helpers import model_kwargs, write_experiment
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 SPEC = {"name": "t", "root_seed": 1, "replicates": 2}
 
 

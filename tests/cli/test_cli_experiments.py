@@ -106,7 +106,7 @@ def test_calibrate_quick_writes_report_and_values(tmp_path, capsys):
 
 
 def test_calibration_report_reweights_the_technology_first_share():
-    from sim.experiments.calibration_report import tf_share_rows
+    from sim.analysis.calibration_report import tf_share_rows
 
     def counts(n, never, failed, gain):
         return {

@@ -5,14 +5,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_helpers import (
-    REAL,
-    fake_load,
-    fake_run,
-    model_kwargs,
-    scenario_files,
-    write_experiment,
-)
 
 import sim
 from sim.errors import InputError
@@ -25,6 +17,14 @@ from sim.experiments.experiment import (
 )
 from sim.experiments.store import read_runs, read_series
 from sim.experiments.sweep import compare, run_batch, run_experiment
+from tests.sweep_helpers import (
+    REAL,
+    fake_load,
+    fake_run,
+    model_kwargs,
+    scenario_files,
+    write_experiment,
+)
 
 
 def test_load_experiment_fields(tmp_path):

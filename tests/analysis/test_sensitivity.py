@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.experiments.sensitivity import (
+from sim.analysis.sensitivity import (
     analyse_sensitivity,
     draw_sample,
     replicate_means,
     run_sensitivity,
 )
-from sim.experiments.sensitivity_spec import load_sensitivity, screening_range
+from sim.analysis.sensitivity_spec import load_sensitivity, screening_range
 from tests import analysis_helpers as ah
 
 ISHIGAMI = """

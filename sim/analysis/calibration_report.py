@@ -1,7 +1,7 @@
 """The calibration's report.md: targets, fit, the final runs by ordering, and the mix figures'
 sensitivity to the technology-first share (issue 11, item 10).
 
-Formatting only: sim.experiments.calibration runs the search and hands its result here.
+Formatting only: sim.analysis.calibration runs the search and hands its result here.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def tf_share_rows(by_variant: dict, weights: dict[str, float], shares=TF_SHARES)
 
 
 def format_report(spec: Any, result: dict, n_tried: int) -> str:
-    """The report's Markdown (``spec``: a sim.experiments.calibration.CalibrationSpec)."""
+    """The report's Markdown (``spec``: a sim.analysis.calibration.CalibrationSpec)."""
     lines = [
         f"# Calibration report: {spec.name}",
         "",

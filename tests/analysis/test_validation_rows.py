@@ -1,4 +1,4 @@
-"""The pattern rows of docs/VALIDATION.md (sim.experiments.validation) on small made-up runs.
+"""The pattern rows of docs/VALIDATION.md (sim.analysis.validation) on small made-up runs.
 
 Each row's figure and its "holds" verdict are checked against counts worked out by hand, so a
 pattern cannot pass or fail for a reason other than the runs it is given.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.experiments import validation as v
+from sim.analysis import validation as v
 
 
 def _runs(rows: list[dict]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pytest
 from sim.errors import InputError
 from sim.report.html import build_report, load_results
 
-FIX = Path(__file__).parent / "fixtures"
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
 SWEEP_CHARTS = ["outcome_mix", "adoption", "customers", "jcurve", "roi", "paired"]
 VOID = {
     "area",

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.sensitivity_spec import RATE_OUTPUTS
 from sim.errors import InputError
-from sim.experiments.sensitivity_spec import RATE_OUTPUTS
 from sim.experiments.store import atomic_write_bytes, read_manifest, read_runs
 from sim.experiments.summary import ok_rows, rate_columns
 from sim.optional import require

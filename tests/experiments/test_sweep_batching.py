@@ -5,13 +5,13 @@ import sys
 
 import pandas as pd
 import pytest
-from sweep_helpers import REAL, REPO, fake_load, model_kwargs, write_experiment
 
 from sim.experiments import worker
 from sim.experiments.experiment import RunSpec
 from sim.experiments.parts import PartBuffer
 from sim.experiments.store import read_runs
 from sim.experiments.sweep import make_batches, run_experiment
+from tests.sweep_helpers import REAL, REPO, fake_load, model_kwargs, write_experiment
 
 
 def _runs(replicates: int, per_replicate: int) -> list[RunSpec]:

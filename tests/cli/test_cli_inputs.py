@@ -1,0 +1,273 @@
+"""Bad input at the command line: a clear error (status 2, one line), nothing written where it
+should not be, nothing lost: run names, calibration output, output folders, size guards, flags.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.cli.main import main
+from sim.errors import InputError
+from sim.model.scenario import load_scenario
+from tests.common import FAST, ROOT, SCENARIOS, cli_error, project_copy, stand_in_sweep
+from tests.sweep_helpers import write_experiment
+
+# --- names are sanitised; results stay under results/runs ---
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/crmsim-abs", "x" * 300, "a b/../c"])
+def test_run_name_cannot_leave_results_runs(tmp_path, monkeypatch, capsys, name):
+    work = tmp_path / "w1" / "w2" / "w3"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    scen = tmp_path / "s.toml"
+    scen.write_text(
+        f"name = {json.dumps(name)}\nextends = '{SCENARIOS}/base.toml'\n"
+        "[rollout]\nordering = ['people', 'platform']\n"
+    )
+    before = set(tmp_path.rglob("*"))
+    absolute = Path("/tmp/crmsim-abs-seed1")
+    absolute_before = absolute.exists() and absolute.stat().st_mtime
+    assert main(["run", str(scen), *FAST, "--no-charts"]) == 0, capsys.readouterr().err
+    new = set(tmp_path.rglob("*")) - before
+    runs = work / "results" / "runs"
+    assert new and all(p in (work / "results", runs) or runs in p.parents for p in new), new
+    (folder,) = runs.iterdir()
+    assert len(folder.name) <= 100
+    assert (absolute.exists() and absolute.stat().st_mtime) == absolute_before
+    capsys.readouterr()
+
+
+# --- calibration writes under results/ and changes a scenario only when asked ---
+
+
+def _fake_evaluate(executor, scenario, overrides, seeds, chunk=25):
+    n = len(seeds)
+    rates = {"never_live": 0.1, "abandoned": 0.3, "failed": 0.5, "measurable_gain": 0.2}
+    return {"n": n, "counts": {k: round(v * n) for k, v in rates.items()}, "rates": rates}
+
+
+def test_calibrate_leaves_the_scenario_alone_without_the_flag(tmp_path, monkeypatch, capsys):
+    import sim.analysis.calibration as cal
+
+    monkeypatch.setattr(cal, "evaluate", _fake_evaluate)
+    proj = project_copy(tmp_path)
+    before = (proj / "scenarios/calibrated.toml").read_bytes()
+    out = tmp_path / "calout"
+    argv = ["calibrate", str(proj / "experiments/calibration.toml"), "--quick", "--workers", "1"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert (proj / "scenarios/calibrated.toml").read_bytes() == before
+    assert "Written by `crmsim calibrate" in (out / "calibrated.toml").read_text()
+    assert main([*argv, "--out", str(out), "--write-scenario"]) == 0
+    assert (proj / "scenarios/calibrated.toml").read_bytes() != before
+    assert (proj / "scenarios/calibrated.toml.bak").read_bytes() == before
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "output, needle", [("5", "value 5"), ('"../../outside.toml"', "inside the project")]
+)
+def test_calibration_output_is_checked(tmp_path, capsys, output, needle):
+    proj = project_copy(tmp_path)
+    f = proj / "experiments/calibration.toml"
+    f.write_text(
+        f.read_text().replace('output = "scenarios/calibrated.toml"', f"output = {output}")
+    )
+    assert main(["validate", str(f)]) == 2
+    err = cli_error(capsys)
+    assert "calibration.output" in err and needle in err
+
+
+# --- the output folder is checked before the run ---
+
+
+@pytest.mark.parametrize("out", ["/proc/crmsim-out", "{d}/a_file/sub", "/dev/null", "bad\x00name"])
+def test_unwritable_out_fails_before_the_run(tmp_path, monkeypatch, capsys, out):
+    (tmp_path / "a_file").write_text("x")
+    monkeypatch.setattr(sim, "run", lambda *a, **k: pytest.fail("simulated before checking"))
+    rc = main(["run", str(SCENARIOS / "four_ps.toml"), "--out", out.format(d=tmp_path)])
+    assert rc == 2
+    assert "--out" in cli_error(capsys)
+
+
+# --- size guards ---
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--replicates", "100000000"],
+        ["--design", 'type = "lhs"\nsamples = 500000000\n[design.parameters]\n'
+         '"rollout.vendor_pressure" = { low = 0.0, high = 1.0 }'],
+        ["--design", 'type = "grid"\n[design.parameters]\n' + "\n".join(
+            f'"{k}" = [{", ".join(str(i / 1000) for i in range(300))}]'
+            for k in ("rollout.vendor_pressure", "org.culture", "sponsor.expectation_inflation"))],
+    ],
+)  # fmt: skip
+def test_huge_sweeps_are_refused_with_the_estimate_and_the_flag(tmp_path, capsys, argv):
+    exp = tmp_path / "big.toml"
+    text = (ROOT / "experiments/smoke.toml").read_text().replace("../scenarios/", f"{SCENARIOS}/")
+    extra = []
+    if argv[0] == "--design":
+        text += "\n[design]\n" + argv[1] + "\n"
+    else:
+        extra = argv
+    exp.write_text(text)
+    t0 = time.monotonic()
+    assert main(["sweep", str(exp), "--out", str(tmp_path / "o"), *extra]) == 2
+    err = cli_error(capsys)
+    assert "runs" in err and "--allow-large" in err and "GiB" in err
+    assert time.monotonic() - t0 < 20 and not (tmp_path / "o").exists()
+
+
+def test_the_largest_organisation_is_refused_when_memory_is_short(monkeypatch, capsys):
+    from sim.experiments import guards
+
+    monkeypatch.setattr(guards, "available_bytes", lambda: 4 * 2**30)
+    monkeypatch.setattr(sim, "run", lambda *a, **k: pytest.fail("ran"))
+    big = ["--set", "org.employees=1000000", "--set", "org.customers=20000000"]
+    assert main(["run", str(SCENARIOS / "four_ps.toml"), *big, "--no-charts"]) == 2
+    err = cli_error(capsys)
+    assert "GiB" in err and "--allow-large" in err
+
+
+# --- the smaller items ---
+
+
+def test_negative_seed(capsys):
+    assert main(["run", str(SCENARIOS / "four_ps.toml"), "--seed", "-1"]) == 2
+    err = cli_error(capsys)
+    assert "--seed" in err and "-1" in err
+
+
+def test_deep_toml_and_dev_zero(tmp_path, capsys):
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert main(["validate", str(deep)]) == 2
+    assert "nested too deeply" in cli_error(capsys)
+    tables = tmp_path / "tables.toml"
+    tables.write_text("[" + ".".join(f"k{i}" for i in range(200)) + "]\nv = 1\n")
+    assert main(["validate", str(tables)]) == 2
+    assert "nested too deeply" in cli_error(capsys)
+    assert main(["validate", "/dev/zero"]) == 2
+    assert "regular" in cli_error(capsys)
+
+
+def test_validate_accepts_the_shipped_calibration_and_a_minimal_experiment(tmp_path, capsys):
+    assert main(["validate", str(ROOT / "experiments/calibration.toml")]) == 0
+    assert "valid calibration" in capsys.readouterr().out
+    minimal = tmp_path / "m.toml"
+    minimal.write_text('scenarios = ["four_ps"]\n')
+    (tmp_path / "pyproject.toml").write_text("")
+    shutil.copytree(SCENARIOS, tmp_path / "scenarios")
+    assert main(["validate", str(minimal)]) == 0
+    out = capsys.readouterr().out
+    assert "valid experiment" in out and "it has `scenarios`" in out
+
+
+@pytest.mark.parametrize(
+    "extra, needles",
+    [
+        ('[design]\ntype = "grid"\nparameters = { "rollout.vendor_presure" = [0.1] }',
+         ["design.parameters.rollout.vendor_presure", "unknown parameter"]),
+        ('[design]\ntype = "grid"\nparameters = { "rollout.vendor_pressure" = [0.1, 7.0] }',
+         ["design.parameters.rollout.vendor_pressure", "7.0"]),
+        ('baseline = "nonesuch"', ["baseline", "nonesuch"]),
+    ],
+)  # fmt: skip
+def test_validate_rejects_what_sweep_rejects(tmp_path, capsys, extra, needles):
+    exp = write_experiment(tmp_path, names=("four_ps",), replicates=2)
+    text = exp.read_text()
+    if extra.startswith("baseline"):
+        text = extra + "\n" + text
+    else:
+        text += extra + "\n"
+    exp.write_text(text)
+    for argv in (["validate", str(exp)], ["sweep", str(exp), "--out", str(tmp_path / "o")]):
+        assert main(argv) == 2
+        err = cli_error(capsys)
+        for needle in needles:
+            assert needle in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_ordering_beside_phases_is_refused(tmp_path):
+    (tmp_path / "s.toml").write_text(
+        f"extends = '{SCENARIOS}/base.toml'\n[rollout]\nordering = ['people']\n"
+        "[[rollout.phases]]\nworkstream = 'platform'\nduration = 10\n"
+    )
+    with pytest.raises(InputError, match="not both") as err:
+        load_scenario(tmp_path / "s.toml")
+    assert err.value.key == "rollout.ordering"
+
+
+def test_set_rollout_ordering(tmp_path):
+    scen = load_scenario(
+        SCENARIOS / "technology_first.toml",
+        overrides={"rollout.ordering": ["people", "process", "platform"]},
+    )
+    assert [p.workstream for p in scen.phases] == ["people", "process", "platform"]
+    assert scen.phases[1].start == scen.phases[0].end
+    with pytest.raises(InputError, match="workstreams"):
+        load_scenario(SCENARIOS / "four_ps.toml", overrides={"rollout.ordering": ["sales"]})
+
+
+def test_broken_pipe_is_quiet(monkeypatch):
+    class Closed(io.StringIO):
+        def write(self, s):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["list", "--params"]) == 0
+
+
+def test_workers_0_names_the_flag(capsys):
+    assert main(["sweep", str(ROOT / "experiments/smoke.toml"), "--workers", "0"]) == 2
+    assert "--workers" in cli_error(capsys)
+
+
+def test_resume_hint_keeps_replicates(tmp_path):
+    exp = write_experiment(tmp_path, names=("four_ps",), replicates=4)
+    out = tmp_path / "o"
+    stand_in_sweep(exp, out, replicates=2)
+    with pytest.raises(InputError, match="--replicates 2 --resume"):
+        stand_in_sweep(exp, out, replicates=2)
+
+
+def test_run_refuses_a_folder_made_with_other_set_values(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    argv = ["run", str(SCENARIOS / "four_ps.toml"), *FAST, "--no-charts"]
+    assert main(argv) == 0
+    assert main([*argv, "--set", "rollout.vendor_pressure=0.9"]) == 2
+    err = cli_error(capsys)
+    assert "other settings" in err and "--overwrite" in err
+
+
+def test_help_hint_and_version(capsys):
+    assert main(["fly"]) == 2
+    err = cli_error(capsys)
+    assert "`crmsim --help`" in err and "crmsim crmsim" not in err
+    with pytest.raises(SystemExit) as ex:
+        main(["--version"])
+    assert ex.value.code == 0 and sim.__version__ in capsys.readouterr().out
+
+
+def test_errors_name_the_file_reached_through_extends(tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "base.toml").write_text("[org]\nemployees = 3\n")
+    (tmp_path / "s.toml").write_text(
+        "extends = 'elsewhere/base.toml'\n[rollout]\nordering = ['people']\n"
+    )
+    assert main(["validate", str(tmp_path / "s.toml")]) == 2
+    err = cli_error(capsys)
+    assert str(outside / "base.toml") in err and "reached through `extends` from" in err
+    assert "org.employees" in err and "value 3" in err
