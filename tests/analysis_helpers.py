@@ -61,6 +61,7 @@ def _summary(name: str, seed: int, *, failed: bool, value: float) -> dict:
         "delta_csat": 0.0,
         "delta_churn": 0.0,
         "met_expectations": not failed,
+        "business_case_met": value >= 0,
         "measurable_gain": not failed,
     }
 

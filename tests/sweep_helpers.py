@@ -74,6 +74,7 @@ def fake_run(scenario, seed: int, engine: str = "numba") -> FakeResult:
     met = status == "live" and u[1] > 0.3 + 0.3 * pressure
     weeks = int(scenario.values.get("horizon_weeks", 20))
     ts = pd.DataFrame({"week": np.arange(1, weeks + 1), "adoption": rng.random(weeks)})
+    delta_profit = float(rng.normal())
     return FakeResult(
         {
             "scenario": scenario.name,
@@ -85,11 +86,12 @@ def fake_run(scenario, seed: int, engine: str = "numba") -> FakeResult:
             "spend": 100.0 * (1 + u[2]),
             "budget": 110.0,
             "adoption_final": float(u[3]),
-            "delta_profit": float(rng.normal()),
+            "delta_profit": delta_profit,
             "roi": float(rng.normal()),
             "delta_csat": 0.01,
             "delta_churn": -0.01,
             "met_expectations": bool(met),
+            "business_case_met": delta_profit >= 0,
             "measurable_gain": bool(met and u[2] > 0.5),
         },
         ts,

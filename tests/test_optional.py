@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from sim import optional
-from sim.cli.main import main
 from sim.analysis import discovery, sensitivity
+from sim.cli.main import main
 from sim.experiments import executors, scheduler
 from sim.optional import MissingDependency, require
 from tests.common import ROOT

@@ -12,11 +12,11 @@ Formats (long form, one row per scenario and metric)::
     points.csv   scenario, point, param.<key>..., metric, value, ci_low, ci_high, n
                  (points.csv only for designs with more than one point)
 
-Rates (``never_live``, ``abandoned``, ``failed``, ``measurable_gain``, ``met_expectations``) carry
-Wilson 95% intervals; ``adoption_mean`` a bootstrap interval of the mean of ``adoption_final``;
-``roi_median`` a bootstrap interval of the median ROI. ``failed`` is ``not met_expectations`` (never
-live and abandoned count as failed, DESIGN.md 2.4). Error rows are left out and ``n`` counts the
-rows used.
+Rates (``never_live``, ``abandoned``, ``failed``, ``measurable_gain``, ``met_expectations``,
+``business_case_met``) carry Wilson 95% intervals; ``adoption_mean`` a bootstrap interval of the
+mean of ``adoption_final``; ``roi_median`` a bootstrap interval of the median ROI. ``failed`` is
+``not met_expectations`` (never live and abandoned count as failed, DESIGN.md 2.4). Error rows are
+left out and ``n`` counts the rows used.
 """
 
 from __future__ import annotations
@@ -40,7 +40,14 @@ __all__ = [
     "format_rates_table",
 ]
 
-RATE_METRICS = ("never_live", "abandoned", "failed", "measurable_gain", "met_expectations")
+RATE_METRICS = (
+    "never_live",
+    "abandoned",
+    "failed",
+    "measurable_gain",
+    "met_expectations",
+    "business_case_met",
+)
 PAIRED_METRICS = ("failed", "never_live", "measurable_gain", "delta_profit")
 SUMMARY_COLUMNS = ["scenario", "metric", "value", "ci_low", "ci_high", "n"]
 PAIRED_COLUMNS = ["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"]
@@ -67,6 +74,7 @@ def rate_columns(runs: pd.DataFrame) -> pd.DataFrame:
             "failed": (~met).to_numpy(),
             "measurable_gain": runs["measurable_gain"].astype(bool).to_numpy(),
             "met_expectations": met.to_numpy(),
+            "business_case_met": runs["business_case_met"].astype(bool).to_numpy(),
         },
         index=runs.index,
     )

@@ -43,6 +43,7 @@ OUTCOME_FIELDS = (
     "delta_csat",
     "delta_churn",
     "met_expectations",
+    "business_case_met",
     "measurable_gain",
     "gain_ratio",
     "kpis_set",
@@ -145,6 +146,10 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
         "delta_csat": float(last["csat"] - last["cf_csat"]),
         "delta_churn": float((last["churned"] - last["cf_churned"]) / created),
         "met_expectations": met,
+        # Paid back by the time it is judged: the run's cumulative profit, every week of programme
+        # spend included, at least its counterfactual's (ROI >= 0; ODD 7.5). Bain 2002 measured
+        # failure as money ("failing to pay back"), the perception sources as met_expectations.
+        "business_case_met": bool(spend > 0 and delta_profit >= 0.0),
         "measurable_gain": measurable,
         "gain_ratio": float(gain_ratio),
         "kpis_set": kpis,

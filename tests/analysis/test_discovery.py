@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from sim.errors import InputError
 from sim.analysis.discovery import case_table, discover
+from sim.errors import InputError
 from sim.experiments.experiment import experiment_from_dict
 from sim.experiments.sweep import run_experiment
 from tests import analysis_helpers as ah
@@ -99,6 +99,7 @@ def test_case_table_needs_a_design(tmp_path):
             "error": [None, None],
             "status": ["live", "live"],
             "met_expectations": [True, False],
+            "business_case_met": [False, False],
             "measurable_gain": [False, False],
             "param.org.culture": [0.0, 0.0],
         }

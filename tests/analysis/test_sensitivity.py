@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import InputError
 from sim.analysis.sensitivity import (
     analyse_sensitivity,
     draw_sample,
@@ -21,6 +20,7 @@ from sim.analysis.sensitivity import (
     run_sensitivity,
 )
 from sim.analysis.sensitivity_spec import load_sensitivity, screening_range
+from sim.errors import InputError
 from tests import analysis_helpers as ah
 
 ISHIGAMI = """
@@ -105,6 +105,7 @@ def test_replicate_noise_share():
                     "error": None,
                     "status": "live",
                     "met_expectations": True,
+                    "business_case_met": True,
                     "measurable_gain": True,
                     "roi": signal[p] + rng.normal(0, 1),
                 }
@@ -132,6 +133,7 @@ def test_common_random_numbers_cancel_the_seed_effect():
             "error": None,
             "status": "live",
             "met_expectations": True,
+            "business_case_met": True,
             "measurable_gain": True,
             "roi": signal[p] + seed_effect[r] + rng.normal(0, 0.05),
         }
@@ -151,6 +153,7 @@ def test_missing_replicates_are_an_input_error():
             "error": [None, None, None],
             "status": ["live"] * 3,
             "met_expectations": [True] * 3,
+            "business_case_met": [True] * 3,
             "measurable_gain": [True] * 3,
             "roi": [1.0, 2.0, 3.0],
         }

@@ -18,6 +18,7 @@ def _runs(rows: list[dict]) -> pd.DataFrame:
         "seed": 0,
         "status": "live",
         "met_expectations": True,
+        "business_case_met": False,
         "measurable_gain": False,
         "gain_ratio": 0.0,
         "roi": 0.0,

@@ -186,6 +186,7 @@ def test_run_table_says_how_the_gain_was_judged():
         "roi": 0.1,
         "delta_csat": 0.05,
         "met_expectations": True,
+        "business_case_met": True,
         "measurable_gain": True,
         "kpis_set": True,
     }
