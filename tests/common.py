@@ -60,4 +60,26 @@ def stand_in_sweep(path, out, **kw):
     from sim.experiments.sweep import run_experiment
     from tests.sweep_helpers import fake_run
 
-    return run_experiment(path, out, workers=1, progress=False, run_fn=fake_run, **kw)
+    return run_experiment(path, out, execution=1, progress=False, run_fn=fake_run, **kw)
+
+
+def step_customers(model, cus, nxt, week, bounds=None):
+    """The customers' driver on a model's state; returns the week's (revenue, cost) sums."""
+    import numpy as np
+
+    from sim.model import kernels
+
+    revenue, cost = np.zeros(cus.capacity), np.zeros(cus.capacity)
+    kernels.step_customers(
+        cus.created,
+        cus.arrays(),
+        nxt.arrays(),
+        model.employees.arrays(),
+        model.teams.arrays(),
+        model.channel_bounds if bounds is None else bounds,
+        model.customer_params,
+        week,
+        revenue,
+        cost,
+    )
+    return float(revenue.sum()), float(cost.sum())

@@ -22,7 +22,7 @@ if __name__ == "__main__":
     run_experiment(
         experiment,
         out,
-        workers=workers,
+        execution=workers,
         progress=False,
         run_fn=SlowRun(delay),
         flush_s=flush_s,

@@ -93,6 +93,6 @@ def test_discover_without_ema_workbench(monkeypatch):
 def test_dask_backends_without_dask(monkeypatch):
     hide(monkeypatch, "dask")
     with pytest.raises(MissingDependency, match=r"dask\[distributed\].*crm-rollout-sim\[dask\]"):
-        executors.make_executor(dask_local=1)
+        executors.Execution(dask_local=1).make_executor()
     with pytest.raises(MissingDependency, match=r"--scheduler needs .* dask\[distributed\]"):
         scheduler.probe("tcp://127.0.0.1:8786", timeout=1)

@@ -33,6 +33,7 @@ import numpy as np
 
 from sim.analysis.calibration_report import format_report
 from sim.errors import InputError
+from sim.experiments.executors import Execution
 from sim.experiments.experiment import replicate_seeds
 from sim.experiments.stats import calibration_distance, inside_bands, wilson_interval
 from sim.model.params import PARAMS
@@ -288,17 +289,25 @@ def _lhs(bounds: dict[str, tuple[float, float]], n: int, seed: int) -> list[dict
 
 def calibrate(
     spec: CalibrationSpec,
-    executor,
     out_dir: Path,
+    execution: Execution | int | None = None,
     log=print,
     write_scenario: bool = False,
 ) -> dict[str, Any]:
     """Run the search; write the report files and the calibrated values under ``out_dir``.
 
     Args:
+        execution: where the runs go (:class:`sim.experiments.executors.Execution`, or a whole
+            number of local workers; None: one per core).
         write_scenario: also replace ``spec.output`` (the scenario file the shipped scenarios
             load), keeping the old file as ``.bak``; only when the user asked for it.
     """
+    with Execution.of(execution).make_executor() as executor:
+        return _search(spec, executor, out_dir, log, write_scenario)
+
+
+def _search(spec: CalibrationSpec, executor, out_dir: Path, log, write_scenario: bool) -> dict:
+    """The search of :func:`calibrate` on an open executor."""
     tried: list[dict[str, Any]] = []
 
     def score(point, seeds, stage):

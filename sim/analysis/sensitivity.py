@@ -33,6 +33,7 @@ from sim.analysis.sensitivity_report import summarise, write_report
 from sim.analysis.sensitivity_spec import RATE_OUTPUTS, SensitivitySpec, load_sensitivity
 from sim.errors import InputError
 from sim.experiments.design import Design, Point
+from sim.experiments.executors import Execution
 from sim.experiments.experiment import ExperimentSpec, default_results_dir
 from sim.experiments.store import atomic_write_bytes, read_manifest, read_runs, spec_hash
 from sim.experiments.summary import ok_rows, rate_columns
@@ -164,9 +165,7 @@ def run_sensitivity(
     out_dir: str | Path | None = None,
     *,
     quick: bool = False,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    dask_local: int | None = None,
+    execution: Execution | int | None = None,
     resume: bool = False,
     progress: Any = True,
     run_fn=None,
@@ -178,7 +177,7 @@ def run_sensitivity(
         spec: a :class:`SensitivitySpec` or the path of its TOML.
         out_dir: results folder (default ``results/NAME``, ``results/NAME-quick`` with ``quick``).
         quick: run the file's ``[sensitivity.quick]`` version.
-        workers, scheduler, dask_local, resume, progress, run_fn, load_fn: as for
+        execution, resume, progress, run_fn, load_fn: as for
             :func:`sim.experiments.sweep.run_experiment`.
 
     Returns:
@@ -197,9 +196,7 @@ def run_sensitivity(
         counts = run_experiment(
             experiment,
             out,
-            workers=workers,
-            scheduler=scheduler,
-            dask_local=dask_local,
+            execution=execution,
             resume=resume,
             progress=progress,
             run_fn=run_fn,

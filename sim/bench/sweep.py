@@ -58,13 +58,14 @@ def _worker_cpu_s(executor) -> float | None:
 
 def _sweep(spec, executor, folder: Path) -> tuple[float, float | None]:
     """Wall seconds and CPU seconds (this process and the pool's workers) of one sweep."""
+    from sim.experiments.executors import Execution
     from sim.experiments.sweep import run_experiment
     from sim.model import outcomes
 
     outcomes._CF_CACHE.clear()  # this process's counterfactuals: each round starts cold
     cpu0, w0 = time.process_time(), _worker_cpu_s(executor)
     t = time.perf_counter()
-    res = run_experiment(spec, folder, progress=False, executor=executor)
+    res = run_experiment(spec, folder, execution=Execution(executor=executor), progress=False)
     wall = time.perf_counter() - t
     cpu, w1 = time.process_time() - cpu0, _worker_cpu_s(executor)
     if res["status"] != "complete" or res["errors"]:
@@ -128,7 +129,7 @@ def sweep_end_to_end(replicates: int, workers: int = 2) -> dict:
     spec = _spec(replicates, 20011127)  # the experiment's own root seed
     with tempfile.TemporaryDirectory(prefix="crmsim-bench-e2e-") as tmp:
         t = time.perf_counter()
-        res = run_experiment(spec, Path(tmp) / "out", workers=workers, progress=False)
+        res = run_experiment(spec, Path(tmp) / "out", execution=workers, progress=False)
         wall = time.perf_counter() - t
         parts = len(list((Path(tmp) / "out" / "runs").glob("part-*.parquet")))
     return {

@@ -37,6 +37,7 @@ def cmd_sensitivity(args) -> int:
     """Sample, run (or resume) and analyse a sensitivity experiment; exit 1 if runs raised."""
     from sim.analysis.sensitivity import analyse_sensitivity, run_sensitivity
     from sim.analysis.sensitivity_report import statements
+    from sim.cli.experiments import execution_of
 
     if args.analyse_only:
         if not args.out:
@@ -47,9 +48,7 @@ def cmd_sensitivity(args) -> int:
             args.experiment,
             args.out,
             quick=args.quick,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            dask_local=args.dask_local,
+            execution=execution_of(args),
             resume=args.resume,
             progress=True,
         )

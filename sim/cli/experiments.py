@@ -13,6 +13,18 @@ from pathlib import Path
 from sim.errors import InputError
 
 
+def execution_of(args):
+    """The :class:`sim.experiments.executors.Execution` that a command's ``--workers``,
+    ``--scheduler`` and ``--dask-local`` flags ask for (a command without a flag leaves it None)."""
+    from sim.experiments.executors import Execution
+
+    return Execution(
+        workers=getattr(args, "workers", None),
+        scheduler=getattr(args, "scheduler", None),
+        dask_local=getattr(args, "dask_local", None),
+    )
+
+
 def cmd_sweep(args) -> int:
     """Run (or resume) an experiment; exit 1 when some runs raised (they are error rows)."""
     from sim.experiments.experiment import load_experiment
@@ -22,9 +34,7 @@ def cmd_sweep(args) -> int:
     out = run_experiment(
         spec,
         args.out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        dask_local=args.dask_local,
+        execution=execution_of(args),
         resume=args.resume,
         progress=True,
         allow_large=args.allow_large,
@@ -110,7 +120,7 @@ def cmd_compare(args) -> int:
         replicates=args.replicates,
         out_dir=args.out,
         overrides=overrides,
-        workers=args.workers,
+        execution=execution_of(args),
         root_seed=args.seed,
         baseline=args.baseline,
         # the report's time-band charts want at least 100 runs' weekly series (or all of them)
@@ -130,7 +140,7 @@ def cmd_calibrate(args) -> int:
     """
     from sim.analysis.calibration import calibrate
     from sim.analysis.checks import prepare_calibration
-    from sim.experiments.executors import default_workers, make_executor
+    from sim.experiments.executors import default_workers
     from sim.safepaths import check_output_dir, safe_name
 
     workers = args.workers or default_workers()
@@ -146,8 +156,7 @@ def cmd_calibrate(args) -> int:
     if write_scenario:
         check_output_dir(spec.output.parent, "--output")
     out = check_output_dir(args.out or Path("results") / safe_name(spec.name))
-    with make_executor(workers=args.workers) as executor:
-        calibrate(spec, executor, out, write_scenario=write_scenario)
+    calibrate(spec, out, execution_of(args), write_scenario=write_scenario)
     print((out / "report.md").read_text())
     print(f"wrote {out}/report.md, tried.csv, calibration.json, calibrated.toml")
     if write_scenario:

@@ -37,7 +37,12 @@ import pandas as pd
 from sim.dashboard.settings import ResultsArea, safe_name, settings_key, write_and_load
 from sim.errors import InputError, StoppedError
 from sim.experiments import worker
-from sim.experiments.executors import PoolExecutor, SerialExecutor, default_workers
+from sim.experiments.executors import (
+    Execution,
+    PoolExecutor,
+    SerialExecutor,
+    default_workers,
+)
 from sim.experiments.store import read_manifest, read_runs
 from sim.experiments.sweep import compare
 
@@ -177,7 +182,7 @@ class OddsRunner:
                         root_seed=ROOT_SEED,
                         baseline=baseline,
                         progress=progress or False,
-                        executor=executor,
+                        execution=Execution(executor=executor),
                         batch_size=max(
                             1, min(10, replicates * len(names) // (4 * self.workers) or 1)
                         ),

@@ -5,11 +5,13 @@ summary tables.
 Imports :mod:`sim.model`; never :mod:`sim.analysis`, :mod:`sim.report` or :mod:`sim.cli`.
 """
 
+from sim.experiments.executors import Execution
 from sim.experiments.experiment import ExperimentSpec, load_experiment, replicate_seeds
 from sim.experiments.store import read_manifest, read_runs, read_series
 from sim.experiments.sweep import compare, run_experiment
 
 __all__ = [
+    "Execution",
     "ExperimentSpec",
     "compare",
     "load_experiment",

@@ -28,6 +28,8 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
@@ -36,7 +38,7 @@ from sim.experiments.parentwatch import worker_init
 from sim.experiments.scheduler import check_address
 from sim.optional import require
 
-__all__ = ["SerialExecutor", "PoolExecutor", "DaskExecutor", "make_executor", "default_workers"]
+__all__ = ["Execution", "SerialExecutor", "PoolExecutor", "DaskExecutor", "default_workers"]
 
 
 def default_workers() -> int:
@@ -195,47 +197,103 @@ class DaskExecutor(SerialExecutor):
             self._cluster.close()
 
 
-def make_executor(
-    workers: int | None = None,
-    scheduler: str | None = None,
-    dask_local: int | None = None,
-    n_tasks: int | None = None,
-    warm_up: Callable | None = None,
-) -> SerialExecutor:
-    """Pick the backend from the command-line choices of ``crmsim sweep``.
-
-    Args:
-        workers: local worker processes (``--workers``); None means one per core; 1 runs in-process.
-        scheduler: Dask scheduler address (``--scheduler``).
-        dask_local: start a Dask LocalCluster with this many workers (``--dask-local``).
-        n_tasks: number of batches to run, if known; never start more workers than that.
-        warm_up: run once in every worker process when it starts (not in-process: the caller's
-            own process is already warm or warms on its first run).
-
-    Returns:
-        An executor to use as a context manager.
-
-    Raises:
-        InputError: for conflicting or out-of-range choices.
-    """
+def _check_choices(workers: Any, scheduler: Any, dask_local: Any) -> None:
+    """Refuse conflicting or out-of-range choices, naming the command-line flag."""
     if scheduler and dask_local:
         raise InputError(
             "give either --scheduler or --dask-local, not both",
             key="--dask-local",
             value=dask_local,
         )
+    if scheduler is not None:
+        check_address(scheduler)
     for key, value in (("--workers", workers), ("--dask-local", dask_local)):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 1
         ):
             raise InputError("expected a whole number >= 1", key=key, value=value)
-    if scheduler:
-        return DaskExecutor(scheduler=scheduler, warm_up=warm_up)
-    if dask_local:
-        return DaskExecutor(n_workers=dask_local, warm_up=warm_up)
-    n = workers if workers is not None else default_workers()
-    if n_tasks is not None:
-        n = max(1, min(n, n_tasks))
-    if n == 1:
-        return SerialExecutor()
-    return PoolExecutor(n, warm_up=warm_up)
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where and how a sweep's batches run: the one argument (``execution=``) that carries the
+    execution settings through :func:`sim.experiments.sweep.run_experiment`, ``compare``,
+    :func:`sim.analysis.sensitivity.run_sensitivity` and the calibration, as EMA Workbench's
+    evaluator does, so a new backend option is added here once rather than to every signature.
+
+    Args:
+        workers: local worker processes (``--workers``); None means one per core; 1 runs in-process.
+        scheduler: Dask scheduler address (``--scheduler``), instead of local processes.
+        dask_local: start a Dask LocalCluster with this many workers (``--dask-local``).
+        executor: an open executor to run on instead of starting one (its workers stay warm across
+            sweeps and it is not closed by the sweep: the benchmarks and the dashboard use this);
+            the other three settings are then ignored.
+
+    Raises:
+        InputError: for conflicting or out-of-range choices, when the object is made (before
+            anything is written).
+    """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_local: int | None = None
+    executor: Any = None
+
+    def __post_init__(self) -> None:
+        _check_choices(self.workers, self.scheduler, self.dask_local)
+
+    @classmethod
+    def of(cls, value: Execution | int | None) -> Execution:
+        """The settings an ``execution=`` argument means: an :class:`Execution` as it is, a whole
+        number as that many local workers (``execution=2``, convenient from Python and notebooks),
+        None as the defaults (one local worker per core)."""
+        if value is None:
+            return cls()
+        if isinstance(value, Execution):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return cls(workers=value)
+        raise InputError(
+            "expected an Execution or a whole number of local workers",
+            key="execution",
+            value=value,
+        )
+
+    @property
+    def concurrency(self) -> int | None:
+        """Runs at once in the parent's view, for the memory guards (None: one per core): 1 for a
+        scheduler, whose workers live on other machines."""
+        if self.executor is not None:
+            return getattr(self.executor, "workers", None) or 1
+        return 1 if self.scheduler else (self.dask_local or self.workers)
+
+    @property
+    def in_process(self) -> bool:
+        """True when the runs happen in this process (no worker processes to start)."""
+        if self.executor is not None:
+            return not getattr(self.executor, "parallel", False)
+        return self.workers == 1 and not self.scheduler and not self.dask_local
+
+    def make_executor(
+        self, n_tasks: int | None = None, warm_up: Callable | None = None
+    ) -> AbstractContextManager:
+        """The executor to use as a context manager: the caller's own (entered, never closed) or a
+        new one that is closed on exit.
+
+        Args:
+            n_tasks: number of batches to run, if known; never start more workers than that.
+            warm_up: run once in every worker process when it starts (not in-process: the
+                caller's own process is already warm or warms on its first run).
+        """
+        if self.executor is not None:
+            return nullcontext(self.executor)
+        if self.scheduler:
+            return DaskExecutor(scheduler=self.scheduler, warm_up=warm_up)
+        if self.dask_local:
+            return DaskExecutor(n_workers=self.dask_local, warm_up=warm_up)
+        n = self.workers if self.workers is not None else default_workers()
+        if n_tasks is not None:
+            n = max(1, min(n, n_tasks))
+        if n == 1:
+            return SerialExecutor()
+        return PoolExecutor(n, warm_up=warm_up)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -27,7 +26,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.experiments import worker
-from sim.experiments.executors import make_executor
+from sim.experiments.executors import Execution
 from sim.experiments.experiment import (
     OUTCOME_FIELDS,
     ExperimentSpec,
@@ -228,9 +227,7 @@ def execute_batch(batch: Batch) -> BatchResult:
 def run_experiment(
     spec: ExperimentSpec | str | Path,
     out_dir: str | Path | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    dask_local: int | None = None,
+    execution: Execution | int | None = None,
     resume: bool = False,
     replicates: int | None = None,
     progress: Any = True,
@@ -238,7 +235,6 @@ def run_experiment(
     load_fn: Callable | None = None,
     part_rows: int = PART_ROWS,
     flush_s: float = FLUSH_S,
-    executor: Any = None,
     allow_large: bool = False,
 ) -> dict:
     """Run (or finish) a sweep and write its results folder.
@@ -246,9 +242,9 @@ def run_experiment(
     Args:
         spec: an :class:`ExperimentSpec` or the path of an experiment TOML.
         out_dir: results folder (default ``results/NAME``).
-        workers: local processes (None: one per core; 1: in this process).
-        scheduler: Dask scheduler address, instead of local processes.
-        dask_local: run on a Dask LocalCluster with this many workers.
+        execution: where the batches run (:class:`sim.experiments.executors.Execution`: local
+            workers, a Dask scheduler or LocalCluster, or an open executor kept warm by the
+            caller); a whole number means that many local workers; None, one per core.
         resume: finish an interrupted sweep in ``out_dir``.
         replicates: override the spec's replicate count.
         progress: True (bar/lines on stderr), False, or a callable ``(done, total, errors)``.
@@ -256,10 +252,6 @@ def run_experiment(
         load_fn: the scenario loader (default ``sim.load_scenario``).
         part_rows, flush_s: write a results part when this many run rows are waiting, or when
             the oldest finished batch has waited this long (sim.experiments.parts.PartBuffer).
-        executor: an open executor (sim.experiments.executors) to run on instead of starting one;
-            its workers stay started and warm across sweeps, and it is not closed here (the
-            benchmarks time sweeps on a warm pool this way; the dashboard keeps its pool warm
-            between comparisons). ``workers``, ``scheduler`` and ``dask_local`` are then ignored.
         allow_large: skip the size guards (``--allow-large``, :mod:`sim.experiments.guards`).
 
     Before anything is written (:mod:`sim.experiments.preflight`): the output folder is checked
@@ -274,6 +266,7 @@ def run_experiment(
     Raises:
         InputError: for a bad spec or scenario, or a results folder that cannot take this sweep.
     """
+    execution = Execution.of(execution)
     if not isinstance(spec, ExperimentSpec):
         spec = load_experiment(spec)
     if replicates is not None:
@@ -283,12 +276,11 @@ def run_experiment(
         load_fn_parent = _model_api()[1]
     else:
         load_fn_parent = load_fn
-    concurrent = 1 if scheduler else (dask_local or workers)
-    prep = prepare_sweep(spec, load_fn_parent, concurrent, allow_large)
+    prep = prepare_sweep(spec, load_fn_parent, execution.concurrency, allow_large)
     names = prep.names
     runs = build_runs(spec, names)
-    if scheduler:
-        probe_scheduler(scheduler)
+    if execution.scheduler and execution.executor is None:
+        probe_scheduler(execution.scheduler)
     command = (
         f"crmsim sweep {spec.file or 'EXPERIMENT.toml'} --out {out} --replicates {spec.replicates}"
     )
@@ -298,14 +290,14 @@ def run_experiment(
     }
     with FolderLock(out, command):
         return _sweep_locked(
-            spec, out, key, runs, names, command, workers, scheduler, dask_local, resume,
-            progress, run_fn, load_fn, executor, part_rows, flush_s,
+            spec, out, key, runs, names, command, execution, resume, progress, run_fn, load_fn,
+            part_rows, flush_s,
         )  # fmt: skip
 
 
 def _sweep_locked(
-    spec, out, key, runs, names, command, workers, scheduler, dask_local, resume, progress,
-    run_fn, load_fn, executor, part_rows, flush_s,
+    spec, out, key, runs, names, command, execution, resume, progress, run_fn, load_fn,
+    part_rows, flush_s,
 ) -> dict:  # fmt: skip
     """The part of :func:`run_experiment` that writes, run while holding the folder's lock."""
     store = ResultsStore.open(out, key, resume=resume, command=command)
@@ -329,12 +321,10 @@ def _sweep_locked(
         pending = [replace(b, numba_threads=1) for b in pending]
         warm = partial(worker.warm_up, spec.engine) if run_fn is None else None
         buffer = PartBuffer(store.write_part, part_rows=part_rows, flush_s=flush_s)
-        if executor is None:
-            if warm is not None and workers != 1:
-                worker.compile_here(spec.engine)  # before workers share the numba cache
-            ctx = make_executor(workers, scheduler, dask_local, n_tasks=len(pending), warm_up=warm)
-        else:  # the caller's (warm) executor: used, not closed
-            ctx = nullcontext(executor)
+        if warm is not None and execution.executor is None and not execution.in_process:
+            worker.compile_here(spec.engine)  # before workers share the numba cache
+        # the caller's own (warm) executor is used, not closed
+        ctx = execution.make_executor(n_tasks=len(pending), warm_up=warm)
         with ctx as executor, worker.one_thread():
             try:
                 for result in executor.map_unordered(execute_batch, pending):
@@ -374,14 +364,11 @@ def compare(
     engine: str = "numba",
     overrides: dict | None = None,
     baseline: str | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    dask_local: int | None = None,
+    execution: Execution | int | None = None,
     batch_size: int = 10,
     progress: Any = True,
     run_fn: Callable | None = None,
     load_fn: Callable | None = None,
-    executor: Any = None,
     keep_series: int = 0,
 ) -> dict:
     """Quick paired comparison of scenarios on common seeds (``crmsim compare``).
@@ -389,7 +376,8 @@ def compare(
     ``scenarios`` are paths, or arms (dicts with ``scenario``, optional ``label`` and
     ``overrides``, as in an experiment file), so one file can be compared with itself under other
     settings. Builds a one-off experiment, runs it like a sweep (into ``out_dir``, or a temporary
-    folder that is removed afterwards) and returns the tables.
+    folder that is removed afterwards) and returns the tables. ``execution`` is as for
+    :func:`run_experiment`.
 
     Returns:
         dict with ``summary`` and ``paired`` DataFrames, ``table`` (text for the terminal,
@@ -414,13 +402,10 @@ def compare(
         counts = run_experiment(
             spec,
             target,
-            workers=workers,
-            scheduler=scheduler,
-            dask_local=dask_local,
+            execution=execution,
             progress=progress,
             run_fn=run_fn,
             load_fn=load_fn,
-            executor=executor,
         )
         summary = pd.read_csv(target / "summary.csv")
         paired = pd.read_csv(target / "paired.csv")

@@ -42,7 +42,7 @@ def planted(tmp_path_factory):
     )
     out = tmp / "out"
     run_experiment(
-        spec, out, workers=1, progress=False, run_fn=ah.threshold_run, load_fn=ah.stub_load
+        spec, out, execution=1, progress=False, run_fn=ah.threshold_run, load_fn=ah.stub_load
     )
     return out
 

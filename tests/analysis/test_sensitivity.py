@@ -21,6 +21,7 @@ from sim.analysis.sensitivity import (
 )
 from sim.analysis.sensitivity_spec import load_sensitivity, screening_range
 from sim.errors import InputError
+from sim.experiments.executors import Execution
 from tests import analysis_helpers as ah
 
 ISHIGAMI = """
@@ -48,7 +49,7 @@ def _ishigami_file(tmp_path, method="sobol", samples=512, replicates=1, batch=25
 
 def _run(path, out, **kw):
     return run_sensitivity(
-        path, out, workers=1, progress=False, run_fn=ah.ishigami_run, load_fn=ah.stub_load, **kw
+        path, out, execution=1, progress=False, run_fn=ah.ishigami_run, load_fn=ah.stub_load, **kw
     )
 
 
@@ -189,7 +190,7 @@ def test_dask_local_cluster_gives_the_serial_indices(tmp_path):
     out = run_sensitivity(
         path,
         tmp_path / "dask",
-        dask_local=2,
+        execution=Execution(dask_local=2),
         progress=False,
         run_fn=ah.ishigami_run,
         load_fn=ah.stub_load,

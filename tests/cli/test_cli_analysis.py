@@ -170,7 +170,7 @@ def test_shipped_discovery_small_then_discover(tmp_path, capsys, one_thread):
         },
     )
     out = tmp_path / "disc"
-    run_experiment(small, out, workers=1, progress=False)
+    run_experiment(small, out, execution=1, progress=False)
     # Every organisation trait is a design input and observed: each run's drawn trait (its row)
     # is the value of the design point, so PRIM can name the organisations that succeed.
     runs = read_runs(out)

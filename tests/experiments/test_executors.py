@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.experiments.executors import PoolExecutor, SerialExecutor, make_executor
+from sim.experiments.executors import Execution, PoolExecutor, SerialExecutor
 from sim.experiments.store import read_runs, read_series
 from sim.experiments.sweep import run_experiment
 from tests.sweep_helpers import model_kwargs, write_experiment
@@ -26,11 +26,11 @@ def test_serial_pool_and_dask_give_identical_rows(tmp_path):
         extra='[design]\ntype = "list"\nparameters = {"rollout.vendor_pressure" = [0.0, 0.9]}',
     )
     kw = model_kwargs()
-    backends = {"serial": {"workers": 1}, "pool": {"workers": 2}, "dask": {"dask_local": 2}}
+    backends = {"serial": Execution(workers=1), "pool": 2, "dask": Execution(dask_local=2)}
     runs, series = {}, {}
     for name, opts in backends.items():
         out = tmp_path / name
-        res = run_experiment(path, out, progress=False, **opts, **kw)
+        res = run_experiment(path, out, execution=opts, progress=False, **kw)
         assert res["status"] == "complete" and res["total"] == 12
         runs[name] = read_runs(out)
         series[name] = read_series(out)
@@ -52,15 +52,48 @@ def test_pool_yields_every_result():
         assert sorted(ex.map_unordered(_square, range(7))) == [x * x for x in range(7)]
 
 
-def test_make_executor_choices():
-    assert isinstance(make_executor(workers=1), SerialExecutor)
-    assert isinstance(make_executor(workers=8, n_tasks=1), SerialExecutor)
+def test_execution_builds_the_executor_asked_for():
+    assert isinstance(Execution(workers=1).make_executor(), SerialExecutor)
+    assert isinstance(Execution(workers=8).make_executor(n_tasks=1), SerialExecutor)
+    with Execution(workers=2).make_executor(n_tasks=5) as pool:
+        assert isinstance(pool, PoolExecutor) and pool.workers == 2
+    with PoolExecutor(2) as warm:  # the caller's own executor: entered, used, never closed
+        with Execution(executor=warm).make_executor() as ex:
+            assert ex is warm
+        assert sorted(warm.map_unordered(_square, range(3))) == [0, 1, 4]
+
+
+def test_execution_of_a_whole_number_is_local_workers():
+    assert Execution.of(3) == Execution(workers=3)
+    assert Execution.of(None) == Execution()
+    same = Execution(dask_local=2)
+    assert Execution.of(same) is same
+    with pytest.raises(InputError, match="execution"):
+        Execution.of("two")
+    with pytest.raises(InputError, match="execution"):
+        Execution.of(True)  # a flag, not a count
+
+
+def test_execution_refuses_bad_choices_when_made():
     with pytest.raises(InputError, match="--workers"):
-        make_executor(workers=0)
+        Execution(workers=0)
     with pytest.raises(InputError, match="--dask-local"):
-        make_executor(scheduler="tcp://127.0.0.1:1", dask_local=2)
+        Execution(dask_local=1.5)
+    with pytest.raises(InputError, match="--dask-local"):
+        Execution(scheduler="tcp://127.0.0.1:1", dask_local=2)
+    with pytest.raises(InputError, match="--scheduler"):
+        Execution(scheduler="not an address")
     with pytest.raises(InputError):
         PoolExecutor(2, start_method="fork")
+
+
+def test_execution_concurrency_for_the_memory_guards():
+    assert Execution(workers=3).concurrency == 3
+    assert Execution(dask_local=2).concurrency == 2
+    assert Execution(scheduler="tcp://127.0.0.1:8786").concurrency == 1
+    assert Execution().concurrency is None  # one per core, decided by the guard
+    assert Execution(workers=1).in_process and not Execution(workers=2).in_process
+    assert Execution(executor=SerialExecutor()).in_process
 
 
 def test_progress_hidden_when_not_a_terminal_and_drawn_when_forced():

@@ -150,7 +150,7 @@ def test_bad_overrides_and_baseline_fail_before_any_run(tmp_path):
         filename="d.toml",
     )
     with pytest.raises(InputError) as err:
-        run_experiment(path, tmp_path / "out", workers=1, progress=False, **kw)
+        run_experiment(path, tmp_path / "out", execution=1, progress=False, **kw)
     assert err.value.key == "design.parameters.org.employees"
     assert not (tmp_path / "out").exists()  # no partial output
     path = write_experiment(tmp_path, extra='baseline = "nope"', filename="b.toml")
@@ -210,7 +210,7 @@ def test_error_rows_and_the_sweep_goes_on(tmp_path):
         extra='[design]\ntype = "list"\nparameters = {"explode" = [false, true]}',
     )
     res = run_experiment(
-        path, tmp_path / "out", workers=1, progress=False, run_fn=fake_run, load_fn=fake_load
+        path, tmp_path / "out", execution=1, progress=False, run_fn=fake_run, load_fn=fake_load
     )
     assert res["errors"] == 6 and res["ok"] == 6 and res["status"] == "complete"
     runs = read_runs(tmp_path / "out")
@@ -233,7 +233,7 @@ def test_monkeypatched_model_failure_becomes_error_rows(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sim, "run", flaky)
     path = write_experiment(tmp_path, replicates=2)
-    res = run_experiment(path, tmp_path / "out", workers=1, progress=False)
+    res = run_experiment(path, tmp_path / "out", execution=1, progress=False)
     assert res["errors"] == 2 and res["total"] == 4
     runs = read_runs(tmp_path / "out")
     assert runs.loc[runs["replicate"] == 1, "error"].str.startswith("ValueError").all()
@@ -246,7 +246,7 @@ def test_compare_prints_rates(tmp_path):
         files,
         replicates=3,
         overrides={"org.employees": 20, "org.customers": 200, "horizon_weeks": 40},
-        workers=1,
+        execution=1,
         progress=False,
         **model_kwargs(),
     )

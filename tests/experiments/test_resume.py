@@ -20,6 +20,7 @@ import pytest
 import sim
 from sim.cli.main import main
 from sim.errors import InputError
+from sim.experiments.executors import Execution
 from sim.experiments.store import read_manifest, read_runs, read_series
 from sim.experiments.sweep import run_experiment
 from tests.common import ROOT, TESTS, cli_error, project_copy, stand_in_sweep
@@ -175,7 +176,9 @@ def test_a_refused_resume_leaves_the_manifest_alone(tmp_path):
     with pytest.raises(InputError):
         stand_in_sweep(exp, out, resume=True, replicates=3)
     with pytest.raises(InputError):
-        run_experiment(exp, out, resume=True, scheduler="bad address", progress=False)
+        run_experiment(
+            exp, out, resume=True, execution=Execution(scheduler="bad address"), progress=False
+        )
     assert (out / "manifest.json").read_bytes() == before
     assert read_manifest(out)["status"] == "complete"
 
@@ -198,11 +201,11 @@ def test_a_second_writer_is_refused_with_the_first_ones_pid(tmp_path):
         while time.monotonic() < deadline and not (out / "manifest.json").exists():
             time.sleep(0.05)
         with pytest.raises(InputError, match=f"process {proc.pid} ") as err:
-            run_experiment(path, out, workers=1, resume=True, progress=False, run_fn=SlowRun(0))
+            run_experiment(path, out, execution=1, resume=True, progress=False, run_fn=SlowRun(0))
         assert "another process is writing" in str(err.value)
     finally:
         proc.kill()
         proc.wait()
     # the kernel dropped the lock with the process: resume takes over at once
-    res = run_experiment(path, out, workers=1, resume=True, progress=False, run_fn=SlowRun(0))
+    res = run_experiment(path, out, execution=1, resume=True, progress=False, run_fn=SlowRun(0))
     assert res["status"] == "complete"

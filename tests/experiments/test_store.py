@@ -87,7 +87,7 @@ def test_refusals(tmp_path):
 
 def test_summary_and_paired_tables(tmp_path):
     path = write_experiment(tmp_path, replicates=4)
-    run_experiment(path, tmp_path / "out", workers=1, progress=False, **model_kwargs())
+    run_experiment(path, tmp_path / "out", execution=1, progress=False, **model_kwargs())
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert list(summary.columns) == ["scenario", "metric", "value", "ci_low", "ci_high", "n"]
     expected = [*RATE_METRICS, "adoption_mean", "roi_median"]
@@ -149,13 +149,13 @@ def test_kill_and_resume_gives_the_uninterrupted_rows(tmp_path):
     before = {p.name: p.read_bytes() for p in (out / "runs").glob("part-*.parquet")}
     assert 0 < len(before) < total // 2
     with pytest.raises(InputError, match="--resume"):
-        run_experiment(path, out, workers=1, progress=False, **model_kwargs())
-    res = run_experiment(path, out, workers=1, resume=True, progress=False, **model_kwargs())
+        run_experiment(path, out, execution=1, progress=False, **model_kwargs())
+    res = run_experiment(path, out, execution=1, resume=True, progress=False, **model_kwargs())
     assert res["status"] == "complete" and res["skipped"] >= 2 and 0 < res["ran"] < total
     for name, data in before.items():  # finished parts are never rewritten
         assert (out / "runs" / name).read_bytes() == data
     ref = tmp_path / "ref"
-    run_experiment(path, ref, workers=1, progress=False, **model_kwargs())
+    run_experiment(path, ref, execution=1, progress=False, **model_kwargs())
     resumed, straight = read_runs(out), read_runs(ref)
     assert resumed["run_id"].is_unique and resumed["run_id"].tolist() == list(range(total))
     pd.testing.assert_frame_equal(resumed, straight)

@@ -69,9 +69,9 @@ def test_part_buffer_writes_few_parts_named_after_their_first_run():
 
 def test_sweep_writes_few_parts_and_the_same_rows(tmp_path):
     path = write_experiment(tmp_path, replicates=6, batch_size=2, keep_series=2)
-    one_part = run_experiment(path, tmp_path / "few", workers=1, progress=False, **model_kwargs())
+    one_part = run_experiment(path, tmp_path / "few", execution=1, progress=False, **model_kwargs())
     many = run_experiment(
-        path, tmp_path / "many", workers=1, progress=False, part_rows=1, **model_kwargs()
+        path, tmp_path / "many", execution=1, progress=False, part_rows=1, **model_kwargs()
     )
     assert one_part["status"] == many["status"] == "complete"
     assert len(list((tmp_path / "few" / "runs").glob("part-*.parquet"))) == 1
@@ -134,20 +134,19 @@ def test_warm_up_loads_every_kernel_before_the_first_run():
 def test_the_parent_compiles_before_workers_share_the_numba_cache(tmp_path, monkeypatch):
     """Workers starting on an empty numba cache must not compile and write it at the same time
     (numba issue #10128): a sweep with workers loads or compiles the model in the parent first."""
-    from sim.experiments import sweep
-    from sim.experiments.executors import SerialExecutor
+    from sim.experiments.executors import Execution, SerialExecutor
 
     calls = []
     monkeypatch.setattr(worker, "compile_here", lambda engine: calls.append(("compile", engine)))
 
-    def executor(*args, **kwargs):
-        calls.append(("executor", kwargs.get("warm_up") is not None))
+    def executor(self, n_tasks=None, warm_up=None):
+        calls.append(("executor", warm_up is not None))
         return SerialExecutor()
 
-    monkeypatch.setattr(sweep, "make_executor", executor)
+    monkeypatch.setattr(Execution, "make_executor", executor)
     path = write_experiment(tmp_path, replicates=2)
-    run_experiment(path, tmp_path / "two", workers=2, progress=False)
+    run_experiment(path, tmp_path / "two", execution=2, progress=False)
     assert calls == [("compile", "numba"), ("executor", True)]
     calls.clear()
-    run_experiment(path, tmp_path / "one", workers=1, progress=False)
+    run_experiment(path, tmp_path / "one", execution=1, progress=False)
     assert calls == [("executor", True)]  # in-process: the run itself compiles, nothing shared
