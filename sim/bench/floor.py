@@ -73,10 +73,22 @@ def floor_employees(
 
 
 def employee_floor_args(model):
-    """Arguments of :func:`floor_employees`: the employee kernel's, with ``t`` for the records."""
-    from sim.bench.inputs import employee_args
+    """Arguments of :func:`floor_employees`: the employees' arrays one by one, and ``t``."""
+    emp, nxt, teams = model.employees, model.employees_next, model.teams
+    return (
+        *(getattr(emp, f) for f in _READ),
+        *(getattr(nxt, f) for f in _WRITTEN),
+        teams.live_week,
+        teams.coach,
+        model.team_usage,
+        int(model.week.t),
+    )
 
-    return employee_args(model)[:21] + (int(model.week.t),)
+
+_READ = (
+    "team is_manager manager attitude skill orientation usage dip commitment indptr indices".split()
+)
+_WRITTEN = "attitude skill usage workaround productivity dip commitment".split()
 
 
 def agent_weeks(scenario, seed: int) -> dict:

@@ -6,12 +6,12 @@ the ratio kernel / floor says how much of the kernel's time is arithmetic rather
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from numba import njit, prange
 
-ROOT = Path(__file__).resolve().parents[2]
+from sim.shipped import source_root
+
+ROOT = source_root()  # the checkout (sim.shipped)
 
 SCENARIO = ROOT / "scenarios" / "four_ps.toml"
 
@@ -117,17 +117,16 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
 
 
 def customer_args(model):
-    """Arguments of ``kernels.customers_loop`` for the model's next week."""
-    from sim.model import kernels
-
+    """Arguments of the customers' driver ``kernels.step_customers`` for the model's next week."""
     n = model.customers.created
-    return kernels.customer_loop_args(
-        model.customers,
-        model.customers_next,
-        model.employees,
-        model.teams,
+    return (
+        n,
+        model.customers.arrays(),
+        model.customers_next.arrays(),
+        model.employees.arrays(),
+        model.teams.arrays(),
         model.channel_bounds,
-        model._customer_record,
+        model.customer_params,
         model._week_record,  # the week just stepped: the kernels see a live organisation
         np.empty(n),
         np.empty(n),
@@ -135,45 +134,56 @@ def customer_args(model):
 
 
 def floor_args(model):
-    """Arguments of :func:`floor_customers`: the kernel's, with ``t`` for the records."""
-    args = customer_args(model)
-    return args[:19] + (int(model.week.t),)
+    """Arguments of :func:`floor_customers`: the customers' arrays one by one, and ``t``."""
+    cus, nxt, emp = model.customers, model.customers_next, model.employees
+    return (
+        cus.created,
+        cus.handler,
+        cus.active,
+        cus.satisfaction,
+        cus.expectation,
+        cus.completeness,
+        cus.stage,
+        nxt.active,
+        nxt.satisfaction,
+        nxt.expectation,
+        nxt.completeness,
+        nxt.stage,
+        emp.team,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.workaround,
+        emp.productivity,
+        model.teams.live_week,
+        int(model.week.t),
+    )
 
 
 def employee_args(model):
-    """Arguments of ``kernels.employees_loop`` for the model's next week."""
-    from sim.model import kernels
-
-    return kernels.employee_loop_args(
-        model.employees,
-        model.employees_next,
-        model.teams,
+    """Arguments of the employees' driver ``kernels.step_employees`` for the model's next week."""
+    return (
+        model.employees.arrays(),
+        model.employees_next.arrays(),
+        model.teams.arrays(),
         model.team_usage,
-        model._employee_record,
+        model.employee_params,
         model._week_record,
     )
 
 
 def customer_driver_call(model):
-    """``kernels.step_customers`` as the model calls it (driver checks included)."""
+    """``kernels.step_customers`` as the model calls it, from Python (driver checks included)."""
     from sim.model import kernels
 
-    wk_rec = model._week_record
-    return lambda: kernels.step_customers(
-        model.customers,
-        model.customers_next,
-        model.employees,
-        model.teams,
-        model.channel_bounds,
-        model._customer_record,
-        wk_rec,
-    )
+    args = customer_args(model)
+    return lambda: kernels.step_customers(*args)
 
 
 def warm_kernels(model) -> None:
     """Compile (or load from the cache) every kernel, serial and parallel, and the floor."""
     from sim.model import kernels
 
-    kernels.customers_loop(*customer_args(model))
-    kernels.employees_loop(*employee_args(model))
+    kernels.step_customers(*customer_args(model))
+    kernels.step_employees(*employee_args(model))
     floor_customers(*floor_args(model))

@@ -161,12 +161,12 @@ def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     n_cus, n_emp = int(model.customers.created), int(model.employees.n)
     cargs, fargs, eargs = customer_args(model), floor_args(model), employee_args(model)
     calls = {
-        "customer_kernel": (lambda: kernels.customers_loop(*cargs), n_cus),
+        "customer_kernel": (lambda: kernels.step_customers(*cargs), n_cus),
         "floor_kernel": (lambda: floor_customers(*fargs), n_cus),
     }
     if driver:
         calls["customer_driver"] = (customer_driver_call(model), n_cus)
-        calls["employee_kernel"] = (lambda: kernels.employees_loop(*eargs), n_emp)
+        calls["employee_kernel"] = (lambda: kernels.step_employees(*eargs), n_emp)
     out = {
         "week": int(model.steps),
         "golive_week": model.programme.golive_week,

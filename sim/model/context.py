@@ -1,142 +1,144 @@
 """What both engines read besides agent state: rule parameters and the week's model-level context.
 
-Named tuples, because numba compiles them as plain structs: the kernels and the Mesa agents read the
-same fields by the same names (``prm.mandate``, ``week.quality``), so the two engines cannot drift
-apart in which number they use.
+One-element numpy records, declared by name (sim.model.records): the kernels and the Mesa agents
+call the same per-agent functions (sim.model.agent_week) with the same records, so the two engines
+cannot drift apart in which number they use. Sources of every parameter are in params.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import numpy as np
 
 from sim.model import rules
 from sim.model.params import CHANNELS
+from sim.model.records import Field, Record, from_params, record_of
 from sim.model.scenario import Scenario
 
-EmployeeParams = namedtuple(
-    "EmployeeParams",
-    "usability usage_rate train_skill train_attitude tau_learning b0 w_pe w_ee w_si w_a scale "
-    "mandate workaround_gain epsilon mu manager_weight experience_rate experience_reference "
-    "critic_rate coach_rate criticism_weeks manager_rate dip_min dip_max recovery_weeks "
-    "productivity_gain shock_attitude turnover newcomer_attitude newcomer_skill",
-)
-
-CustomerParams = namedtuple(
-    "CustomerParams",
-    "contact_prob web_channel w_base w_skill w_orient w_view w_cons w_dip web_quality "
-    "satisfaction_rate loss_aversion eta churn_beta h0 capture_name capture_purchase "
-    "capture_preferences log_gain decay_week consolidation_rate revenue_week crosssell_uplift "
-    "cost_live cost_self",
-)
-
-# The model-level numbers of one week, read by every agent of that week (old state: synchronous).
-Week = namedtuple(
-    "Week",
-    "t quality fit process_readiness platform_readiness people_effort process_effort "
-    "sponsor org_live shock web_share key stride",
-)
-#: The week's context as one record the compiled week fills (sim.model.week.begin_week).
-WEEK = np.dtype(
+#: The employees' rule parameters (ODD 7.2). Computed fields read ``inputs.org``, the drawn
+#: organisation (sim.model.population.Organisation).
+EMPLOYEE = Record(
     [
-        (
-            name,
-            np.int64
-            if name in ("t", "key", "stride")
-            else np.bool_
-            if name == "org_live"
-            else np.float64,
-        )
-        for name in Week._fields
+        *from_params(
+            "usability",
+            "usage_rate",
+            "train_skill",
+            "train_attitude",
+            "tau_learning",
+            prefix="employee.",
+        ),
+        Field("b0", "employee.utaut_b0"),
+        Field("w_pe", "employee.utaut_pe"),
+        Field("w_ee", "employee.utaut_ee"),
+        Field("w_si", "employee.utaut_si"),
+        Field("w_a", "employee.utaut_attitude"),
+        Field("scale", "employee.utaut_scale"),
+        Field("mandate", "org.mandate"),
+        *from_params("workaround_gain", "epsilon", "mu", prefix="employee."),
+        Field("manager_weight", "org.manager_weight"),
+        *from_params(
+            "experience_rate",
+            "experience_reference",
+            "critic_rate",
+            "coach_rate",
+            "criticism_weeks",
+            "manager_rate",
+            "dip_min",
+            "dip_max",
+            "recovery_weeks",
+            "productivity_gain",
+            "shock_attitude",
+            prefix="employee.",
+        ),
+        Field("turnover", lambda s: rules.weekly_rate(s.v["org.annual_turnover"])),
+        # a newcomer arrives with the organisation's drawn change readiness and the initial skill
+        Field("newcomer_attitude", lambda s: s.org.culture),
+        Field("newcomer_skill", "org.skill_initial"),
     ]
 )
 
 
-def employee_params(scenario: Scenario, culture: float) -> EmployeeParams:
-    """Employee rule parameters from a scenario (sources in params.py).
-
-    ``culture`` is the organisation's drawn change readiness (sim.population.Organisation), the
-    attitude a newcomer arrives with.
-    """
-    v = scenario.values
-    e = "employee."
-    return EmployeeParams(
-        v[e + "usability"],
-        v[e + "usage_rate"],
-        v[e + "train_skill"],
-        v[e + "train_attitude"],
-        v[e + "tau_learning"],
-        v[e + "utaut_b0"],
-        v[e + "utaut_pe"],
-        v[e + "utaut_ee"],
-        v[e + "utaut_si"],
-        v[e + "utaut_attitude"],
-        v[e + "utaut_scale"],
-        v["org.mandate"],
-        v[e + "workaround_gain"],
-        v[e + "epsilon"],
-        v[e + "mu"],
-        v["org.manager_weight"],
-        v[e + "experience_rate"],
-        v[e + "experience_reference"],
-        v[e + "critic_rate"],
-        v[e + "coach_rate"],
-        float(v[e + "criticism_weeks"]),
-        v[e + "manager_rate"],
-        v[e + "dip_min"],
-        v[e + "dip_max"],
-        v[e + "recovery_weeks"],
-        v[e + "productivity_gain"],
-        v[e + "shock_attitude"],
-        rules.weekly_rate(v["org.annual_turnover"]),
-        float(culture),
-        v["org.skill_initial"],
-    )
-
-
-def baseline_hazard(scenario: Scenario) -> float:
+def baseline_hazard(values) -> float:
     """h0 such that a customer at the initial satisfaction churns ``annual_churn`` a year.
 
     Weekly hazard h = -ln(1 - annual) / 52 at S0, so h0 = h exp(beta S0) (DESIGN.md 2.3: the no-CRM
     baseline loses 10 to 20% a year; tests check the baseline lands there).
     """
-    v = scenario.values
-    weekly = -math.log(1.0 - v["customer.annual_churn"]) / 52.0
-    return weekly * math.exp(v["customer.churn_beta"] * v["customer.satisfaction_initial"])
-
-
-def customer_params(scenario: Scenario) -> CustomerParams:
-    """Customer rule parameters from a scenario (sources in params.py)."""
-    v = scenario.values
-    c = "customer."
-    return CustomerParams(
-        v[c + "contact_prob"],
-        CHANNELS.index("web"),
-        v[c + "w_base"],
-        v[c + "w_skill"],
-        v[c + "w_orientation"],
-        v[c + "w_view"],
-        v[c + "w_consistency"],
-        v[c + "w_dip"],
-        v[c + "web_quality"],
-        v[c + "satisfaction_rate"],
-        v[c + "loss_aversion"],
-        v[c + "eta"],
-        v[c + "churn_beta"],
-        baseline_hazard(scenario),
-        v[c + "capture_name"],
-        v[c + "capture_purchase"],
-        v[c + "capture_preferences"],
-        v[c + "log_gain"],
-        (1.0 - v[c + "decay_month"]) ** (12.0 / 52.0),
-        v[c + "consolidation_rate"],
-        v["economics.revenue_week"],
-        v["economics.crosssell_uplift"],
-        v["economics.cost_live"],
-        v["economics.cost_self"],
+    weekly = -math.log(1.0 - values["customer.annual_churn"]) / 52.0
+    return weekly * math.exp(
+        values["customer.churn_beta"] * values["customer.satisfaction_initial"]
     )
+
+
+#: The customers' rule parameters (ODD 7.3).
+CUSTOMER = Record(
+    [
+        Field("contact_prob", "customer.contact_prob"),
+        Field("web_channel", lambda s: CHANNELS.index("web"), int),
+        *from_params("w_base", "w_skill", prefix="customer."),
+        Field("w_orient", "customer.w_orientation"),
+        Field("w_view", "customer.w_view"),
+        Field("w_cons", "customer.w_consistency"),
+        *from_params(
+            "w_dip",
+            "web_quality",
+            "satisfaction_rate",
+            "loss_aversion",
+            "eta",
+            "churn_beta",
+            prefix="customer.",
+        ),
+        Field("h0", lambda s: baseline_hazard(s.v)),
+        *from_params(
+            "capture_name",
+            "capture_purchase",
+            "capture_preferences",
+            "log_gain",
+            prefix="customer.",
+        ),
+        Field("decay_week", lambda s: (1.0 - s.v["customer.decay_month"]) ** (12.0 / 52.0)),
+        Field("consolidation_rate", "customer.consolidation_rate"),
+        *from_params(
+            "revenue_week", "crosssell_uplift", "cost_live", "cost_self", prefix="economics."
+        ),
+    ]
+)
+
+#: The model-level numbers of one week, read by every agent of that week (old state: synchronous);
+#: the compiled week fills it (sim.model.week.begin_week).
+WEEK = np.dtype(
+    [
+        ("t", np.int64),
+        ("quality", np.float64),
+        ("fit", np.float64),
+        ("process_readiness", np.float64),
+        ("platform_readiness", np.float64),
+        ("people_effort", np.float64),
+        ("process_effort", np.float64),
+        ("sponsor", np.float64),
+        ("org_live", np.bool_),
+        ("shock", np.float64),
+        ("web_share", np.float64),
+        ("key", np.int64),  # the run's random stream (sim.model.streams)
+        ("stride", np.int64),  # counters a week uses
+    ]
+)
+
+
+def employee_params(scenario: Scenario, org) -> np.recarray:
+    """The employees' rule parameters as a record (``org``: the drawn organisation)."""
+    return EMPLOYEE.build(scenario.values, org=org)
+
+
+def customer_params(scenario: Scenario) -> np.recarray:
+    """The customers' rule parameters as a record."""
+    return CUSTOMER.build(scenario.values)
+
+
+def week_record(**values) -> np.recarray:
+    """A week's context from keyword values (tests and benchmarks; the model fills its own)."""
+    return record_of(WEEK, **values)
 
 
 def channel_bounds(scenario: Scenario) -> np.ndarray:
@@ -145,30 +147,3 @@ def channel_bounds(scenario: Scenario) -> np.ndarray:
     bounds = np.cumsum(shares)
     bounds[-1] = 1.0
     return bounds
-
-
-def record_dtype(fields: tuple) -> np.dtype:
-    """A numpy record dtype for a named tuple of scalars (int64, bool or float64 fields)."""
-
-    def kind(value):
-        if isinstance(value, bool | np.bool_):
-            return np.bool_
-        if isinstance(value, int | np.integer):
-            return np.int64
-        return np.float64
-
-    return np.dtype(
-        [(name, kind(value)) for name, value in zip(fields._fields, fields, strict=True)]
-    )
-
-
-def as_record(fields: tuple, out: np.ndarray | None = None) -> np.ndarray:
-    """A one-element record array holding a named tuple's values, for the kernels.
-
-    Passing ``out`` refills an existing record array (the week's context is refilled each week).
-    It is a recarray view, so ``rec[0].mandate`` reads the same with ``NUMBA_DISABLE_JIT=1``.
-    """
-    if out is None:
-        out = np.zeros(1, dtype=record_dtype(fields)).view(np.recarray)
-    out[0] = tuple(fields)
-    return out

@@ -1,26 +1,24 @@
-"""Array kernels: the rules of rules.py applied to all agents at once (the numba engine).
+"""Array kernels: the per-agent rules applied to all agents at once (the numba engine).
 
-Three layers, as in STUMPY's ``stump.py``: a public driver (``step_employees``, ``step_customers``)
-that checks shapes and hands the arrays over; an ``@njit`` loop over agents that reads each agent's
-inputs from the arrays and writes its outputs; and a per-agent function on scalars (``_employee``,
-``_customer``) that is line for line the Mesa agents' ``step()`` of agents.py. The per-agent
-functions take and return scalars: handed the arrays instead, a per-agent call cost about 200 ns
-(measured: 1.2 ms against 0.13 ms a week for 5,000 customers), even marked for inlining.
-Tests hold the two engines equal to 1e-9 and each loop against the plain reference in
-tests/reference.py.
+Three layers, as in STUMPY's ``stump.py``: a driver (``step_employees``, ``step_customers``) that
+checks shapes and unpacks the state into the loop's arguments, the one place they are written out
+and documented; an ``@njit`` loop over agents (``employees_loop``, ``customers_loop``) that reads
+each agent's inputs from the arrays and writes its outputs; and the per-agent function on scalars
+(sim.model.agent_week), which the Mesa agents' ``step()`` calls too. Tests hold the two engines
+equal to 1e-9 and each loop equal to the plain reference in tests/reference.py.
+
+The drivers are compiled too: the compiled week (sim.model.week) calls them, and so do tests and
+benchmarks from Python, with the state as named tuples of arrays (sim.model.population's
+``arrays()``).
 
 The loops are ``parallel=True`` (``prange``): every agent writes only its own slots of the next
 state buffers (and of the week's revenue and cost), so the result does not depend on the thread
-count.
-They are parallel even when they run on one thread (a sweep's worker process): numba's parallel
-lowering tells LLVM that the loop's arrays do not alias, which made the customer loop three times
-faster on one thread than the same loop compiled serially (30 against 94 us a week for 6,000
-customers).
-
-Parameters and the week's context come as one-element numpy record arrays (sim.context); numba reads
-``prm.mandate`` from a record as from a struct, and a record array crosses the Python-numba boundary
-in well under a microsecond, where a 26-field named tuple costs about 20. The arrays themselves go
-down to the per-agent functions (a record passed by value breaks numba's parallel lowering).
+count. They are parallel even when they run on one thread (a sweep's worker process): numba's
+parallel lowering tells LLVM that the loop's arrays do not alias, which made the customer loop
+three times faster on one thread than the same loop compiled serially (30 against 94 us a week for
+6,000 customers). That is also why the loops take arrays one by one, not the named tuples: the
+arrays themselves go down to the per-agent functions (a record passed by value breaks numba's
+parallel lowering).
 """
 
 from __future__ import annotations
@@ -28,86 +26,55 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.model import customer_rules, rules, streams
+from sim.model import agent_week, streams
 
 
-@njit(cache=True, inline="always")
-def _employee(
-    a,
-    k,
-    u,
-    dip,
-    own_commitment,
-    orientation,
-    is_manager,
-    manager_commitment,
-    team_usage,
-    coach,
-    live,
-    weeks_live,
-    peer_usage,
-    deg,
-    peer_attitude,
-    peer_is_manager,
-    draw_work,
-    fit,
-    prm_rec,
-    wk_rec,
-):
-    """One employee's week; the same rules in the same order as ``agents.Employee.step``.
+@njit(cache=True)
+def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec):
+    """Driver: one week of the employee rules for every employee, from ``emp`` into ``nxt``.
 
-    Returns the new (attitude, skill, usage, workaround, productivity, dip, commitment).
+    Parameters
+    ----------
+    emp, nxt : EmployeeArrays
+        This week's state and next week's buffers (sim.model.population.Employees.arrays()):
+        team, is_manager, manager, attitude, skill, orientation, usage, workaround, productivity,
+        dip, commitment, and the network in CSR (indptr, indices). Only ``nxt``'s attitude, skill,
+        usage, workaround, productivity, dip and commitment are written.
+    teams : TeamArrays
+        Each team's go-live week (``live_week``, -1 before), manager style (``coach``) and platform
+        fit this week (``fit``).
+    team_usage : ndarray
+        Mean usage of each team this week.
+    prm_rec, wk_rec : record arrays
+        The employee rule parameters and the week's context (sim.model.context).
     """
-    prm, wk = prm_rec[0], wk_rec[0]
-    leaves, draw_work = rules.turnover(draw_work, prm.turnover)
-    if leaves and not is_manager:  # a newcomer takes the place (and the old state is gone)
-        a, k, u = prm.newcomer_attitude, prm.newcomer_skill, 0.0
-    d_peer = 0.0
-    if deg > 0:
-        weight = prm.manager_weight if peer_is_manager else 1.0
-        d_peer = rules.bounded_confidence(a, peer_attitude, prm.epsilon, min(prm.mu * weight, 1.0))
-    si = 0.5 * peer_usage + 0.5 * manager_commitment
-    pe = fit * wk.quality * orientation  # PE = f * q * c, f the team's own fit
-    ee = k * prm.usability * wk.platform_readiness
-    bi = rules.intention(pe, ee, si, a, prm.b0, prm.w_pe, prm.w_ee, prm.w_si, prm.w_a, prm.scale)
-    dk, da_train = rules.training(k, a, wk.people_effort, prm.train_skill, prm.train_attitude)
-    new_usage = rules.usage_update(u, bi, prm.usage_rate, live)
-    if live:
-        new_skill = rules.learning_by_doing(k + dk, u, prm.tau_learning)
-        p_work = rules.workaround_probability(prm.mandate, pe, ee, prm.workaround_gain)
-        new_workaround = 1.0 if draw_work < p_work else 0.0
-        da_use = rules.experience_feedback(
-            u, 0.5 * (pe + ee), prm.experience_reference, prm.experience_rate
-        )
-        da_mgr = rules.manager_influence(
-            u, team_usage, coach, weeks_live, prm.criticism_weeks, prm.critic_rate, prm.coach_rate
-        ) + rules.shock_attitude(weeks_live, wk.shock, prm.shock_attitude)
-        new_dip = rules.dip_depth(k, prm.dip_min, prm.dip_max, wk.shock) if weeks_live == 0 else dip
-        new_productivity = rules.productivity(
-            new_dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, fit
-        )
-    else:
-        new_skill = k + dk
-        new_workaround = 0.0
-        da_use = 0.0
-        da_mgr = 0.0
-        new_dip = dip
-        new_productivity = 1.0
-    new_attitude = rules.clip(a + da_train + da_use + da_mgr + d_peer, -1.0, 1.0)
-    if is_manager:
-        new_commitment = rules.manager_commitment(
-            own_commitment, team_usage, wk.quality, wk.sponsor, live, prm.manager_rate
-        )
-    else:
-        new_commitment = own_commitment
-    return (
-        new_attitude,
-        new_skill,
-        new_usage,
-        new_workaround,
-        new_productivity,
-        new_dip,
-        new_commitment,
+    if team_usage.shape[0] != teams.live_week.shape[0]:
+        raise ValueError("need one team usage per team")
+    employees_loop(
+        emp.team,
+        emp.is_manager,
+        emp.manager,
+        emp.attitude,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.dip,
+        emp.commitment,
+        emp.indptr,
+        emp.indices,
+        nxt.attitude,
+        nxt.skill,
+        nxt.usage,
+        nxt.workaround,
+        nxt.productivity,
+        nxt.dip,
+        nxt.commitment,
+        teams.live_week,
+        teams.coach,
+        team_usage,
+        teams.fit,
+        prm_rec,
+        wk_rec,
     )
 
 
@@ -138,6 +105,7 @@ def employees_loop(
     prm_rec,
     wk_rec,
 ):
+    """The employees' loop (arguments: see ``step_employees``, its one caller)."""
     # scalars: records cannot enter a parallel loop body
     t, key, base = wk_rec[0].t, wk_rec[0].key, wk_rec[0].t * wk_rec[0].stride
     for i in prange(team.shape[0]):
@@ -168,7 +136,7 @@ def employees_loop(
             n_productivity[i],
             n_dip[i],
             n_commitment[i],
-        ) = _employee(
+        ) = agent_week.employee_week(
             attitude[i],
             skill[i],
             usage[i],
@@ -192,54 +160,35 @@ def employees_loop(
         )
 
 
-def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> None:
-    """Driver: one week of employee rules for every employee, from ``emp`` into ``nxt``.
+@njit(cache=True)
+def step_customers(n, cus, nxt, emp, teams, bounds, prm_rec, wk_rec, revenue, cost):
+    """Driver: one week of every existing customer, from ``cus`` into ``nxt``.
 
-    Args:
-        emp, nxt: this week's and next week's sim.population.Employees.
-        teams: sim.population.Teams (go-live weeks, manager styles, each team's fit).
-        team_usage: mean usage of each team (this week).
-        prm_rec, wk_rec: record arrays from sim.context (parameters, the week's context).
+    Parameters
+    ----------
+    n : int
+        Customer slots that exist this week (``[0, n)``; later slots are arrivals to come).
+    cus, nxt : CustomerArrays
+        This week's state and next week's buffers (sim.model.population.Customers.arrays()):
+        handler, active, satisfaction, expectation, completeness, stage.
+    emp : EmployeeArrays
+        This week's employees, the handlers (team, skill, orientation, usage, workaround,
+        productivity are read).
+    teams : TeamArrays
+        The handlers' go-live weeks (``live_week``).
+    bounds : ndarray
+        Cumulative touch-point shares ending at 1 (sim.model.context.channel_bounds).
+    prm_rec, wk_rec : record arrays
+        The customer rule parameters and the week's context (sim.model.context).
+    revenue, cost : ndarray
+        Written: each customer's revenue and cost to serve of the week (0 for a churned one). They
+        are summed in one fixed order elsewhere (sim.model.week.end_week), so the totals do not
+        depend on the thread count.
     """
-    if team_usage.shape[0] != teams.n:
-        raise ValueError("need one team usage per team")
-    employees_loop(*employee_loop_args(emp, nxt, teams, team_usage, prm_rec, wk_rec))
-
-
-def employee_loop_args(emp, nxt, teams, team_usage, prm_rec, wk_rec) -> tuple:
-    """The arguments of ``employees_loop`` in its order (the driver's and the benchmarks')."""
-    return (
-        emp.team,
-        emp.is_manager,
-        emp.manager,
-        emp.attitude,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.dip,
-        emp.commitment,
-        emp.indptr,
-        emp.indices,
-        nxt.attitude,
-        nxt.skill,
-        nxt.usage,
-        nxt.workaround,
-        nxt.productivity,
-        nxt.dip,
-        nxt.commitment,
-        teams.live_week,
-        teams.coach,
-        team_usage,
-        teams.fit,
-        prm_rec,
-        wk_rec,
-    )
-
-
-def customer_loop_args(cus, nxt, emp, teams, bounds, prm_rec, wk_rec, revenue, cost) -> tuple:
-    """The arguments of ``customers_loop`` in its order, for the ``cus.created`` existing slots."""
-    return (
-        cus.created,
+    if bounds.shape[0] == 0 or abs(bounds[-1] - 1.0) > 1e-9:
+        raise ValueError("channel bounds must be cumulative shares ending at 1")
+    customers_loop(
+        n,
         cus.handler,
         cus.active,
         cus.satisfaction,
@@ -264,78 +213,6 @@ def customer_loop_args(cus, nxt, emp, teams, bounds, prm_rec, wk_rec, revenue, c
         revenue,
         cost,
     )
-
-
-@njit(cache=True, inline="always")
-def _customer(
-    s,
-    e,
-    d_old,
-    st,
-    handler_live,
-    handler_usage,
-    handler_skill,
-    handler_orientation,
-    handler_workaround,
-    handler_productivity,
-    draw,
-    draw_churn,
-    bounds,
-    prm_rec,
-    wk_rec,
-):
-    """One active customer's week; the same rules in the same order as ``agents.Customer.step``.
-
-    Returns the new (satisfaction, expectation, completeness, stage, active) and the week's
-    (revenue, cost to serve).
-    """
-    prm, wk = prm_rec[0], wk_rec[0]
-    usage = handler_usage if handler_live else 0.0
-    revenue = customer_rules.weekly_revenue(
-        prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk.quality
-    )
-    d = d_old * prm.decay_week
-    d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
-    cost = 0.0
-    if draw < prm.contact_prob:
-        channel, w = customer_rules.pick_channel(draw / prm.contact_prob, bounds)
-        served = False
-        if channel == prm.web_channel and wk.org_live:
-            served, w = rules.self_service(w, wk.web_share)
-        if served:
-            p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
-            st = customer_rules.web_capture(
-                st, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences
-            )
-            d = max(d, st / 3.0)
-            cost = prm.cost_self
-        else:
-            dip = max(0.0, 1.0 - handler_productivity)
-            # view = u_handler * q * d (the integrated customer view)
-            p = customer_rules.live_experience(
-                handler_skill,
-                handler_orientation,
-                usage * wk.quality * d_old,
-                wk.process_readiness,
-                dip,
-                prm.w_base,
-                prm.w_skill,
-                prm.w_orient,
-                prm.w_view,
-                prm.w_cons,
-                prm.w_dip,
-            )
-            if w < usage * (1.0 - handler_workaround):  # logged in the CRM
-                d = customer_rules.logged_contact(d, prm.log_gain)
-            cost = prm.cost_live
-        s = customer_rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
-        e = customer_rules.expectation_update(e, p, prm.eta)
-    # churn: the hazard h0 exp(-beta S) never exceeds h0, so a draw at or above h0 survives
-    # without evaluating the exponential (an exact shortcut: the same decision, ~98% of customers)
-    active = draw_churn >= prm.h0 or not (
-        draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
-    )
-    return s, e, min(d, 1.0), st, active, revenue, cost
 
 
 @njit(cache=True, parallel=True)
@@ -365,6 +242,7 @@ def customers_loop(
     revenue,
     cost,
 ):
+    """The customers' loop (arguments: see ``step_customers``, its one caller)."""
     # scalars: records cannot enter a parallel loop body; customers' counters follow employees'
     t, key = wk_rec[0].t, wk_rec[0].key
     base = t * wk_rec[0].stride + emp_team.shape[0]
@@ -392,7 +270,7 @@ def customers_loop(
             n_active[i],
             revenue[i],
             cost[i],
-        ) = _customer(
+        ) = agent_week.customer_week(
             satisfaction[i],
             expectation[i],
             completeness[i],
@@ -409,31 +287,6 @@ def customers_loop(
             prm_rec,
             wk_rec,
         )
-
-
-def step_customers(cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
-    """Driver: one week of every existing customer, from ``cus`` into ``nxt``.
-
-    Args:
-        cus, nxt: this week's and next week's sim.population.Customers.
-        emp: this week's employees (the handlers).
-        teams: the teams (handlers' go-live weeks).
-        bounds: cumulative touch-point shares (sim.context.channel_bounds).
-        prm_rec, wk_rec: record arrays from sim.context.
-
-    Returns:
-        (revenue, cost to serve) of the week, summed over active customers.
-    """
-    n = cus.created
-    if bounds.shape[0] == 0 or abs(bounds[-1] - 1.0) > 1e-9:
-        raise ValueError("channel bounds must be cumulative shares ending at 1")
-    revenue, cost = np.empty(n), np.empty(n)
-    customers_loop(
-        *customer_loop_args(cus, nxt, emp, teams, bounds, prm_rec, wk_rec, revenue, cost)
-    )
-    # Summed outside the parallel loop, in a fixed order, so the totals do not depend on the
-    # thread count (a model sums them in sim.model.week.end_week, the same way for both engines).
-    return float(revenue.sum()), float(cost.sum())
 
 
 @njit(cache=True)

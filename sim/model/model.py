@@ -20,14 +20,7 @@ import numpy as np
 from sim.errors import InputError
 from sim.model import streams, week
 from sim.model.agents import Customer, Employee, Manager
-from sim.model.context import (
-    WEEK,
-    Week,
-    as_record,
-    channel_bounds,
-    customer_params,
-    employee_params,
-)
+from sim.model.context import WEEK, channel_bounds, customer_params, employee_params
 from sim.model.population import build_customers, build_employees, draw_organisation
 from sim.model.program import Programme
 from sim.model.scenario import Scenario
@@ -83,31 +76,23 @@ class CRMRolloutModel(mesa.Model):
         self.employees_next = _buffer_copy(self.employees)
         self.customers_next = _buffer_copy(self.customers)
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
-        self.employee_params = employee_params(s, self.org.culture)
+        #: the rule parameters (one-element records, sim.model.context; ``rec[0].mandate``)
+        self.employee_params = employee_params(s, self.org)
         self.customer_params = customer_params(s)
         self.channel_bounds = channel_bounds(s)
-        self._employee_record = as_record(self.employee_params)
-        self._customer_record = as_record(self.customer_params)
         self._week_record = np.zeros(1, dtype=WEEK).view(np.recarray)
         self._kernel_params = week.KernelParams(
-            self._employee_record,
-            self._customer_record,
+            self.employee_params,
+            self.customer_params,
             self._week_record,
             self.channel_bounds,
         )
         self._created_by = self.customers.arrivals_table(self.horizon)
         n = self.employees.n
-        self._economy = np.zeros(1, dtype=week.ECONOMY).view(np.recarray)
         # the run's random stream, drawn after the organisation: its baseline gets the same one
         key = int(self.rng.integers(0, streams.KEY_BOUND))
-        self._economy[0] = (
-            key,
-            streams.slots(n, self.customers.capacity),
-            s["employee.workaround_quality"],
-            s["economics.market_persistence"],
-            s["economics.market_volatility"],
-            s["economics.staff_cost_week"] * n,
-            s["programme.licence_per_user_week"] * n,
+        self._economy = week.ECONOMY.build(
+            s.values, key=key, stride=streams.slots(n, self.customers.capacity), n=n
         )
         self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
         self._measures[0].created = self.customers.created
@@ -121,8 +106,8 @@ class CRMRolloutModel(mesa.Model):
         week.observe(
             self._measures,
             self._economy,
-            week.employee_arrays(self.employees),
-            week.customer_arrays(self.customers),
+            self.employees.arrays(),
+            self.customers.arrays(),
             self.team_usage,
             week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, self.series[0]),
             0,
@@ -177,17 +162,17 @@ class CRMRolloutModel(mesa.Model):
         if self.engine == "numba":
             self._run_compiled(t, t + 1)
             return
-        emp_arrays = week.employee_arrays(self.employees)
+        emp_arrays = self.employees.arrays()
         week.begin_week(
             t,
             self._measures,
             self._economy,
             emp_arrays,
-            week.team_arrays(self.teams),
-            week.programme_arrays(self.programme),
+            self.teams.arrays(),
+            self.programme.arrays(),
             self._week_record,
         )
-        self.week = Week(*self._week_record[0].item())
+        self.week = self._week_record[0]
         self.revenue_by_customer[:] = 0.0
         self.cost_by_customer[:] = 0.0
         for agent in self._employee_agents:
@@ -200,12 +185,12 @@ class CRMRolloutModel(mesa.Model):
             t,
             self._measures,
             self._economy,
-            week.employee_arrays(self.employees),
-            week.customer_arrays(self.customers),
-            week.customer_arrays(self.customers_next),
+            self.employees.arrays(),
+            self.customers.arrays(),
+            self.customers_next.arrays(),
             self._created_by,
             self.team_usage,
-            week.programme_arrays(self.programme),
+            self.programme.arrays(),
             week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, row),
         )
         self._after_weeks(self.series[t : t + 1])
@@ -226,7 +211,7 @@ class CRMRolloutModel(mesa.Model):
             numba.set_num_threads(previous)
         if (t1 - t0) % 2:
             self._swap()
-        self.week = Week(*self._week_record[0].item())
+        self.week = self._week_record[0]
         self._after_weeks(rows)
 
     def _run_weeks(self, t0: int, t1: int, rows: np.ndarray) -> None:
@@ -235,15 +220,15 @@ class CRMRolloutModel(mesa.Model):
             t1,
             self._measures,
             self._economy,
-            week.programme_arrays(self.programme),
-            week.team_arrays(self.teams),
+            self.programme.arrays(),
+            self.teams.arrays(),
             self.team_usage,
             self._created_by,
             self._kernel_params,
-            week.employee_arrays(self.employees),
-            week.employee_arrays(self.employees_next),
-            week.customer_arrays(self.customers),
-            week.customer_arrays(self.customers_next),
+            self.employees.arrays(),
+            self.employees_next.arrays(),
+            self.customers.arrays(),
+            self.customers_next.arrays(),
             self.revenue_by_customer,
             self.cost_by_customer,
             rows,

@@ -9,6 +9,7 @@ from the same seed get the same organisation (common random numbers).
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -72,6 +73,23 @@ class Organisation:
         return dict(zip(TRAITS, (float(x) for x in values), strict=True))
 
 
+#: The state arrays as numba sees them: named tuples of the dataclasses' arrays (the compiled code
+#: cannot take a dataclass). Built by name, from the dataclasses' fields.
+EmployeeArrays = namedtuple(
+    "EmployeeArrays",
+    "team is_manager manager attitude skill orientation usage workaround productivity dip "
+    "commitment indptr indices",
+)
+CustomerArrays = namedtuple(
+    "CustomerArrays", "handler active satisfaction expectation completeness stage"
+)
+TeamArrays = namedtuple("TeamArrays", "manager coach pilot live_week package_fit fit")
+
+
+def _view(kind, state):
+    return kind(*(getattr(state, f) for f in kind._fields))
+
+
 @dataclass
 class Employees:
     """Employees (managers included) as arrays; the network is CSR (indptr, indices)."""
@@ -94,6 +112,10 @@ class Employees:
     def n(self) -> int:
         return len(self.team)
 
+    def arrays(self) -> EmployeeArrays:
+        """The arrays as the compiled code takes them."""
+        return _view(EmployeeArrays, self)
+
 
 @dataclass
 class Teams:
@@ -111,6 +133,10 @@ class Teams:
     @property
     def n(self) -> int:
         return len(self.manager)
+
+    def arrays(self) -> TeamArrays:
+        """The arrays as the compiled code takes them."""
+        return _view(TeamArrays, self)
 
 
 @dataclass
@@ -134,6 +160,10 @@ class Customers:
     @property
     def capacity(self) -> int:
         return len(self.handler)
+
+    def arrays(self) -> CustomerArrays:
+        """The arrays as the compiled code takes them."""
+        return _view(CustomerArrays, self)
 
     def arrivals_table(self, horizon: int) -> np.ndarray:
         """Customers created by the end of each week w = 0 .. horizon (a steady stream)."""

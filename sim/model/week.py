@@ -24,7 +24,8 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from sim.model import kernels, market, program, rules, streams
+from sim.model import kernels, market, program_week, rules, streams
+from sim.model.records import Field, Record
 
 #: Below this many customer slots a run uses one numba thread: a week's kernels then take tens of
 #: microseconds, about what waking a second thread costs, and on a busy machine each parallel
@@ -97,59 +98,21 @@ MEASURES = np.dtype(
 )
 
 #: Numbers fixed for the whole run that the week needs besides the rules' (one-element record).
-ECONOMY = np.dtype(
+#: Computed fields read ``inputs.key`` (the run's random stream, drawn by the model after the
+#: organisation and shared with its counterfactual), ``inputs.stride`` (counters a week uses,
+#: sim.model.streams.slots) and ``inputs.n`` (employees).
+ECONOMY = Record(
     [
-        ("key", np.int64),  # the run's random stream (sim.model.streams), shared with its baseline
-        ("stride", np.int64),  # counters a week uses (sim.model.streams.slots)
-        ("workaround_quality", np.float64),
-        ("market_persistence", np.float64),
-        ("market_volatility", np.float64),
-        ("staff_cost_week", np.float64),  # of all employees together
-        ("licence_week", np.float64),  # of all employees together
+        Field("key", lambda s: s.key, int),
+        Field("stride", lambda s: s.stride, int),
+        Field("workaround_quality", "employee.workaround_quality"),
+        Field("market_persistence", "economics.market_persistence"),
+        Field("market_volatility", "economics.market_volatility"),
+        # of all employees together
+        Field("staff_cost_week", lambda s: s.v["economics.staff_cost_week"] * s.n),
+        Field("licence_week", lambda s: s.v["programme.licence_per_user_week"] * s.n),
     ]
 )
-
-#: The arrays of the employees and customers as numba sees them (fields of sim.model.population).
-EmployeeArrays = namedtuple(
-    "EmployeeArrays",
-    "team is_manager manager attitude skill orientation usage workaround productivity dip "
-    "commitment indptr indices",
-)
-CustomerArrays = namedtuple(
-    "CustomerArrays", "handler active satisfaction expectation completeness stage"
-)
-#: The programme's record, plan and arrays (sim.model.program.Programme) in one tuple.
-ProgrammeArrays = namedtuple(
-    "ProgrammeArrays", "state plan readiness efforts rates schedule progress plan_weights"
-)
-TeamArrays = namedtuple("TeamArrays", "manager coach pilot live_week package_fit fit")
-
-
-def employee_arrays(emp) -> EmployeeArrays:
-    return EmployeeArrays(*(getattr(emp, f) for f in EmployeeArrays._fields))
-
-
-def customer_arrays(cus) -> CustomerArrays:
-    return CustomerArrays(*(getattr(cus, f) for f in CustomerArrays._fields))
-
-
-def programme_arrays(prog) -> ProgrammeArrays:
-    return ProgrammeArrays(
-        prog.record,
-        prog.plan,
-        prog.readiness,
-        prog.efforts,
-        prog.rates,
-        prog.schedule,
-        prog.progress,
-        prog.plan_weights,
-    )
-
-
-def team_arrays(teams) -> TeamArrays:
-    return TeamArrays(
-        teams.manager, teams.coach, teams.pilot, teams.live_week, teams.package_fit, teams.fit
-    )
 
 
 @njit(cache=True)
@@ -191,21 +154,8 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
         backing += emp.commitment[m]
     backing /= teams.manager.shape[0]
     quality, adoption = ms.quality, ms.adoption
-    program.advance(
-        prog.state,
-        prog.plan,
-        prog.readiness,
-        prog.efforts,
-        prog.rates,
-        prog.schedule,
-        prog.progress,
-        prog.plan_weights,
-        teams.live_week,
-        teams.pilot,
-        t,
-        adoption,
-        backing,
-        adoption * quality * st.fit,
+    program_week.advance(
+        prog, teams.live_week, teams.pilot, t, adoption, backing, adoption * quality * st.fit
     )
     # each team's fit: its own package fit plus the process knowledge embedded (issue 11)
     for j in range(teams.fit.shape[0]):
@@ -214,12 +164,12 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
     wk.t = t
     wk.quality = quality
     wk.fit = st.fit
-    wk.process_readiness = prog.readiness[program.PROCESS]
-    wk.platform_readiness = prog.readiness[program.PLATFORM]
-    wk.people_effort = prog.efforts[program.PEOPLE]
-    wk.process_effort = prog.efforts[program.PROCESS]
+    wk.process_readiness = prog.readiness[program_week.PROCESS]
+    wk.platform_readiness = prog.readiness[program_week.PLATFORM]
+    wk.people_effort = prog.efforts[program_week.PEOPLE]
+    wk.process_effort = prog.efforts[program_week.PROCESS]
     wk.sponsor = st.commitment
-    wk.org_live = st.state == program.LIVE_CODE
+    wk.org_live = st.state == program_week.LIVE_CODE
     wk.shock = st.shock
     wk.web_share = st.web_share
     wk.key = economy[0].key
@@ -243,7 +193,7 @@ def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, p
     revenue, cost = observe(measures, economy, emp, cus, team_usage, out, ms.stepped)
     shock = streams.uniform(ec.key, (t + 1) * ec.stride - 1)  # the week's last counter
     ms.market = market.demand(ms.market, shock, ec.market_persistence, ec.market_volatility)
-    live = st.state == program.LIVE_CODE
+    live = st.state == program_week.LIVE_CODE
     row = out.row
     row[_ADOPTION] = ms.adoption
     row[_ATTITUDE] = ms.attitude
@@ -295,52 +245,13 @@ def _numba_week(
     """One week of the numba engine, from (emp, cus) into (emp_next, cus_next)."""
     begin_week(t, measures, economy, emp, teams, prog, params.week)
     nc = measures[0].stepped
-    kernels.employees_loop(
-        emp.team,
-        emp.is_manager,
-        emp.manager,
-        emp.attitude,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.dip,
-        emp.commitment,
-        emp.indptr,
-        emp.indices,
-        emp_next.attitude,
-        emp_next.skill,
-        emp_next.usage,
-        emp_next.workaround,
-        emp_next.productivity,
-        emp_next.dip,
-        emp_next.commitment,
-        teams.live_week,
-        teams.coach,
-        team_usage,
-        teams.fit,
-        params.employee,
-        params.week,
-    )
-    kernels.customers_loop(
+    kernels.step_employees(emp, emp_next, teams, team_usage, params.employee, params.week)
+    kernels.step_customers(
         nc,
-        cus.handler,
-        cus.active,
-        cus.satisfaction,
-        cus.expectation,
-        cus.completeness,
-        cus.stage,
-        cus_next.active,
-        cus_next.satisfaction,
-        cus_next.expectation,
-        cus_next.completeness,
-        cus_next.stage,
-        emp.team,
-        emp.skill,
-        emp.orientation,
-        emp.usage,
-        emp.workaround,
-        emp.productivity,
-        teams.live_week,
+        cus,
+        cus_next,
+        emp,
+        teams,
         params.bounds,
         params.customer,
         params.week,

@@ -45,7 +45,7 @@ def _kernel(benchmark, fn, args, n):
 def test_employee_kernel(benchmark, kernel_model):
     _kernel(
         benchmark,
-        kernels.employees_loop,
+        kernels.step_employees,
         bench.employee_args(kernel_model),
         kernel_model.employees.n,
     )
@@ -53,7 +53,7 @@ def test_employee_kernel(benchmark, kernel_model):
 
 def test_customer_kernel(benchmark, kernel_model):
     args = bench.customer_args(kernel_model)
-    _kernel(benchmark, kernels.customers_loop, args, kernel_model.customers.created)
+    _kernel(benchmark, kernels.step_customers, args, kernel_model.customers.created)
     revenue, cost = args[-2], args[-1]  # per-customer outputs of the last round
     assert revenue.sum() > 0 and cost.sum() > 0
 

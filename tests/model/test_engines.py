@@ -9,10 +9,10 @@ import pytest
 
 import sim
 from sim.model import kernels, streams
-from sim.model.context import Week, as_record
+from sim.model.context import week_record
 from sim.model.model import CRMRolloutModel
 from tests import reference
-from tests.common import SHIPPED, small_scenario
+from tests.common import SHIPPED, small_scenario, step_customers
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -78,7 +78,7 @@ def _random_week(model, rng, **fixed):
         stride=int(model._economy.stride[0]),
     )
     values.update(fixed)
-    return Week(**values)
+    return week_record(**values)
 
 
 def _check_employees(model, week, team_usage=None):
@@ -86,14 +86,9 @@ def _check_employees(model, week, team_usage=None):
     team_usage = model.team_usage if team_usage is None else team_usage
     nxt = copy.deepcopy(emp)
     kernels.step_employees(
-        emp,
-        nxt,
-        model.teams,
-        team_usage,
-        as_record(model.employee_params),
-        as_record(week),
+        emp.arrays(), nxt.arrays(), model.teams.arrays(), team_usage, model.employee_params, week
     )
-    draw_peer, draw_work, _, _, _ = _draws(model, week)
+    draw_peer, draw_work, _, _, _ = _draws(model, week[0])
     ref = reference.employees(
         emp,
         model.teams.live_week,
@@ -101,8 +96,8 @@ def _check_employees(model, week, team_usage=None):
         team_usage,
         draw_peer,
         draw_work,
-        model.employee_params,
-        week,
+        model.employee_params[0],
+        week[0],
         model.teams.fit,
     )
     for key, values in ref.items():
@@ -112,16 +107,8 @@ def _check_employees(model, week, team_usage=None):
 def _check_customers(model, week):
     cus, emp = model.customers, model.employees
     nxt = copy.deepcopy(cus)
-    rev, cost = kernels.step_customers(
-        cus,
-        nxt,
-        emp,
-        model.teams,
-        model.channel_bounds,
-        as_record(model.customer_params),
-        as_record(week),
-    )
-    _, _, draw_contact, draw_churn, _ = _draws(model, week)
+    rev, cost = step_customers(model, cus, nxt, week)
+    _, _, draw_contact, draw_churn, _ = _draws(model, week[0])
     ref, (ref_rev, ref_cost) = reference.customers(
         cus,
         emp,
@@ -129,8 +116,8 @@ def _check_customers(model, week):
         draw_contact,
         draw_churn,
         model.channel_bounds,
-        model.customer_params,
-        week,
+        model.customer_params[0],
+        week[0],
     )
     n = cus.created
     for key, values in ref.items():
@@ -179,7 +166,7 @@ def test_team_with_no_users_and_zero_contacts():
     model = _model_mid_run(weeks=10)
     model.employees.usage[:] = 0.0
     # nobody contacts the company this week
-    model.customer_params = model.customer_params._replace(contact_prob=0.0)
+    model.customer_params.contact_prob[0] = 0.0
     week = _random_week(model, np.random.default_rng(6), org_live=True)
     _check_employees(model, week, team_usage=np.zeros(model.teams.n))
     before = model.customers.satisfaction.copy()
@@ -193,15 +180,7 @@ def test_every_customer_churned():
     week = _random_week(model, np.random.default_rng(7))
     _check_customers(model, week)
     nxt = copy.deepcopy(model.customers)
-    rev, cost = kernels.step_customers(
-        model.customers,
-        nxt,
-        model.employees,
-        model.teams,
-        model.channel_bounds,
-        as_record(model.customer_params),
-        as_record(week),
-    )
+    rev, cost = step_customers(model, model.customers, nxt, week)
     assert (rev, cost) == (0.0, 0.0) and not nxt.active.any()
 
 
@@ -254,25 +233,20 @@ def test_small_runs_use_one_thread_and_restore_the_callers(monkeypatch):
 
 def test_drivers_reject_inconsistent_inputs():
     model = _model_mid_run(weeks=5)
-    week = as_record(_random_week(model, np.random.default_rng(1)))
+    week = _random_week(model, np.random.default_rng(1))
+    emp = model.employees
     with pytest.raises(ValueError):
         kernels.step_employees(
-            model.employees,
-            copy.deepcopy(model.employees),
-            model.teams,
+            emp.arrays(),
+            copy.deepcopy(emp).arrays(),
+            model.teams.arrays(),
             model.team_usage[:1],
-            as_record(model.employee_params),
+            model.employee_params,
             week,
         )
     with pytest.raises(ValueError):
-        kernels.step_customers(
-            model.customers,
-            copy.deepcopy(model.customers),
-            model.employees,
-            model.teams,
-            model.channel_bounds[:-1],
-            as_record(model.customer_params),
-            week,
+        step_customers(
+            model, model.customers, copy.deepcopy(model.customers), week, model.channel_bounds[:-1]
         )
 
 

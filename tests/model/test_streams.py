@@ -7,10 +7,9 @@ import copy
 import numpy as np
 from scipy import stats
 
-from sim.model import kernels, streams
-from sim.model.context import as_record
+from sim.model import streams
 from sim.model.model import CRMRolloutModel
-from tests.common import small_scenario
+from tests.common import small_scenario, step_customers
 
 
 def _pairs(key, n):
@@ -66,15 +65,7 @@ def test_a_churned_customer_changes_no_one_elses_draws():
     for active in (True, False):
         cus.active[5] = active
         nxt = copy.deepcopy(cus)
-        kernels.step_customers(
-            cus,
-            nxt,
-            model.employees,
-            model.teams,
-            model.channel_bounds,
-            as_record(model.customer_params),
-            model._week_record,
-        )
+        step_customers(model, cus, nxt, model._week_record)
         results.append(nxt)
     others = np.arange(cus.created) != 5
     for field in ("satisfaction", "expectation", "completeness", "stage", "active"):

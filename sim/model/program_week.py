@@ -1,0 +1,288 @@
+"""One week of the programme: ``advance``, a table of contents of the submodels of ODD 7.1.
+
+Each submodel is a named compiled function over the programme's state record ``st`` and plan record
+``pl`` (sim.model.program), in the order ``advance`` calls them; the rules they apply are the pure
+scalar functions of sim.model.rules, with their sources. Both engines call ``advance`` from the
+compiled week's ``begin_week`` (sim.model.week).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.model import rules
+from sim.model.params import WORKSTREAMS
+
+#: The workstreams' indices into readiness and effort arrays (the order of params.WORKSTREAMS).
+N_WORKSTREAMS = len(WORKSTREAMS)
+PLANNING, PEOPLE, PROCESS, PLATFORM = (WORKSTREAMS.index(w) for w in WORKSTREAMS)
+
+#: The programme's states; the record stores the index (sim.model.program.STATE's ``state``).
+STATE_NAMES = ("planned", "live", "cancelled", "abandoned")
+_PLANNED, _LIVE, _CANCELLED, _ABANDONED = range(len(STATE_NAMES))
+#: the code of the live state (read by sim.model.week)
+LIVE_CODE = _LIVE
+
+
+@njit(cache=True)
+def advance(prog, live_week, pilot, week, adoption, backing, benefit):
+    """One week of the programme (``week`` is 0-based; reported weeks are 1-based).
+
+    A table of contents: each line is a submodel of ODD 7.1, in its order.
+
+    Args:
+        prog: the programme's arrays (``ProgrammeArrays``: state and plan records, readiness,
+            efforts, rates, the plan's schedule, progress and weights); state and arrays updated.
+        live_week, pilot: the teams' go-live weeks (set at go-live and abandonment) and pilots.
+        adoption: share of employees with usage > 0.5 (last week's state).
+        backing: managers' mean commitment (last week's state).
+        benefit: the sponsor's perceived benefit index, adoption x data quality x fit.
+    """
+    st, pl, readiness, efforts = prog.state[0], prog.plan[0], prog.readiness, prog.efforts
+    planned_efforts(st, pl, prog.schedule, week, efforts)  # 7.1.1
+    fund_improvement(st, pl, efforts, adoption)  # 7.1.2
+    coordinate(st, pl, efforts)  # 7.1.3
+    loss = build(st, pl, readiness, efforts, prog.rates)  # 7.1.4 to 7.1.6
+    pay(st, pl, efforts, loss)  # 7.1.7
+    st.shock = 0.0
+    if not pl.has_phases or st.state == _CANCELLED or st.state == _ABANDONED:
+        return
+    if st.state == _PLANNED:
+        set_plan_targets(st, pl, readiness)  # 7.1.8
+    cut_over(st, pl, readiness, week, live_week, pilot)  # 7.1.9
+    if st.state == _LIVE:
+        diffuse_web(st, pl, readiness)  # 7.1.10
+    update_commitment(st, pl, readiness, prog, week, benefit, backing)  # 7.1.11
+    erode_goals(st, pl, week, benefit)  # 7.1.12
+    end_programme(st, pl, week, adoption, live_week)  # 7.1.13, 7.1.14
+
+
+# --- the submodels, in the order of ``advance`` -----------------------------------------------
+
+
+@njit(cache=True)
+def _working(st, pl):
+    # escalation (sim.rules.cancel_limit) follows the sponsor's standing commitment (strength)
+    limit = rules.cancel_limit(pl.cancel_spend_multiple, pl.sponsor_strength, pl.escalation)
+    return (
+        pl.has_phases
+        and (st.state == _PLANNED or st.state == _LIVE)
+        and st.spend <= limit * st.budget
+    )
+
+
+@njit(cache=True)
+def planned_efforts(st, pl, schedule, week, out):
+    """7.1.1 Effort on each workstream in ``week`` (0-based), extension work included, into ``out``.
+
+    While the platform is not live after its planned phases ended, platform work continues at
+    ``rollout.extension_effort`` (a late programme keeps building; assumption).
+    """
+    out[:] = 0.0
+    if not _working(st, pl):
+        return
+    if week < schedule.shape[0]:
+        out += schedule[week]
+    if st.state == _PLANNED and week >= pl.platform_end:
+        out[PLATFORM] = max(out[PLATFORM], pl.extension_effort)
+
+
+@njit(cache=True)
+def fund_improvement(st, pl, efforts, adoption):
+    """7.1.2 After go-live the sponsor funds process work and reconfiguration against the misfit
+    left (1 - fit), and training and support for the users not yet on board, in proportion to
+    commitment, and cuts both below the commitment floor (Repenning 2002; Soh et al. 2000; Robey,
+    Ross & Boudreau 2002; sim.rules.support_effort)."""
+    st.improve = 0.0
+    st.support = 0.0
+    if st.state == _LIVE and st.commitment >= pl.commitment_floor:
+        st.improve = pl.improve_effort * st.commitment * (1.0 - st.fit)
+        efforts[PROCESS] += st.improve
+        st.support = rules.support_effort(pl.support_effort, st.commitment, adoption)
+        efforts[PEOPLE] += st.support
+
+
+@njit(cache=True)
+def coordinate(st, pl, efforts):
+    """7.1.3 The coordination overhead of the workstreams with effort this week
+    (sim.rules.coordination_overhead), and whether the work beyond planning has started."""
+    st.started = st.started or (efforts[PEOPLE] + efforts[PROCESS] + efforts[PLATFORM]) > 0
+    concurrent = 0
+    for w in range(N_WORKSTREAMS):
+        if efforts[w] > 0:
+            concurrent += 1
+    st.overhead = rules.coordination_overhead(concurrent, st.scope, pl.coordination_cost)
+
+
+@njit(cache=True)
+def build(st, pl, readiness, efforts, rates):
+    """7.1.4 readiness, 7.1.5 embedded process and fit, 7.1.6 rework; returns the platform
+    readiness lost to rework this week (it costs money in ``pay``)."""
+    old_process, old_platform = readiness[PROCESS], readiness[PLATFORM]
+    efficiency = 1.0 / (1.0 + st.overhead)
+    gains = np.empty(N_WORKSTREAMS)
+    for w in range(N_WORKSTREAMS):
+        rate = rates[w]
+        if w == PLATFORM:
+            rate = rules.platform_rate(
+                rate, pl.complexity, pl.customisation_load, pl.package_fit, old_process
+            )
+        gains[w] = rules.readiness_increment(readiness[w], rate, efforts[w], efficiency)
+        # a large effort x rate step must not overshoot
+        readiness[w] = min(readiness[w] + gains[w], 1.0)
+    st.embedded = rules.embed_process(
+        st.embedded, old_platform, gains[PLATFORM], readiness[PROCESS]
+    )
+    loss = 0.0
+    if st.state == _PLANNED or efforts[PLATFORM] > 0:
+        loss = rules.rework_loss(
+            readiness[PLATFORM], gains[PROCESS], st.embedded, readiness[PROCESS], pl.rework_share
+        )
+        readiness[PLATFORM] -= loss
+    if st.improve > 0:
+        st.embedded = rules.reconfigure(
+            st.embedded, readiness[PROCESS], st.improve, pl.reconfigure_rate
+        )
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit)
+    return loss
+
+
+@njit(cache=True)
+def pay(st, pl, efforts, loss):
+    """7.1.7 Spend: the week's effort at the weekly cost times the overhead, improvement work at
+    twice the cost of support, and the rework (a share of the planned platform build's cost)."""
+    improve_cost = pl.weekly_cost * (2.0 * st.improve + st.support) * (1.0 + st.overhead)
+    st.improve_spend += improve_cost
+    total_effort = 0.0
+    for w in range(N_WORKSTREAMS):
+        total_effort += efforts[w]
+    st.spend += (
+        pl.weekly_cost * (total_effort - st.improve - st.support) * (1.0 + st.overhead)
+        + improve_cost
+        + pl.rework_cost * loss * pl.platform_plan_cost
+    )
+
+
+@njit(cache=True)
+def set_plan_targets(st, pl, readiness):
+    """7.1.8 Scope, budget and expectations as planning has made them so far."""
+    r_plan = readiness[PLANNING]
+    if not st.started:  # scope is cut only before the rest of the work starts
+        st.scope = rules.effective_scope(pl.org_scope, r_plan, pl.scope_cut)
+    st.budget = pl.plan_cost * rules.realistic_budget(pl.budget_realism, r_plan)
+    st.expectation = rules.realistic_expectation(
+        pl.expectation_base, pl.expectation_inflation, pl.vendor_pressure, r_plan
+    )
+
+
+@njit(cache=True)
+def cut_over(st, pl, readiness, week, live_week, pilot):
+    """7.1.9 Go live at the planned cut-over (the end of the platform phase) or, if the platform is
+    not ready by then, when it is: a programme does not cut over before its date. A phased
+    go-live's second wave follows ``pilot_weeks`` later."""
+    if (
+        st.state == _PLANNED
+        and week + 1 >= pl.platform_end
+        and readiness[PLATFORM] >= pl.golive_threshold
+    ):
+        _go_live(st, pl, week, live_week, pilot)
+    elif st.state == _LIVE and week == st.second_wave_week:
+        _second_wave(st, pl, readiness)
+
+
+@njit(cache=True)
+def _go_live(st, pl, week, live_week, pilot):
+    """Big bang: every team now. Phased: pilot teams now, the rest ``pilot_weeks`` later.
+
+    The teams switching this week take the go-live shock (sim.rules.golive_shock).
+    """
+    st.state = _LIVE
+    st.golive_week = week + 1
+    share = 1.0
+    if pl.phased:
+        st.second_wave_week = week + pl.pilot_weeks
+        pilots = 0
+        for team in range(live_week.shape[0]):
+            live_week[team] = week if pilot[team] else st.second_wave_week
+            pilots += 1 if pilot[team] else 0
+        share = pilots / live_week.shape[0]
+        st.pilot_share = share
+    else:
+        live_week[:] = week
+    st.shock = rules.golive_shock(share, st.scope, pl.golive_shock, 0.0)
+
+
+@njit(cache=True)
+def _second_wave(st, pl, readiness):
+    """The rest go live after the pilot: the pilot's lessons fix part of the configuration gap
+    and spare part of the shock (Robey, Ross & Boudreau 2002; value assumption)."""
+    learned = pl.pilot_learning
+    st.embedded = rules.reconfigure(st.embedded, readiness[PROCESS], 1.0, learned)
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit)
+    st.shock = rules.golive_shock(1.0 - st.pilot_share, st.scope, pl.golive_shock, learned)
+
+
+@njit(cache=True)
+def diffuse_web(st, pl, readiness):
+    """7.1.10 Customers take up web self-service gradually (Bass diffusion; rules.bass_step)."""
+    quality = rules.web_experience(1.0, st.fit, readiness[PROCESS])
+    st.web_share = rules.bass_step(
+        st.web_share, pl.web_p / 52.0, pl.web_q / 52.0, pl.web_potential, quality
+    )
+
+
+@njit(cache=True)
+def update_commitment(st, pl, readiness, prog, week, benefit, backing):
+    """7.1.11 Repenning (2002) commitment: perceived results against expectations.
+
+    Before go-live the sponsor sees progress (each planned workstream's readiness against the
+    go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
+    planned effort-weeks that should be done); after go-live, the benefit index against the
+    expectation (set by vendor pressure and planning: sim.rules.realistic_expectation).
+    """
+    if st.state == _PLANNED:
+        perceived = 0.0
+        for w in range(N_WORKSTREAMS):
+            perceived += min(1.0, readiness[w] / pl.golive_threshold) * prog.plan_weights[w]
+        expected = prog.progress[min(week, prog.progress.shape[0] - 1)]
+    else:
+        ramp = min(1.0, (week + 2 - st.golive_week) / pl.benefit_ramp_weeks)
+        perceived = min(2.0, benefit / max(st.expectation, 1e-9))
+        expected = ramp
+    st.commitment = rules.commitment_update(
+        st.commitment,
+        perceived,
+        expected,
+        pl.alpha,
+        pl.delta,
+        pl.reinforcement,
+        backing,
+    )
+
+
+@njit(cache=True)
+def erode_goals(st, pl, week, benefit):
+    """7.1.12 Eroding goals after the benefit ramp (sim.rules.eroded_expectation)."""
+    if st.state == _LIVE and week + 2 - st.golive_week >= pl.benefit_ramp_weeks:
+        st.expectation = rules.eroded_expectation(
+            st.expectation, benefit, pl.expectation_base, pl.goal_erosion
+        )
+
+
+@njit(cache=True)
+def end_programme(st, pl, week, adoption, live_week):
+    """7.1.13 Cancellation before go-live (commitment below the floor, or spend past the cancel
+    limit) and 7.1.14 abandonment after it: shelfware is declared when use has stayed low long
+    enough and the sponsor has given up (Repenning 2002: commitment below the floor); a committed
+    sponsor keeps funding improvement instead (7.1.2)."""
+    if st.state == _PLANNED and (st.commitment < pl.commitment_floor or not _working(st, pl)):
+        st.state = _CANCELLED
+        st.end_week = week + 1
+    elif st.state == _LIVE and live_week.min() >= 0 and week > live_week.max():
+        st.low_use_weeks = st.low_use_weeks + 1 if adoption < pl.abandon_usage else 0
+        if st.low_use_weeks >= pl.abandon_weeks and st.commitment < pl.commitment_floor:
+            st.state = _ABANDONED
+            st.end_week = week + 1
+            st.web_share = 0.0
+            live_week[:] = -1
