@@ -101,18 +101,46 @@ def key_findings(summary: pd.DataFrame | None, paired: pd.DataFrame | None) -> l
     if gains:
         top = max(gains, key=lambda n: gains[n]["value"])
         out.append(
-            f"A measurable gain (profit detectably above the no-CRM counterfactual, and ROI > 0) "
-            f"is most likely under {ordering_label(top)}: {_pct(gains[top])} of runs."
+            f"A measurable gain (the last year's profit detectably above the same organisation "
+            f"without CRM, beyond that organisation's own quarter-to-quarter noise; judged on the "
+            f"KPIs planning set up front, or on the bottom line, programme spend included, where "
+            f"it set none; no ROI test) is most likely under {ordering_label(top)}: "
+            f"{_pct(gains[top])} of runs."
         )
-    rois = {n: r for n in orderings if (r := _rate(s, n, "roi_median")) is not None}
+    money = _money_finding(s, orderings)
+    if money:
+        out.append(money)
+    return out[:5]
+
+
+def _money_finding(s: pd.DataFrame, names: list[str]) -> str | None:
+    """The money beside the judgement: how often the programme paid back (the business case met:
+    cumulative profit, spend included, at least the counterfactual's) and the median ROI, for the
+    orderings with the highest and the lowest payback rate."""
+    paid = {n: r for n in names if (r := _rate(s, n, "business_case_met")) is not None}
+    rois = {n: r for n in names if (r := _rate(s, n, "roi_median")) is not None}
+    if len(paid) >= 2:
+        top = max(paid, key=lambda n: paid[n]["value"])
+        low = min(paid, key=lambda n: paid[n]["value"])
+        parts = [
+            f"{_pct(paid[n])} under {ordering_label(n)}"
+            + (f" (median ROI {_roi(rois[n])})" if n in rois else "")
+            for n in (top, low)
+        ]
+        return (
+            "The money: the programme paid back its spend against the same organisation "
+            f"without CRM (the business case met) in {parts[0]} against {parts[1]}."
+        )
     if len(rois) >= 2:
         top = max(rois, key=lambda n: rois[n]["value"])
         low = min(rois, key=lambda n: rois[n]["value"])
-        r, q = rois[top], rois[low]
-        out.append(
-            f"Median return on the programme's spend: {r['value']:+.0%} "
-            f"[{r['ci_low']:+.0%}, {r['ci_high']:+.0%}] under {ordering_label(top)} against "
-            f"{q['value']:+.0%} [{q['ci_low']:+.0%}, {q['ci_high']:+.0%}] under "
-            f"{ordering_label(low)} (bootstrap 95% intervals)."
+        return (
+            f"Median return on the programme's spend: {_roi(rois[top])} under "
+            f"{ordering_label(top)} against {_roi(rois[low])} under {ordering_label(low)} "
+            "(bootstrap 95% intervals)."
         )
-    return out[:5]
+    return None
+
+
+def _roi(r: pd.Series) -> str:
+    return f"{r['value']:+.0%} [{r['ci_low']:+.0%}, {r['ci_high']:+.0%}]"

@@ -61,6 +61,20 @@ def _count_text(res: Results) -> str:
     return text
 
 
+def _shape_text(res: Results) -> str:
+    """The header's count: finished runs and how they are made up, every factor named (a grid of
+    9 points at 120 replicates is 1,080 runs of one ordering, not "120 replicates per ordering")."""
+    ok = res.ok_runs
+    orderings = ok["scenario"].nunique() if len(ok) else 0
+    points = ok["point"].nunique() if "point" in ok and len(ok) else 1
+    parts = [f"{orderings} ordering{'s' * (orderings != 1)}"]
+    if points > 1:
+        parts.append(f"{points} design points")
+    if res.replicates:
+        parts.append(f"{res.replicates} replicates")
+    return f"{len(ok):,} finished runs ({' × '.join(parts)})"
+
+
 def _mix_caption(res: Results) -> str:
     mix = data.outcome_mix(res.runs)
     fail = (mix["cum_missed"] * 100).round().astype(int)
@@ -298,8 +312,7 @@ def _html(res: Results, figures: list[tuple[str, str, Path, str]]) -> str:
     spec = res.spec
     meta = [
         f"Experiment <b>{esc(res.name)}</b>",
-        f"{len(res.ok_runs)} finished runs",
-        f"{res.replicates} replicates per ordering" if res.replicates else "",
+        _shape_text(res),
         f"created {esc(str(res.manifest.get('created', '?')))}",
         f"commit {esc(str(res.manifest.get('commit', '?'))[:12])}",
         f"root seed {esc(str(res.manifest.get('root_seed', spec.get('root_seed', '?'))))}",

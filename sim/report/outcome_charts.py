@@ -265,6 +265,13 @@ def roi_chart(runs: pd.DataFrame, *, source: str = "", palette: dict | None = No
     return finish(fig, "Return on the CRM investment by rollout ordering", source, note)
 
 
+def signed_tick(v: float) -> str:
+    """A signed tick label in plain digits: ``+1,000`` and ``-0.05``, never ``+1e+03``."""
+    if not v:
+        return "0"
+    return f"{v:+,.0f}" if abs(v) >= 100 else f"{v:+.3g}"
+
+
 #: How paired differences are shown: (title, axis label, scale, lower_is_better).
 PAIRED_METRICS = {
     "failed": ("Failure rate", "percentage points", 100, True),
@@ -326,7 +333,7 @@ def paired_chart(
         colour_ticklabels(ax.get_yticklabels(), names, palette)
         ax.set_ylim(-0.6, len(names) - 0.4)
         ax.set_xlabel(f"Difference ({unit})")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.3g}" if v else "0"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: signed_tick(v)))
         better = "← better" if lower_better else "better →"
         ax.set_title(f"{title}   ({better})", fontsize=11)
         ax.margins(x=0.15)

@@ -134,3 +134,64 @@ def test_arm_labels_keep_their_overrides():
         style.ordering_label("four_ps[rollout.vendor_pressure=0.9]")
         == "Four Ps [rollout.vendor_pressure=0.9]"
     )
+
+
+def test_measurable_gain_is_described_as_the_model_judges_it(small):
+    """sim.model.outcomes.measured_gain: the last year's gain over the counterfactual against its
+    own quarter-to-quarter noise, on the KPIs planning set or else the bottom line; no ROI test."""
+    (gain,) = [f for f in findings.key_findings(small.summary, small.paired) if "gain (" in f]
+    assert "ROI > 0" not in gain and "no ROI test" in gain
+    assert "quarter-to-quarter noise" in gain and "bottom line" in gain
+
+
+def test_money_stands_beside_the_judgement():
+    rows = [
+        ("a", "failed", 0.4, 0.3, 0.5, 100),
+        ("b", "failed", 0.6, 0.5, 0.7, 100),
+        ("a", "business_case_met", 0.7, 0.6, 0.8, 100),
+        ("b", "business_case_met", 0.3, 0.2, 0.4, 100),
+        ("a", "roi_median", 0.25, 0.1, 0.4, 100),
+        ("b", "roi_median", -0.5, -0.6, -0.4, 100),
+    ]
+    summary = pd.DataFrame(rows, columns=["scenario", "metric", "value", "ci_low", "ci_high", "n"])
+    money = findings.key_findings(summary, None)[-1]
+    assert money == (
+        "The money: the programme paid back its spend against the same organisation without CRM "
+        "(the business case met) in 70% [60%, 80%] under A (median ROI +25% [+10%, +40%]) against "
+        "30% [20%, 40%] under B (median ROI -50% [-60%, -40%])."
+    )
+
+
+def test_the_header_counts_every_factor_of_a_grid(tmp_path):
+    import shutil
+
+    folder = tmp_path / "grid"
+    shutil.copytree(ROOT / "tests/fixtures/grid_small", folder)
+    res = load_results(folder)
+    ok = res.ok_runs
+    points, reps = ok["point"].nunique(), res.replicates
+    assert points > 1 and len(ok) == points * reps * ok["scenario"].nunique()
+    page = build_report(folder).read_text()
+    head = page[page.index("<p class='meta'>") : page.index("</header>")]
+    assert (
+        f"{len(ok):,} finished runs (1 ordering × {points} design points × {reps} replicates)"
+        in head
+    )
+    assert "replicates per ordering" not in head
+
+
+def test_paired_ticks_read_as_plain_numbers():
+    assert [outcome_charts.signed_tick(v) for v in (1000, -2500.0, 0.05, 0)] == [
+        "+1,000",
+        "-2,500",
+        "+0.05",
+        "0",
+    ]
+    paired = pd.DataFrame(
+        [("b", "a", "delta_profit", 1.5e6, 0.5e6, 2.5e6, 50)],
+        columns=["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"],
+    )
+    fig = outcome_charts.paired_chart(paired, baseline="a")
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert ticks and not any("e+" in t for t in ticks) and "+1,000" in ticks
