@@ -32,9 +32,11 @@ bench: $(STAMP)
 	CRMSIM_BENCH_FULL=1 $(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-json=results/bench/pytest-benchmark.json
 	$(BIN)/python -m sim.bench --out results/bench --report-only
 
+# ruff everywhere; mypy on the public API (the files listed under [tool.mypy] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests
 	$(BIN)/ruff format --check sim tests
+	$(BIN)/mypy
 
 # Line coverage of the kernels and rules: numba's JIT off, so Python runs (and coverage sees) every
 # kernel line; the engine-equality tests drive them.

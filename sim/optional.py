@@ -1,40 +1,68 @@
-"""Import a package that only some commands need, or stop with one line that says how to get it.
+"""Import a package that only some commands use, or stop with one line that says how to get it.
 
 SALib (``crmsim sensitivity``), EMA Workbench (``crmsim discover``) and Dask distributed
-(``--scheduler``, ``--dask-local``) are imported only by the commands that use them, so the rest of
-the package starts without them. When one is missing (a virtual environment made before it was
-added to ``pyproject.toml``, or a slimmed install) the user should read which package is missing and
-the command that installs it, with exit status 2, not a ``ModuleNotFoundError`` traceback
-(DESIGN.md section 5). :func:`require` is the one place that turns the import failure into that
-message, so every optional import says it the same way.
+(``--scheduler``, ``--dask-local``) are core dependencies of the package (pyproject.toml), imported
+only by the commands that use them so the rest starts without paying for them. When one cannot be
+imported (an environment made before it was added to ``pyproject.toml``, a slimmed install, a broken
+dependency of it) the user should read what is missing and the command that fixes it, with exit
+status 2, not a ``ModuleNotFoundError`` traceback (DESIGN.md section 5). :func:`require` is the one
+place that turns the import failure into that message, so every lazy import says it the same way.
+
+The message never tells the user to install something that is installed: it asks the installed
+distributions (:mod:`importlib.metadata`) before naming a ``pip install``.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 from types import ModuleType
+from typing import NamedTuple
 
 from sim.errors import InputError
 
-__all__ = ["OPTIONAL", "MissingDependency", "require"]
+__all__ = ["OPTIONAL", "MissingDependency", "Package", "installed", "require"]
 
-#: Top-level module -> (distribution to install, extra of this package that installs it). The
-#: extras are declared in pyproject.toml; `pip install -e '.[dev]'` installs every one of them.
-OPTIONAL: dict[str, tuple[str, str]] = {
-    "SALib": ("SALib", "analysis"),
-    "ema_workbench": ("ema-workbench", "analysis"),
-    "dask": ("dask[distributed]", "dask"),
-    "distributed": ("dask[distributed]", "dask"),
+
+class Package(NamedTuple):
+    """A lazily imported package: its distribution's name, and what to give ``pip install``."""
+
+    dist: str
+    pip: str
+
+
+#: Top-level module -> the distribution that provides it. All are core dependencies in
+#: pyproject.toml (tests/test_optional.py checks it).
+OPTIONAL: dict[str, Package] = {
+    "SALib": Package("SALib", "SALib"),
+    "ema_workbench": Package("ema-workbench", "ema-workbench"),
+    "dask": Package("dask", "dask[distributed]"),
+    "distributed": Package("distributed", "dask[distributed]"),
 }
+
+_EVERYTHING = (
+    "it is a dependency of crm-rollout-sim, so this environment is older than the package or was "
+    "slimmed; pip install -e . in a source checkout (pip install crm-rollout-sim otherwise) "
+    "installs every dependency"
+)
 
 
 class MissingDependency(InputError):
-    """An optional package this command needs cannot be imported (the CLI exits with status 2)."""
+    """A package this command needs cannot be imported (the CLI exits with status 2)."""
+
+
+def installed(dist: str) -> bool:
+    """True when the distribution ``dist`` is installed in this environment."""
+    try:
+        importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def require(module: str, needed_for: str) -> ModuleType:
-    """``importlib.import_module(module)``, or :class:`MissingDependency` naming the package and
-    the pip extra that installs it.
+    """``importlib.import_module(module)``, or :class:`MissingDependency` naming what is missing
+    and how to install it.
 
     Args:
         module: dotted module name whose top-level package is in :data:`OPTIONAL`
@@ -46,18 +74,26 @@ def require(module: str, needed_for: str) -> ModuleType:
         KeyError: ``module`` is not a registered optional package (a programming error).
     """
     top = module.split(".", 1)[0]
-    dist, extra = OPTIONAL[top]
+    package = OPTIONAL[top]
     try:
         return importlib.import_module(module)
     except ImportError as exc:
         # exc.name is the module that was not found: the package itself, or one it imports
         missing = (getattr(exc, "name", None) or top).split(".", 1)[0]
-        if OPTIONAL.get(missing, (None,))[0] == dist:
-            what = "is not installed"
-        else:
+        culprit = OPTIONAL.get(missing, package if missing == top else None)
+        if culprit is not None and not installed(culprit.dist):
+            what = (
+                "is not installed"
+                if culprit.pip == package.pip
+                else (f"cannot be imported (it needs {culprit.dist}, which is not installed)")
+            )
+            fix = f"install it with pip install '{culprit.pip}'; {_EVERYTHING}"
+        elif culprit is None:
             what = f"cannot be imported (it needs {missing!r}, which is missing)"
+            fix = _EVERYTHING
+        else:  # installed, yet the import fails: a broken install, not a missing one
+            what = f"is installed but cannot be imported ({type(exc).__name__}: {exc})"
+            fix = f"repair it with pip install --force-reinstall '{culprit.pip}'"
         raise MissingDependency(
-            f"{needed_for} needs the Python package {dist}, which {what}; install it with "
-            f"pip install 'crm-rollout-sim[{extra}]' (in a source checkout: pip install -e "
-            f"'.[{extra}]')"
+            f"{needed_for} needs the Python package {package.pip}, which {what}; {fix}"
         ) from None

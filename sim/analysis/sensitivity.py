@@ -99,7 +99,7 @@ def _sample_seed(root_seed: int) -> int:
 
 def to_values(spec: SensitivitySpec, unit: np.ndarray) -> list[tuple]:
     """Map unit-cube rows onto the ranges; integer ranges by ``high - low + 1`` equal bins."""
-    columns = []
+    columns: list[list[Any]] = []
     for j, key in enumerate(spec.names):
         r = spec.parameters[key]
         u = unit[:, j]
@@ -208,7 +208,7 @@ def run_sensitivity(
         detail = exc.detail.replace("crmsim sweep", "crmsim sensitivity")
         raise InputError(detail, file=exc.file, key=exc.key, value=exc.value) from None
     sample = pd.DataFrame(unit, columns=[f"u.{k}" for k in spec.names])
-    values = pd.DataFrame(experiment.design.rows, columns=spec.names)
+    values = pd.DataFrame(to_values(spec, unit), columns=spec.names)
     sample = pd.concat([pd.DataFrame({"point": range(len(unit))}), sample, values], axis=1)
     buf = sample.to_parquet(index=False)
     atomic_write_bytes(out / SUBDIR / "sample.parquet", buf)

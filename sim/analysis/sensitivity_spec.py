@@ -270,7 +270,7 @@ def _samples(raw: dict, method: str, file: str | None, key: str = "samples") -> 
     value = raw.get(key.split(".")[-1])
     if method == "sobol":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 4
-        if not ok or value & (value - 1):
+        if not ok or not isinstance(value, int) or value & (value - 1):
             raise _err(
                 "expected a power of two >= 4 (Sobol' sequences balance at powers of two; "
                 "the convergence check uses the first half)",

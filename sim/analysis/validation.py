@@ -21,8 +21,9 @@ import pandas as pd
 from sim.experiments.experiment import replicate_seeds
 from sim.experiments.stats import newcombe_paired_interval, wilson_interval
 from sim.model.population import TRAITS
+from sim.shipped import source_root
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = source_root()  # the checkout (sim.shipped)
 ORDERINGS = ("technology_first", "big_bang", "people_process_platform", "four_ps", "start_small")
 ROOT_SEED = 20011127  # experiments/failure_rates.toml
 MIX_BANDS = {  # DESIGN.md 2.5

@@ -45,8 +45,9 @@ def cmd_dashboard(args) -> int:
     """Validate the scenario, print the address, serve until interrupted."""
     from sim import dashboard as names  # the environment names only: the page reads them later
     from sim.model.scenario import load_scenario
+    from sim.shipped import find_file
 
-    path = Path(args.scenario) if args.scenario else None
+    path = find_file(args.scenario, "scenarios") if args.scenario else None
     if path is not None:
         load_scenario(path)  # status 2 with the loader's message on a bad file
     if not 1 <= args.port <= 65535:

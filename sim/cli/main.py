@@ -147,7 +147,9 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
 def cmd_validate(args) -> int:
     """Check a scenario, experiment or calibration file with the checks its command runs."""
     from sim.analysis.checks import validate_file
+    from sim.shipped import find_file
 
+    args.file = str(find_file(args.file))  # a path, or a shipped file's name (`four_ps`)
     if args.kind is None:
         from sim.analysis.sensitivity_spec import is_sensitivity_file, load_sensitivity
 
@@ -170,17 +172,22 @@ def cmd_list(args) -> int:
             print(f"{p.key:38s} {p.default!s:>10}  {p.allowed():28s} {p.doc} [{p.source}]")
         return 0
     from sim.model.scenario import load_scenario
+    from sim.shipped import LAYERS, shipped_dir, shipped_files
 
-    root = Path(args.root)
-    print("scenarios:")
-    for path in sorted((root / "scenarios").glob("*.toml")):
-        if path.stem in ("base", "calibrated"):
-            continue
-        scen = load_scenario(path)
-        print(f"  {str(path):45s} {scen.description}")
-    print("experiments:")
-    for path in sorted((root / "experiments").glob("*.toml")):
-        print(f"  {path}")
+    def files(kind: str) -> tuple[Path, list[Path]]:
+        if args.root is None:  # the package's own, wherever it is installed
+            return shipped_dir(kind), shipped_files(kind)
+        folder = Path(args.root) / kind
+        return folder, sorted(p for p in folder.glob("*.toml") if p.stem not in LAYERS)
+
+    folder, scenarios = files("scenarios")
+    print(f"scenarios: in {folder} (run one by name, e.g. crmsim run four_ps)")
+    for path in scenarios:
+        print(f"  {path.name:30s} {load_scenario(path).description}")
+    folder, experiments = files("experiments")
+    print(f"experiments: in {folder} (e.g. crmsim sweep failure_rates)")
+    for path in experiments:
+        print(f"  {path.name}")
     return 0
 
 
@@ -222,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list shipped scenarios and experiments")
     p.add_argument("--params", action="store_true", help="list every parameter with its source")
-    p.add_argument("--root", default=".", help=argparse.SUPPRESS)
+    p.add_argument("--root", help=argparse.SUPPRESS)  # a checkout's folders instead
     p.set_defaults(func=cmd_list)
 
     _add_later_commands(sub)

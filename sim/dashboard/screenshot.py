@@ -107,9 +107,7 @@ def take(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m sim.dashboard.screenshot", description=__doc__)
     p.add_argument("out", nargs="?", default="docs", help="folder for the PNG files")
-    p.add_argument(
-        "--scenario", default=str(Path(__file__).resolve().parents[2] / "scenarios/four_ps.toml")
-    )
+    p.add_argument("--scenario", default="four_ps", help="scenario file or shipped name")
     p.add_argument("--replicates", type=int, default=200)
     p.add_argument("--workers", type=int)
     args = p.parse_args(argv)

@@ -35,7 +35,9 @@ class Config:
 
 
 def _repo_scenarios() -> Path:
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    from sim.shipped import shipped_dir
+
+    return shipped_dir("scenarios")
 
 
 @functools.cache

@@ -54,6 +54,7 @@ from sim.errors import InputError
 from sim.experiments.design import Design, Point, parse_design
 from sim.model.outcomes import OUTCOME_FIELDS as SUMMARY_FIELDS
 from sim.model.scenario import read_toml
+from sim.shipped import find_file, shipped_dir
 
 __all__ = [
     "ExperimentSpec",
@@ -150,7 +151,7 @@ class ExperimentSpec:
         Each scenario file's sha256 is included, so editing a scenario changes the hash and a
         resumed sweep cannot mix rows from before and after the edit.
         """
-        digests = {}
+        digests: dict[str, str | None] = {}
         for entry, path in zip(self.scenarios, self.scenario_paths, strict=True):
             key = entry if isinstance(entry, str) else str(entry.get("scenario"))
             try:
@@ -203,9 +204,10 @@ def _repo_root(start: Path) -> Path:
 
 
 def resolve_scenario(
-    entry: str, base_dir: Path, file: str | None = None, key: str = "scenarios"
+    entry: Any, base_dir: Path, file: str | None = None, key: str = "scenarios"
 ) -> Path:
-    """Find a scenario file: relative to the experiment, to the repo root, or a bare name.
+    """Find a scenario file: relative to the experiment, to the repo root, or a bare name (the
+    experiment's folder, then the shipped scenarios: :mod:`sim.shipped`).
 
     Raises:
         InputError: naming every place looked in, if none holds the file.
@@ -216,7 +218,7 @@ def resolve_scenario(
     root = _repo_root(base_dir.resolve())
     candidates = [p] if p.is_absolute() else [base_dir / p, root / p]
     if not p.suffix:
-        candidates += [base_dir / f"{entry}.toml", root / "scenarios" / f"{entry}.toml"]
+        candidates += [base_dir / f"{entry}.toml", shipped_dir("scenarios") / f"{entry}.toml"]
     for c in candidates:
         if c.is_file():
             return c.resolve()
@@ -354,13 +356,13 @@ def load_experiment(path: str | Path, replicates: int | None = None) -> Experime
     """Read and validate an experiment TOML.
 
     Args:
-        path: the experiment file.
+        path: the experiment file, or the name of a shipped one (``"failure_rates"``).
         replicates: override the file's replicate count (``--replicates``).
 
     Raises:
         InputError: for a missing file, invalid TOML or any invalid key.
     """
-    path = Path(path)
+    path = find_file(path, "experiments")
     raw = read_toml(path)
     spec = experiment_from_dict(raw, file=str(path))
     return spec.with_replicates(replicates) if replicates is not None else spec
@@ -402,7 +404,7 @@ def build_runs(spec: ExperimentSpec, names: Sequence[str]) -> list[RunSpec]:
     """
     seeds = replicate_seeds(spec.root_seed, spec.replicates)
     points = spec.points()
-    runs = []
+    runs: list[RunSpec] = []
     for rep, seed in enumerate(seeds):
         for i, (name, path) in enumerate(zip(names, spec.scenario_paths, strict=True)):
             own = spec.arm(i)[1]

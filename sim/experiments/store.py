@@ -65,8 +65,8 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
-def spec_hash(spec: dict) -> str:
-    """sha256 (hex) of the canonical JSON of an experiment spec."""
+def spec_hash(spec: Any) -> str:
+    """sha256 (hex) of the canonical JSON of an experiment spec (or any JSON-able value)."""
     return hashlib.sha256(canonical_json(spec).encode()).hexdigest()
 
 

@@ -26,7 +26,6 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 __all__ = ["warm_up", "scenario_for", "row_params", "one_thread", "clear"]
@@ -142,10 +141,9 @@ def compile_here(engine: str = "numba") -> None:
     try:
         import sim
         from sim.model import outcomes
+        from sim.shipped import shipped_dir
 
-        path = Path(__file__).resolve().parents[2] / "scenarios" / WARM_SCENARIO
-        if not path.exists():  # an installed package without the scenario files: nothing to warm
-            return
+        path = shipped_dir("scenarios") / WARM_SCENARIO
         scen = sim.load_scenario(path, overrides=WARM_ORG)
         for seed in WARM_SEEDS:
             sim.run(scen, seed=seed, engine=engine)

@@ -20,6 +20,7 @@ from typing import Any
 from sim.errors import InputError
 from sim.model.params import CHANNELS, PARAMS, WORKSTREAMS, defaults
 from sim.model.tomlfile import read_toml as _read_toml
+from sim.shipped import find_file
 
 _TOP_LEVEL = {"name", "description", "extends", "horizon_weeks", "mix"}
 _STRUCTURED = {"rollout.ordering", "rollout.phases"}
@@ -288,7 +289,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """Load, merge (``extends``) and validate a scenario TOML.
 
     Args:
-        path: the scenario file.
+        path: the scenario file, or the name of a shipped scenario (``"four_ps"``;
+            :func:`sim.shipped.find_file`).
         overrides: dotted-key values applied after loading, e.g. ``{"org.employees": 50}``.
 
     Returns:
@@ -297,7 +299,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     Raises:
         InputError: for a missing or malformed file, an unknown key or a value out of bounds.
     """
-    path = Path(path)
+    path = find_file(path, "scenarios")
     values = defaults()
     plan: dict[str, Any] = {}
     name, description, mix = path.stem, "", None

@@ -17,7 +17,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from sim.shipped import source_root
+
+ROOT = source_root()  # the checkout (sim.shipped)
 LABELS = {"never_live": "never live", "measurable_gain": "measurable gain", "failed": "failed"}
 
 

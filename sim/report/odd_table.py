@@ -12,8 +12,9 @@ from pathlib import Path
 
 from sim.model.params import PARAMS
 from sim.model.scenario import read_toml
+from sim.shipped import source_root
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = source_root()  # the checkout (sim.shipped)
 GROUPS = (
     ("Time and organisation", ("horizon_weeks", "org.")),
     ("Organisation profile (drawn per run; spread 0 fixes a trait)", ("profile.",)),

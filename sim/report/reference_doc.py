@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+from sim.shipped import source_root
+
+ROOT = source_root()  # the checkout (sim.shipped)
 REFERENCE = ROOT / "results" / "reference" / "failure_rates"
 COMMAND = "crmsim sweep experiments/failure_rates.toml --workers 2"
 
