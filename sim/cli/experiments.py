@@ -73,6 +73,45 @@ def _print_summary(folder: Path) -> None:
         paired = folder / "paired.csv"
         pair = pd.read_csv(paired) if paired.exists() and paired.stat().st_size else None
         print(format_rates_table(pd.read_csv(summary), pair))
+    points = folder / "points.csv"
+    if points.exists() and points.stat().st_size:
+        _print_points(pd.read_csv(points), points)
+
+
+#: Design points printed one line each at most; more are left to points.csv (assumption: a screen).
+POINTS_SHOWN = 30
+POINT_RATES = (
+    ("failed", "failed"),
+    ("never_live", "never live"),
+    ("business_case_met", "paid back"),
+    ("measurable_gain", "gain"),
+)
+
+
+def _print_points(points, path: Path) -> None:
+    """A grid's rates per design point (the table above pools them), or where to find them."""
+    params = [c for c in points.columns if c.startswith("param.")]
+    keys = points[["scenario", "point", *params]].drop_duplicates()
+    print(f"The table above pools {len(keys)} design points; {path} has each point's rates.")
+    if len(keys) > POINTS_SHOWN:
+        return
+    s = points.set_index(["scenario", "point", "metric"])
+    rates = [(m, label) for m, label in POINT_RATES if m in set(points["metric"])]
+    head = ["scenario", "point", *(p.removeprefix("param.") for p in params)]
+    lines = [[*head, *(label for _, label in rates)]]
+    for row in keys.itertuples(index=False):
+        cells = [
+            str(row[0]),
+            str(row[1]),
+            *(f"{v:g}" if isinstance(v, float) else str(v) for v in row[2:]),
+        ]
+        for metric, _ in rates:
+            r = s.loc[(row[0], row[1], metric)]
+            cells.append(f"{r['value']:.0%} [{r['ci_low']:.0%}, {r['ci_high']:.0%}]")
+        lines.append(cells)
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    for line in lines:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
 
 
 def parse_arm(text: str) -> str | dict:

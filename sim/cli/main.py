@@ -9,6 +9,7 @@ error never leaves half a result behind.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -69,6 +70,20 @@ def _check_rerun(out: Path, scenario, args) -> None:
 _RUN_FILES = ("summary.json", "timeseries.parquet", "timeseries.csv", "charts")
 
 
+def _run_folder_name(scenario, args, safe_name) -> str:
+    """The default folder of a run: ``NAME-seedN``, then ``-agents`` for the agents engine and a
+    short hash of the ``--set`` values when there are any, so runs with other settings land in
+    folders of their own (``four_ps-seed3`` and ``four_ps-seed3-1a2b3c4d``) instead of refusing
+    to replace each other."""
+    name = f"{safe_name(scenario.name)}-seed{args.seed}"
+    if args.engine != "numba":
+        name += f"-{args.engine}"
+    if scenario.overrides:
+        text = json.dumps(scenario.overrides, sort_keys=True, default=str)
+        name += "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return name
+
+
 def _publish(tmp: Path, out: Path) -> None:
     """Move finished files from ``tmp`` into ``out`` (created if needed), file by file."""
     out.mkdir(parents=True, exist_ok=True)
@@ -85,7 +100,7 @@ def cmd_run(args) -> int:
     from sim.safepaths import check_output_dir, refuse_symlinks, safe_name
 
     scenario = _scenario_from(args)
-    out = Path(args.out or Path("results") / "runs" / f"{safe_name(scenario.name)}-seed{args.seed}")
+    out = Path(args.out or Path("results") / "runs" / _run_folder_name(scenario, args, safe_name))
     if out.exists() and not out.is_dir():
         raise InputError("expected a folder for --out", key="--out", value=str(out))
     check_output_dir(out, "--out")  # before the run, not after it
@@ -132,15 +147,26 @@ def _print_summary(s: dict, scenario, out: Path, charts) -> None:
     print(f"  final adoption    {s['adoption_final']:.0%} of employees use the CRM")
     print(f"  profit vs no CRM  {s['delta_profit']:+,.0f} (ROI {s['roi']:+.2f})")
     print(f"  CSAT vs no CRM    {s['delta_csat']:+.3f}; churn {s['delta_churn']:+.1%}")
-    print(
-        f"  met expectations  {'yes' if s['met_expectations'] else 'no'}; "
-        f"measurable gain {'yes' if s['measurable_gain'] else 'no'} "
-        f"({s['gain_ratio']:.1f}x the noise, judged on "
-        f"{'the KPIs planning set' if s['kpis_set'] else 'the bottom line: no KPIs set up front'})"
+    yes = {True: "yes", False: "no"}
+    print(f"  met expectations  {yes[bool(s['met_expectations'])]} (the sponsor's judgement)")
+    if s.get("business_case_met") is not None:
+        print(
+            f"  paid back         {yes[bool(s['business_case_met'])]} (the business case: profit "
+            "vs no CRM, programme spend included, at least zero)"
+        )
+    judged = "the KPIs planning set" if s["kpis_set"] else "the bottom line: no KPIs set up front"
+    ratio = s["gain_ratio"]
+    how = (
+        f"{ratio:.1f}x the noise, judged on {judged}"
+        if math.isfinite(ratio) and s["status"] == "live"
+        else "not measurable: the CRM is not in use"
     )
+    print(f"  measurable gain   {yes[bool(s['measurable_gain'])]} ({how})")
+    n_charts = len({Path(c).stem for c in charts})
+    formats = "/".join(sorted({Path(c).suffix[1:].upper() for c in charts}))
     print(
         f"  wrote {out}/summary.json, timeseries.parquet, timeseries.csv"
-        + (f" and {len(charts)} charts" if charts else "")
+        + (f" and {n_charts} charts ({formats}) in charts/" if charts else "")
     )
 
 
@@ -203,16 +229,36 @@ def build_parser() -> argparse.ArgumentParser:
     from sim.experiments.preflight import KINDS
 
     p = sub.add_parser("run", help="run one scenario (and its no-CRM counterfactual)")
-    p.add_argument("scenario")
-    p.add_argument("--seed", type=seed_flag, default=1)
-    p.add_argument("--engine", choices=("numba", "agents"), default="numba")
+    p.add_argument(
+        "scenario",
+        help="the scenario to run: a TOML file (my_client.toml) or a shipped scenario's name "
+        "(four_ps; crmsim list shows them)",
+    )
+    p.add_argument(
+        "--seed",
+        type=seed_flag,
+        default=1,
+        help="seed of the run's random draws (default 1): the same scenario, settings and seed "
+        "give the same run, and the no-CRM counterfactual uses the same draws",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("numba", "agents"),
+        default="numba",
+        help="numba (default): compiled kernels, fast; agents: Mesa agents, readable and slow; "
+        "the two give the same results",
+    )
     p.add_argument(
         "--set",
         action="append",
         metavar="KEY=VALUE",
         help="override a parameter, e.g. --set org.employees=50",
     )
-    p.add_argument("--out", help="output folder (default results/runs/NAME-seedN)")
+    p.add_argument(
+        "--out",
+        help="output folder (default results/runs/NAME-seedN, with -agents for that engine and "
+        "a short hash of the --set values when there are any)",
+    )
     p.add_argument("--no-charts", action="store_true", help="skip the single-run charts")
     p.add_argument(
         "--overwrite", action="store_true", help="replace a run folder made with other settings"
@@ -258,9 +304,9 @@ def main(argv: list[str] | None = None) -> int:
     except StoppedError as exc:
         print(f"crmsim: stopped: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("crmsim: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # a sweep's says what it saved (sim.experiments.signals)
+        print(f"crmsim: {exc or 'interrupted'}", file=sys.stderr)
+        return getattr(exc, "exit_status", 130)
     except BrokenPipeError:  # `crmsim list --params | head`: the reader left; not an error
         _silence_stdout()
         return 0

@@ -26,19 +26,72 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from typing import Any
 
 from sim.errors import InputError, StoppedError
 from sim.experiments.parentwatch import worker_init
 from sim.experiments.scheduler import check_address
+from sim.experiments.signals import ignore_in_worker
 from sim.optional import require
 
 __all__ = ["Execution", "SerialExecutor", "PoolExecutor", "DaskExecutor", "default_workers"]
+
+
+#: Exit status of a worker process that found itself re-running the user's script from the top
+#: (assumption: a status no other failure uses; the pool's parent reads it to say why).
+EXIT_REIMPORT = 86
+#: Set by a pool's parent to its PID: a worker of that parent leaves the message to it.
+POOL_PARENT_ENV = "CRMSIM_POOL_PARENT"
+
+REIMPORT_MESSAGE = (
+    "{script} starts a sweep as soon as it is imported, and the worker processes import it "
+    "again (Python starts them with 'spawn'), so each would start the sweep once more; put the "
+    'calls under `if __name__ == "__main__":` at the end of the script (see "Safe importing of '
+    'main module" in the multiprocessing documentation)'
+)
+
+
+def _main_script(module_name: str = "__main__") -> str:
+    return str(getattr(sys.modules.get(module_name), "__file__", None) or "the main script")
+
+
+def refuse_reimported_main() -> None:
+    """Stop this process if it is a worker still importing the user's script.
+
+    A worker started with ``spawn`` imports the parent's main script as ``__mp_main__`` before it
+    takes any work; a script that calls ``run_experiment`` (or ``run_sensitivity``, ``compare``)
+    at the top level, without ``if __name__ == "__main__":``, would start the sweep again in every
+    worker (which then fails on the folder's lock, with a message about ``crmsim sweep``). Called
+    first by everything that starts a sweep or a pool: in such a worker it writes one line naming
+    the guard (unless its parent is a pool that reports it, :class:`PoolExecutor`) and exits with
+    :data:`EXIT_REIMPORT`. Anywhere else it does nothing.
+    """
+    # multiprocessing's own sign of a child still bootstrapping (its _check_not_importing_main),
+    # and runpy's: the script is being run as __mp_main__, not yet made the child's __main__
+    mp_main = sys.modules.get("__mp_main__")
+    importing = getattr(current_process(), "_inheriting", False) or (
+        mp_main is not None and mp_main is not sys.modules.get("__main__")
+    )
+    if not importing:
+        return
+    if os.environ.get(POOL_PARENT_ENV) != str(os.getppid()):
+        message = REIMPORT_MESSAGE.format(script=_main_script("__mp_main__"))
+        print(f"crmsim: error: {message}", file=sys.stderr, flush=True)
+    os._exit(EXIT_REIMPORT)
+
+
+def _start_worker(parent_pid: int, warm_up: Callable | None) -> None:
+    """Pool initializer: SIGTERM left to the sweep (:mod:`sim.experiments.signals`), then the
+    parent watch and the warm-up (:func:`sim.experiments.parentwatch.worker_init`)."""
+    ignore_in_worker()
+    worker_init(parent_pid, warm_up)
 
 
 def default_workers() -> int:
@@ -89,17 +142,30 @@ class PoolExecutor(SerialExecutor):
                 key="start_method",
                 value=start_method,
             )
+        refuse_reimported_main()
         self.workers = int(workers)
         self.description = f"{self.workers} local processes"
+        os.environ[POOL_PARENT_ENV] = str(os.getpid())  # inherited by the spawned workers
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context(start_method),
-            initializer=worker_init,  # dies with the sweep (no orphans after kill -9), warms up
+            initializer=_start_worker,  # dies with the sweep (no orphans after kill -9), warms up
             initargs=(os.getpid(), warm_up),
         )
 
+    def _reimported(self) -> bool:
+        """Whether a worker stopped because it was re-running the user's script."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        return any(p.exitcode == EXIT_REIMPORT for p in list(processes.values()))
+
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
-        """Yield ``fn(item)`` results as they complete (any order)."""
+        """Yield ``fn(item)`` results as they complete (any order).
+
+        Raises:
+            InputError: a worker stopped because it was re-running the user's script (no
+                ``if __name__ == "__main__":``; :func:`refuse_reimported_main`).
+            BrokenProcessPool: a worker died for any other reason.
+        """
         queue = iter(items)
         pending = set()
         try:
@@ -114,6 +180,10 @@ class PoolExecutor(SerialExecutor):
                         pending.add(self._pool.submit(fn, item))
                         break
                     yield fut.result()
+        except BrokenProcessPool:
+            if self._reimported():
+                raise InputError(REIMPORT_MESSAGE.format(script=_main_script())) from None
+            raise
         finally:
             for fut in pending:
                 fut.cancel()
@@ -143,6 +213,7 @@ class DaskExecutor(SerialExecutor):
         n_workers: int | None = None,
         warm_up: Callable | None = None,
     ):
+        refuse_reimported_main()
         distributed = require("dask.distributed", "--scheduler / --dask-local")
         Client, LocalCluster = distributed.Client, distributed.LocalCluster
         self._cluster = None

@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.errors import InputError
 from sim.experiments import worker
-from sim.experiments.executors import Execution
+from sim.experiments.executors import Execution, refuse_reimported_main
 from sim.experiments.experiment import (
     OUTCOME_FIELDS,
     ExperimentSpec,
@@ -42,6 +42,7 @@ from sim.experiments.parts import FLUSH_S, PART_ROWS, PartBuffer
 from sim.experiments.preflight import prepare_sweep
 from sim.experiments.progress import make_progress
 from sim.experiments.scheduler import probe as probe_scheduler
+from sim.experiments.signals import Stopped, sigterm_as_interrupt, stopped
 from sim.experiments.store import ResultsStore
 from sim.experiments.summary import (
     default_baseline,
@@ -266,6 +267,7 @@ def run_experiment(
     Raises:
         InputError: for a bad spec or scenario, or a results folder that cannot take this sweep.
     """
+    refuse_reimported_main()  # a worker re-running a script without the __main__ guard stops
     execution = Execution.of(execution)
     if not isinstance(spec, ExperimentSpec):
         spec = load_experiment(spec)
@@ -288,7 +290,7 @@ def run_experiment(
         **spec.to_dict(),
         "inputs": inputs_record(spec.scenario_paths, prep.scenarios, prep.seeds),
     }
-    with FolderLock(out, command):
+    with FolderLock(out, command), sigterm_as_interrupt():
         return _sweep_locked(
             spec, out, key, runs, names, command, execution, resume, progress, run_fn, load_fn,
             part_rows, flush_s,
@@ -323,18 +325,23 @@ def _sweep_locked(
         buffer = PartBuffer(store.write_part, part_rows=part_rows, flush_s=flush_s)
         if warm is not None and execution.executor is None and not execution.in_process:
             worker.compile_here(spec.engine)  # before workers share the numba cache
-        # the caller's own (warm) executor is used, not closed
-        ctx = execution.make_executor(n_tasks=len(pending), warm_up=warm)
-        with ctx as executor, worker.one_thread():
-            try:
-                for result in executor.map_unordered(execute_batch, pending):
-                    buffer.add(result.rows, result.series)
-                    ran += len(result.rows)
-                    errors_now += result.n_errors
-                    report(skipped + ran, len(runs), errors_now)
-            finally:  # finished batches reach the disk even when the sweep is interrupted
-                buffer.flush()
-            backend = executor.description
+        try:
+            # the caller's own (warm) executor is used, not closed
+            ctx = execution.make_executor(n_tasks=len(pending), warm_up=warm)
+            with ctx as executor, worker.one_thread():
+                try:
+                    for result in executor.map_unordered(execute_batch, pending):
+                        buffer.add(result.rows, result.series)
+                        ran += len(result.rows)
+                        errors_now += result.n_errors
+                        report(skipped + ran, len(runs), errors_now)
+                finally:  # finished batches reach the disk even when the sweep is interrupted
+                    buffer.flush()
+                backend = executor.description
+        except Stopped:
+            raise
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (sim.experiments.signals)
+            raise stopped(exc, skipped + ran, len(runs), out, command) from None
     rows = store.read_runs()
     rows = rows[rows["run_id"].isin(range(len(runs)))] if len(rows) else rows
     errors = int(rows["error"].notna().sum()) if len(rows) else 0
@@ -384,6 +391,7 @@ def compare(
         from :func:`sim.experiments.summary.format_rates_table`) and the counts of
         :func:`run_experiment`.
     """
+    refuse_reimported_main()
     raw = {
         "name": "compare",
         "scenarios": [s if isinstance(s, dict) else str(s) for s in scenarios],
@@ -399,14 +407,18 @@ def compare(
     spec = experiment_from_dict(raw, file=None, base_dir=Path.cwd())
     with tempfile.TemporaryDirectory(prefix="crmsim-compare-") as tmp:
         target = Path(out_dir) if out_dir is not None else Path(tmp) / "compare"
-        counts = run_experiment(
-            spec,
-            target,
-            execution=execution,
-            progress=progress,
-            run_fn=run_fn,
-            load_fn=load_fn,
-        )
+        try:
+            counts = run_experiment(
+                spec,
+                target,
+                execution=execution,
+                progress=progress,
+                run_fn=run_fn,
+                load_fn=load_fn,
+            )
+        except Stopped as exc:  # a comparison has no --resume: say what happened, not how
+            by = str(exc).split(":", 1)[0]
+            raise Stopped(f"{by}: the comparison did not finish", exc.exit_status) from None
         summary = pd.read_csv(target / "summary.csv")
         paired = pd.read_csv(target / "paired.csv")
     if out_dir is None:

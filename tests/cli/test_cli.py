@@ -137,7 +137,8 @@ def test_run_default_out_folder(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     rc = main(["run", str(SCENARIOS / "four_ps.toml"), "--seed", "5", *FAST, "--no-charts"])
     assert rc == 0, capsys.readouterr().err
-    assert (tmp_path / "results" / "runs" / "four_ps-seed5" / "summary.json").is_file()
+    (folder,) = (tmp_path / "results" / "runs").iterdir()  # the --set values hashed in its name
+    assert folder.name.startswith("four_ps-seed5-") and (folder / "summary.json").is_file()
 
 
 def test_run_overwrites_a_previous_result(tmp_path, capsys):

@@ -1,0 +1,99 @@
+"""SIGTERM handled like Ctrl-C while a sweep runs: flush the finished work, say so, exit.
+
+``kill``, ``timeout`` and a cluster's walltime (SLURM sends SIGTERM, then SIGKILL after a grace
+period) all send SIGTERM, whose default action ends the process at once: the batches finished
+since the last part (up to ``FLUSH_S`` seconds of work, :mod:`sim.experiments.parts`) were lost,
+the pool's semaphores leaked, and ``--resume`` ran them again. DESIGN.md section 5: "Ctrl-C and
+SIGTERM both flush the finished work and exit; --resume completes the rest".
+
+While a sweep runs, :func:`sigterm_as_interrupt` makes SIGTERM raise :class:`Terminated` (a
+``KeyboardInterrupt``) in the main thread, so the ``finally`` that writes the finished batches on
+Ctrl-C writes them here too. The sweep then raises :class:`Stopped`, whose message says how many
+runs are saved and which command runs the rest; ``crmsim`` prints it and exits with 130 after
+Ctrl-C, 143 (128 + 15) after SIGTERM, as shells do. A second SIGTERM ends the process at once
+(the handler restores the previous action first): a user who insists is obeyed, and the parts on
+disk are whole either way (they are written atomically).
+
+Pool workers ignore SIGTERM (:func:`ignore_in_worker`): ``timeout`` and ``kill -- -PGID`` signal
+the whole process group, and a worker killed mid-batch would break the pool before the sweep could
+write its finished work. The sweep stops its workers itself when it closes the pool, and a worker
+whose sweep dies anyway ends with it (:mod:`sim.experiments.parentwatch`).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["Terminated", "Stopped", "sigterm_as_interrupt", "ignore_in_worker", "stopped"]
+
+#: Exit statuses of a process stopped by a signal, as shells report them (128 + signal number).
+EXIT_CTRL_C = 128 + signal.SIGINT
+EXIT_SIGTERM = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM received while a sweep ran."""
+
+
+class Stopped(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C or SIGTERM after writing its finished runs.
+
+    Attributes:
+        exit_status: what ``crmsim`` exits with (130 after Ctrl-C, 143 after SIGTERM).
+    """
+
+    def __init__(self, message: str, exit_status: int):
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` in the main thread.
+
+    Outside the main thread (the dashboard's comparisons run on a server thread) a handler cannot
+    be installed, and the block runs with the process's own handling.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum, frame):
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def ignore_in_worker() -> None:
+    """Worker initializer part: SIGTERM is the sweep's to handle, not the worker's."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def stopped(exc: KeyboardInterrupt, saved: int, total: int, out, command: str) -> Stopped:
+    """The :class:`Stopped` that reports an interrupted sweep.
+
+    Args:
+        exc: what interrupted it (:class:`Terminated` after SIGTERM, else Ctrl-C).
+        saved: runs on disk now (finished before the interrupt, written on the way out).
+        total: runs in the sweep.
+        out: the results folder.
+        command: the command that ran it (``--resume`` is added).
+    """
+    by, status = (
+        ("SIGTERM", EXIT_SIGTERM) if isinstance(exc, Terminated) else ("Ctrl-C", EXIT_CTRL_C)
+    )
+    rest = total - saved
+    return Stopped(
+        f"stopped by {by}: {saved} of {total} runs are saved in {out}; "
+        f"`{command} --resume` runs the other {rest}",
+        status,
+    )
