@@ -184,3 +184,18 @@ def test_a_shipped_scenario_runs_by_name_from_the_wheel(wheel, tmp_path):
                  "--set", "horizon_weeks=30")  # fmt: skip
     assert "four_ps" in out and (elsewhere / "run" / "summary.json").is_file()
     assert sorted(p.name for p in elsewhere.iterdir()) == ["run"]  # nothing else written
+
+
+def test_license_citation_and_changelog():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert PROJECT["license"] == "MIT"
+    citation = (ROOT / "CITATION.cff").read_text()
+    for key in ("cff-version:", "message:", "title:", "authors:", "license: MIT"):
+        assert f"\n{key}" in citation, key
+    assert "\nversion:" not in citation  # the version is written once, in sim/__init__.py
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## \[([^\]]+)\]", changelog, flags=re.M)
+    assert headings[0] == "Unreleased" and len(headings) >= 3
+    assert set(re.findall(r"^### (\w+)", changelog, flags=re.M)) <= {
+        "Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"
+    }  # fmt: skip
