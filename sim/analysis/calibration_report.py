@@ -1,95 +1,210 @@
-"""The calibration's report.md: targets, fit, the final runs by ordering, and the mix figures'
-sensitivity to the technology-first share (issue 11, item 10).
+"""The calibration's report.md: method, priors and posterior, predictive check, claims, emulators,
+sampler, time.
 
-Formatting only: sim.analysis.calibration runs the search and hands its result here.
+Formatting only: sim.analysis.calibration runs the calibration and hands its tables here. The
+charts it shows are drawn from the same files by sim.report.calibration_charts.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-#: technology-first shares of the sensitivity table in the report (issue 11, item 10)
-TF_SHARES = (0.3, 0.4, 0.5, 0.6, 0.7)
+import pandas as pd
+
+#: Chart files the report shows (drawn by sim.report.calibration_charts; crmsim calibrate draws
+#: them after the files are written).
+CHARTS = {
+    "prior_posterior.png": "Prior (grey) against posterior (colour), one panel per parameter",
+    "posterior_pairs.png": "The posterior's pair plot",
+    "predictive_check.png": "Each pattern's band (grey) against its 95% posterior predictive "
+    "interval (from fresh runs)",
+}
+#: Fewest independent samples per parameter emcee's authors ask for: a chain of at least 50
+#: autocorrelation times (emcee documentation, "Autocorrelation analysis").
+TAU_FACTOR = 50
 
 
-def tf_share_rows(by_variant: dict, weights: dict[str, float], shares=TF_SHARES) -> list[dict]:
-    """The mix figures if technology first had share ``w`` (the others keep their proportions).
-
-    Exact reweighting of the final runs' per-ordering rates: the mix draws one ordering per
-    organisation, so a mix with other weights is the same per-ordering rates, weighted anew.
-    """
-    tf = "technology_first"
-    if tf not in by_variant or any(k not in by_variant for k in weights):
-        return []
-    others = {k: w for k, w in weights.items() if k != tf}
-    total = sum(others.values())
-    rows = []
-    for share in shares:
-        row = {"share": share}
-        for metric in ("never_live", "failed", "measurable_gain"):
-            rate = share * by_variant[tf][metric] / by_variant[tf]["n"]
-            for k, w in others.items():
-                rate += (1 - share) * w / total * by_variant[k][metric] / by_variant[k]["n"]
-            row[metric] = rate
-        rows.append(row)
-    return rows
+def _fig(kind: str, x: float) -> str:
+    """A figure as text: rates and differences in percent, others with 3 significant figures."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if kind == "rate":
+        return f"{100 * x:.1f}%"
+    if kind == "difference":
+        return f"{100 * x:+.1f} pp"
+    return f"{x:.3g}"
 
 
-def format_report(spec: Any, result: dict, n_tried: int) -> str:
-    """The report's Markdown (``spec``: a sim.analysis.calibration.CalibrationSpec)."""
+def _band(kind: str, low: float, high: float) -> str:
+    lo = "-inf" if low == -math.inf else _fig(kind, low)
+    hi = "+inf" if high == math.inf else _fig(kind, high)
+    return f"{lo} to {hi}"
+
+
+def targets_line(predictive: pd.DataFrame) -> str:
+    """How many patterns agree with their source, against the targets of issue 20."""
+    out = []
+    for held, what in ((False, "calibration patterns"), (True, "held-out patterns")):
+        part = predictive[predictive["held_out"] == held]
+        n, ok = len(part), int(part["inside"].sum())
+        verdict = "meets" if n and ok >= n - 1 else "MISSES"
+        out.append(f"{ok} of {n} {what} agree ({verdict} the target: all but at most one)")
+    return "; ".join(out) + "."
+
+
+def format_report(
+    spec: Any,
+    result: dict,
+    predictive: pd.DataFrame,
+    claims: pd.DataFrame,
+    checks: pd.DataFrame,
+    params: pd.DataFrame,
+) -> str:
+    """The report's Markdown (``spec``: a sim.analysis.calibration_spec.CalibrationSpec)."""
+    sizes = result["sizes"]
+    kinds = {p.name: p.kind for p in spec.patterns}
+    design_points = sum(w["points"] for w in result["waves"])
     lines = [
-        f"# Calibration report: {spec.name}",
+        f"# Calibration report: {spec.name}" + (" (quick mode)" if result["quick"] else ""),
         "",
-        f"Scenario `{spec.scenario.name}`; {n_tried} evaluations; final point on "
-        f"{result['n']} runs. Distance {result['distance']:.3f}; inside every band: "
-        f"{'yes' if result['inside_bands'] else 'NO'}.",
+        "## Method",
         "",
-        "| figure | target | accepted | achieved | Wilson 95% |",
-        "|---|---|---|---|---|",
-    ]
-    for name, t in spec.targets.items():
-        p, lo, hi = result["intervals"][name]
-        lines.append(
-            f"| {name} | {t['target']:.0%} | {t['low']:.0%} to {t['high']:.0%} | "
-            f"{p:.1%} | {lo:.1%} to {hi:.1%} |"
+        f"Scenario `{result['scenario']}`, its members run as arms ({', '.join(result['arms'])}) "
+        "on common seeds; a mix member's share reweights their runs. "
+        f"{len(result['waves'])} design wave(s), {design_points} points in all "
+        f"({sizes['points']} in a Latin hypercube over the priors' box"
+        + (
+            f", then {sizes['wave_points']} a wave from the non-implausible region of history "
+            "matching"
+            if len(result["waves"]) > 1
+            else ""
         )
-    lines += ["", "| parameter | fitted | bounds |", "|---|---|---|"]
-    for key, v in result["parameters"].items():
-        lo, hi = spec.parameters[key]
-        lines.append(f"| {key} | {v:.4g} | {lo:g} to {hi:g} |")
-    by_variant = result.get("by_variant") or {}
-    if by_variant:
+        + f"), {sizes['replicates']} paired replicates per arm at each point. One Gaussian-process "
+        "emulator per pattern (scikit-learn; the logit of a rate; each point's replicate variance "
+        "as its noise). Posterior: emcee's ensemble sampler "
+        f"({sizes['walkers']} walkers x {sizes['steps']} steps, {sizes['burn']} burnt, every "
+        f"{sizes['thin']}th kept: {result['sampler']['draws']} draws) over the priors and a "
+        "likelihood of each calibration pattern's observed figure given the emulated figure "
+        "(the band read as the source's 95% interval, the emulator's variance added; a band-only "
+        "pattern: the probability that the figure lies in it). Predictive check and claims: "
+        f"{sizes['predictive_draws']} posterior draws run afresh, "
+        f"{sizes['predictive_replicates']} replicates per arm each, on their own seeds. "
+        f"{result['runs']:,} runs in all. Method and choices: docs/calibration.md.",
+        "",
+        "## Priors and posterior",
+        "",
+        "| parameter | prior | source | posterior median | 95% interval | MAP (calibrated.toml) |",
+        "|---|---|---|---|---|---|",
+    ]
+    priors = {p.key: p for p in spec.priors}
+    for r in params.itertuples():
+        lines.append(
+            f"| `{r.parameter}` | {priors[r.parameter].describe()} | {r.source} | "
+            f"{r.post_median:.4g} | {r.post_low:.4g} to {r.post_high:.4g} | "
+            f"{result['map'][r.parameter]:.4g} |"
+        )
+    piled = params[params["piled"].fillna("").astype(str) != ""]
+    lines.append("")
+    if len(piled):
+        for r in piled.itertuples():
+            lines.append(
+                f"**Warning:** the posterior of `{r.parameter}` is piled against its prior's "
+                f"{r.piled} bound ({r.low:g} / {r.high:g}): the data push it beyond the prior's "
+                "range; widen the prior if the parameter's source allows, or say why it may not."
+            )
+    else:
+        lines.append("No posterior is piled against a bound of its prior.")
+    lines += ["", "## Predictive check", "", targets_line(predictive), ""]
+    lines += [
+        "| pattern | kind | held out | observed | band | predictive 95% | median | agrees |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in predictive.itertuples():
+        k = r.kind
+        lines.append(
+            f"| {r.pattern} | {k} | {'yes' if r.held_out else 'no'} | {_fig(k, r.observed)} | "
+            f"{_band(k, r.low, r.high)} | {_fig(k, r.pred_low)} to {_fig(k, r.pred_high)} | "
+            f"{_fig(k, r.pred_median)} | {'yes' if r.inside else '**no**'} |"
+        )
+    lines += [
+        "",
+        "A pattern with an observed figure agrees when the figure lies in the predictive "
+        "interval; a band-only pattern when the interval reaches into the band.",
+    ]
+    if len(claims):
         lines += [
             "",
-            "## The final runs by ordering",
+            "## Ordering claims",
             "",
-            "| ordering | weight | runs | never live | abandoned | failed | measurable gain |",
-            "|---|---|---|---|---|---|---|",
+            "Posterior probability that the claim holds: the mean over the draws of "
+            "Phi(paired difference / its standard error) (docs/calibration.md).",
+            "",
+            "| claim | probability | paired difference over the draws (95%) |",
+            "|---|---|---|",
         ]
-        weights = result.get("weights") or {}
-        for name, c in sorted(by_variant.items(), key=lambda kv: -weights.get(kv[0], 0)):
-            n = c["n"]
+        for r in claims.itertuples():
             lines.append(
-                f"| {name} | {weights.get(name, float('nan')):.2f} | {n} | "
-                f"{c['never_live'] / n:.1%} | {c['abandoned'] / n:.1%} | {c['failed'] / n:.1%} | "
-                f"{c['measurable_gain'] / n:.1%} |"
+                f"| {r.claim} | {r.probability:.3f} | {100 * r.diff_median:+.1f} pp "
+                f"({100 * r.diff_low:+.1f} to {100 * r.diff_high:+.1f}) |"
             )
-        rows = tf_share_rows(by_variant, weights)
-        if rows:
-            lines += [
-                "",
-                "## Sensitivity to the technology-first share",
-                "",
-                "The three mix figures if technology first had another share of the mix (the other "
-                "orderings keep their relative weights), by exact reweighting of the final runs' "
-                "per-ordering rates above (each ordering's own sampling noise included).",
-                "",
-                "| technology-first share | never live | failed | measurable gain |",
-                "|---|---|---|---|",
-            ]
-            for r in rows:
-                lines.append(
-                    f"| {r['share']:.1f} | {r['never_live']:.1%} | {r['failed']:.1%} | "
-                    f"{r['measurable_gain']:.1%} |"
-                )
+    lines += _emulator_lines(checks, kinds, result)
+    lines += _sampler_lines(result)
+    lines += ["", "## Charts", ""]
+    lines += [f"![{text}]({name})" for name, text in CHARTS.items()]
     return "\n".join(lines) + "\n"
+
+
+def _emulator_lines(checks: pd.DataFrame, kinds: dict, result: dict) -> list[str]:
+    lines = [
+        "",
+        "## Emulators, checked on held-out design points",
+        "",
+        "Each design point predicted by a fit on the other folds (5-fold). Standardised error: "
+        "(figure - prediction) / sqrt(emulator variance + the point's replicate variance); an "
+        "honest emulator has RMS about 1 and about 95% within +-2.",
+        "",
+        "| pattern | points | R^2 | RMS standardised error | within +-2 |",
+        "|---|---|---|---|---|",
+    ]
+    for r in checks.itertuples():
+        lines.append(
+            f"| {r.pattern} | {r.points} | {r.r2:.2f} | {r.z_rms:.2f} | {r.coverage_2sd:.0%} |"
+        )
+    if result["unfit_patterns"]:
+        lines += [
+            "",
+            "**Warning:** too few design points had a figure for "
+            + ", ".join(result["unfit_patterns"])
+            + "; these calibration patterns were left out of the likelihood.",
+        ]
+    return lines
+
+
+def _sampler_lines(result: dict) -> list[str]:
+    diag = result["sampler"]
+    taus = diag["autocorr_steps"]
+    worst = max(taus.values()) if taus else math.nan
+    enough = diag["steps_after_burn"] >= TAU_FACTOR * worst
+    lines = [
+        "",
+        "## Sampler and time",
+        "",
+        f"Mean acceptance fraction {diag['acceptance']:.2f} (0.2 to 0.5 is healthy). Longest "
+        f"autocorrelation time {worst:.0f} steps; {diag['steps_after_burn']} steps after the burn "
+        + (
+            f"(at least {TAU_FACTOR} times it)."
+            if enough
+            else f"(**fewer than {TAU_FACTOR} times it: the chain is short**; raise steps)."
+        ),
+    ]
+    for wave in result["waves"]:
+        if "non_implausible_share" in wave:
+            lines.append(
+                f"After wave {wave['wave']}, {wave['non_implausible_share']:.1%} of the priors' "
+                "box was not implausible (history matching, cut-off 3)."
+            )
+    lines += ["", "| stage | seconds |", "|---|---|"]
+    for stage, secs in result["seconds"].items():
+        lines.append(f"| {stage} | {secs:.1f} |")
+    return lines

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.analysis.calibration import evaluations, load_calibration
+from sim.analysis.calibration_spec import load_calibration
+from sim.analysis.priors import is_share
 from sim.errors import InputError
 from sim.experiments import guards
 from sim.experiments.experiment import experiment_from_dict
@@ -19,30 +20,46 @@ from sim.experiments.preflight import KINDS, detect_kind, prepare_run, prepare_s
 from sim.model.scenario import load_scenario, read_toml
 
 
-def prepare_calibration(path: str | Path, allow_large: bool = False, workers: int = 1):
-    """Load a calibration file and check its scenario at every corner of the search box.
+def prepare_calibration(
+    path: str | Path, allow_large: bool = False, workers: int = 1, quick: bool = False
+):
+    """Load a calibration file and check its runs before any starts.
+
+    Every member of its scenario must take the run overrides with each parameter at either bound
+    of its prior (a mix share only reweights runs, so it is not applied), in the full and the
+    quick mode alike; the size guard counts the mode that will run.
 
     Returns:
-        The :class:`sim.analysis.calibration.CalibrationSpec`.
+        The :class:`sim.analysis.calibration_spec.CalibrationSpec`.
     """
     spec = load_calibration(path)
     scen = load_scenario(spec.scenario)
-    for key, (low, high) in spec.parameters.items():
-        for value in (low, high):
-            try:
-                scen.with_overrides({key: value})
-            except InputError as exc:
-                raise InputError(
-                    exc.detail, file=str(path), key=f"calibration.parameters.{key}", value=value
-                ) from None
+    for mode, where in ((spec, "calibration.overrides"), (spec.quick_mode(), "calibration.quick")):
+        try:
+            scen.with_overrides(mode.overrides)
+        except InputError as exc:
+            raise InputError(
+                exc.detail, file=str(path), key=f"{where}.{exc.key}", value=exc.value
+            ) from None
+        for prior in mode.priors:
+            if is_share(prior.key):
+                continue
+            for value in (prior.low, prior.high):
+                try:
+                    scen.with_overrides({**mode.overrides, prior.key: value})
+                except InputError as exc:
+                    raise InputError(
+                        exc.detail, file=str(path), key=f"parameters.{prior.key}", value=value
+                    ) from None
+    run = spec.quick_mode() if quick else spec
     guards.check_size(
-        evaluations(spec),
-        sizes(scen),
+        run.runs(),
+        sizes(scen.with_overrides(run.overrides)),
         workers,
         allow_large,
-        what="this calibration (points x replicates, refinement, final check)",
+        what="this calibration (design waves and predictive draws, every arm)",
         file=str(path),
-        key="calibration",
+        key="calibration.quick" if quick else "calibration",
     )
     return spec
 
@@ -74,9 +91,12 @@ def validate_file(path: str | Path, kind: str | None = None) -> str:
         )
     if kind == "calibration":
         spec = prepare_calibration(path)
+        held = sum(p.held_out for p in spec.patterns)
         return (
-            f"{path}: valid calibration {spec.name!r} ({reason}): {len(spec.parameters)} free "
-            f"parameters on {spec.scenario.name}, targets {', '.join(spec.targets)}"
+            f"{path}: valid calibration {spec.name!r} ({reason}): {len(spec.priors)} parameters "
+            f"on {spec.scenario.name}, {len(spec.patterns) - held} calibration patterns, "
+            f"{held} held out, {len(spec.claims)} claims; {spec.runs():,} runs "
+            f"({spec.quick_mode().runs():,} with --quick)"
         )
     if kind != "scenario":
         raise InputError(f"allowed: {', '.join(KINDS)}", key="--kind", value=kind)

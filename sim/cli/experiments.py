@@ -172,21 +172,20 @@ def cmd_compare(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    """Fit the free parameters to the published rates; results under results/NAME.
+    """A posterior over the file's parameters, its predictive check and claims, in results/NAME.
 
     The scenario file the shipped scenarios load changes only with ``--write-scenario`` (or an
     explicit ``--output``), atomically, the old file kept as ``.bak``.
     """
-    from sim.analysis.calibration import calibrate
+    from sim.analysis.calibration import FILES, calibrate
     from sim.analysis.checks import prepare_calibration
     from sim.experiments.executors import default_workers
+    from sim.report.calibration_charts import draw_charts
     from sim.safepaths import check_output_dir, safe_name
 
-    workers = args.workers or default_workers()
-    spec = prepare_calibration(args.experiment, args.allow_large, workers)
-    if args.quick:
-        spec.points, spec.replicates, spec.refine_iterations = 4, 20, 0
-        spec.final_replicates = 40
+    execution = execution_of(args)
+    workers = execution.concurrency or default_workers()
+    spec = prepare_calibration(args.experiment, args.allow_large, workers, quick=args.quick)
     write_scenario = args.write_scenario or bool(args.output)
     if args.output:
         spec.output = Path(args.output)
@@ -195,9 +194,10 @@ def cmd_calibrate(args) -> int:
     if write_scenario:
         check_output_dir(spec.output.parent, "--output")
     out = check_output_dir(args.out or Path("results") / safe_name(spec.name))
-    calibrate(spec, out, execution_of(args), write_scenario=write_scenario)
+    calibrate(spec, out, execution, quick=args.quick, write_scenario=write_scenario)
+    charts = draw_charts(out)
     print((out / "report.md").read_text())
-    print(f"wrote {out}/report.md, tried.csv, calibration.json, calibrated.toml")
+    print(f"wrote {out}/: {', '.join(FILES)}, {', '.join(p.name for p in charts)}")
     if write_scenario:
         print(f"replaced {spec.output} (the old file is kept as {spec.output.name}.bak)")
     else:
@@ -286,21 +286,42 @@ def add_commands(sub) -> None:
     p.add_argument("--out", help="results folder for the comparison and its report")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("calibrate", help="fit the free parameters to the published rates")
-    p.add_argument("experiment")
-    p.add_argument("--out", help="folder for the calibration report (default results/NAME)")
-    p.add_argument("--workers", type=_positive)
+    p = sub.add_parser(
+        "calibrate",
+        help="a posterior over the uncertain parameters, checked on held-out patterns",
+        description="Bayesian calibration (docs/calibration.md): Gaussian-process emulators of "
+        "the file's patterns over a Latin hypercube design, emcee over the priors, then a "
+        "posterior predictive check on fresh runs. Writes posterior.parquet, predictive.csv, "
+        "claims.csv, design.csv, emulators.csv, parameters.csv, calibration.json, report.md, "
+        "calibrated.toml (the MAP point) and the charts into --out. The scenario file the shipped "
+        "scenarios load changes only with --write-scenario or --output.",
+    )
+    p.add_argument("experiment", help="the calibration file (experiments/calibration.toml)")
+    p.add_argument("--out", help="folder for the calibration's files (default results/NAME)")
+    p.add_argument("--workers", type=_positive, help="local worker processes (default: cores)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786")
+    where.add_argument(
+        "--dask-local",
+        type=_positive,
+        metavar="N",
+        help="run on a Dask LocalCluster with N workers",
+    )
     p.add_argument(
         "--output",
-        help="also write the calibrated values to this scenario file (old one kept as .bak)",
+        help="also write the MAP point to this scenario file (old one kept as .bak)",
     )
     p.add_argument(
         "--write-scenario",
         action="store_true",
         help="replace the scenario file the calibration names (output =, default "
-        "scenarios/calibrated.toml), keeping the old one as .bak",
+        "scenarios/calibrated.toml) with the posterior's MAP point, keeping the old one as .bak",
     )
-    p.add_argument("--quick", action="store_true", help="a tiny search, to check the pipeline")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="the file's [calibration.quick] sizes and overrides: the same files, small",
+    )
     _allow_large(p)
     p.set_defaults(func=cmd_calibrate)
 

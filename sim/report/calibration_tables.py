@@ -1,54 +1,85 @@
-"""The README's calibration tables, regenerated from the committed calibration result (never typed).
+"""The README's calibration tables, regenerated from the committed calibration (never typed).
 
 ``python -m sim.report.calibration_tables`` rewrites the block between ``<!-- calibration:fit -->``
-and ``<!-- /calibration:fit -->`` in README.md from
-``results/reference/calibration/calibration.json`` (the calibration's final check on fresh seeds)
-and the search bounds of ``experiments/calibration.toml``; ``--check`` exits 1 when the README
-differs from what the files give (a test runs it). The reference sweep's tables are
-sim.report.reference_doc's. Reads result files only; runs nothing.
+and ``<!-- /calibration:fit -->`` in README.md from ``results/reference/calibration/``: the
+posterior of each parameter (``parameters.csv``), each pattern's 95% posterior predictive interval
+from fresh runs against its source (``predictive.csv``) and the ordering claims' posterior
+probabilities (``claims.csv``); ``--check`` exits 1 when the README differs from what the files
+give (a test runs it). The reference sweep's tables are sim.report.reference_doc's. Reads result
+files only; runs nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import re
 import sys
-import tomllib
 from pathlib import Path
 
-from sim.shipped import source_root
+import pandas as pd
 
-ROOT = source_root()  # the checkout (sim.shipped)
-LABELS = {"never_live": "never live", "measurable_gain": "measurable gain", "failed": "failed"}
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+ROOT = Path(__file__).resolve().parents[2]
+FOLDER = Path("results/reference/calibration")
 
 
-def fit_tables(result: dict, bounds: dict[str, tuple[float, float]]) -> str:
-    """The targets with the achieved rates, and the fitted parameters with their bounds."""
-    lines = ["| figure | target | achieved | Wilson 95% |", "|---|---|---|---|"]
-    for metric, t in result["targets"].items():
-        p, lo, hi = result["intervals"][metric]
-        lines.append(
-            f"| {LABELS.get(metric, metric)} | {t['target']:.0%} | {_pct(p)} | "
-            f"{100 * lo:.1f} to {_pct(hi)} |"
+def _fig(kind: str, x: float) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if kind == "rate":
+        return f"{100 * x:.1f}%"
+    if kind == "difference":
+        return f"{100 * x:+.1f} pp"
+    return f"{x:.3g}"
+
+
+def fit_tables(params: pd.DataFrame, predictive: pd.DataFrame, claims: pd.DataFrame) -> str:
+    """The parameters' posteriors, the patterns' predictive check and the claims, as Markdown."""
+    lines = [
+        "| parameter | prior | posterior median | 95% interval |",
+        "|---|---|---|---|",
+    ]
+    for r in params.itertuples():
+        prior = (
+            f"uniform({r.low:g}, {r.high:g})"
+            if r.prior == "uniform"
+            else f"normal({r.mean:g}, {r.sd:g}) on [{r.low:g}, {r.high:g}]"
         )
-    lines += ["", "| parameter | fitted | search bounds |", "|---|---|---|"]
-    for key, value in result["parameters"].items():
-        lo, hi = bounds.get(key, (float("nan"), float("nan")))
-        lines.append(f"| `{key}` | {value:.4g} | {lo:g} to {hi:g} |")
+        lines.append(
+            f"| `{r.parameter}` | {prior} | {r.post_median:.4g} | "
+            f"{r.post_low:.4g} to {r.post_high:.4g} |"
+        )
+    lines += [
+        "",
+        "| pattern | held out | source | model, 95% predictive | agrees |",
+        "|---|---|---|---|---|",
+    ]
+    for r in predictive.itertuples():
+        k = r.kind
+        source = (
+            f"{_fig(k, r.observed)} ({_fig(k, r.low)} to {_fig(k, r.high)})"
+            if not math.isnan(r.observed)
+            else f"{_fig(k, r.low)} to {_fig(k, r.high)}"
+        )
+        lines.append(
+            f"| {r.pattern} | {'yes' if r.held_out else 'no'} | {source} | "
+            f"{_fig(k, r.pred_median)} [{_fig(k, r.pred_low)}, {_fig(k, r.pred_high)}] | "
+            f"{'yes' if r.inside else 'no'} |"
+        )
+    if len(claims):
+        lines += ["", "| claim | posterior probability |", "|---|---|"]
+        lines += [f"| {r.claim} | {r.probability:.2f} |" for r in claims.itertuples()]
     return "\n".join(lines)
 
 
 def block(root: Path = ROOT) -> str:
     """The generated block from the committed files."""
-    result = json.loads((root / "results/reference/calibration/calibration.json").read_text())
-    spec = tomllib.loads((root / "experiments/calibration.toml").read_text())
-    bounds = {k: (b["low"], b["high"]) for k, b in spec["calibration"]["parameters"].items()}
-    return fit_tables(result, bounds)
+    folder = root / FOLDER
+    return fit_tables(
+        pd.read_csv(folder / "parameters.csv"),
+        pd.read_csv(folder / "predictive.csv"),
+        pd.read_csv(folder / "claims.csv"),
+    )
 
 
 def render(text: str, body: str) -> str:
@@ -68,7 +99,7 @@ def main(argv=None) -> int:
     try:
         old = path.read_text()
         new = render(old, block())
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, AttributeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.check:

@@ -49,29 +49,6 @@ def test_run_name_cannot_leave_results_runs(tmp_path, monkeypatch, capsys, name)
 # --- calibration writes under results/ and changes a scenario only when asked ---
 
 
-def _fake_evaluate(executor, scenario, overrides, seeds, chunk=25):
-    n = len(seeds)
-    rates = {"never_live": 0.1, "abandoned": 0.3, "failed": 0.5, "measurable_gain": 0.2}
-    return {"n": n, "counts": {k: round(v * n) for k, v in rates.items()}, "rates": rates}
-
-
-def test_calibrate_leaves_the_scenario_alone_without_the_flag(tmp_path, monkeypatch, capsys):
-    import sim.analysis.calibration as cal
-
-    monkeypatch.setattr(cal, "evaluate", _fake_evaluate)
-    proj = project_copy(tmp_path)
-    before = (proj / "scenarios/calibrated.toml").read_bytes()
-    out = tmp_path / "calout"
-    argv = ["calibrate", str(proj / "experiments/calibration.toml"), "--quick", "--workers", "1"]
-    assert main([*argv, "--out", str(out)]) == 0
-    assert (proj / "scenarios/calibrated.toml").read_bytes() == before
-    assert "Written by `crmsim calibrate" in (out / "calibrated.toml").read_text()
-    assert main([*argv, "--out", str(out), "--write-scenario"]) == 0
-    assert (proj / "scenarios/calibrated.toml").read_bytes() != before
-    assert (proj / "scenarios/calibrated.toml.bak").read_bytes() == before
-    capsys.readouterr()
-
-
 @pytest.mark.parametrize(
     "output, needle", [("5", "value 5"), ('"../../outside.toml"', "inside the project")]
 )
