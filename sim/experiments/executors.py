@@ -73,13 +73,9 @@ def refuse_reimported_main() -> None:
     the guard (unless its parent is a pool that reports it, :class:`PoolExecutor`) and exits with
     :data:`EXIT_REIMPORT`. Anywhere else it does nothing.
     """
-    # multiprocessing's own sign of a child still bootstrapping (its _check_not_importing_main),
-    # and runpy's: the script is being run as __mp_main__, not yet made the child's __main__
-    mp_main = sys.modules.get("__mp_main__")
-    importing = getattr(current_process(), "_inheriting", False) or (
-        mp_main is not None and mp_main is not sys.modules.get("__main__")
-    )
-    if not importing:
+    # multiprocessing's own sign of a child still bootstrapping (what its _check_not_importing_main
+    # reads); sys.modules cannot tell: servers such as Solara's replace __main__ in the parent
+    if not getattr(current_process(), "_inheriting", False):
         return
     if os.environ.get(POOL_PARENT_ENV) != str(os.getppid()):
         message = REIMPORT_MESSAGE.format(script=_main_script("__mp_main__"))

@@ -127,6 +127,17 @@ def test_a_script_without_the_main_guard_is_told_to_add_it(tmp_path):
     assert len(read_runs(tmp_path / "ok")) == 8
 
 
+def test_the_guard_check_leaves_a_server_that_replaced_main_alone(monkeypatch):
+    """Solara's server replaces ``__main__``; only a spawned child still bootstrapping is stopped
+    (the dashboard's in-process odds run through the same sweep)."""
+    import types
+
+    from sim.experiments.executors import refuse_reimported_main
+
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    refuse_reimported_main()  # returns: this process is not a child importing its parent's script
+
+
 # --- SIGTERM ------------------------------------------------------------------------------------
 
 RUNNER = """
