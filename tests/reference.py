@@ -72,7 +72,9 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, 
             out["productivity"].append(1.0)
         out["attitude"].append(min(1.0, max(-1.0, a + da + d_peer)))
         if emp.is_manager[i]:
-            target = 0.5 * (team_usage[team] + wk.quality) if live else wk.sponsor
+            lead = prm.sponsor_lead
+            team_target = 0.5 * (team_usage[team] + wk.quality)
+            target = lead * wk.sponsor + (1 - lead) * team_target if live else wk.sponsor
             c = emp.commitment[i]
             out["commitment"].append(c + prm.manager_rate * (target - c))
         else:
@@ -125,7 +127,7 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
                     + prm.w_skill * emp.skill[h]
                     + prm.w_orient * emp.orientation[h]
                     + prm.w_view * u * wk.quality * d0
-                    + prm.w_cons * wk.process_readiness
+                    + prm.w_cons * (wk.process_readiness if (lw >= 0 and wk.t >= lw) else 0.0)
                     - prm.w_dip * dip
                 )
                 p = min(1.0, max(0.0, p))

@@ -83,7 +83,13 @@ def employee_week(
     new_attitude = rules.clip(a + da_train + da_use + da_mgr + d_peer, -1.0, 1.0)
     if is_manager:
         new_commitment = rules.manager_commitment(
-            own_commitment, team_usage, wk.quality, wk.sponsor, live, prm.manager_rate
+            own_commitment,
+            team_usage,
+            wk.quality,
+            wk.sponsor,
+            live,
+            prm.manager_rate,
+            prm.sponsor_lead,
         )
     else:
         new_commitment = own_commitment
@@ -143,12 +149,13 @@ def customer_week(
             cost = prm.cost_self
         else:
             dip = max(0.0, 1.0 - handler_productivity)
-            # view = u_handler * q * d (the integrated customer view)
+            # view = u_handler * q * d (the integrated customer view); the designed touch points
+            # are executed through the live CRM only (customer_rules.live_experience)
             p = customer_rules.live_experience(
                 handler_skill,
                 handler_orientation,
                 usage * wk.quality * d_old,
-                wk.process_readiness,
+                wk.process_readiness if handler_live else 0.0,
                 dip,
                 prm.w_base,
                 prm.w_skill,

@@ -44,6 +44,7 @@ EMPLOYEE = Record(
             "coach_rate",
             "criticism_weeks",
             "manager_rate",
+            "sponsor_lead",
             "dip_min",
             "dip_max",
             "recovery_weeks",

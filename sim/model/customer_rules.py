@@ -24,6 +24,12 @@ def live_experience(
     Rises with the handler's skill and customer orientation, the integrated customer view
     (``u_handler * q * d``) and consistency across touch points (process readiness); falls with the
     handler's go-live productivity dip. Weights are assumptions.
+
+    The designed touch points are executed through the CRM's shared customer record, so the
+    callers pass process readiness as the consistency only where the handler's team is live; before
+    go-live, after cancellation and in the no-CRM counterfactual the old channels run as they were
+    (an assumption of model v3, ODD 7.3.4: a never-live programme's ROI is then the loss of its
+    spend, ODD 7.5).
     """
     p = (
         w_base

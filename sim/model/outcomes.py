@@ -47,6 +47,9 @@ OUTCOME_FIELDS = (
     "measurable_gain",
     "gain_ratio",
     "kpis_set",
+    "escalated",
+    "rescoped",
+    "disruption_weeks",
     "overrun",
     "benefit",
     "expectation",
@@ -83,6 +86,16 @@ def kpis_set(ts: pd.DataFrame, golive_week: int | None, threshold: float) -> boo
     if golive_week is None:
         return False
     return bool(ts["readiness_planning"].to_numpy()[golive_week - 1] >= threshold)
+
+
+def disruption_weeks(ts: pd.DataFrame, golive_week: int | None, depth: float) -> float:
+    """Weeks in a row from the go-live during which the organisation's productivity stays at least
+    ``depth`` below normal (0 when never live): the length of the go-live's operational disruption,
+    compared with Panorama 2014's "a month or more" (ODD 7.5)."""
+    if golive_week is None:
+        return 0.0
+    below = ts["productivity"].to_numpy()[golive_week - 1 :] <= 1.0 - depth
+    return float(np.argmin(below)) if not below.all() else float(len(below))
 
 
 def measured_gain(gain: np.ndarray, cf_profit: np.ndarray) -> float:
@@ -153,6 +166,10 @@ def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
         "measurable_gain": measurable,
         "gain_ratio": float(gain_ratio),
         "kpis_set": kpis,
+        # kept spending past its budget before go-live for a quarter or more (ODD 7.5)
+        "escalated": bool(prog.over_budget_weeks >= v["outcome.escalation_weeks"]),
+        "rescoped": bool(prog.rescoped),
+        "disruption_weeks": disruption_weeks(ts, prog.golive_week, v["outcome.disruption_depth"]),
         "overrun": float(overrun),
         "benefit": float(judged.mean()),
         "expectation": float(prog.expectation),

@@ -220,14 +220,30 @@ _PARAMS = [
         "(customer.completeness_initial is the centre)",
     ),
     _p(
-        "profile.sponsor_strength_spread",
+        "profile.sponsor_strength",
         float,
-        0.15,
+        0.5,
         0,
         1,
-        "half-width of the per-organisation initial sponsor commitment "
-        "(sponsor.commitment_initial is the centre)",
-        "Repenning 2002 (commitment as a stock); value assumption",
+        "the executive sponsor's strength: authority, time and budget power to release people, "
+        "lead the managers, fund improvement and cut a runaway project's scope (times the "
+        "sponsor's commitment, which moves with results)",
+        "Young & Jordan 2008 (top-management support 'the most important critical success "
+        "factor'); Dong, Neufeld & Higgins 2009 (resources, change management, vision sharing); "
+        "centre and spread: Prosci (about half of project teams rate their sponsor poor to "
+        "fair) and PMI 2014 (fewer than two thirds of projects have an assigned sponsor), both "
+        "as read in docs/sources/lit-model-v3.md item 8; the uniform form an assumption",
+    ),
+    _p(
+        "profile.sponsor_strength_spread",
+        float,
+        0.45,
+        0,
+        1,
+        "half-width of the per-organisation sponsor strength (profile.sponsor_strength is the "
+        "centre)",
+        "Prosci and PMI 2014 (see profile.sponsor_strength): weak sponsors are common, so the "
+        "draw spans 0.05 to 0.95; width an assumption",
     ),
     _p(
         "profile.budget_realism",
@@ -313,17 +329,6 @@ _PARAMS = [
         20,
         "cancel when spend passes budget x this",
         "DESIGN.md 2.1",
-    ),
-    _p(
-        "rollout.escalation",
-        float,
-        1.0,
-        0,
-        20,
-        "escalation of commitment: the overspend cancel limit is cancel_spend_multiple x "
-        "(1 + escalation x sponsor strength)",
-        "Keil 1995 (MIS Quarterly 19(4): runaway IT projects keep absorbing resources, escalation "
-        "promoted by project, psychological, social and organisational factors); value assumption",
     ),
     _p("rollout.commitment_floor", float, 0.2, 0, 1, "cancel when sponsor commitment falls below"),
     _p(
@@ -429,6 +434,28 @@ _PARAMS = [
         "reconfiguration closes at effort 1",
     ),
     _p(
+        "programme.scope_work",
+        float,
+        0.5,
+        0,
+        1,
+        "share of the platform build that grows with scope (the rest: integration, migration, the "
+        "platform itself); the build's size is (1 - share) + share x 2 x scope",
+        "direction: McKinsey-Oxford 2012 (overruns grow with size and duration); Standish CHAOS "
+        "2015 (small projects succeed more often; as direction only); value assumption",
+    ),
+    _p(
+        "programme.budget_cut",
+        float,
+        2.0,
+        0,
+        20,
+        "people and process effort cut per unit of the projected overrun (cost at completion / "
+        "budget - 1): a 25% projected overrun cuts half of the training and process work",
+        "practitioner reports that training and change work are cut first (no survey rate; "
+        "docs/sources/lit-model-v3.md item 3); value assumption",
+    ),
+    _p(
         "programme.scope_cut",
         float,
         0.5,
@@ -486,8 +513,32 @@ _PARAMS = [
         0.8,
         0,
         1,
-        "sponsor commitment C at the start",
+        "sponsor commitment C (the will, which then moves with results) when the programme is "
+        "approved",
         source="Repenning 2002 (commitment as a stock); value assumption",
+    ),
+    _p(
+        "sponsor.day_job_drain",
+        float,
+        0.5,
+        0,
+        1,
+        "share of the planned effort lost to the day job with no active sponsorship: the share "
+        "released is 1 - drain x (1 - strength x commitment)",
+        "Dong, Neufeld & Higgins 2009 (resource provision 'affected project completion'); "
+        "practitioners on backfilling project staff (Scavo 2002; docs/sources/lit-model-v3.md "
+        "1.9); value assumption",
+    ),
+    _p(
+        "sponsor.rescope_cut",
+        float,
+        0.5,
+        0,
+        1,
+        "share of a runaway project's scope a sponsor of strength 1 cuts when spend passes the "
+        "budget before go-live (de-escalation); strength x this share is cut, once",
+        "Keil & Robey 1999 (de-escalation by changing the level of resources); Montealegre & "
+        "Keil 2000 (the exit was a cut-down system); value assumption",
     ),
     _p(
         "sponsor.alpha",
@@ -710,6 +761,19 @@ _PARAMS = [
     _p("employee.criticism_weeks", int, 8, 0, 104, "weeks after go-live when criticism hurts most"),
     _p(
         "employee.manager_rate", float, 0.1, 0, 1, "weekly rate a manager's commitment follows team"
+    ),
+    _p(
+        "employee.sponsor_lead",
+        float,
+        0.5,
+        0,
+        1,
+        "weight of the sponsor's commitment in a manager's commitment after go-live (the rest: "
+        "the team's usage and the dashboards' data quality); before go-live managers follow the "
+        "sponsor alone",
+        "Dong, Neufeld & Higgins 2009 (J. Information Technology 24: top management 'sharing the "
+        "vision' drove middle managers' buy-in); Liang et al. 2007 (MIS Quarterly 31(1): top "
+        "management keeps raising use after go-live); value assumption",
     ),
     _p(
         "employee.dip_min",
@@ -996,6 +1060,28 @@ _PARAMS = [
         0,
         10,
         "a gain is measurable when it exceeds z x the counterfactual's quarter-to-quarter noise",
+    ),
+    _p(
+        "outcome.disruption_depth",
+        float,
+        0.25,
+        0,
+        1,
+        "productivity shortfall from which the go-live counts as a material operational "
+        "disruption (its length in weeks is the outcome disruption_weeks)",
+        "Panorama 2014 (51% of firms had a material operational disruption at go-live, about two "
+        "in three of them for a month or more; 2nd); the depth is our definition (assumption)",
+    ),
+    _p(
+        "outcome.escalation_weeks",
+        int,
+        13,
+        1,
+        520,
+        "weeks a project must keep spending past its budget before go-live to count as "
+        "escalated (continued commitment to a failing course)",
+        "Keil, Mann & Rai 2000 (escalation of commitment to a failing course of action; 30-40% "
+        "of IS projects show some); a quarter is an assumption",
     ),
     _p(
         "outcome.kpi_planning",

@@ -47,7 +47,9 @@ class Organisation:
     - ``scope``: share of functions the first release changes; coordination overhead of concurrent
       workstreams and the go-live shock grow with it; planning cuts it.
     - ``data_maturity``: mean initial customer-profile completeness (data quality).
-    - ``sponsor_strength``: the sponsor's initial commitment (cancellation, post-go-live funding).
+    - ``sponsor_strength``: the executive sponsor's authority, time and budget power; times the
+      sponsor's commitment (which moves with results) it releases people from the day job, leads
+      the managers, funds improvement after go-live and cuts the scope of a runaway project.
     - ``budget_realism``: the budget as a share of the plan's real cost before planning.
     """
 
@@ -56,7 +58,7 @@ class Organisation:
     package_fit: float = 1.0
     scope: float = 0.0
     data_maturity: float = 0.3
-    sponsor_strength: float = 0.8
+    sponsor_strength: float = 0.5
     budget_realism: float = 1.0
 
     def traits(self) -> dict:
@@ -199,7 +201,7 @@ def draw_organisation(scenario: Scenario, rng: np.random.Generator) -> Organisat
             v["customer.completeness_initial"], v["profile.data_maturity_spread"], u_data, 0.0, 1.0
         ),
         sponsor_strength=_uniform_trait(
-            v["sponsor.commitment_initial"],
+            v["profile.sponsor_strength"],
             v["profile.sponsor_strength_spread"],
             u_sponsor,
             0.0,
@@ -290,7 +292,8 @@ def build_employees(scenario: Scenario, org: Organisation, rng: np.random.Genera
         workaround=np.zeros(n),
         productivity=np.ones(n),
         dip=np.zeros(n),
-        commitment=np.full(n, org.sponsor_strength),
+        # managers follow the sponsor's active support (sim.model.rules.sponsorship)
+        commitment=np.full(n, org.sponsor_strength * v["sponsor.commitment_initial"]),
         indptr=indptr,
         indices=indices,
     )

@@ -55,6 +55,11 @@ STATE = np.dtype(
         ("end_week", np.int64),  # week of cancellation or abandonment (1-based), -1 before
         ("second_wave_week", np.int64),  # 0-based week the rest go live (phased), -1 if none
         ("low_use_weeks", np.int64),
+        ("paid", np.float64),  # planned effort paid for this week (workstreams summed)
+        ("released", np.float64),  # share of planned effort released from the day job this week
+        ("cut", np.float64),  # share of people and process effort cut for the budget this week
+        ("rescoped", np.bool_),  # has the sponsor cut the scope of a runaway project?
+        ("over_budget_weeks", np.int64),  # weeks before go-live with spend past the budget
     ]
 )
 
@@ -93,8 +98,11 @@ PLAN = Record(
         Field("rework_cost", "programme.rework_cost"),
         Field("reconfigure_rate", "programme.reconfigure_rate"),
         Field("cancel_spend_multiple", "rollout.cancel_spend_multiple"),
-        Field("escalation", "rollout.escalation"),
         _org("sponsor_strength"),
+        Field("day_job_drain", "sponsor.day_job_drain"),
+        Field("rescope_cut", "sponsor.rescope_cut"),
+        Field("budget_cut_rate", "programme.budget_cut"),
+        Field("scope_work_share", "programme.scope_work"),
         Field("support_effort", "programme.support_effort"),
         Field("goal_erosion", "sponsor.goal_erosion"),
         Field("golive_threshold", "rollout.golive_threshold"),
@@ -115,7 +123,7 @@ PLAN = Record(
 
 #: The programme's record, plan and arrays in one tuple, as the compiled code takes them.
 ProgrammeArrays = namedtuple(
-    "ProgrammeArrays", "state plan readiness efforts rates schedule progress plan_weights"
+    "ProgrammeArrays", "state plan readiness efforts rates schedule remaining progress plan_weights"
 )
 
 
@@ -155,7 +163,8 @@ class Programme:
         self.efforts = np.zeros(N_WORKSTREAMS)
         rec = self.record[0]
         rec.fit = rules.platform_fit(0.0, org.package_fit)
-        rec.commitment = org.sponsor_strength
+        rec.commitment = v["sponsor.commitment_initial"]
+        rec.released = 1.0
         rec.golive_week = rec.end_week = rec.second_wave_week = -1
         rec.pilot_share = 1.0
         _initial_targets(self.record, self.plan, self.readiness)
@@ -186,6 +195,8 @@ class Programme:
         for p in self.phases:
             self.schedule[p.start : p.end, WORKSTREAMS.index(p.workstream)] += p.effort
         self.schedule *= effort_scale
+        #: planned effort-weeks still to come from each week on (the cost at completion's basis)
+        self.remaining = np.cumsum(self.schedule.sum(axis=1)[::-1])[::-1].copy()
         per_week = np.zeros(weeks)
         for p in self.phases:
             per_week[p.start : p.end] += p.effort
@@ -201,6 +212,7 @@ class Programme:
             self.efforts,
             self.rates,
             self.schedule,
+            self.remaining,
             self.progress,
             self.plan_weights,
         )

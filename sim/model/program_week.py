@@ -40,7 +40,7 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
         benefit: the sponsor's perceived benefit index, adoption x data quality x fit.
     """
     st, pl, readiness, efforts = prog.state[0], prog.plan[0], prog.readiness, prog.efforts
-    planned_efforts(st, pl, prog.schedule, week, efforts)  # 7.1.1
+    planned_efforts(st, pl, prog, week, efforts)  # 7.1.1
     fund_improvement(st, pl, efforts, adoption)  # 7.1.2
     coordinate(st, pl, efforts)  # 7.1.3
     loss = build(st, pl, readiness, efforts, prog.rates)  # 7.1.4 to 7.1.6
@@ -49,13 +49,14 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
     if not pl.has_phases or st.state == _CANCELLED or st.state == _ABANDONED:
         return
     if st.state == _PLANNED:
-        set_plan_targets(st, pl, readiness)  # 7.1.8
-    cut_over(st, pl, readiness, week, live_week, pilot)  # 7.1.9
+        runaway(st, pl)  # 7.1.8
+        set_plan_targets(st, pl, readiness)  # 7.1.9
+    cut_over(st, pl, readiness, week, live_week, pilot)  # 7.1.10
     if st.state == _LIVE:
-        diffuse_web(st, pl, readiness)  # 7.1.10
-    update_commitment(st, pl, readiness, prog, week, benefit, backing)  # 7.1.11
-    erode_goals(st, pl, week, benefit)  # 7.1.12
-    end_programme(st, pl, week, adoption, live_week)  # 7.1.13, 7.1.14
+        diffuse_web(st, pl, readiness)  # 7.1.11
+    update_commitment(st, pl, readiness, prog, week, benefit, backing)  # 7.1.12
+    erode_goals(st, pl, week, benefit)  # 7.1.13
+    end_programme(st, pl, week, adoption, live_week)  # 7.1.14, 7.1.15
 
 
 # --- the submodels, in the order of ``advance`` -----------------------------------------------
@@ -63,43 +64,69 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
 
 @njit(cache=True)
 def _working(st, pl):
-    # escalation (sim.rules.cancel_limit) follows the sponsor's standing commitment (strength)
-    limit = rules.cancel_limit(pl.cancel_spend_multiple, pl.sponsor_strength, pl.escalation)
+    """Still spending: planned or live, and spend within the cancel limit (budget x multiple)."""
     return (
         pl.has_phases
         and (st.state == _PLANNED or st.state == _LIVE)
-        and st.spend <= limit * st.budget
+        and st.spend <= pl.cancel_spend_multiple * st.budget
     )
 
 
 @njit(cache=True)
-def planned_efforts(st, pl, schedule, week, out):
-    """7.1.1 Effort on each workstream in ``week`` (0-based), extension work included, into ``out``.
+def sponsorship(st, pl):
+    """The sponsor's active support this week (strength x commitment; rules.sponsorship)."""
+    return rules.sponsorship(pl.sponsor_strength, st.commitment)
+
+
+@njit(cache=True)
+def planned_efforts(st, pl, prog, week, out):
+    """7.1.1 Effort on each workstream in ``week`` (0-based), into ``out``: the plan's, as far as
+    the sponsor releases the people for it and the budget leaves room for people and process work.
 
     While the platform is not live after its planned phases ended, platform work continues at
-    ``rollout.extension_effort`` (a late programme keeps building; assumption).
+    ``rollout.extension_effort`` (a late programme keeps building; assumption). When the project's
+    cost at completion (its spend so far and the plan's effort still to come) passes the budget,
+    people and process work are cut first (``rules.budget_cut``). Of the effort paid for
+    (``st.paid``), the share ``rules.released_effort`` is released from the day job and done.
     """
     out[:] = 0.0
+    st.paid = 0.0
     if not _working(st, pl):
         return
+    schedule, remaining = prog.schedule, prog.remaining
+    left = 0.0
     if week < schedule.shape[0]:
         out += schedule[week]
+        left = remaining[week]
     if st.state == _PLANNED and week >= pl.platform_end:
         out[PLATFORM] = max(out[PLATFORM], pl.extension_effort)
+    project_spend = st.spend - st.improve_spend
+    st.cut = rules.budget_cut(project_spend + pl.weekly_cost * left, st.budget, pl.budget_cut_rate)
+    out[PEOPLE] *= 1.0 - st.cut
+    out[PROCESS] *= 1.0 - st.cut
+    # the plan's people and consultants are paid for the week, but only the released share of
+    # their time goes into the programme: progress slows, the cost does not
+    st.paid = 0.0
+    st.released = rules.released_effort(pl.day_job_drain, sponsorship(st, pl))
+    for w in range(N_WORKSTREAMS):
+        st.paid += out[w]
+        out[w] *= st.released
 
 
 @njit(cache=True)
 def fund_improvement(st, pl, efforts, adoption):
     """7.1.2 After go-live the sponsor funds process work and reconfiguration against the misfit
     left (1 - fit), and training and support for the users not yet on board, in proportion to
-    commitment, and cuts both below the commitment floor (Repenning 2002; Soh et al. 2000; Robey,
+    the active sponsorship (strength x commitment), less the share a project over its budget cuts
+    (7.1.1), and stops both below the commitment floor (Repenning 2002; Soh et al. 2000; Robey,
     Ross & Boudreau 2002; sim.rules.support_effort)."""
     st.improve = 0.0
     st.support = 0.0
     if st.state == _LIVE and st.commitment >= pl.commitment_floor:
-        st.improve = pl.improve_effort * st.commitment * (1.0 - st.fit)
+        funded = sponsorship(st, pl) * (1.0 - st.cut)  # a project over budget has less left
+        st.improve = pl.improve_effort * funded * (1.0 - st.fit)
         efforts[PROCESS] += st.improve
-        st.support = rules.support_effort(pl.support_effort, st.commitment, adoption)
+        st.support = rules.support_effort(pl.support_effort, funded, adoption)
         efforts[PEOPLE] += st.support
 
 
@@ -127,7 +154,7 @@ def build(st, pl, readiness, efforts, rates):
         if w == PLATFORM:
             rate = rules.platform_rate(
                 rate, pl.complexity, pl.customisation_load, pl.package_fit, old_process
-            )
+            ) / rules.scope_work(st.scope, pl.scope_work_share)
         gains[w] = rules.readiness_increment(readiness[w], rate, efforts[w], efficiency)
         # a large effort x rate step must not overshoot
         readiness[w] = min(readiness[w] + gains[w], 1.0)
@@ -150,23 +177,35 @@ def build(st, pl, readiness, efforts, rates):
 
 @njit(cache=True)
 def pay(st, pl, efforts, loss):
-    """7.1.7 Spend: the week's effort at the weekly cost times the overhead, improvement work at
-    twice the cost of support, and the rework (a share of the planned platform build's cost)."""
+    """7.1.7 Spend: the week's planned effort paid for (released or not) at the weekly cost times
+    the overhead, improvement work at twice the cost of support, and the rework (a share of the
+    planned platform build's cost)."""
     improve_cost = pl.weekly_cost * (2.0 * st.improve + st.support) * (1.0 + st.overhead)
     st.improve_spend += improve_cost
-    total_effort = 0.0
-    for w in range(N_WORKSTREAMS):
-        total_effort += efforts[w]
     st.spend += (
-        pl.weekly_cost * (total_effort - st.improve - st.support) * (1.0 + st.overhead)
+        pl.weekly_cost * st.paid * (1.0 + st.overhead)
         + improve_cost
         + pl.rework_cost * loss * pl.platform_plan_cost
     )
 
 
 @njit(cache=True)
+def runaway(st, pl):
+    """7.1.8 A project past its budget before go-live is a runaway: it escalates (keeps spending on
+    its course; the weeks are counted) unless its sponsor de-escalates it, once, by cutting its
+    scope in proportion to the sponsor's strength (rules.rescoped; Keil 1995, Keil & Robey 1999,
+    Montealegre & Keil 2000)."""
+    if st.spend <= st.budget:
+        return
+    st.over_budget_weeks += 1
+    if not st.rescoped:
+        st.scope = rules.rescoped(st.scope, pl.sponsor_strength, pl.rescope_cut)
+        st.rescoped = True
+
+
+@njit(cache=True)
 def set_plan_targets(st, pl, readiness):
-    """7.1.8 Scope, budget and expectations as planning has made them so far."""
+    """7.1.9 Scope, budget and expectations as planning has made them so far."""
     r_plan = readiness[PLANNING]
     if not st.started:  # scope is cut only before the rest of the work starts
         st.scope = rules.effective_scope(pl.org_scope, r_plan, pl.scope_cut)
@@ -178,7 +217,7 @@ def set_plan_targets(st, pl, readiness):
 
 @njit(cache=True)
 def cut_over(st, pl, readiness, week, live_week, pilot):
-    """7.1.9 Go live at the planned cut-over (the end of the platform phase) or, if the platform is
+    """7.1.10 Go live at the planned cut-over (the end of the platform phase) or, if the platform is
     not ready by then, when it is: a programme does not cut over before its date. A phased
     go-live's second wave follows ``pilot_weeks`` later."""
     if (
@@ -225,7 +264,7 @@ def _second_wave(st, pl, readiness):
 
 @njit(cache=True)
 def diffuse_web(st, pl, readiness):
-    """7.1.10 Customers take up web self-service gradually (Bass diffusion; rules.bass_step)."""
+    """7.1.11 Customers take up web self-service gradually (Bass diffusion; rules.bass_step)."""
     quality = rules.web_experience(1.0, st.fit, readiness[PROCESS])
     st.web_share = rules.bass_step(
         st.web_share, pl.web_p / 52.0, pl.web_q / 52.0, pl.web_potential, quality
@@ -234,7 +273,7 @@ def diffuse_web(st, pl, readiness):
 
 @njit(cache=True)
 def update_commitment(st, pl, readiness, prog, week, benefit, backing):
-    """7.1.11 Repenning (2002) commitment: perceived results against expectations.
+    """7.1.12 Repenning (2002) commitment: perceived results against expectations.
 
     Before go-live the sponsor sees progress (each planned workstream's readiness against the
     go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
@@ -263,7 +302,7 @@ def update_commitment(st, pl, readiness, prog, week, benefit, backing):
 
 @njit(cache=True)
 def erode_goals(st, pl, week, benefit):
-    """7.1.12 Eroding goals after the benefit ramp (sim.rules.eroded_expectation)."""
+    """7.1.13 Eroding goals after the benefit ramp (sim.rules.eroded_expectation)."""
     if st.state == _LIVE and week + 2 - st.golive_week >= pl.benefit_ramp_weeks:
         st.expectation = rules.eroded_expectation(
             st.expectation, benefit, pl.expectation_base, pl.goal_erosion
@@ -272,8 +311,8 @@ def erode_goals(st, pl, week, benefit):
 
 @njit(cache=True)
 def end_programme(st, pl, week, adoption, live_week):
-    """7.1.13 Cancellation before go-live (commitment below the floor, or spend past the cancel
-    limit) and 7.1.14 abandonment after it: shelfware is declared when use has stayed low long
+    """7.1.14 Cancellation before go-live (commitment below the floor, or spend past the cancel
+    limit) and 7.1.15 abandonment after it: shelfware is declared when use has stayed low long
     enough and the sponsor has given up (Repenning 2002: commitment below the floor); a committed
     sponsor keeps funding improvement instead (7.1.2)."""
     if st.state == _PLANNED and (st.commitment < pl.commitment_floor or not _working(st, pl)):

@@ -162,19 +162,71 @@ def eroded_expectation(expectation, benefit, floor, rate):
 
 
 @njit(cache=True)
-def cancel_limit(multiple, commitment, escalation):
-    """Spend, as a multiple of the budget, past which the sponsor stops the programme.
+def sponsorship(strength, commitment):
+    """Active sponsorship: the sponsor's strength (authority, time, budget power) times their
+    commitment (the will, Repenning's stock, which moves with results).
 
-    ``multiple * (1 + escalation * C)``, C the sponsor's standing commitment (sponsor strength):
-    a committed sponsor keeps funding a runaway project past the budget (escalation of
-    commitment: Keil 1995, MIS Quarterly 19(4), the project that "seems to take on a life of its
-    own, continuing to absorb valuable resources", escalation "promoted by a combination of
-    project, psychological, social, and organizational factors"); a weak sponsor pulls the plug
-    near ``multiple``. The linear form and the escalation value are assumptions; the
-    McKinsey-Oxford 2012 black swans (17% of large IT projects over +200%) are the pattern it is
-    checked against.
+    Top-management support is several actions, resources, change management and vision sharing
+    (Dong, Neufeld & Higgins 2009, J. Information Technology 24), and it "tends to change over
+    time" (Boonstra 2013, Int. J. Project Management 31(4)): a strong sponsor who has lost faith
+    and a committed one without power both act weakly. The product form is an assumption.
     """
-    return multiple * (1.0 + escalation * commitment)
+    return strength * commitment
+
+
+@njit(cache=True)
+def released_effort(drain, sponsorship_):
+    """Share of a workstream's planned effort the organisation actually releases from the day job:
+    ``1 - drain * (1 - sponsorship)``.
+
+    A sponsor frees project staff and users from their regular work; without that, the team
+    works the project beside the day job and the plan slips (Dong et al. 2009: resource provision
+    "affected project completion"; a practitioner: "hire temporary help to backfill key user team
+    members in their regular jobs", Scavo 2002; Prosci: sponsorship ensures that "priorities are
+    established between competing initiatives"). ``drain`` is an assumption.
+    """
+    return 1.0 - drain * (1.0 - sponsorship_)
+
+
+@njit(cache=True)
+def budget_cut(cost_at_completion, budget, rate):
+    """Share of the people and process effort cut when the cost at completion passes the budget:
+    ``min(1, rate * max(0, cost_at_completion / budget - 1))``.
+
+    The platform is what the contract delivers, so a programme squeezed by an unrealistic budget
+    cuts training and change work first (practitioner reports; no survey gives a rate: docs/sources/
+    lit-model-v3.md item 3). The linear form and ``rate`` are assumptions.
+    """
+    if budget <= 0.0:
+        return 1.0
+    over = cost_at_completion / budget - 1.0
+    return min(1.0, rate * over) if over > 0.0 else 0.0
+
+
+@njit(cache=True)
+def scope_work(scope, share):
+    """The platform build's size relative to a release of half the organisation's functions:
+    ``(1 - share) + share * 2 * scope``.
+
+    A share of the build (integration, migration, the platform itself) is there whatever the
+    release covers; the rest grows with the functions it changes, so cutting scope shortens the
+    build (McKinsey-Oxford 2012: overruns grow with size and duration; Standish, as direction
+    only). ``share`` is an assumption; scope 0.5 keeps the build as large as planned.
+    """
+    return (1.0 - share) + share * 2.0 * scope
+
+
+@njit(cache=True)
+def rescoped(scope, strength, cut):
+    """Scope after a sponsor de-escalates a runaway project: ``scope * (1 - cut * strength)``.
+
+    De-escalation is triggered from outside the project team and done by "managing resources
+    better or changing their level" (Keil & Robey 1999, JMIS 15(4)); at the Denver airport the
+    exit was a cut-down system (Montealegre & Keil 2000, MIS Quarterly 24(3)). A weak sponsor has
+    not the authority to redefine the project, which then escalates: it keeps absorbing resources
+    on its original course (Keil 1995). ``cut`` is an assumption.
+    """
+    return scope * (1.0 - cut * strength)
 
 
 @njit(cache=True)
@@ -384,13 +436,22 @@ def shock_attitude(weeks_live, shock, weight):
 
 
 @njit(cache=True)
-def manager_commitment(commitment, team_usage, quality, sponsor, team_live, rate):
-    """A manager's commitment follows the sponsor before go-live, then team usage and dashboards.
+def manager_commitment(commitment, team_usage, quality, sponsor, team_live, rate, lead):
+    """A manager's commitment follows the sponsor before go-live; after it, the team's usage and
+    dashboards, and still, by ``lead``, the sponsor's mandate.
 
-    After go-live the target is ``(team_usage + data_quality) / 2`` (DESIGN.md 2.2); rate is an
-    assumption.
+    After go-live the target is ``lead * sponsor + (1 - lead) * (team_usage + data_quality) / 2``
+    (DESIGN.md 2.2 for the second term). Top management's support reaches users through middle
+    managers ("sharing the vision" drove middle managers' buy-in: Dong, Neufeld & Higgins 2009,
+    J. Information Technology 24) and keeps raising use after go-live (Liang et al. 2007, MIS
+    Quarterly 31(1): top management mediates the institutional pressures on assimilation); a
+    manager's commitment enters the employees' social influence (UTAUT). ``rate`` and ``lead``
+    are assumptions.
     """
-    target = 0.5 * (team_usage + quality) if team_live else sponsor
+    if team_live:
+        target = lead * sponsor + (1.0 - lead) * 0.5 * (team_usage + quality)
+    else:
+        target = sponsor
     return commitment + rate * (target - commitment)
 
 

@@ -168,7 +168,7 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
     wk.platform_readiness = prog.readiness[program_week.PLATFORM]
     wk.people_effort = prog.efforts[program_week.PEOPLE]
     wk.process_effort = prog.efforts[program_week.PROCESS]
-    wk.sponsor = st.commitment
+    wk.sponsor = program_week.sponsorship(st, prog.plan[0])  # what managers follow
     wk.org_live = st.state == program_week.LIVE_CODE
     wk.shock = st.shock
     wk.web_share = st.web_share

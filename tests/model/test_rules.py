@@ -60,7 +60,11 @@ TESTED = {
     "pick_channel",
     "team_package_fit",
     "eroded_expectation",
-    "cancel_limit",
+    "sponsorship",
+    "released_effort",
+    "budget_cut",
+    "scope_work",
+    "rescoped",
     "support_effort",
     "turnover",
     "weekly_rate",
@@ -184,11 +188,42 @@ def test_eroded_expectation():
     assert e == approx(0.25) and e >= 0.25
 
 
-def test_cancel_limit():
-    # multiple x (1 + escalation x C)
-    assert rules.cancel_limit(1.75, 0.8, 1.0) == approx(1.75 * 1.8)
-    assert rules.cancel_limit(1.75, 0.0, 1.0) == approx(1.75)  # no commitment: the plain limit
-    assert rules.cancel_limit(1.75, 0.8, 0.0) == approx(1.75)  # no escalation
+def test_sponsorship_needs_both_strength_and_commitment():
+    assert rules.sponsorship(0.9, 0.8) == approx(0.72)
+    assert rules.sponsorship(0.0, 1.0) == 0.0  # committed but powerless
+    assert rules.sponsorship(1.0, 0.0) == 0.0  # powerful but given up
+
+
+def test_released_effort():
+    # 1 - drain x (1 - sponsorship): all of it with full sponsorship, 1 - drain with none
+    assert rules.released_effort(0.5, 1.0) == 1.0
+    assert rules.released_effort(0.5, 0.0) == approx(0.5)
+    assert rules.released_effort(0.5, 0.4) == approx(1 - 0.5 * 0.6)
+    assert rules.released_effort(0.0, 0.0) == 1.0  # no day job to lose people to
+
+
+def test_budget_cut():
+    # min(1, rate x (cost at completion / budget - 1)), nothing within budget
+    assert rules.budget_cut(90.0, 100.0, 2.0) == 0.0
+    assert rules.budget_cut(100.0, 100.0, 2.0) == 0.0
+    assert rules.budget_cut(125.0, 100.0, 2.0) == approx(0.5)
+    assert rules.budget_cut(200.0, 100.0, 2.0) == 1.0
+    assert rules.budget_cut(10.0, 0.0, 2.0) == 1.0  # no budget at all: cut everything
+
+
+def test_scope_work():
+    # (1 - share) + share x 2 x scope: the plan's size at scope 0.5, smaller below, larger above
+    assert rules.scope_work(0.5, 0.5) == approx(1.0)
+    assert rules.scope_work(0.1, 0.5) == approx(0.5 + 0.1)
+    assert rules.scope_work(0.9, 0.5) == approx(0.5 + 0.9)
+    assert rules.scope_work(0.9, 0.0) == 1.0  # nothing grows with scope
+
+
+def test_rescoped():
+    # scope x (1 - cut x strength): a strong sponsor cuts, a weak one barely does
+    assert rules.rescoped(0.6, 1.0, 0.5) == approx(0.3)
+    assert rules.rescoped(0.6, 0.1, 0.5) == approx(0.6 * 0.95)
+    assert rules.rescoped(0.6, 0.0, 0.5) == 0.6
 
 
 def test_support_effort():
@@ -405,12 +440,18 @@ def test_manager_influence():
 
 
 def test_manager_commitment():
-    # follows the sponsor before go-live, (team_usage + quality) / 2 after
-    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, False, 0.1) == approx(0.5 + 0.1 * 0.4)
-    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, True, 0.1) == approx(
+    # follows the sponsor before go-live; after it (team_usage + quality) / 2 and, by lead, the
+    # sponsor
+    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, False, 0.1, 0.5) == approx(0.5 + 0.1 * 0.4)
+    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, True, 0.1, 0.0) == approx(
         0.5 + 0.1 * (0.6 - 0.5)
     )
-    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, True, 0.0) == 0.5
+    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, True, 0.1, 1.0) == approx(
+        0.5 + 0.1 * (0.9 - 0.5)
+    )
+    mixed = rules.manager_commitment(0.5, 0.8, 0.4, 0.9, True, 0.1, 0.25)
+    assert mixed == approx(0.5 + 0.1 * (0.25 * 0.9 + 0.75 * 0.6 - 0.5))
+    assert rules.manager_commitment(0.5, 0.8, 0.4, 0.9, True, 0.0, 0.5) == 0.5
 
 
 def test_dip_depth():
