@@ -1,7 +1,8 @@
 """``make validation``: the validation tables, charts and docs/VALIDATION.md in one command.
 
-Thin: sim.analysis.validation computes (and runs the small extra experiments),
-sim.report.model_charts draws, sim.report.validation_doc writes the document.
+Thin: sim.analysis.validation computes, sim.analysis.validation_runs runs the experiments a pattern
+needs besides the reference sweep, sim.report.model_charts draws, sim.report.validation_doc writes
+the document.
 """
 
 from __future__ import annotations
@@ -14,25 +15,30 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis import validation as v
-from sim.experiments.store import read_runs
+from sim.analysis import validation_runs as runs
+from sim.experiments import Execution, read_runs
 from sim.model.scenario import load_scenario
 from sim.report import model_charts, validation_doc
+
+TABLES = ("patterns", "horizons", "claims_by_horizon", "pure", "trait_effects", "tf_share")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.cli.validation")
     parser.add_argument("--results", default=str(v.ROOT / "results/failure_rates"))
+    parser.add_argument("--work", default=str(v.ROOT / "results/validation"))
     parser.add_argument("--out", default=str(v.ROOT / "results/reference/validation"))
     parser.add_argument("--doc", default=str(v.ROOT / "docs/VALIDATION.md"))
-    parser.add_argument("--five-year-replicates", type=int, default=200)
-    parser.add_argument("--oat-replicates", type=int, default=150)
+    parser.add_argument("--horizon-replicates", type=int, default=400)
+    parser.add_argument("--pure-replicates", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--from-tables", action="store_true", help="re-render the document from saved tables"
     )
     args = parser.parse_args(argv)
+    out, work = Path(args.out), Path(args.work)
     if args.from_tables:
-        return _render_saved(Path(args.out), Path(args.doc))
+        return _render(out, Path(args.doc), {t: pd.read_csv(out / f"{t}.csv") for t in TABLES})
     results = Path(args.results)
     if not (results / "manifest.json").exists():
         subprocess.run(
@@ -50,54 +56,46 @@ def main(argv=None) -> int:
             check=True,
             cwd=v.ROOT,
         )
+    execution = Execution(workers=args.workers)
     ok = v.prepare(read_runs(results))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    five = v.five_year_runs(args.five_year_replicates, args.workers)
-    calibrated = load_scenario(v.ROOT / "scenarios/industry_mix.toml").values
-    oat = v.oat_table(v.oat_runs(args.oat_replicates, args.workers, calibrated))
+    pure = v.prepare(runs.pure_orderings(work, args.pure_replicates, execution))
+    later = runs.horizon_runs(work, args.horizon_replicates, execution)
+    by_horizon = {"3 years": ok, **{k: v.prepare(d) for k, d in later.items()}}
+    customers = load_scenario(v.ROOT / "scenarios/base.toml").values["org.customers"]
     rows = (
-        v.mix_rows(ok)
-        + v.ranking_rows(ok)
-        + v.adoption_rows(ok)
-        + v.overrun_rows(ok)
-        + v.payback_rows(ok)
-        + v.nonlive_rows(ok)
-        + v.dynamics_rows(five)
+        v.calibration_rows(
+            ok,
+            v.ROOT / "experiments/calibration.toml",
+            v.ROOT / "results/reference/calibration/predictive.csv",
+        )
+        + v.sponsor_budget_rows(ok)
+        + v.contrast_rows(ok, pure)
+        + v.built_in_rows(ok, runs.series_of(work), customers)
+        + v.constraint_rows(ok)
     )
-    gains = v.gain_table(ok, five)
-    traits = v.trait_table(ok)
-    tf = v.tf_share_table(ok, v.ROOT / "scenarios/industry_mix.toml")
-    pd.DataFrame(rows).to_csv(out / "patterns.csv", index=False)
-    gains.to_csv(out / "gain_rates.csv", index=False)
-    traits.to_csv(out / "trait_effects.csv", index=False)
-    tf.to_csv(out / "tf_share.csv", index=False)
-    oat.to_csv(out / "calibrated_oat.csv", index=False)
-    charts = model_charts.write_all(ok, gains, traits, out)
-    validation_doc.write_document(
-        rows, gains, traits, tf, oat, charts, Path(args.doc), "make validation"
-    )
-    print(f"wrote {args.doc} and {out}")
-    return 0
+    tables = {
+        "patterns": pd.DataFrame(rows),
+        "horizons": v.horizon_table(by_horizon),
+        "claims_by_horizon": v.claims_by_horizon(by_horizon),
+        "pure": v.pure_table(pure),
+        "trait_effects": v.trait_table(ok),
+        "tf_share": v.tf_share_table(ok, v.ROOT / "scenarios/industry_mix.toml"),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=False)
+    model_charts.write_all(ok, tables["horizons"], tables["trait_effects"], out)
+    return _render(out, Path(args.doc), tables)
 
 
-def _render_saved(out: Path, doc: Path) -> int:
-    """The document again from the tables a full run saved (no model runs, no charts)."""
-    rows = pd.read_csv(out / "patterns.csv").to_dict("records")
-    for r in rows:
+def _render(out: Path, doc: Path, tables: dict[str, pd.DataFrame]) -> int:
+    """Write the document from the tables (saved ones with ``--from-tables``: no runs)."""
+    patterns = tables["patterns"].to_dict("records")
+    for r in patterns:
         r["holds"] = None if pd.isna(r["holds"]) else bool(r["holds"])
-    names = ["trait_effects", "adoption_by_ordering", "gain_vs_threshold"]
-    validation_doc.write_document(
-        rows,
-        pd.read_csv(out / "gain_rates.csv"),
-        pd.read_csv(out / "trait_effects.csv"),
-        pd.read_csv(out / "tf_share.csv"),
-        pd.read_csv(out / "calibrated_oat.csv"),
-        names,
-        doc,
-        "make validation",
-    )
-    print(f"wrote {doc} from {out}")
+        r["predictive"] = "" if pd.isna(r["predictive"]) else r["predictive"]
+    validation_doc.write_document(patterns, tables, model_charts.CHARTS, doc, "make validation")
+    print(f"wrote {doc} and {out}")
     return 0
 
 

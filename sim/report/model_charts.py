@@ -1,4 +1,4 @@
-"""Charts of model v2's validation (issue 11): trait effects, adoption spread, gain robustness.
+"""Charts of the validation (docs/VALIDATION.md): trait effects, adoption spread, the horizons.
 
 Reads result tables only (the runs of a sweep and the tables sim.analysis.validation derives
 from them); never runs a model. Each chart follows sim.report.style: one colour per ordering,
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.report import style
@@ -69,43 +68,46 @@ def adoption_histogram(ok: pd.DataFrame):
     )
 
 
-def gain_threshold_chart(gains: pd.DataFrame):
-    """Measurable-gain rate against the detection threshold, 3- and 5-year horizons."""
-    names = style.scenario_order(gains.scenario.unique())
+def horizon_chart(horizons: pd.DataFrame):
+    """Failed, financial failure and measurable gain by ordering at three, four and five years."""
+    names = style.scenario_order(horizons.scenario.unique())
     palette = style.ordering_palette(names)
-    fig = style.new_figure(9, 4.5)
-    ax = fig.add_subplot()
-    zs = [1, 2, 3]
-    for name in names:
-        for horizon, ls in (("3 years", "-"), ("5 years", "--")):
-            d = gains[(gains.scenario == name) & (gains.horizon == horizon)]
-            if d.empty:
-                continue
-            ys = [100 * float(d[f"{z}x noise"].iloc[0]) for z in zs]
-            ax.plot(zs, ys, ls, color=palette[name], marker="o")
-    ax.set_xticks(zs, ["1x", "2x", "3x"])
-    ax.set_xlabel("detection threshold (multiples of the counterfactual's quarterly noise)")
-    ax.set_ylabel("measurable gain (% of organisations)")
+    labels = list(dict.fromkeys(horizons.horizon))
+    fig = style.new_figure(11, 4.2)
+    axes = fig.subplots(1, 3, sharey=True)
+    metrics = (
+        ("failed", "failed (missed expectations)"),
+        ("financial_failure", "financial failure (not paid back)"),
+        ("measurable_gain", "measurable gain"),
+    )
+    for ax, (metric, title) in zip(axes, metrics, strict=True):
+        for name in names:
+            d = horizons[horizons.scenario == name].set_index("horizon").reindex(labels)
+            ls = "--" if name == "industry_mix" else "-"
+            ax.plot(labels, 100 * d[metric], ls, color=palette[name], marker="o")
+        ax.set_title(title)
+        ax.set_ylim(0, 100)
+    style.outer_labels(list(axes), "horizon (the organisation judged after)", "% of organisations")
     handles = [Patch(color=palette[n], label=style.ordering_label(n)) for n in names]
-    handles += [
-        Line2D([], [], color="0.3", ls="-", label="3-year horizon"),
-        Line2D([], [], color="0.3", ls="--", label="5-year horizon"),
-    ]
     return style.finish(
         fig,
-        "How the measurable-gain rate depends on the threshold and the horizon",
-        SOURCE,
+        "What each ordering risks, judged at three, four and five years",
+        SOURCE + "; results/validation (4 and 5 years, the same seeds)",
         handles=handles,
-        ncol=4,
+        ncol=6,
     )
 
 
-def write_all(ok: pd.DataFrame, gains: pd.DataFrame, traits: pd.DataFrame, out: Path) -> list:
-    """Write the three charts as PNG and SVG into ``out``; returns their names."""
+#: The charts :func:`write_all` writes (PNG, in results/reference/validation/).
+CHARTS = ("trait_effects", "adoption_by_ordering", "horizons")
+
+
+def write_all(ok: pd.DataFrame, horizons: pd.DataFrame, traits: pd.DataFrame, out: Path) -> list:
+    """Write the three charts into ``out``; returns their names (:data:`CHARTS`)."""
     charts = {
         "trait_effects": trait_effects_chart(traits),
         "adoption_by_ordering": adoption_histogram(ok),
-        "gain_vs_threshold": gain_threshold_chart(gains),
+        "horizons": horizon_chart(horizons),
     }
     for name, fig in charts.items():
         style.save_figure(fig, out, name)

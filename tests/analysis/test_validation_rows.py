@@ -1,21 +1,24 @@
 """The pattern rows of docs/VALIDATION.md (sim.analysis.validation) on small made-up runs.
 
-Each row's figure and its "holds" verdict are checked against counts worked out by hand, so a
-pattern cannot pass or fail for a reason other than the runs it is given.
+Each row's figure, its kind and its "holds" verdict are checked against counts worked out by hand,
+so a pattern cannot pass or fail for a reason other than the runs it is given.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.analysis import validation as v
+from sim.model.population import TRAITS
 
 
 def _runs(rows: list[dict]) -> pd.DataFrame:
     base = {
         "scenario": "industry_mix",
         "seed": 0,
+        "replicate": 0,
         "status": "live",
         "met_expectations": True,
         "business_case_met": False,
@@ -24,42 +27,103 @@ def _runs(rows: list[dict]) -> pd.DataFrame:
         "roi": 0.0,
         "adoption_final": 0.5,
         "kpis_set": False,
+        **dict.fromkeys(TRAITS, 0.5),
     }
     return v.prepare(pd.DataFrame([{**base, **r} for r in rows]))
 
 
-def test_payback_counts_live_mix_programmes_only():
-    runs = _runs(
-        [{"roi": 0.3}, {"roi": -0.2}, {"roi": -0.1}, {"roi": -0.5}]
-        + [{"roi": 2.0, "status": "abandoned"}]  # not live: not counted
-        + [{"roi": 2.0, "scenario": "four_ps"}]  # not the mix: not counted
-    )
-    (row,) = v.payback_rows(runs)
-    assert row["model"].startswith("25.0% [") and "4 live" in row["model"]
-    assert row["holds"]  # 25% is at most 43%
-    (row,) = v.payback_rows(_runs([{"roi": 0.3}, {"roi": 0.2}]))
-    assert not row["holds"]  # 100% positive: more than the reference customers
+def test_prepare_adds_failed_and_financial_failure():
+    runs = _runs([{"met_expectations": False, "business_case_met": True}, {}])
+    assert runs["failed"].tolist() == [True, False]
+    assert runs["financial_failure"].tolist() == [False, True]
 
 
-def test_adoption_spread_band():
-    runs = _runs([{"adoption_final": 0.95}, {"adoption_final": 0.8}, {"adoption_final": 0.5}])
-    (row,) = v.adoption_rows(runs)
-    assert row["model"].startswith("33.3%") and row["holds"]
-    (row,) = v.adoption_rows(_runs([{"adoption_final": 0.95}] * 3))
+def test_trait_effect_is_top_third_minus_bottom_third():
+    # sponsor strength 0..8: the top third (6, 7, 8) all met, the bottom third (0, 1, 2) none
+    rows = [{"sponsor_strength": s, "met_expectations": s >= 6, "seed": s} for s in range(9)]
+    effect, lo, hi = v.trait_effect(_runs(rows), "sponsor_strength", "met_expectations")
+    assert effect == pytest.approx(1.0) and lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+    met = {1, 6, 7}  # top third {6, 7, 8}: 2/3 met; bottom third {0, 1, 2}: 1/3
+    rows = [{"budget_realism": s, "met_expectations": s in met, "seed": s} for s in range(9)]
+    effect, lo, hi = v.trait_effect(_runs(rows), "budget_realism", "met_expectations")
+    assert effect == pytest.approx(1 / 3)
+    assert lo < effect < hi
+
+
+def test_sponsor_rows_hold_only_when_the_sponsor_matters():
+    rng = np.random.default_rng(0)
+    n = 600
+    strength = rng.random(n)
+    rows = [
+        {
+            "seed": i,
+            "sponsor_strength": strength[i],
+            "budget_realism": rng.random(),
+            "met_expectations": bool(rng.random() < strength[i]),
+            "status": "never_live" if rng.random() < 0.3 * (1 - strength[i]) else "live",
+            **{t: rng.random() for t in TRAITS if t not in ("sponsor_strength", "budget_realism")},
+        }
+        for i in range(n)
+    ]
+    table = {r["pattern"]: r for r in v.sponsor_budget_rows(_runs(rows))}
+    assert all(r["kind"] == "independent" for r in table.values())
+    sponsor = next(r for p, r in table.items() if p.startswith("sponsor strength: met"))
+    rank = next(r for p, r in table.items() if "two traits" in p)
+    never = next(r for p, r in table.items() if p.startswith("never live"))
+    budget = next(r for p, r in table.items() if p.startswith("budget realism"))
+    assert sponsor["holds"] and rank["holds"] and rank["model"] == "rank 1 of 7"
+    assert never["holds"]  # weak sponsors were cancelled more
+    assert not budget["holds"]  # budget realism did nothing here: its interval spans 0
+
+
+def test_paired_contrasts_are_paired_on_seeds():
+    rows = []
+    for seed in range(40):
+        rows.append({"scenario": "technology_first", "seed": seed, "met_expectations": False})
+        rows.append({"scenario": "four_ps", "seed": seed, "met_expectations": seed % 4 == 0})
+        for s in ("big_bang", "start_small"):
+            rows.append({"scenario": s, "seed": seed})
+    ok = _runs(rows)
+    rows = {r["pattern"]: r for r in v.contrast_rows(ok, pure=ok)}
+    tf = rows["technology_first fails more than four_ps (practice scenarios, paired)"]
+    assert tf["model"].startswith("+25.0 pp") and tf["holds"]  # 40 failed against 30
+    bb = rows["big_bang fails more than start_small (practice scenarios, paired)"]
+    assert bb["model"].startswith("+0.0 pp") and not bb["holds"]
+    pure = next(r for p, r in rows.items() if "equal resources" in p)
+    assert pure["holds"]
+
+
+def test_constraints_and_their_kind():
+    rows = []
+    for s in v.ORDERINGS:
+        rows += [{"scenario": s, "met_expectations": True, "measurable_gain": True}]
+        rows += [{"scenario": s, "met_expectations": False}]
+    doomed, gain = v.constraint_rows(_runs(rows))
+    assert doomed["kind"] == gain["kind"] == "constraint"
+    assert doomed["holds"] and gain["holds"]
+    rows += [{"scenario": "technology_first", "met_expectations": False}] * 20
+    doomed, _ = v.constraint_rows(_runs(rows))
+    assert not doomed["holds"]  # technology first now fails more than 90%
+
+
+def test_never_live_roi_is_built_in():
+    (row,) = v.built_in_rows(_runs([{"status": "never_live", "roi": -1.0}] * 3), None, 100)
+    assert row["kind"] == "built in" and row["holds"]
+    (row,) = v.built_in_rows(_runs([{"status": "never_live", "roi": 0.2}]), None, 100)
     assert not row["holds"]
 
 
-def test_gain_table_thresholds_and_kpi_share():
-    runs = _runs(
-        [
-            {"gain_ratio": 0.5, "kpis_set": True},
-            {"gain_ratio": 1.5, "kpis_set": True},
-            {"gain_ratio": 2.5},
-            {"gain_ratio": 3.5},
-        ]
-    )
-    table = v.gain_table(runs, None)
-    row = table[table.scenario == "industry_mix"].iloc[0]
-    assert row["n"] == 4
-    assert row["KPIs set"] == pytest.approx(0.5)
-    assert [row["1x noise"], row["2x noise"], row["3x noise"]] == pytest.approx([0.75, 0.5, 0.25])
+def test_horizon_tables():
+    rows = []
+    for seed in range(10):
+        rows.append({"scenario": "big_bang", "seed": seed, "measurable_gain": seed < 6})
+        rows.append({"scenario": "four_ps", "seed": seed, "measurable_gain": seed < 2})
+    three = _runs(rows)
+    five = three.assign(measurable_gain=three.scenario.eq("four_ps"))
+    table = v.horizon_table({"3 years": three, "5 years": five})
+    bb3 = table[(table.horizon == "3 years") & (table.scenario == "big_bang")].iloc[0]
+    assert bb3["measurable_gain"] == pytest.approx(0.6)
+    claims = v.claims_by_horizon({"3 years": three, "5 years": five})
+    gain = claims[claims.claim == "big_bang minus four_ps: measurable_gain"].iloc[0]
+    assert gain["3 years"].startswith("+40.0 pp") and gain["3 years holds"]
+    assert gain["5 years"].startswith("-100.0 pp") and not gain["5 years holds"]
