@@ -25,6 +25,34 @@ def execution_of(args):
     )
 
 
+def posterior_of(args):
+    """The posterior ``--posterior FILE`` names, loaded with ``--per-draw`` (None without it)."""
+    if not getattr(args, "posterior", None):
+        return None
+    from sim.experiments.posterior import Posterior
+
+    return Posterior.load(args.posterior, args.per_draw)
+
+
+def _posterior_flags(p) -> None:
+    from sim.experiments.posterior import DEFAULT_PER_DRAW
+
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="draw each block of replicates' parameters from this posterior (posterior.parquet "
+        "of crmsim calibrate), the same draw for every scenario; summary.csv's intervals then "
+        "include parameter uncertainty (docs/calibration.md)",
+    )
+    p.add_argument(
+        "--per-draw",
+        type=_positive,
+        default=DEFAULT_PER_DRAW,
+        metavar="N",
+        help=f"replicates per posterior draw (default {DEFAULT_PER_DRAW})",
+    )
+
+
 def cmd_sweep(args) -> int:
     """Run (or resume) an experiment; exit 1 when some runs raised (they are error rows)."""
     from sim.experiments.experiment import load_experiment
@@ -38,6 +66,7 @@ def cmd_sweep(args) -> int:
         resume=args.resume,
         progress=True,
         allow_large=args.allow_large,
+        posterior=posterior_of(args),
     )
     print(
         f"{out['out_dir']}: {out['ok']} runs ok, {out['errors']} errors, "
@@ -164,6 +193,7 @@ def cmd_compare(args) -> int:
         baseline=args.baseline,
         # the report's time-band charts want at least 100 runs' weekly series (or all of them)
         keep_series=min(args.replicates, 100) if args.out else 0,
+        posterior=posterior_of(args),
     )
     print(out["table"])
     if args.out:
@@ -268,6 +298,7 @@ def add_commands(sub) -> None:
         help="run on a Dask LocalCluster with N workers",
     )
     p.add_argument("--resume", action="store_true", help="finish an interrupted sweep")
+    _posterior_flags(p)
     _allow_large(p)
     p.set_defaults(func=cmd_sweep)
 
@@ -284,6 +315,7 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=seed_flag, default=0, help="root seed")
     p.add_argument("--set", action="append", metavar="KEY=VALUE")
     p.add_argument("--out", help="results folder for the comparison and its report")
+    _posterior_flags(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(

@@ -187,6 +187,8 @@ class RunSpec:
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
     keep_series: bool = False
+    #: The posterior draw block of a posterior sweep (sim.experiments.posterior); else None.
+    draw: int | None = None
 
 
 # -- schema -----------------------------------------------------------------------------------
@@ -395,12 +397,20 @@ def replicate_seeds(root_seed: int, replicates: int, stream: int | None = None) 
     return [int(c.generate_state(1, dtype=np.uint64)[0]) >> 1 for c in children]
 
 
-def build_runs(spec: ExperimentSpec, names: Sequence[str]) -> list[RunSpec]:
+def build_runs(
+    spec: ExperimentSpec,
+    names: Sequence[str],
+    posterior: Any = None,
+    mixes: Sequence[bool] = (),
+) -> list[RunSpec]:
     """Every run of the experiment, in run_id order (replicate, then scenario, then point).
 
     Args:
         spec: the experiment.
         names: scenario names, one per ``spec.scenario_paths`` entry.
+        posterior: a :class:`sim.experiments.posterior.Posterior`: each replicate's parameters
+            are drawn from it (the lowest layer of its overrides, the same for every scenario).
+        mixes: per scenario entry, whether it is a mix (a posterior's mix shares apply to those).
     """
     seeds = replicate_seeds(spec.root_seed, spec.replicates)
     points = spec.points()
@@ -408,6 +418,10 @@ def build_runs(spec: ExperimentSpec, names: Sequence[str]) -> list[RunSpec]:
     for rep, seed in enumerate(seeds):
         for i, (name, path) in enumerate(zip(names, spec.scenario_paths, strict=True)):
             own = spec.arm(i)[1]
+            drawn, block = {}, None
+            if posterior is not None:
+                is_mix = bool(mixes[i]) if i < len(mixes) else False
+                drawn, block = posterior.values(spec.root_seed, rep, is_mix), posterior.block(rep)
             for pt in points:
                 runs.append(
                     RunSpec(
@@ -417,8 +431,9 @@ def build_runs(spec: ExperimentSpec, names: Sequence[str]) -> list[RunSpec]:
                         pt.index,
                         rep,
                         seed,
-                        {**spec.overrides, **own, **pt.overrides},
+                        {**drawn, **spec.overrides, **own, **pt.overrides},
                         rep < spec.keep_series,
+                        block,
                     )
                 )
     return runs

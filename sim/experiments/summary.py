@@ -17,6 +17,16 @@ Rates (``never_live``, ``abandoned``, ``failed``, ``measurable_gain``, ``met_exp
 mean of ``adoption_final``; ``roi_median`` a bootstrap interval of the median ROI. ``failed`` is
 ``not met_expectations`` (never live and abandoned count as failed, DESIGN.md 2.4). Error rows are
 left out and ``n`` counts the rows used.
+
+A posterior sweep (``--posterior``: each block of replicates runs at one draw of a calibration's
+posterior, sim.experiments.posterior) carries the model's parameter uncertainty, so its rates in
+summary.csv and its differences in paired.csv get a random-effects prediction interval over the
+draws instead (DerSimonian & Laird 1986; Higgins, Thompson & Spiegelhalter 2009): the spread
+between draws plus the uncertainty of the mean, wider than replicate noise alone wherever the
+parameters matter, and equal to it where they do not. The value is the random-effects mean. With
+fewer than 3 draws no spread can be estimated and the usual intervals stay; an interval over the
+draws is never narrower than the usual one. points.csv, adoption and ROI keep their usual
+intervals (of the pooled runs).
 """
 
 from __future__ import annotations
@@ -27,7 +37,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.experiments.stats import bootstrap_interval, paired_difference, wilson_interval
+from sim.experiments.posterior import draw_interval, widened, with_draw_intervals
+from sim.experiments.stats import Z95, bootstrap_interval, paired_difference, wilson_interval
 
 __all__ = [
     "RATE_METRICS",
@@ -51,7 +62,6 @@ RATE_METRICS = (
 PAIRED_METRICS = ("failed", "never_live", "measurable_gain", "delta_profit")
 SUMMARY_COLUMNS = ["scenario", "metric", "value", "ci_low", "ci_high", "n"]
 PAIRED_COLUMNS = ["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"]
-Z95 = 1.959963984540054
 
 
 def ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
@@ -133,8 +143,16 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name in _scenarios_in_order(runs):
         group = ok[ok["scenario"].astype(str) == name]
-        rows += [{"scenario": name, **r} for r in _block(group)]
+        block = _block(group)
+        if _has_draws(group):  # a posterior sweep: intervals over the draws (module docstring)
+            block = with_draw_intervals(block, rate_columns(group), group["draw"].to_numpy())
+        rows += [{"scenario": name, **r} for r in block]
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def _has_draws(rows: pd.DataFrame) -> bool:
+    """Rows of a posterior sweep (sim.experiments.posterior) carry their draw block."""
+    return "draw" in rows.columns and bool(rows["draw"].notna().any())
 
 
 def points_table(runs: pd.DataFrame, params: Sequence[str] | None = None) -> pd.DataFrame:
@@ -203,7 +221,7 @@ def paired_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFram
             [ok.drop(columns=[c for c in flags.columns if c in ok.columns]), flags], axis=1
         )
     keys = ["replicate", "point"]
-    cols = [*keys, *PAIRED_METRICS]
+    cols = [*keys, *PAIRED_METRICS, *(["draw"] if _has_draws(ok) else [])]
     ref = ok[ok["scenario"].astype(str) == base][cols] if len(ok) else None
     rows = []
     for name in names:
@@ -219,6 +237,11 @@ def paired_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFram
                 if metric != "delta_profit":
                     a, b = a.astype(bool), b.astype(bool)
                 res = paired_difference(a, b, level=0.95, n_boot=1000, seed=0)
+                if "draw" in cols and len(pairs):  # a posterior sweep: over the draws
+                    wide = (-1.0, 1.0) if metric != "delta_profit" else (-math.inf, math.inf)
+                    d = a.astype(float) - b.astype(float)
+                    over = draw_interval(d, pairs["draw"].to_numpy(), False, wide)
+                    res = widened(res, over, "diff")
             rows.append(
                 {
                     "scenario": name,

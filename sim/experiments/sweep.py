@@ -39,6 +39,7 @@ from sim.experiments.experiment import (
 from sim.experiments.fingerprint import inputs_record
 from sim.experiments.lock import FolderLock
 from sim.experiments.parts import FLUSH_S, PART_ROWS, PartBuffer
+from sim.experiments.posterior import Posterior
 from sim.experiments.preflight import prepare_sweep
 from sim.experiments.progress import make_progress
 from sim.experiments.scheduler import probe as probe_scheduler
@@ -153,6 +154,8 @@ def _head(spec: RunSpec) -> dict[str, Any]:
         "seed": spec.seed,
         "point": spec.point,
     }
+    if spec.draw is not None:  # a posterior sweep: the draw block (sim.experiments.posterior)
+        row["draw"] = spec.draw
     row.update({f"param.{k}": v for k, v in spec.overrides.items()})
     return row
 
@@ -225,6 +228,25 @@ def execute_batch(batch: Batch) -> BatchResult:
     return BatchResult(batch.first_run_id, rows, series, sum(r["error"] is not None for r in rows))
 
 
+def check_drawn(runs: Sequence[RunSpec], scenarios: Sequence[Any], spec: ExperimentSpec) -> None:
+    """Apply each distinct drawn set of overrides to its scenario in the parent, once, so a
+    posterior that does not fit the scenarios fails before any run (naming ``--posterior``)."""
+    by_path = dict(zip(spec.scenario_paths, scenarios, strict=True))
+    seen: set[tuple[str, int | None]] = set()
+    for run in runs:
+        if (run.scenario_path, run.draw) in seen:
+            continue
+        seen.add((run.scenario_path, run.draw))
+        try:
+            by_path[run.scenario_path].with_overrides(run.overrides)
+        except InputError as exc:
+            raise InputError(
+                f"a posterior draw does not fit {run.scenario}: {exc.detail}",
+                key="--posterior",
+                value=exc.key,
+            ) from None
+
+
 def run_experiment(
     spec: ExperimentSpec | str | Path,
     out_dir: str | Path | None = None,
@@ -237,6 +259,7 @@ def run_experiment(
     part_rows: int = PART_ROWS,
     flush_s: float = FLUSH_S,
     allow_large: bool = False,
+    posterior: str | Path | Posterior | None = None,
 ) -> dict:
     """Run (or finish) a sweep and write its results folder.
 
@@ -254,6 +277,9 @@ def run_experiment(
         part_rows, flush_s: write a results part when this many run rows are waiting, or when
             the oldest finished batch has waited this long (sim.experiments.parts.PartBuffer).
         allow_large: skip the size guards (``--allow-large``, :mod:`sim.experiments.guards`).
+        posterior: a posterior file (``posterior.parquet`` of ``crmsim calibrate``) or a loaded
+            :class:`sim.experiments.posterior.Posterior`: each block of replicates runs at
+            parameters drawn from it, the same for every scenario (``--posterior``).
 
     Before anything is written (:mod:`sim.experiments.preflight`): the output folder is checked
     writable, every scenario and design point validated, the size estimated and a ``--scheduler``
@@ -280,7 +306,12 @@ def run_experiment(
         load_fn_parent = load_fn
     prep = prepare_sweep(spec, load_fn_parent, execution.concurrency, allow_large)
     names = prep.names
-    runs = build_runs(spec, names)
+    if posterior is not None and not isinstance(posterior, Posterior):
+        posterior = Posterior.load(posterior)
+    mixes = [bool(getattr(scen, "is_mix", False)) for scen in prep.scenarios]
+    runs = build_runs(spec, names, posterior, mixes)
+    if posterior is not None:
+        check_drawn(runs, prep.scenarios, spec)
     if execution.scheduler and execution.executor is None:
         probe_scheduler(execution.scheduler)
     command = (
@@ -290,6 +321,8 @@ def run_experiment(
         **spec.to_dict(),
         "inputs": inputs_record(spec.scenario_paths, prep.scenarios, prep.seeds),
     }
+    if posterior is not None:  # a resume with another posterior (or none) is refused
+        key["posterior"] = posterior.record()
     with FolderLock(out, command), sigterm_as_interrupt():
         return _sweep_locked(
             spec, out, key, runs, names, command, execution, resume, progress, run_fn, load_fn,
@@ -377,14 +410,15 @@ def compare(
     run_fn: Callable | None = None,
     load_fn: Callable | None = None,
     keep_series: int = 0,
+    posterior: str | Path | Posterior | None = None,
 ) -> dict:
     """Quick paired comparison of scenarios on common seeds (``crmsim compare``).
 
     ``scenarios`` are paths, or arms (dicts with ``scenario``, optional ``label`` and
     ``overrides``, as in an experiment file), so one file can be compared with itself under other
     settings. Builds a one-off experiment, runs it like a sweep (into ``out_dir``, or a temporary
-    folder that is removed afterwards) and returns the tables. ``execution`` is as for
-    :func:`run_experiment`.
+    folder that is removed afterwards) and returns the tables. ``execution`` and ``posterior``
+    are as for :func:`run_experiment`.
 
     Returns:
         dict with ``summary`` and ``paired`` DataFrames, ``table`` (text for the terminal,
@@ -415,6 +449,7 @@ def compare(
                 progress=progress,
                 run_fn=run_fn,
                 load_fn=load_fn,
+                posterior=posterior,
             )
         except Stopped as exc:  # a comparison has no --resume: say what happened, not how
             by = str(exc).split(":", 1)[0]

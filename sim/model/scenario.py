@@ -28,6 +28,8 @@ _STRUCTURED = {"rollout.ordering", "rollout.phases"}
 _MAX_TEXT = 2000
 #: Largest mix weight (weights are relative; anything larger is a typo or an attack).
 _MAX_WEIGHT = 1e6
+#: An override ``mix.MEMBER`` sets a mix member's share (Scenario.with_overrides).
+MIX_SHARE = "mix."
 
 
 @dataclass(frozen=True)
@@ -96,15 +98,19 @@ class Scenario:
         file = file or "--set"
         values = dict(self.values)
         ordering = self.ordering
-        for key, value in overrides.items():
+        shares = {k: v for k, v in overrides.items() if k.startswith(MIX_SHARE)}
+        own = {k: v for k, v in overrides.items() if k not in shares}
+        for key, value in own.items():
             if key == "rollout.ordering":  # the plan's shorthand, settable like a parameter
                 ordering = _check_ordering(value, file)
                 continue
             values[key] = _check_value(key, value, file)
         _check_touchpoints(values, file)
         variants = tuple(
-            Variant(v.weight, v.scenario.with_overrides(overrides, file)) for v in self.variants
+            Variant(v.weight, v.scenario.with_overrides(own, file)) for v in self.variants
         )
+        if shares:
+            variants = _reweighted(variants, shares, file)
         merged = {**self.overrides, **overrides}
         phases = self.phases
         if ordering is not None and not self.is_mix:  # the shorthand follows the (new) durations
@@ -119,6 +125,41 @@ class Scenario:
             phases=phases,
             ordering=ordering,
         )
+
+
+def _reweighted(variants: tuple[Variant, ...], shares: dict[str, Any], file: str):
+    """A mix's members with ``mix.MEMBER`` shares: each named member (by scenario name) takes its
+    share of the mix, the others fill the rest in their own proportions (a calibrated share,
+    e.g. ``mix.technology_first``, run by ``crmsim sweep --posterior``)."""
+    names = {v.scenario.name for v in variants}
+    for key, value in shares.items():
+        member = key[len(MIX_SHARE) :]
+        if not variants or member not in names:
+            allowed = ", ".join(sorted(names)) or "none: not a mix scenario"
+            raise InputError(
+                f"expected a mix member's share; allowed members: {allowed}",
+                file=file,
+                key=key,
+                value=value,
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InputError("expected a share in [0, 1]", file=file, key=key, value=value)
+    fixed = {k[len(MIX_SHARE) :]: float(v) for k, v in shares.items()}
+    if sum(fixed.values()) > 1:
+        raise InputError("the shares must sum to at most 1", file=file, key="mix", value=shares)
+    named = {n: sum(v.weight for v in variants if v.scenario.name == n) for n in fixed}
+    rest = sum(v.weight for v in variants if v.scenario.name not in fixed)
+    left = 1.0 - sum(fixed.values())
+    out = []
+    for v in variants:
+        n = v.scenario.name
+        w = (
+            fixed[n] * v.weight / named[n]
+            if n in fixed
+            else (left * v.weight / rest if rest else 0)
+        )
+        out.append(Variant(w, v.scenario))
+    return tuple(out)
 
 
 def _check_value(key: str, value: Any, file: str) -> Any:

@@ -133,3 +133,27 @@ def test_a_pattern_the_rows_cannot_support_stops_after_the_first_batch(tiny, cap
     err = cli_error(capsys)
     assert "bad_claim.toml" in err and "not a true/false field" in err
     assert not out.exists() or not any(out.iterdir())  # nothing half-written
+
+
+def test_a_sweep_draws_from_the_calibrations_posterior(tiny, capsys):
+    proj, doc, out, _, _, _ = tiny
+    folder = proj / "drawn"
+    argv = [
+        "compare",
+        str(proj / "scenarios/four_ps.toml"),
+        str(proj / "scenarios/industry_mix.toml"),
+    ]
+    argv += ["--replicates", "6", "--workers", "1", "--out", str(folder), "--per-draw", "2"]
+    for key, value in TINY["overrides"].items():
+        argv += ["--set", f"{key}={value}"]
+    capsys.readouterr()
+    assert main([*argv, "--posterior", str(out / "posterior.parquet")]) == 0
+    rows = pd.read_parquet(folder / "runs")
+    assert sorted(rows["draw"].unique()) == [0, 1, 2]
+    for key in (k for k in doc["parameters"] if not k.startswith("mix.")):
+        assert rows.groupby("replicate")[f"param.{key}"].nunique().max() == 1  # same draw, all arms
+    mix = rows[rows["scenario"] == "industry_mix"]
+    assert mix["param.mix.technology_first"].notna().all()
+    assert "param.mix.technology_first" not in rows[rows["scenario"] == "four_ps"].dropna(axis=1)
+    assert main([*argv[:-2], "--out", str(proj / "x"), "--posterior", str(proj / "nope")]) == 2
+    assert "--posterior" in cli_error(capsys)
