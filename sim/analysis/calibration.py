@@ -33,6 +33,7 @@ import datetime as dt
 import io
 import json
 import math
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -108,6 +109,16 @@ class _Clock:
         return _Stage()
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers, once closed):
+    what the calibration costs on a quiet machine, whatever else shares it while it runs."""
+    own, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _points(X: np.ndarray, keys: list[str]) -> pd.DataFrame:
     return pd.DataFrame(np.atleast_2d(X), columns=keys)
 
@@ -177,6 +188,7 @@ def _calibrate(spec, out_dir, execution, quick, write_scenario, progress, log) -
     """:func:`calibrate`'s work, with the BLAS threads limited."""
     clock = _Clock()
     t0 = time.perf_counter()
+    cpu0 = _cpu_seconds()
     arms = Arms(mix_members(spec.scenario))
     keys, (low, high) = spec.keys, box(spec.priors)
     seeds = replicate_seeds(spec.root_seed, spec.replicates, stream=DESIGN_STREAM)
@@ -269,6 +281,7 @@ def _calibrate(spec, out_dir, execution, quick, write_scenario, progress, log) -
         "sampler": diag,
         "unfit_patterns": unfit,
         "seconds": {**clock.stages, "total": time.perf_counter() - t0},
+        "cpu_seconds": _cpu_seconds() - cpu0,
     }
     _write(spec, out_dir, result, draws[keys], predictive, claims, design, checks, params)
     if write_scenario:

@@ -204,7 +204,15 @@ def _sampler_lines(result: dict) -> list[str]:
                 f"After wave {wave['wave']}, {wave['non_implausible_share']:.1%} of the priors' "
                 "box was not implausible (history matching, cut-off 3)."
             )
-    lines += ["", "| stage | seconds |", "|---|---|"]
+    lines += ["", "| stage | seconds (wall clock) |", "|---|---|"]
     for stage, secs in result["seconds"].items():
         lines.append(f"| {stage} | {secs:.1f} |")
+    cpu = result.get("cpu_seconds")
+    if cpu is not None:
+        lines += [
+            "",
+            f"CPU time of every process: {cpu:.0f} s ({cpu / 60:.1f} minutes; on 2 otherwise idle "
+            f"cores about {cpu / 120:.1f} minutes of wall clock). The wall clock above includes "
+            "whatever else the machine ran at the time.",
+        ]
     return lines

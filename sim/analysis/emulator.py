@@ -94,6 +94,13 @@ class Emulator:
         transform: ``"logit"`` for a rate (fit with :meth:`fit_rates`), ``"identity"`` otherwise.
         restarts: restarts of the hyperparameter optimiser (seeded by ``seed``).
         seed: seed of the restarts and of the held-out folds.
+
+    Attributes (read by sim.analysis.gp_draws, which draws functions from the fitted process):
+        gp: the fitted ``GaussianProcessRegressor`` (None while unfit), on the unit cube and the
+            standardised latent figure.
+        low, high: the box.
+        mu, sd: the standardisation: latent figure = mu + sd x the GP's target.
+        n_fit: design points it was fitted on.
     """
 
     def __init__(self, low, high, transform: str = "identity", restarts: int = 2, seed: int = 0):
@@ -105,6 +112,7 @@ class Emulator:
         self.restarts = restarts
         self.seed = seed
         self.gp: GaussianProcessRegressor | None = None
+        self.mu, self.sd = 0.0, 1.0
         self.n_fit = 0
         self._data: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 

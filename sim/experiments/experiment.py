@@ -387,7 +387,7 @@ def replicate_seeds(root_seed: int, replicates: int, stream: int | None = None) 
     count or the backend; the shift keeps it a non-negative int64.
 
     A ``stream`` gives an independent family of seeds from the same root (the calibration uses
-    streams 0, 1 and 2 for its search, refinement and final check); without one, the sweep's seeds.
+    streams 0 and 2 for its design and its predictive runs); without one, the sweep's seeds.
     """
     if stream is None:
         root = np.random.SeedSequence(root_seed)
