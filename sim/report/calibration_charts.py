@@ -85,6 +85,7 @@ def pair_chart(posterior: pd.DataFrame, params: pd.DataFrame, source: str = "") 
     keys = list(params["parameter"])
     step = max(1, len(posterior) // PAIR_DRAWS)
     data = posterior[keys].iloc[::step]
+    data.columns = [k.replace(".", "\n") for k in keys]  # long dotted names on two lines
     with plt.rc_context(RC_PARAMS):
         grid = sns.pairplot(
             data,
@@ -100,6 +101,10 @@ def pair_chart(posterior: pd.DataFrame, params: pd.DataFrame, source: str = "") 
             for ax in grid.axes[:, j]:
                 if ax is not None:
                     ax.set_xlim(row.low, row.high)
+                    ax.tick_params(labelsize=8)
+            for ax in grid.axes[j, :j]:  # the row's panels below the diagonal: its y range
+                if ax is not None:
+                    ax.set_ylim(row.low, row.high)
         grid.figure.suptitle("The posterior's pair plot", fontweight="bold", fontsize=14, y=1.01)
         grid.figure.text(0.01, -0.01, f"Data: {source}", fontsize=8, color="0.35")
     return grid.figure
