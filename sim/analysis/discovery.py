@@ -104,8 +104,10 @@ def case_table(
         )
     x = pd.DataFrame({c.removeprefix("param."): ok[c] for c in cols})
     for c in x.columns:
-        if x[c].dtype == bool:
-            x[c] = x[c].astype(int)
+        if x[c].dtype == bool or pd.api.types.is_integer_dtype(x[c]):
+            # EMA Workbench 2.5's PRIM pastes a quantile (e.g. 9.5) into an int64 box limit,
+            # which pandas 2 refuses (its paste converts only int32): whole numbers go in as floats
+            x[c] = x[c].astype(float)
         elif x[c].dtype == object:
             x[c] = x[c].astype(str)
     scenario = ok["scenario"].astype(str)

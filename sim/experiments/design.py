@@ -6,8 +6,8 @@ of NetLogo BehaviorSpace and EMA Workbench expect:
 * ``list``: parallel lists, point i takes the i-th value of every parameter (hand-picked cases);
 * ``grid``: the full factorial (cartesian product) of the value lists, first key varying slowest;
 * ``lhs``: a Latin hypercube of ``samples`` points over ``{low, high, type = "real"|"integer"}``
-  ranges (McKay, Beckman & Conover 1979), drawn from the experiment's root seed, so the same file
-  always gives the same points.
+  ranges (McKay, Beckman & Conover 1979; ``scipy.stats.qmc.LatinHypercube``), drawn from the
+  experiment's root seed, so the same file always gives the same points.
 
 A design expands to :class:`Point` objects: an index and a dict of dotted-key overrides, applied to
 every scenario with ``Scenario.with_overrides``. A missing design is one point with no overrides.
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.stats import qmc
 
 from sim.errors import InputError
 
@@ -96,16 +97,17 @@ class Design:
     def _lhs_rows(self, root_seed: int) -> list[tuple]:
         """Latin hypercube: each range cut into ``samples`` strata, one draw per stratum per key.
 
-        Every key gets an independent permutation of the strata and a uniform position inside each;
-        an integer range ``[low, high]`` maps the unit interval onto ``high - low + 1`` equal bins.
+        ``scipy.stats.qmc.LatinHypercube`` gives every key an independent permutation of the strata
+        and a uniform position inside each; an integer range ``[low, high]`` maps the unit interval
+        onto ``high - low + 1`` equal bins.
         """
-        n = self.samples
         rng = np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=LHS_SPAWN_KEY))
-        columns = []
-        for key in self.keys:
+        unit = qmc.LatinHypercube(d=len(self.keys), rng=rng).random(self.samples)
+        columns: list[list[Any]] = []
+        for j, key in enumerate(self.keys):
             spec = self.parameters[key]
             low, high = spec["low"], spec["high"]
-            u = (rng.permutation(n) + rng.random(n)) / n
+            u = unit[:, j]
             if spec["type"] == "integer":
                 vals = np.minimum(np.floor(low + u * (high - low + 1)), high)
                 columns.append([int(v) for v in vals])

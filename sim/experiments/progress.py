@@ -1,10 +1,14 @@
-"""Progress of long work: tqdm's bar on a terminal, nothing in a log or a pipe.
+"""Progress of long work: tqdm's bar on a terminal or in a notebook, nothing in a log or a pipe.
 
 A sweep of thousands of runs takes minutes to hours; users at a terminal want a live bar, while a
 redrawn bar in CI logs or cluster job logs is noise. tqdm already tells the two apart
 (``disable=None`` hides the bar when the stream is not a terminal: DESIGN.md section 5, "a progress
 bar, hidden when not on a terminal"). Long-running functions take ``progress`` as True, False or
 any callable ``progress(done, total, errors)``; :func:`make_progress` turns that into a callable.
+
+``tqdm.auto`` picks the bar for where the code runs: a widget in Jupyter (where the text bar, drawn
+on the kernel's standard error, shows as a stream of red lines or not at all), the text bar
+elsewhere.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 __all__ = ["TqdmProgress", "make_progress"]
 

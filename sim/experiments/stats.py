@@ -6,8 +6,9 @@ model is calibrated against are themselves proportions, so the summary tables re
 
 * rates with Wilson score intervals (Wilson 1927), which keep their coverage near 0 and 1, where the
   textbook Wald interval collapses (Brown, Cai & DasGupta 2001);
-* means and medians of continuous outcomes (ROI, adoption) with percentile bootstrap intervals
-  from a fixed seed, so that a results folder always yields the same table;
+* means and medians of continuous outcomes (ROI, adoption) with bias-corrected and accelerated
+  (BCa) bootstrap intervals (Efron 1987; ``scipy.stats.bootstrap``) from a fixed seed, so that a
+  results folder always yields the same table;
 * differences between scenarios paired by replicate: every replicate i of every scenario uses the
   same seed (common random numbers, DESIGN.md section 4), so the pairs are positively correlated
   and a paired interval is much narrower than one treating the scenarios as independent samples;
@@ -18,15 +19,18 @@ Everything here is pure: arrays in, numbers out, no files and no model.
 
 from __future__ import annotations
 
+import inspect
 import math
+import warnings
 from collections.abc import Callable, Mapping
-from statistics import NormalDist
 
 import numpy as np
+from scipy import stats as _scipy_stats
 
 from sim.errors import InputError
 
 __all__ = [
+    "Z95",
     "z_for_level",
     "wilson_interval",
     "bootstrap_interval",
@@ -48,10 +52,14 @@ def z_for_level(level: float) -> float:
         raise InputError(
             "a confidence level must be a number strictly between 0 and 1", key="level", value=level
         )
-    return NormalDist().inv_cdf(0.5 + float(level) / 2.0)
+    return float(_scipy_stats.norm.ppf(0.5 + float(level) / 2.0))
 
 
-def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float, float]:
+#: The two-sided 95% standard normal quantile (1.959963984540054): the one z the package uses.
+Z95 = z_for_level(0.95)
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float, float]:
     """Observed rate with its Wilson score interval.
 
     The Wilson interval inverts the score test, so it never leaves [0, 1] and keeps close to nominal
@@ -61,7 +69,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     Args:
         successes: number of runs with the outcome, 0 <= successes <= n.
         n: number of runs.
-        z: normal quantile; 1.96 gives a 95% interval.
+        z: normal quantile; :data:`Z95` gives a 95% interval.
 
     Returns:
         ``(p, lo, hi)``. With ``n == 0`` there is no estimate: ``(nan, 0.0, 1.0)``, the interval
@@ -89,15 +97,31 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     return (p, lo, hi)
 
 
-def _apply_stat(stat: Callable, samples: np.ndarray) -> np.ndarray:
-    """Apply ``stat`` to each row; vectorised when the statistic takes ``axis``."""
+def _takes_axis(stat: Callable) -> bool:
+    """True when ``stat`` accepts ``axis`` (numpy's reductions do), so scipy can vectorise it."""
     try:
-        out = np.asarray(stat(samples, axis=1), dtype=float)
-        if out.shape == (samples.shape[0],):
-            return out
-    except TypeError:
-        pass
-    return np.array([float(stat(row)) for row in samples])
+        return "axis" in inspect.signature(stat).parameters
+    except (TypeError, ValueError):  # some builtins have no signature
+        return False
+
+
+def _bca(data: tuple[np.ndarray, ...], stat: Callable, n_boot: int, seed: int, level: float,
+         paired: bool = False) -> tuple[float, float]:  # fmt: skip
+    """The BCa interval of ``stat`` over ``data`` (``scipy.stats.bootstrap``), deterministic."""
+    with warnings.catch_warnings():  # a near-degenerate resample distribution: nan, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", _scipy_stats.DegenerateDataWarning)
+        res = _scipy_stats.bootstrap(
+            data,
+            stat,
+            n_resamples=int(n_boot),
+            confidence_level=level,
+            method="BCa",
+            paired=paired,
+            vectorized=_takes_axis(stat),
+            random_state=np.random.default_rng(seed),
+        )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 def bootstrap_interval(
@@ -107,23 +131,27 @@ def bootstrap_interval(
     seed: int = 0,
     level: float = 0.95,
 ) -> tuple[float, float, float]:
-    """Statistic of a sample with a percentile bootstrap interval (Efron & Tibshirani 1993).
+    """Statistic of a sample with a BCa bootstrap interval (Efron 1987; Efron & Tibshirani 1993,
+    ch. 14), computed by ``scipy.stats.bootstrap``.
 
     Used for continuous outcomes (median ROI, mean adoption) whose distributions across replicates
     are skewed and heavy-tailed (cost overruns have a Pareto tail), where a normal interval would
-    mislead. The resampling generator is seeded, so the same results always give the same table.
+    mislead; BCa corrects the percentile interval for the bias and skew of the statistic's
+    resampling distribution. The resampling generator is seeded, so the same results always give
+    the same table.
 
     Args:
         values: the sample; NaN entries are dropped (a run that never spent has no ROI).
-        stat: the statistic, called as ``stat(array, axis=1)`` on the resamples if it accepts
-            ``axis``, otherwise once per resample.
+        stat: the statistic; vectorised over resamples when it accepts ``axis``.
         n_boot: number of resamples.
         seed: seed of the resampling generator.
-        level: confidence level of the two-sided percentile interval.
+        level: confidence level of the two-sided interval.
 
     Returns:
         ``(estimate, lo, hi)``; all NaN for an empty sample, and ``lo == hi == estimate`` for a
-        single value.
+        sample whose values are all equal (one value included). Where BCa is undefined (a
+        resampling distribution without spread, e.g. a median that no resample moves) the bounds
+        are NaN.
 
     Raises:
         InputError: if ``n_boot`` is not a positive whole number or ``level`` is outside (0, 1).
@@ -136,14 +164,10 @@ def bootstrap_interval(
     if x.size == 0:
         return (math.nan, math.nan, math.nan)
     estimate = float(stat(x))
-    if x.size == 1:
+    if np.ptp(x) == 0:
         return (estimate, estimate, estimate)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.size, size=(int(n_boot), x.size))
-    boot = _apply_stat(stat, x[idx])
-    alpha = (1.0 - level) / 2.0
-    lo, hi = np.quantile(boot, [alpha, 1.0 - alpha])
-    return (estimate, float(lo), float(hi))
+    lo, hi = _bca((x,), stat, n_boot, seed, level)
+    return (estimate, lo, hi)
 
 
 def newcombe_paired_interval(a, b, level: float = 0.95) -> tuple[float, float, float]:
@@ -195,9 +219,10 @@ def paired_difference(a, b, level: float = 0.95, n_boot: int = 1000, seed: int =
     """Paired difference between two conditions run on the same seeds: ``mean(a) - mean(b)``.
 
     Binary outcomes (bool arrays, e.g. ``failed``) use Newcombe's paired score interval
-    (:func:`newcombe_paired_interval`); continuous outcomes (e.g. ``delta_profit``) use a percentile
-    bootstrap over the pairs, resampling pair differences ``a_i - b_i`` so the correlation induced
-    by common random numbers is kept. Pairs where either side is NaN are dropped.
+    (:func:`newcombe_paired_interval`); continuous outcomes (e.g. ``delta_profit``) use a paired
+    BCa bootstrap (``scipy.stats.bootstrap(..., paired=True)``): whole pairs are resampled, so the
+    correlation induced by common random numbers is kept. Pairs where either side is NaN are
+    dropped.
 
     Args:
         a: outcomes of the first condition, one per pair.
@@ -225,9 +250,21 @@ def paired_difference(a, b, level: float = 0.95, n_boot: int = 1000, seed: int =
     xf = x.astype(float)
     yf = y.astype(float)
     keep = ~(np.isnan(xf) | np.isnan(yf))
-    d = xf[keep] - yf[keep]
-    diff, lo, hi = bootstrap_interval(d, stat=np.mean, n_boot=n_boot, seed=seed, level=level)
+    xf, yf = xf[keep], yf[keep]
+    d = xf - yf
+    if d.size == 0:
+        diff = lo = hi = math.nan
+    elif np.ptp(d) == 0:
+        diff = lo = hi = float(d[0])
+    else:
+        diff = float(d.mean())
+        lo, hi = _bca((xf, yf), _mean_difference, n_boot, seed, level, paired=True)
     return {"diff": diff, "ci_low": lo, "ci_high": hi, "n": int(d.size), "method": "bootstrap"}
+
+
+def _mean_difference(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    """The statistic of a paired difference: ``mean(a - b)`` along ``axis``."""
+    return np.mean(a - b, axis=axis)
 
 
 def _band(name: str, spec) -> tuple[float, float, float]:

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.posterior import draw_interval, widened, with_draw_intervals
-from sim.experiments.stats import bootstrap_interval, paired_difference, wilson_interval
+from sim.experiments.stats import Z95, bootstrap_interval, paired_difference, wilson_interval
 
 __all__ = [
     "RATE_METRICS",
@@ -62,7 +62,6 @@ RATE_METRICS = (
 PAIRED_METRICS = ("failed", "never_live", "measurable_gain", "delta_profit")
 SUMMARY_COLUMNS = ["scenario", "metric", "value", "ci_low", "ci_high", "n"]
 PAIRED_COLUMNS = ["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"]
-Z95 = 1.959963984540054
 
 
 def ok_rows(runs: pd.DataFrame) -> pd.DataFrame:

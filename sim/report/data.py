@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.experiments.stats import Z95
 from sim.report.style import OUTCOMES, scenario_order
 
 
-def wilson_interval(k, n, z: float = 1.959964):
+def wilson_interval(k, n, z: float = Z95):
     """Wilson score interval for k successes in n trials (Wilson 1927); arrays welcome."""
     k, n = np.asarray(k, float), np.asarray(n, float)
     with np.errstate(invalid="ignore", divide="ignore"):

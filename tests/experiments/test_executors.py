@@ -117,3 +117,13 @@ def test_progress_hidden_when_not_a_terminal_and_drawn_when_forced():
     assert calls == [(3, 4, 0)]
     assert make_progress(False)(1, 2, 0) is None  # silent
     assert isinstance(make_progress(True), TqdmProgress)
+
+
+def test_progress_bar_comes_from_tqdm_auto():
+    """tqdm.auto draws a widget under Jupyter (the text bar on the kernel's stderr shows as red
+    lines there) and the text bar elsewhere."""
+    import tqdm.auto
+
+    from sim.experiments import progress
+
+    assert progress.tqdm is tqdm.auto.tqdm

@@ -52,14 +52,49 @@ def synthetic_runs(points: int = 12, replicates: int = 4, scenarios: int = 2) ->
 )
 def test_same_table_as_the_filter_per_point(params, expected):
     """The CSVs were written by the filter-per-point implementation (commit 64292eb)
-    from these inputs, then that implementation was removed (before business_case_met, a metric
-    added since: its rows are left out of the comparison and checked on their own below)."""
+    from these inputs, then that implementation was removed. Rows it could not have written are
+    left out of the comparison and checked on their own below: business_case_met (a metric added
+    since) and the bootstrap intervals of adoption_mean and roi_median (BCa since, percentile
+    then)."""
     table = summary.points_table(synthetic_runs(), params)
-    assert _pinned(table).to_csv(index=False) == (EXPECTED / expected).read_text()
+    assert _pinned(table).to_csv(index=False) == _pinned_fixture(expected)
+
+
+BOOTSTRAPPED = {"adoption_mean": ("adoption_final", np.mean), "roi_median": ("roi", np.median)}
 
 
 def _pinned(table):
-    return table[table["metric"] != "business_case_met"]
+    """The table as the old implementation wrote it: its metrics, its bootstrap bounds blank."""
+    table = table[table["metric"] != "business_case_met"].copy()
+    boot = table["metric"].isin(list(BOOTSTRAPPED))
+    table.loc[boot, ["ci_low", "ci_high"]] = np.nan
+    return table
+
+
+def _pinned_fixture(name: str) -> str:
+    fixture = pd.read_csv(EXPECTED / name)
+    boot = fixture["metric"].isin(list(BOOTSTRAPPED))
+    fixture.loc[boot, ["ci_low", "ci_high"]] = np.nan
+    return fixture.to_csv(index=False)
+
+
+def test_bootstrap_rows_are_each_points_bca_interval():
+    """adoption_mean and roi_median: the estimate of the old implementation (pinned above) with
+    the BCa interval of that point's runs (sim.experiments.stats.bootstrap_interval, seed 0)."""
+    from sim.experiments.stats import bootstrap_interval
+
+    runs = synthetic_runs()
+    table = summary.points_table(runs, ["param.a"])
+    ok = runs[runs["error"].isna()]
+    checked = 0
+    for metric, (column, stat) in BOOTSTRAPPED.items():
+        for row in table[(table["metric"] == metric) & (table["n"] > 0)].itertuples():
+            group = ok[(ok["scenario"] == row.scenario) & (ok["point"] == row.point)]
+            group = group.sort_values("run_id")  # the order the table reads them in
+            est, lo, hi = bootstrap_interval(group[column].to_numpy(float), stat, 1000, seed=0)
+            assert (row.value, row.ci_low, row.ci_high) == pytest.approx((est, lo, hi), nan_ok=True)
+            checked += 1
+    assert checked >= 40
 
 
 def test_business_case_rows_are_the_wilson_rate_of_payback():
@@ -75,7 +110,7 @@ def test_business_case_rows_are_the_wilson_rate_of_payback():
 
 def test_same_table_on_the_stored_grid_fixture():
     table = summary.points_table(read_runs(ROOT / "tests/fixtures/grid_small"))
-    assert _pinned(table).to_csv(index=False) == (EXPECTED / "grid_small.csv").read_text()
+    assert _pinned(table).to_csv(index=False) == _pinned_fixture("grid_small.csv")
 
 
 def test_every_point_gets_a_block_even_when_all_its_runs_failed():

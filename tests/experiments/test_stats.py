@@ -1,6 +1,7 @@
 """Interval estimates: hand-computed values, edge cases and invariants."""
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from sim.errors import InputError
 from sim.experiments.stats import (
+    Z95,
     band_deviations,
     bootstrap_interval,
     calibration_distance,
@@ -21,17 +23,18 @@ from sim.experiments.stats import (
 
 
 def test_wilson_hand_values():
+    # hand values with z = 1.96 exactly; the default is Z95 = 1.95996...
     # 5/10: centre 0.5, half-width 1.96/13.8416 * sqrt(2.5 + 0.9604) = 0.26341
-    p, lo, hi = wilson_interval(5, 10)
+    p, lo, hi = wilson_interval(5, 10, 1.96)
     assert p == 0.5
     assert lo == pytest.approx(0.23659, abs=1e-5)
     assert hi == pytest.approx(0.76341, abs=1e-5)
     # 0/10: upper bound z^2 / (n + z^2) = 3.8416 / 13.8416
-    p, lo, hi = wilson_interval(0, 10)
+    p, lo, hi = wilson_interval(0, 10, 1.96)
     assert (p, lo) == (0.0, 0.0)
     assert hi == pytest.approx(3.8416 / 13.8416, abs=1e-9)
     # 10/10 mirrors 0/10
-    p, lo, hi = wilson_interval(10, 10)
+    p, lo, hi = wilson_interval(10, 10, 1.96)
     assert (p, hi) == (1.0, 1.0)
     assert lo == pytest.approx(1 - 3.8416 / 13.8416, abs=1e-9)
     # 12 of 100 (the never-live target): 0.0700 to 0.1981 (Newcombe 1998a, method 3 formula)
@@ -59,6 +62,8 @@ def test_wilson_contains_estimate(kn):
 
 def test_z_for_level():
     assert z_for_level(0.95) == pytest.approx(1.959964, abs=1e-6)
+    assert Z95 == z_for_level(0.95) == pytest.approx(NormalDist().inv_cdf(0.975), abs=1e-15)
+    assert wilson_interval(5, 10) == wilson_interval(5, 10, Z95)  # the default is the one z
     with pytest.raises(InputError):
         z_for_level(1.5)
 
@@ -78,9 +83,11 @@ def test_bootstrap_deterministic_and_sane():
 def test_bootstrap_edge_cases():
     assert all(math.isnan(v) for v in bootstrap_interval([]))
     assert bootstrap_interval([np.nan, 4.0]) == (4.0, 4.0, 4.0)
+    assert bootstrap_interval([3.0, 3.0, 3.0]) == (3.0, 3.0, 3.0)  # no spread, no interval
     # a statistic without axis= still works
-    est, lo, hi = bootstrap_interval([1.0, 2.0, 3.0, 4.0], stat=lambda v: float(max(v)), n_boot=50)
-    assert est == 4.0 and lo <= hi <= 4.0
+    x = np.random.default_rng(2).normal(size=40)
+    est, lo, hi = bootstrap_interval(x, stat=lambda v: float(np.max(v)), n_boot=50)
+    assert est == x.max() and (math.isnan(lo) or lo <= est)
     with pytest.raises(InputError):
         bootstrap_interval([1.0], n_boot=0)
 
@@ -118,6 +125,33 @@ def test_paired_is_narrower_than_unpaired_for_correlated_pairs():
     _, l2, u2 = wilson_interval(int(base.sum()), 400)
     unpaired_width = math.hypot(u1 - l1, u2 - l2)
     assert res["ci_high"] - res["ci_low"] < unpaired_width
+
+
+def test_bootstrap_is_bca_from_scipy():
+    """Skewed data (a Pareto-like cost tail): BCa moves the interval towards the long tail, where
+    the percentile interval of the same resamples stays nearly symmetric; same bounds as scipy's."""
+    from scipy import stats
+
+    x = np.random.default_rng(4).lognormal(0.0, 1.0, 150)
+    est, lo, hi = bootstrap_interval(x, np.mean, n_boot=2000, seed=1)
+    assert hi - est > est - lo  # longer on the side of the tail
+    ref = stats.bootstrap(
+        (x,), np.mean, n_resamples=2000, method="BCa", random_state=np.random.default_rng(1)
+    ).confidence_interval
+    assert (lo, hi) == (ref.low, ref.high)
+
+
+def test_paired_bootstrap_keeps_the_pairs():
+    """Common random numbers: a and b share most of their variation, so the paired interval of
+    mean(a - b) is far narrower than the intervals of the two means."""
+    rng = np.random.default_rng(6)
+    shared = rng.lognormal(0.0, 1.0, 300)
+    a, b = shared + rng.normal(0.1, 0.05, 300), shared
+    res = paired_difference(a, b, n_boot=1000)
+    assert res["ci_low"] < res["diff"] < res["ci_high"]
+    assert res["ci_low"] > 0  # the shift of 0.1 is found
+    _, lo_a, hi_a = bootstrap_interval(a, np.mean, n_boot=1000)
+    assert res["ci_high"] - res["ci_low"] < (hi_a - lo_a) / 5
 
 
 def test_paired_difference_continuous_drops_nan_pairs():
