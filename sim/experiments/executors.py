@@ -83,11 +83,11 @@ def refuse_reimported_main() -> None:
     os._exit(EXIT_REIMPORT)
 
 
-def _start_worker(parent_pid: int, warm_up: Callable | None) -> None:
+def _start_worker(parent_pid: int, warm_up: Callable | None, start_method: str = "spawn") -> None:
     """Pool initializer: SIGTERM left to the sweep (:mod:`sim.experiments.signals`), then the
     parent watch and the warm-up (:func:`sim.experiments.parentwatch.worker_init`)."""
     ignore_in_worker()
-    worker_init(parent_pid, warm_up)
+    worker_init(parent_pid, warm_up, start_method)
 
 
 def default_workers() -> int:
@@ -146,7 +146,7 @@ class PoolExecutor(SerialExecutor):
             max_workers=self.workers,
             mp_context=get_context(start_method),
             initializer=_start_worker,  # dies with the sweep (no orphans after kill -9), warms up
-            initargs=(os.getpid(), warm_up),
+            initargs=(os.getpid(), warm_up, start_method),
         )
 
     def _reimported(self) -> bool:

@@ -5,11 +5,18 @@ The writer holds ``fcntl.flock`` on ``RESULTS/.lock`` for the whole sweep; the k
 when the process ends, even by ``kill -9``, so a crashed sweep never leaves a stale lock behind and
 ``--resume`` can take over at once. The file holds the holder's PID, host, command and start time,
 which a second writer quotes in its error. Where ``fcntl`` is missing (Windows) the lock is a no-op.
+
+``flock`` fails in two ways that mean different things: the lock is held (``EWOULDBLOCK``/
+``EAGAIN``; ``EACCES`` on some systems), or the file system cannot lock at all (``ENOLCK``: an NFS
+mount without its lock daemon, Lustre mounted without ``-o flock``; ``EOPNOTSUPP``, ``ENOSYS``,
+``EINVAL``: a file system that has no flock). Only the first is "another process"; the second gets
+its own message, since no process holds anything and waiting would not help.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
 import socket
@@ -23,9 +30,13 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None
 
-__all__ = ["FolderLock", "LOCK_NAME"]
+__all__ = ["FolderLock", "LOCK_NAME", "HELD", "UNSUPPORTED"]
 
 LOCK_NAME = ".lock"
+#: flock's errors that mean another process holds the lock (flock(2); fcntl's docs: EACCES too).
+HELD = frozenset({errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES})
+#: flock's errors that mean this file system cannot lock files (flock(2), nfs(5), Lustre's manual).
+UNSUPPORTED = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL})
 
 
 class FolderLock:
@@ -53,14 +64,10 @@ class FolderLock:
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                holder = _read_holder(fd)
+            except OSError as exc:
+                message = _refusal(exc, fd)
                 os.close(fd)
-                raise InputError(
-                    f"another process is writing this results folder: {holder}; wait for it to "
-                    "finish (or stop it) and run again, or choose another --out",
-                    file=str(self.folder),
-                ) from None
+                raise InputError(message, file=str(self.folder)) from None
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -87,6 +94,24 @@ class FolderLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def _refusal(exc: OSError, fd: int) -> str:
+    """Why the folder cannot be locked, and what to do, for flock's error ``exc``."""
+    code = errno.errorcode.get(exc.errno or 0, str(exc.errno))
+    if exc.errno in HELD:
+        return (
+            f"another process is writing this results folder: {_read_holder(fd)}; wait for it "
+            "to finish (or stop it) and run again, or choose another --out"
+        )
+    if exc.errno in UNSUPPORTED:
+        return (
+            f"cannot lock this results folder: its file system does not support file locks "
+            f"({code}: {exc.strerror}; e.g. an NFS mount without its lock daemon, or Lustre "
+            "mounted without -o flock), so two sweeps could write it at once; choose an --out "
+            "on a file system that locks (a local disk), or ask its administrator to enable locks"
+        )
+    return f"cannot lock this results folder ({code}: {exc.strerror}); choose another --out"
 
 
 def _read_holder(fd: int) -> str:

@@ -13,6 +13,13 @@ process (prctl(2): "the signal will be sent when that thread terminates"). A poo
 workers lazily from whichever thread submits work; the dashboard's warm-up thread did, so when that
 thread finished the kernel killed every worker it had started, and the first comparison failed with
 ``BrokenProcessPool``. The pipe belongs to the process, whatever thread opened it.
+
+Under the ``forkserver`` start method (which :class:`sim.experiments.executors.PoolExecutor` also
+accepts) a worker's parent process is the fork server, not the sweep: comparing ``os.getppid()``
+with the sweep's PID would call every worker an orphan and stop it at once. So the sweep's PID is
+passed in and watched directly (``kill(pid, 0)``, and the pipe, which multiprocessing keeps open
+from the sweep under both methods), and "re-parented" means that this worker's parent changed
+since it started.
 """
 
 from __future__ import annotations
@@ -35,9 +42,16 @@ def _parent_sentinel():
     return getattr(parent, "sentinel", None) if parent is not None else None
 
 
-def _parent_gone(parent_pid: int) -> bool:
-    if os.getppid() != parent_pid:  # re-parented to init or a subreaper: the parent died
-        return True
+def _parent_gone(parent_pid: int, own_parent: int | None = None) -> bool:
+    """True when the sweep ``parent_pid`` has ended.
+
+    Args:
+        parent_pid: the sweep's PID.
+        own_parent: this worker's parent process when it started (the sweep under ``spawn``,
+            the fork server under ``forkserver``); default ``parent_pid``.
+    """
+    if os.getppid() != (parent_pid if own_parent is None else own_parent):
+        return True  # re-parented to init or a subreaper: its parent died
     try:
         os.kill(parent_pid, 0)
     except ProcessLookupError:
@@ -47,33 +61,36 @@ def _parent_gone(parent_pid: int) -> bool:
     return False
 
 
-def _watch(parent_pid: int, sentinel) -> None:
+def _watch(parent_pid: int, own_parent: int, sentinel) -> None:
     while True:
         if sentinel is not None:
             if connection.wait([sentinel], timeout=POLL_SECONDS):  # end of file: parent gone
                 os._exit(1)
         else:
             time.sleep(POLL_SECONDS)
-        if _parent_gone(parent_pid):
+        if _parent_gone(parent_pid, own_parent):
             os._exit(1)
 
 
-def die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int, start_method: str = "spawn") -> None:
     """Worker initializer: end this process when ``parent_pid`` (the sweep) ends.
 
     Args:
         parent_pid: the sweep's PID, taken in the parent (``os.getpid()``) before the pool starts.
+        start_method: the pool's start method: under ``spawn`` the sweep is this worker's parent;
+            under ``forkserver`` the fork server is, and only the sweep's PID tells.
     """
-    if _parent_gone(parent_pid):  # the parent died while this worker was starting
+    own_parent = parent_pid if start_method == "spawn" else os.getppid()
+    if _parent_gone(parent_pid, own_parent):  # the sweep died while this worker was starting
         os._exit(1)
     sentinel = _parent_sentinel()
     threading.Thread(
-        target=_watch, args=(parent_pid, sentinel), daemon=True, name="parentwatch"
+        target=_watch, args=(parent_pid, own_parent, sentinel), daemon=True, name="parentwatch"
     ).start()
 
 
-def worker_init(parent_pid: int, warm_up=None) -> None:
+def worker_init(parent_pid: int, warm_up=None, start_method: str = "spawn") -> None:
     """Pool initializer: :func:`die_with_parent`, then the pool's own ``warm_up`` (if any)."""
-    die_with_parent(parent_pid)
+    die_with_parent(parent_pid, start_method)
     if warm_up is not None:
         warm_up()
