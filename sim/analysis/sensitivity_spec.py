@@ -22,18 +22,39 @@ parameters vary over which ranges, which method samples them and which outputs a
 the range ``default x (1 +- span)`` clipped to the parameter's bounds, or ``+-span`` around a zero
 default (an assumption: a screening range for parameters with no published range; ``span`` defaults
 to 0.5). Every error names the file, the key, the value and what is allowed (exit status 2).
+
+A Sobol' analysis can go through an emulator instead of the model (docs/sensitivity.md;
+:mod:`sim.analysis.sobol_emulated`): the model runs at a Latin hypercube of design points, a
+Gaussian process per output is fitted to them and checked on further points held out of the fit,
+and the Saltelli sample of ``samples`` base rows is evaluated on the emulator::
+
+    [sensitivity]
+    method = "sobol"
+    samples = 4096              # Saltelli base rows on the emulator (2N, a power of two)
+    calibration = "calibration.toml"   # also vary every parameter of this file, by its prior
+    [sensitivity.emulator]
+    points = 256                # design points run on the model (the emulator's fit)
+    test_points = 64            # more points, held out of the fit (the emulator's check)
+    draws = 32                  # functions drawn from the emulator's posterior
+
+With an emulator, a mix scenario runs as its members (arms on common seeds, as the calibration
+does: sim.analysis.calibration_runs), so a member's share ``mix.MEMBER`` may vary too, and a
+parameter the members set differently is refused (an override would erase their difference). A
+parameter taken from ``calibration`` varies by its prior (uniform, or a truncated normal through
+its quantile function), so the indices answer "which of the calibration's uncertainties matter".
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sim.analysis.calibration_spec import mix_members
+from sim.analysis.priors import is_share
+from sim.analysis.sensitivity_ranges import check_members_agree, parameters, screening_range
 from sim.errors import InputError
 from sim.experiments.experiment import ExperimentSpec, experiment_from_dict
-from sim.model.params import PARAMS
 from sim.model.scenario import read_toml
 
 __all__ = [
@@ -45,11 +66,19 @@ __all__ = [
     "is_sensitivity_file",
     "load_sensitivity",
     "sensitivity_from_dict",
+    "screening_range",
 ]
 
 METHODS = ("sobol", "morris")
 #: Per-run flags whose replicate mean is a probability (sim.experiments.summary.rate_columns).
-RATE_OUTPUTS = ("failed", "measurable_gain", "never_live", "abandoned", "met_expectations")
+RATE_OUTPUTS = (
+    "failed",
+    "measurable_gain",
+    "never_live",
+    "abandoned",
+    "met_expectations",
+    "business_case_met",
+)
 #: Numeric summary fields of a run (sim.model.outcomes.classify) whose replicate mean is analysed.
 NUMERIC_OUTPUTS = ("roi", "adoption_final", "delta_profit", "delta_csat", "delta_churn", "spend")
 OUTPUTS = RATE_OUTPUTS + NUMERIC_OUTPUTS
@@ -67,8 +96,17 @@ _KEYS = {
     "span",
     "exclude",
     "quick",
+    "emulator",
+    "calibration",
 }
 _QUICK_KEYS = {"samples", "replicates", "overrides", "bootstrap"}
+#: ``[sensitivity.emulator]`` keys: (fewest, most, what it is). The bounds are assumptions: an
+#: emulator needs a few points to say anything; a Gaussian process costs the cube of its points.
+EMULATOR_KEYS = {
+    "points": (8, 4000, "design points run on the model, the emulator's fit"),
+    "test_points": (4, 1000, "design points held out of the fit, the emulator's check"),
+    "draws": (2, 1000, "functions drawn from the emulator's posterior"),
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +124,10 @@ class SensitivitySpec:
         bootstrap: resamples for the confidence intervals.
         conf_level: confidence level of the intervals.
         quick: the ``--quick`` settings as given in the file.
+        emulator: ``{"points", "test_points", "draws"}`` for a Sobol' analysis through an
+            emulator (:mod:`sim.analysis.sobol_emulated`); None runs Sobol' on the model itself.
+        arms: with an emulator, the scenario's members: name -> (file, weight) (a plain
+            scenario is one arm of weight 1).
     """
 
     experiment: ExperimentSpec
@@ -98,11 +140,18 @@ class SensitivitySpec:
     bootstrap: int = 1000
     conf_level: float = 0.95
     quick: dict[str, Any] = field(default_factory=dict)
+    emulator: dict[str, int] | None = None
+    arms: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
         """Parameter keys in sampling order."""
         return list(self.parameters)
+
+    @property
+    def model_names(self) -> list[str]:
+        """The keys that are model parameters (a mix member's share only reweights the arms)."""
+        return [k for k in self.parameters if not is_share(k)]
 
     @property
     def file(self) -> str | None:
@@ -119,6 +168,7 @@ class SensitivitySpec:
             "levels": self.levels,
             "bootstrap": self.bootstrap,
             "conf_level": self.conf_level,
+            **({"emulator": self.emulator, "arms": self.arms} if self.emulator else {}),
         }
 
     def quick_version(self) -> SensitivitySpec:
@@ -126,8 +176,13 @@ class SensitivitySpec:
 
         Defaults (assumption, sized for a test of a few seconds): 8 Sobol base rows or 4 Morris
         trajectories, 2 replicates, 200 bootstrap resamples; the results folder gets ``-quick``.
+        An emulator keeps its sizes unless the quick table gives ``points``, ``test_points`` or
+        ``draws``.
         """
         q = self.quick
+        emulator = self.emulator
+        if emulator is not None:
+            emulator = {k: q.get(k, v) for k, v in emulator.items()}
         samples = q.get("samples", 8 if self.method == "sobol" else 4)
         exp = replace(
             self.experiment,
@@ -137,7 +192,12 @@ class SensitivitySpec:
             keep_series=0,
         )
         return replace(
-            self, experiment=exp, samples=samples, bootstrap=q.get("bootstrap", 200), quick={}
+            self,
+            experiment=exp,
+            samples=samples,
+            bootstrap=q.get("bootstrap", 200),
+            quick={},
+            emulator=emulator,
         )
 
 
@@ -152,101 +212,45 @@ def _whole(raw: dict, key: str, default: int, low: int, file: str | None) -> int
     return value
 
 
-def _range(key: str, spec: Any, file: str | None) -> dict[str, Any]:
-    """Check one ``{low, high}`` range against the parameter table."""
-    where = f"parameters.{key}"
-    param = PARAMS.get(key)
-    if param is None:
-        raise _err("unknown parameter; see `crmsim list --params`", file, where)
-    if param.kind not in (int, float):
+def _emulator(table: dict, method: str, second: bool, file: str | None) -> dict[str, int] | None:
+    """``[sensitivity.emulator]``: every key of :data:`EMULATOR_KEYS`, each a whole number."""
+    raw = table.get("emulator")
+    if raw is None:
+        return None
+    if method != "sobol":
+        raise _err("an emulator serves method = 'sobol' only", file, "emulator")
+    if second:
         raise _err(
-            f"only numeric parameters can vary (this one is {param.kind.__name__})", file, where
+            "second_order is not available through an emulator", file, "second_order", second
         )
-    if not isinstance(spec, dict) or set(spec) != {"low", "high"}:
-        raise _err("expected a table {low = ..., high = ...}", file, where, spec)
-    low, high = spec["low"], spec["high"]
-    for name, v in (("low", low), ("high", high)):
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise _err("expected a finite number", file, f"{where}.{name}", v)
-    if not low < high:
-        raise _err("a range needs low < high", file, where, (low, high))
-    if low < param.low or high > param.high:
-        raise _err(f"the range must lie within {param.allowed()}", file, where, (low, high))
-    if param.kind is int:
-        if int(low) != low or int(high) != high:
-            raise _err(f"expected whole numbers: {param.allowed()}", file, where, (low, high))
-        return {"low": int(low), "high": int(high), "type": "integer"}
-    return {"low": float(low), "high": float(high), "type": "real"}
-
-
-def screening_range(key: str, span: float) -> dict[str, Any] | None:
-    """``default x (1 +- span)`` (``+-span`` at a zero default) clipped to the bounds, or None.
-
-    An assumption for screening: most parameters have no published range (docs/ODD.md marks them
-    "assumption"), and a relative span treats them alike.
-    """
-    p = PARAMS[key]
-    d = float(p.default)
-    half = span * abs(d) if d != 0 else span
-    low, high = max(p.low, d - half), min(p.high, d + half)
-    if p.kind is int:
-        low, high = math.floor(low), math.ceil(high)
-        return {"low": int(low), "high": int(high), "type": "integer"} if low < high else None
-    return {"low": float(low), "high": float(high), "type": "real"} if low < high else None
-
-
-def _parameters(raw: dict, file: str | None) -> dict[str, dict[str, Any]]:
-    given = raw.get("parameters", {})
-    if not isinstance(given, dict):
-        raise _err("expected a table of dotted keys", file, "parameters", given)
-    flat: dict[str, Any] = {}
-
-    def walk(table: dict, prefix: str) -> None:
-        for k, v in table.items():
-            if isinstance(v, dict) and not ({"low", "high"} & set(v)):
-                walk(v, f"{prefix}{k}.")
-            else:
-                flat[f"{prefix}{k}"] = v
-
-    walk(given, "")
-    params = {k: _range(k, v, file) for k, v in flat.items()}
-    everything = raw.get("all_parameters", False)
-    if not isinstance(everything, bool):
-        raise _err("expected true or false", file, "all_parameters", everything)
-    span = raw.get("span", 0.5)
-    if isinstance(span, bool) or not isinstance(span, int | float) or not 0 < span <= 1:
-        raise _err("expected a number in (0, 1]", file, "span", span)
-    exclude = raw.get("exclude", [])
-    if not isinstance(exclude, list) or not all(isinstance(k, str) for k in exclude):
-        raise _err("expected a list of parameter keys", file, "exclude", exclude)
-    for k in exclude:
-        if k not in PARAMS:
-            raise _err("unknown parameter; see `crmsim list --params`", file, "exclude", k)
-    if everything:
-        for key, p in PARAMS.items():
-            if key in params or key in exclude or p.kind not in (int, float):
-                continue
-            rng = screening_range(key, float(span))
-            if rng is not None:
-                params[key] = rng
-    if len(params) < 2:
+    if not isinstance(raw, dict):
+        raise _err(f"expected a table with keys {', '.join(EMULATOR_KEYS)}", file, "emulator", raw)
+    unknown = sorted(set(raw) - set(EMULATOR_KEYS))
+    if unknown:
         raise _err(
-            "at least two parameters must vary (a table of {low, high} ranges, or "
-            "all_parameters = true)",
-            file,
-            "parameters",
-            list(params),
+            f"unknown key; allowed: {', '.join(EMULATOR_KEYS)}", file, f"emulator.{unknown[0]}"
         )
-    return params
+    return {key: _bounded(raw, key, file, "emulator") for key in EMULATOR_KEYS}
 
 
-def _quick(raw: Any, method: str, file: str | None) -> dict[str, Any]:
+def _bounded(raw: dict, key: str, file: str | None, where: str) -> int:
+    low, high, what = EMULATOR_KEYS[key]
+    value = raw.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _err(
+            f"expected a whole number in [{low}, {high}] ({what})", file, f"{where}.{key}", value
+        )
+    return value
+
+
+def _quick(raw: Any, method: str, file: str | None, emulator: bool = False) -> dict[str, Any]:
     if raw is None:
         return {}
-    if not isinstance(raw, dict) or set(raw) - _QUICK_KEYS:
-        bad = sorted(set(raw) - _QUICK_KEYS)[0] if isinstance(raw, dict) else None
+    keys = _QUICK_KEYS | (set(EMULATOR_KEYS) if emulator else set())
+    if not isinstance(raw, dict) or set(raw) - keys:
+        bad = sorted(set(raw) - keys)[0] if isinstance(raw, dict) else None
         raise _err(
-            f"expected a table with keys {', '.join(sorted(_QUICK_KEYS))}",
+            f"expected a table with keys {', '.join(sorted(keys))}",
             file,
             f"quick.{bad}" if bad else "quick",
             raw.get(bad) if bad else raw,
@@ -258,6 +262,9 @@ def _quick(raw: Any, method: str, file: str | None) -> dict[str, Any]:
         out["replicates"] = _whole(raw, "replicates", 2, 1, file)
     if "bootstrap" in raw:
         out["bootstrap"] = _whole(raw, "bootstrap", 200, 10, file)
+    for key in EMULATOR_KEYS:
+        if key in raw:
+            out[key] = _bounded(raw, key, file, "quick")
     if "overrides" in raw:
         ov = raw["overrides"]
         if not isinstance(ov, dict):
@@ -282,6 +289,15 @@ def _samples(raw: dict, method: str, file: str | None, key: str = "samples") -> 
     if isinstance(value, bool) or not isinstance(value, int) or value < 4:
         raise _err("expected a whole number of trajectories >= 4", file, key, value)
     return value
+
+
+def _arms(path: Path) -> dict[str, tuple[str, float]]:
+    """The arms an emulator's design runs: a mix's members (name -> file, weight), or the
+    scenario itself (named as its run rows will be: its ``name``, else the file's stem)."""
+    raw = read_toml(path)
+    if "mix" in raw:
+        return mix_members(path)
+    return {str(raw.get("name", path.stem)): (str(path), 1.0)}
 
 
 def sensitivity_from_dict(raw: dict, file: str | None = None, base_dir=None) -> SensitivitySpec:
@@ -334,17 +350,31 @@ def sensitivity_from_dict(raw: dict, file: str | None = None, base_dir=None) -> 
     conf = table.get("conf_level", 0.95)
     if isinstance(conf, bool) or not isinstance(conf, float) or not 0.5 <= conf < 1:
         raise _err("expected a number in [0.5, 1)", file, "conf_level", conf)
+    emulator = _emulator(table, method, second, file)
+    arms = _arms(Path(experiment.scenario_paths[0])) if emulator else {}
+    if "calibration" in table and not emulator:
+        raise _err(
+            "a calibration file's parameters vary through [sensitivity.emulator] only",
+            file,
+            "calibration",
+            table["calibration"],
+        )
+    base = Path(base_dir) if base_dir is not None else (Path(file).parent if file else Path.cwd())
+    varied = parameters(table, file, arms, base)
+    check_members_agree(varied, arms, file)
     return SensitivitySpec(
         experiment=experiment,
         method=method,
-        parameters=_parameters(table, file),
+        parameters=varied,
         samples=_samples(table, method, file),
         outputs=tuple(dict.fromkeys(outputs)),
         second_order=second,
         levels=levels,
         bootstrap=_whole(table, "bootstrap", 1000, 10, file),
         conf_level=float(conf),
-        quick=_quick(table.get("quick"), method, file),
+        quick=_quick(table.get("quick"), method, file, emulator is not None),
+        emulator=emulator,
+        arms=arms,
     )
 
 

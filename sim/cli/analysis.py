@@ -66,9 +66,13 @@ def cmd_sensitivity(args) -> int:
         return 1
     for line in statements(summary):
         print(f"  {line}")
-    print(
-        f"wrote {Path(out_dir) / 'sensitivity'}/ (indices.csv, noise.csv, summary.json, report.md)"
-    )
+    folder = Path(out_dir) / "sensitivity"
+    print(f"wrote {folder}/ (indices.csv, convergence.csv, noise.csv, summary.json, report.md)")
+    if not args.no_chart:
+        from sim.report.sensitivity_charts import write_sensitivity_charts
+
+        charts = write_sensitivity_charts(out_dir, source=str(args.out or out_dir))
+        print(f"charts: {', '.join(str(p) for p in charts)} (and .svg; --no-chart skips them)")
     if args.report:
         from sim.report.html import build_report
 
@@ -127,6 +131,12 @@ def add_commands(sub) -> None:
         "--analyse-only", action="store_true", help="re-analyse the finished folder --out"
     )
     p.add_argument("--report", action="store_true", help="also write report.html")
+    p.add_argument(
+        "--no-chart",
+        action="store_true",
+        help="skip the charts (by default sobol.png or morris.png, and emulator_check.png with "
+        "an emulator, beside indices.csv)",
+    )
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("discover", help="scenario discovery: PRIM boxes and feature scores")

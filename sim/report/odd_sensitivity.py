@@ -1,10 +1,12 @@
 """The sensitivity section of docs/ODD.md, written from results files (never typed by hand).
 
 ``python -m sim.report.odd_sensitivity`` reads the ``summary.json`` and ``indices.csv`` of a Sobol'
-folder (``crmsim sensitivity experiments/sensitivity.toml``), a Morris folder
-(``experiments/screening.toml``) and the discovery summaries of a discovery folder
-(``crmsim discover``), and replaces the block between the markers below in docs/ODD.md (appending
-it, under its own heading, the first time). Missing folders are skipped with a line saying so.
+analysis (by default the shipped one, ``results/reference/sensitivity``, made by ``crmsim
+sensitivity experiments/sensitivity.toml``), of a Morris screening (``experiments/screening.toml``;
+shipped in ``results/reference/sensitivity/screening``) and the discovery summaries of a discovery
+folder (``crmsim discover``), and replaces the block between the markers below in docs/ODD.md
+(appending it, under its own heading, the first time). A folder may be a results folder or its
+``sensitivity/`` analysis folder. Missing folders are skipped with a line saying so.
 """
 
 from __future__ import annotations
@@ -27,25 +29,52 @@ def _load(folder: Path, name: str) -> dict | None:
         return None
 
 
+def _analysis_dir(folder: Path) -> Path:
+    """The folder holding summary.json: a results folder's ``sensitivity/``, or itself."""
+    inner = folder / "sensitivity"
+    return inner if (inner / "summary.json").is_file() else folder
+
+
+def _setup(s: dict) -> str:
+    if "emulator" not in s:
+        return (
+            f"{len(s['parameters'])} parameters, 2N = {s['samples']} base rows, "
+            f"{s['replicates']} replicates a point with common random numbers, {s['runs']} runs; "
+            "95% bootstrap intervals"
+        )
+    e = s["emulator"]
+    return (
+        f"{len(s['parameters'])} parameters; the model run at {e['points']} design points (a "
+        f"Latin hypercube) and {e['test_points']} more held out, each on the same "
+        f"{s['replicates']} seeds for each of the {len(s['arms'])} members of the mix, "
+        f"{s['runs']} runs; a Gaussian-process emulator per output, checked on the held-out "
+        f"points; SALib's Saltelli sample of {s['samples']} base rows on the emulator; 95% "
+        f"intervals holding the Monte Carlo error and the emulator's own uncertainty (the spread "
+        f"over {e['draws']} functions drawn from its posterior)"
+    )
+
+
 def _sobol(folder: Path) -> list[str]:
-    s = _load(folder / "sensitivity", "summary.json")
+    where = _analysis_dir(Path(folder))
+    s = _load(where, "summary.json")
     if s is None or s.get("method") != "sobol":
         return [
             f"(No Sobol' results in `{folder}` yet: run `crmsim sensitivity "
             "experiments/sensitivity.toml --workers 2`, then this command.)"
         ]
-    idx = pd.read_csv(folder / "sensitivity" / "indices.csv")
-    full = idx[idx["stage"] == "2N"]
+    idx = pd.read_csv(where / "indices.csv")
+    full = idx[idx["stage"] == "2N"] if "stage" in idx.columns else idx
+    outputs = [o for o in s["outputs"] if o in set(full["output"])]
+    failed = {o for o in outputs if not s["outputs"][o].get("emulator", {}).get("passed", True)}
+    heads = [f"{o} (emulator check failed)" if o in failed else o for o in outputs]
     lines = [
         f"**Sobol' indices** (`experiments/sensitivity.toml`: scenario `{s['scenario']}`, "
-        f"{len(s['parameters'])} parameters, 2N = {s['samples']} base rows, {s['replicates']} "
-        f"replicates a point with common random numbers, {s['runs']} runs; 95% bootstrap "
-        "intervals). Total index ST (first-order S1) of each parameter:",
+        f"{_setup(s)}). Total index ST ± half its interval (first-order S1) of each parameter, "
+        "largest first:",
         "",
-        "| parameter | " + " | ".join(o for o in s["outputs"] if o in set(full["output"])) + " |",
-        "|---|" + "---|" * full["output"].nunique(),
+        "| parameter | " + " | ".join(heads) + " |",
+        "|---|" + "---|" * len(outputs),
     ]
-    outputs = [o for o in s["outputs"] if o in set(full["output"])]
     order = full.groupby("parameter")["ST"].max().sort_values(ascending=False).index.tolist()
     for p in order:
         cells = []
@@ -62,11 +91,28 @@ def _sobol(folder: Path) -> list[str]:
         noise_text = (
             ""
             if noise is None
-            else f"{noise:.0%} of the variance of the replicate means is noise; "
+            else f"{noise:.0%} of the variance of the points' figures is replicate noise; "
         )
-        narrow = "narrower than 0.1" if e["intervals_narrow"] else "too wide: sample too small"
+        check = e.get("emulator")
+        check_text = (
+            ""
+            if check is None
+            else f"emulator on {check['test_points']:.0f} held-out points: R² "
+            f"{check['r2']:.2f} (of the signal {check['r2_signal']:.2f}), standardised errors "
+            f"rms {check['z_rms']:.2f}, {check['coverage_2sd']:.0%} within ±2: "
+            + (
+                "passed; "
+                if check["passed"]
+                else "FAILED, so this output's indices describe the emulator, not the model; "
+            )
+        )
+        narrow = (
+            "at most 0.1: target met" if e["intervals_narrow"] else "over 0.1: sample too small"
+        )
+        if e["intervals_narrow"] and not e.get("target_met", True):
+            narrow = "at most 0.1, but the emulator failed its check"
         lines.append(
-            f"- {o}: {noise_text}"
+            f"- {o}: {noise_text}{check_text}"
             f"{'converged' if e['converged'] else 'not converged'} from N to 2N (largest change "
             f"{e['max_change']:.3f}); widest 95% interval of the top five total indices "
             f"{e['widest_top_interval']:.3f} ({narrow})."
@@ -75,7 +121,7 @@ def _sobol(folder: Path) -> list[str]:
 
 
 def _morris(folder: Path) -> list[str]:
-    s = _load(folder / "sensitivity", "summary.json")
+    s = _load(_analysis_dir(Path(folder)), "summary.json")
     if s is None or s.get("method") != "morris":
         return [
             f"(No Morris results in `{folder}` yet: run `crmsim sensitivity "
@@ -135,8 +181,7 @@ def section(sobol: Path | None, morris: Path | None, discovery: Path | None, com
         HEADING,
         "",
         "Which parameters the model's outcomes depend on, and where rollouts fail. Generated from "
-        f"the results folders by `{command}`; the method is in the README (Sensitivity analysis "
-        "and scenario discovery).",
+        f"the results folders by `{command}`; the method is in docs/sensitivity.md.",
         "",
     ]
     for part, fn in ((sobol, _sobol), (morris, _morris), (discovery, _discovery)):
@@ -160,8 +205,8 @@ def update_odd(odd: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report.odd_sensitivity")
-    parser.add_argument("--sobol", default="results/sensitivity")
-    parser.add_argument("--morris", default="results/screening")
+    parser.add_argument("--sobol", default="results/reference/sensitivity")
+    parser.add_argument("--morris", default="results/reference/sensitivity/screening")
     parser.add_argument("--discovery", default="results/discovery")
     parser.add_argument("--odd", default="docs/ODD.md")
     args = parser.parse_args(argv)

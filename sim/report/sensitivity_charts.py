@@ -4,6 +4,9 @@
   output, with the bootstrap intervals as error bars (``sensitivity/indices.csv``).
 * Morris screening: mu* against sigma per parameter, one panel per output (Campolongo et al.
   2007): far right matters, high up acts through interactions or non-linearity.
+* The emulator's check: at each point held out of its fit, the emulator's prediction against the
+  model's figure, both with 2 standard deviations, one panel per output
+  (``sensitivity/emulator_test.csv``, ``emulator.csv``); on the diagonal a perfect emulator.
 * PRIM trade-off: coverage against density along the peeling trajectory, coloured by the number
   of restricted inputs, the chosen box circled (``discovery/OUTCOME/trajectory.csv``), with its
   limits beside it (``box.csv``).
@@ -23,11 +26,13 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from sim.report.style import finish, new_figure, panel_grid, styled
+from sim.report.style import finish, new_figure, panel_grid, save_figure, styled
 
 __all__ = [
     "sobol_chart",
     "morris_chart",
+    "emulator_check_chart",
+    "write_sensitivity_charts",
     "prim_tradeoff_chart",
     "feature_scores_chart",
     "analysis_charts",
@@ -105,6 +110,48 @@ def morris_chart(indices: pd.DataFrame, *, source: str = "", label: int = 8) -> 
         source,
         "right: large effect; above the dashed line (sigma > mu*): interactions or non-linearity; "
         "whiskers: 95% bootstrap intervals of mu*",
+    )
+
+
+@styled
+def emulator_check_chart(points: pd.DataFrame, checks: pd.DataFrame, *, source: str = "") -> Figure:
+    """Held-out points: the emulator's prediction against the model's figure, per output."""
+    outputs = list(dict.fromkeys(points["output"]))
+    ncols = 1 if len(outputs) == 1 else 2 if len(outputs) in (2, 4) else 3
+    fig = new_figure(4.6 * ncols + 0.6, 4.4 * math.ceil(len(outputs) / ncols) + 1)
+    axes = panel_grid(fig, len(outputs), sharey=False, sharex=False)
+    verdicts = checks.set_index("output") if len(checks) else None
+    for ax, name in zip(axes, outputs, strict=True):
+        t = points[points["output"] == name]
+        ax.errorbar(
+            t["observed"],
+            t["predicted"],
+            xerr=2 * t["observed_sd"],
+            yerr=2 * t["predicted_sd"],
+            fmt="o",
+            color=ST_COLOUR,
+            ms=4,
+            ecolor="0.65",
+            elinewidth=0.8,
+        )
+        lo = float(min(t["observed"].min(), t["predicted"].min()))
+        hi = float(max(t["observed"].max(), t["predicted"].max()))
+        pad = 0.05 * (hi - lo or 1.0)
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], ls="--", color="0.4", lw=0.8)
+        title = name.replace("_", " ")
+        if verdicts is not None and name in verdicts.index:
+            c = verdicts.loc[name]
+            verdict = "passed" if bool(c["passed"]) else "FAILED"
+            title += f"\nR² {c['r2']:.2f}, {c['coverage_2sd']:.0%} within ±2 sd: {verdict}"
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("model (held-out point)")
+        ax.set_ylabel("emulator")
+    return finish(
+        fig,
+        "Does the emulator predict runs it never saw?",
+        source,
+        "each dot a design point held out of the emulator's fit; whiskers: 2 standard deviations "
+        "(the model's: replicate noise; the emulator's: its own uncertainty); dashed: equality",
     )
 
 
@@ -229,6 +276,19 @@ def analysis_charts(root: Path | str, source: str = "") -> list[tuple[str, str, 
             out.append(
                 ("morris", "Morris screening", lambda: morris_chart(idx, source=source), caption)
             )
+    tests = _read(root / "sensitivity" / "emulator_test.csv")
+    checks = _read(root / "sensitivity" / "emulator.csv")
+    if tests is not None and len(tests) and checks is not None:
+        out.append(
+            (
+                "emulator_check",
+                "The emulator's check on held-out points",
+                lambda: emulator_check_chart(tests, checks, source=source),
+                "Each output's emulator predicts the design points held out of its fit; the "
+                "Sobol' indices of an output whose check failed describe the emulator, not the "
+                "model.",
+            )
+        )
     disc = root / "discovery"
     for folder in sorted(p for p in disc.glob("*") if p.is_dir()) if disc.is_dir() else []:
         outcome = folder.name
@@ -255,4 +315,19 @@ def analysis_charts(root: Path | str, source: str = "") -> list[tuple[str, str, 
                     "outcome, over all runs and per ordering.",
                 )
             )
+    return out
+
+
+#: The charts of the sensitivity analysis itself (not of a discovery), drawn by default.
+SENSITIVITY_CHARTS = ("sobol", "morris", "emulator_check")
+
+
+def write_sensitivity_charts(root: Path | str, source: str = "") -> list[Path]:
+    """Draw a sensitivity results folder's charts beside its tables, in ``ROOT/sensitivity/``
+    (PNG and SVG), so that folder is the whole analysis; returns the PNG paths."""
+    root = Path(root)
+    out = []
+    for name, _title, factory, _caption in analysis_charts(root, source):
+        if name in SENSITIVITY_CHARTS:
+            out.append(save_figure(factory(), root / "sensitivity", name)[0])
     return out

@@ -26,6 +26,7 @@ root_seed = 1
 {params}
 """
 
+EMU = "{ points = 16, test_points = 8, draws = 4 }"
 BAD = [
     # (what, extra top-level, [sensitivity] lines, extra parameter lines, key in message)
     ("no table", "", None, "", "sensitivity"),
@@ -48,6 +49,62 @@ BAD = [
     ("exclude", "", 'all_parameters = true\nexclude = ["nope"]', "", "sensitivity.exclude"),
     ("design", '[design]\ntype = "grid"', "", "", "design"),
     ("replicates", "replicates = 0", "", "", "replicates"),
+    # [sensitivity.emulator] and the keys that go with it
+    ("emulator morris", "", f'method = "morris"\nemulator = {EMU}', "", "sensitivity.emulator"),
+    ("emulator S2", "", f"second_order = true\nemulator = {EMU}", "", "second_order"),
+    ("emulator table", "", "emulator = 3", "", "sensitivity.emulator"),
+    (
+        "emulator key",
+        "",
+        "emulator = { points = 16, test_points = 8, draws = 4, size = 1 }",
+        "",
+        "sensitivity.emulator.size",
+    ),
+    (
+        "emulator points",
+        "",
+        "emulator = { points = 2, test_points = 8, draws = 4 }",
+        "",
+        "sensitivity.emulator.points",
+    ),
+    (
+        "emulator draws",
+        "",
+        "emulator = { points = 16, test_points = 8, draws = 1.5 }",
+        "",
+        "sensitivity.emulator.draws",
+    ),
+    (
+        "emulator missing key",
+        "",
+        "emulator = { points = 16, test_points = 8 }",
+        "",
+        "sensitivity.emulator.draws",
+    ),
+    ("quick points, no emulator", "", "quick = { points = 8 }", "", "sensitivity.quick.points"),
+    (
+        "quick points",
+        "",
+        f"emulator = {EMU}\nquick = {{ test_points = 0 }}",
+        "",
+        "sensitivity.quick.test_points",
+    ),
+    ("calibration, no emulator", "", 'calibration = "c.toml"', "", "sensitivity.calibration"),
+    (
+        "calibration file",
+        "",
+        f'emulator = {EMU}\ncalibration = "nope.toml"',
+        "",
+        "sensitivity.calibration",
+    ),
+    ("calibration type", "", f"emulator = {EMU}\ncalibration = 3", "", "sensitivity.calibration"),
+    (
+        "share, no mix",
+        "",
+        f"emulator = {EMU}",
+        '"mix.four_ps" = { low = 0.1, high = 0.5 }',
+        "mix.four_ps",
+    ),
 ]
 
 
@@ -81,6 +138,60 @@ def test_bad_sensitivity_file_is_status_2(tmp_path, capsys, what, extra, table, 
     assert err.startswith("crmsim: error: ") and str(path) in err and key in err, err
     assert "Traceback" not in err and len(err.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+MIX_BAD = [
+    # (what, [sensitivity] lines, parameter lines, key in message)
+    ("unknown member", "", '"mix.nonsense" = { low = 0.1, high = 0.5 }', "mix.nonsense"),
+    (
+        "share above 1",
+        "",
+        '"mix.technology_first" = { low = 0.2, high = 1.5 }',
+        "mix.technology_first.high",
+    ),
+    ("share range", "", '"mix.technology_first" = [0.2, 0.5]', "mix.technology_first"),
+    (
+        "members differ",
+        "",
+        '"rollout.vendor_pressure" = { low = 0.1, high = 0.5 }',
+        "rollout.vendor_pressure",
+    ),
+    (
+        "given twice",
+        'calibration = "{cal}"',
+        '"org.complexity" = { low = 0.5, high = 1.0 }',
+        "org.complexity",
+    ),
+]
+
+
+@pytest.mark.parametrize("what,table,params,key", MIX_BAD, ids=[b[0] for b in MIX_BAD])
+def test_bad_emulated_mix_file_is_status_2(tmp_path, capsys, what, table, params, key):
+    cal = ROOT / "experiments" / "calibration.toml"
+    text = (
+        f'name = "s"\nscenarios = ["{ROOT / "scenarios" / "industry_mix.toml"}"]\n'
+        f'[sensitivity]\nmethod = "sobol"\nsamples = 8\n{table.format(cal=cal)}\n'
+        f"emulator = {EMU}\n[sensitivity.parameters]\n"
+        '"programme.scope_work" = { low = 0.2, high = 0.8 }\n'
+        '"sponsor.rescope_cut" = { low = 0.2, high = 0.8 }\n'
+        f"{params}\n"
+    )
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    status = main(["sensitivity", str(path), "--out", str(tmp_path / "out"), "--quick"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2, err
+    assert err.startswith("crmsim: error: ") and str(path) in err and key in err, err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_calibration_share_needs_the_same_mix(tmp_path, capsys):
+    cal = ROOT / "experiments" / "calibration.toml"
+    path = _write(tmp_path, "", f'emulator = {EMU}\ncalibration = "{cal}"', "")
+    assert main(["sensitivity", str(path), "--quick"]) == 2
+    err = capsys.readouterr().err
+    assert "sensitivity.calibration" in err and "mix.technology_first" in err
 
 
 def test_validate_knows_sensitivity_files(capsys):
@@ -136,10 +247,36 @@ def test_shipped_sensitivity_quick_and_report(tmp_path, capsys, one_thread):
     text = capsys.readouterr().out
     assert status == 0, text
     assert "replicate noise" in text or "same at every point" in text
-    for name in ("indices.csv", "noise.csv", "summary.json", "report.md", "sample.parquet"):
-        assert (out / "sensitivity" / name).is_file(), name
+    assert "emulator checked on 8 points held out" in text
+    folder = out / "sensitivity"
+    for name in (
+        "indices.csv",
+        "convergence.csv",
+        "noise.csv",
+        "summary.json",
+        "report.md",
+        "sample.parquet",
+        "point_figures.csv",
+        "emulator.csv",
+        "emulator_test.csv",
+    ):
+        assert (folder / name).is_file(), name
+    import pandas as pd
+
+    idx = pd.read_csv(folder / "indices.csv")
+    assert list(idx.columns[:6]) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert idx["parameter"].nunique() >= 20
+    # the charts by default, beside the tables; the report's too
+    assert (folder / "sobol.png").is_file() and (folder / "emulator_check.png").is_file()
     assert (out / "charts" / "sobol.png").is_file()
+    assert (out / "charts" / "emulator_check.png").is_file()
     assert "Sobol" in (out / "report.html").read_text()
+    for png in folder.glob("*.png"):
+        png.unlink()
+    again = ["sensitivity", args[1], "--analyse-only", "--out", str(out), "--no-chart"]
+    assert main(again) == 0, capsys.readouterr()
+    assert not list(folder.glob("*.png"))
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "indices.csv"), idx)
 
 
 def test_shipped_screening_quick(tmp_path, capsys, one_thread):
