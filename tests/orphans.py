@@ -6,6 +6,13 @@ Each try starts ``tests/sweep_runner.py`` in a new session with a local process 
 the pool's workers are up, sends SIGKILL to the sweep process alone (not its group), waits up to
 10 s and counts the processes still in the session: the orphans. Survivors are then killed so a
 failing try cannot disturb the next. ``tests/experiments/test_resume.py`` runs two tries.
+
+"Up" means that every worker has run a batch (it left its PID in a folder: tests.sweep_helpers
+.STARTED_DIR_ENV), so its parent watch is armed. Counting processes is not enough: the session
+also holds multiprocessing's resource tracker, and a worker that exists may still be importing
+the package, which on a loaded machine takes seconds; killed then, it ends only after its imports
+(3 to 7 s measured with the machine busy), and the 10 s wait meant for the watch was spent on
+them (the fresh-clone `make test` that failed once in four tries on a loaded machine).
 """
 
 from __future__ import annotations
@@ -40,7 +47,15 @@ def session_procs(sid: int) -> list[int]:
 
 def kill_and_count(experiment: Path, out: Path, workers: int = 2, wait: float = 10.0) -> int:
     """One try: start the sweep, kill -9 it once its pool runs, return the orphans left."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)])}
+    from tests.sweep_helpers import STARTED_DIR_ENV
+
+    started = out.with_name(out.name + "-started")
+    started.mkdir(parents=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE.parent), str(HERE)]),
+        STARTED_DIR_ENV: str(started),
+    }
     proc = subprocess.Popen(
         [sys.executable, str(HERE / "sweep_runner.py"), str(experiment), str(out), str(workers),
          "0.2"],
@@ -49,13 +64,18 @@ def kill_and_count(experiment: Path, out: Path, workers: int = 2, wait: float = 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(session_procs(proc.pid)) < workers + 1:
+    deadline = time.monotonic() + 300  # assumption: a pool starts in minutes on any machine
+    up: set[str] = set()
+    while time.monotonic() < deadline and proc.poll() is None and len(up) < workers:
+        up = {p.name for p in started.iterdir()} - {str(proc.pid)}
         time.sleep(0.05)
-    if len(session_procs(proc.pid)) < workers + 1:
-        proc.kill()
-        raise RuntimeError("the pool never started")
-    time.sleep(0.5)  # let the workers pick up batches
+    if len(up) < workers:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+        raise RuntimeError(f"the pool never started: {len(up)} of {workers} workers ran a batch")
     os.kill(proc.pid, signal.SIGKILL)  # the sweep only, not its process group
     proc.wait()
     deadline = time.monotonic() + wait

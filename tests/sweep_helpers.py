@@ -8,6 +8,7 @@ lives in an importable module so spawned worker processes can unpickle it.
 
 from __future__ import annotations
 
+import os
 import time
 import zlib
 from dataclasses import dataclass, field, replace
@@ -98,6 +99,12 @@ def fake_run(scenario, seed: int, engine: str = "numba") -> FakeResult:
     )
 
 
+#: Environment variable naming a folder where every process that runs a :class:`SlowRun` leaves a
+#: file named by its PID: how a test knows that each pool worker is up (past its initializer, so
+#: its parent watch is armed) rather than still starting.
+STARTED_DIR_ENV = "CRMSIM_TEST_STARTED_DIR"
+
+
 class SlowRun:
     """Wraps a run function with a sleep per run, so a sweep lasts long enough to be killed."""
 
@@ -106,6 +113,9 @@ class SlowRun:
         self.inner = inner
 
     def __call__(self, scenario, seed, engine="numba"):
+        started = os.environ.get(STARTED_DIR_ENV)
+        if started:
+            Path(started, str(os.getpid())).touch()
         time.sleep(self.delay)
         inner = self.inner or (sim.run if REAL else fake_run)
         return inner(scenario, seed=seed, engine=engine)
