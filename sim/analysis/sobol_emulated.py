@@ -17,16 +17,18 @@ function here (sampling, running and analysing apart, as in SALib):
    table of per-seed figures); a mean's is the interaction's mean square over R.
 3. :func:`fit_emulators`: one :class:`~sim.analysis.emulator.Emulator` per output on the fit
    points (rates on the logit scale, the noise as the GP's ``alpha``), and :func:`held_out_check`
-   on the test points: R^2, R^2 of the signal (replicate noise taken out of both sides),
-   standardised errors. The check passes when the signal's R^2 is at least :data:`R2_MIN` and at
-   least :data:`COVERAGE_MIN` of the standardised errors lie within +-2 (Bastos & O'Hagan 2009,
-   Technometrics 51); it gives no verdict, and so fails, when replicate noise is half the
-   held-out figures' variance or more (it could not tell a good emulator from a bad one).
+   on the test points, on the output's own scale: R^2, R^2 of the signal (replicate noise taken
+   out of both sides), standardised errors. The check passes when the signal's R^2 is at least
+   :data:`R2_MIN` and at least :data:`COVERAGE_MIN` of the standardised errors lie within +-2
+   (Bastos & O'Hagan 2009, Technometrics 51); it gives no verdict, and so fails, when replicate
+   noise is half the held-out figures' variance or more (it could not tell a good emulator from
+   a bad one).
 4. :func:`emulated_indices`: SALib's Saltelli sample of ``samples`` base rows on the emulator's
    mean, SALib's analysis with bootstrap intervals (the Monte Carlo part), and the emulator's
    part: ``draws`` functions from its posterior (sim.analysis.gp_draws) on a smaller Saltelli
    sample of :data:`DRAW_BASE` rows, each draw's indices less the mean function's on the same
-   rows (so that sample's own Monte Carlo error cancels). The reported index is the mean
+   rows (so that sample's own Monte Carlo error mostly cancels; what is left, measured by a
+   bootstrap of those rows, is taken out of the draws' variance). The reported index is the mean
    function's plus the draws' mean difference (the posterior mean of the index); its interval
    adds the two variances: ``conf = z sqrt((mc_conf / z)^2 + emulator_sd^2)``.
 """
@@ -70,6 +72,9 @@ COVERAGE_MIN = 0.85
 #: (assumption: 128 base rows of 20-odd parameters make about 3,000 points, whose joint
 #: covariance is factored in seconds; only differences from the mean function are used there).
 DRAW_BASE = 128
+#: Bootstrap resamples of the small sample's base rows that measure its own Monte Carlo noise in
+#: each draw's difference from the mean function (assumption: 100 give that variance to 15%).
+DIFF_RESAMPLES = 100
 #: Spawn keys of the design's streams (independent of the replicate seeds and of SALib's).
 DESIGN_KEY = (0x454D55, 0)
 #: Rows of the emulator's mean evaluated at a time (memory: ROWS x design points doubles).
@@ -112,7 +117,7 @@ def _interaction(v: np.ndarray) -> tuple[float, float]:
 
     With common random numbers the seed's main effect is shared by every point, so the noise of
     a point's mean is the interaction over R; without them it would be the within-point
-    variance over R (sim.analysis.sensitivity._noise_variance, the same two-way layout).
+    variance over R (sim.analysis.sensitivity_direct._noise_variance, the same two-way layout).
     """
     v = v[np.isfinite(v).all(axis=1)]
     P, R = v.shape
@@ -215,14 +220,18 @@ def _figure(latent: np.ndarray, rate: bool) -> np.ndarray:
 def held_out_check(em: Emulator, unit: np.ndarray, figures: pd.DataFrame, rate: bool) -> dict:
     """The emulator against points it never saw (``figures`` of those points, ``unit`` rows).
 
+    On the output's own scale, where the indices are computed: a rate as the emulator sees it
+    (with the half-run correction of sim.analysis.emulator.to_latent), its noise and the
+    emulator's standard deviation carried over from the logit scale by the delta method. (On the
+    logit scale a rate near 0 or 1 is very uncertain and says little about the indices.)
+
     Returns:
-        ``n``, ``r2`` (latent scale), ``r2_signal`` (1 - the emulator's error variance over the
-        figures' signal variance, replicate noise taken out of both), ``z_rms``,
-        ``coverage_2sd``, ``rmse`` (the figure's own scale), ``passed``, and ``points``: per
-        test point the observed and predicted figure with their standard deviations.
+        ``n``, ``noise_share`` (of the held-out figures' variance), ``r2``, ``r2_signal`` (1 -
+        the emulator's error variance over the figures' signal variance, replicate noise taken
+        out of both), ``z_rms``, ``coverage_2sd``, ``rmse``, ``passed``, and ``points``: per test
+        point the observed and predicted figure with their standard deviations.
     """
     y = figures["latent"].to_numpy()
-    var = figures["latent_var"].to_numpy()
     m, s = em.predict(unit)
     if not em.fitted or len(y) < 2:
         return {
@@ -236,61 +245,66 @@ def held_out_check(em: Emulator, unit: np.ndarray, figures: pd.DataFrame, rate: 
             "passed": False,
             "points": None,
         }
-    z = (y - m) / np.sqrt(s**2 + var)
-    noise, total = float(var.mean()), float(y.var())
-    mse = float(np.mean((y - m) ** 2))
+    observed, predicted = _figure(y, rate), _figure(m, rate)
+    obs_sd = np.sqrt(figures["latent_var"].to_numpy()) * (observed * (1 - observed) if rate else 1)
+    pred_sd = s * (predicted * (1 - predicted) if rate else 1.0)
+    z = (observed - predicted) / np.sqrt(pred_sd**2 + obs_sd**2)
+    noise, total = float(np.mean(obs_sd**2)), float(observed.var())
+    mse = float(np.mean((observed - predicted) ** 2))
     # Without a signal at least as large as the noise the check has no power: no verdict.
     signal = total - noise
     r2_signal = 1 - max(mse - noise, 0.0) / signal if signal >= noise else math.nan
     coverage = float(np.mean(np.abs(z) <= 2))
-    # a rate as the emulator sees it: with the half-run correction (sim.analysis.emulator)
-    observed, predicted = _figure(y, rate), _figure(m, rate)
-    slope = observed * (1 - observed) if rate else 1.0
-    pred_slope = predicted * (1 - predicted) if rate else 1.0
     points = pd.DataFrame(
         {
             "point": figures["point"].to_numpy(),
             "observed": observed,
-            "observed_sd": np.sqrt(var) * slope,
+            "observed_sd": obs_sd,
             "predicted": predicted,
-            "predicted_sd": s * pred_slope,
+            "predicted_sd": pred_sd,
         }
     )
     passed = bool(np.isfinite(r2_signal) and r2_signal >= R2_MIN and coverage >= COVERAGE_MIN)
     return {
         "n": len(y),
         "noise_share": min(1.0, noise / total) if total > 0 else 1.0,
-        "r2": float(r2_score(y, m)),
+        "r2": float(r2_score(observed, predicted)),
         "r2_signal": float(min(r2_signal, 1.0)) if np.isfinite(r2_signal) else math.nan,
         "z_rms": float(np.sqrt(np.mean(z**2))),
         "coverage_2sd": coverage,
-        "rmse": float(np.sqrt(np.mean((observed - predicted) ** 2))),
+        "rmse": float(np.sqrt(mse)),
         "passed": passed,
         "points": points,
     }
 
 
 def _mean(em: Emulator, unit: np.ndarray) -> np.ndarray:
-    """The emulator's latent mean at many rows, a block at a time."""
-    return (
-        np.concatenate([em.predict(unit[i : i + ROWS])[0] for i in range(0, len(unit), ROWS)])
-        if len(unit)
-        else np.empty(0)
-    )
+    """The emulator's latent mean at many rows, a block at a time (the mean alone: its standard
+    deviation would cost a triangular solve per row)."""
+    if em.gp is None:
+        return np.full(len(unit), np.nan)
+    scaled = (unit - em.low) / (em.high - em.low)
+    blocks = [em.gp.predict(scaled[i : i + ROWS]) for i in range(0, len(unit), ROWS)]
+    return em.mu + em.sd * np.concatenate(blocks) if blocks else np.empty(0)
 
 
-def _point_indices(y: np.ndarray, d: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """S1 and ST by SALib's estimators (Saltelli et al. 2010), on ``y`` normalised as
-    ``SALib.analyze.sobol.analyze`` normalises it; no bootstrap (the draws are the spread)."""
+def _point_indices(
+    y: np.ndarray, d: int, n: int, boot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """S1 then ST (one vector of 2d) by SALib's estimators (Saltelli et al. 2010), on ``y``
+    normalised as ``SALib.analyze.sobol.analyze`` normalises it, and the same on each bootstrap
+    resample of the base rows (``boot``: n x resamples row indices), shape resamples x 2d."""
     sobol = require("SALib.analyze.sobol", "crmsim sensitivity")
     sd = float(np.std(y))
     if not sd > 0:
-        return np.zeros(d), np.zeros(d)
+        return np.zeros(2 * d), np.zeros((boot.shape[1], 2 * d))
     y = (y - y.mean()) / sd
     A, B, AB, _ = sobol.separate_output_values(y, d, n, False)
-    s1 = np.array([sobol.first_order(A, AB[:, j], B) for j in range(d)])
-    st = np.array([sobol.total_order(A, AB[:, j], B) for j in range(d)])
-    return s1, st
+    point = [sobol.first_order(A, AB[:, j], B) for j in range(d)]
+    point += [sobol.total_order(A, AB[:, j], B) for j in range(d)]
+    resampled = [sobol.first_order(A[boot], AB[boot, j], B[boot]) for j in range(d)]
+    resampled += [sobol.total_order(A[boot], AB[boot, j], B[boot]) for j in range(d)]
+    return np.array(point), np.array(resampled).T
 
 
 def emulated_indices(
@@ -343,11 +357,17 @@ def emulated_indices(
     full = stages[1]
     small = sample.sample(problem, DRAW_BASE, calc_second_order=False, scramble=True, seed=seed + 1)
     mean, F = posterior_functions(em, small, draws, np.random.default_rng(seed))
-    s1_m, st_m = _point_indices(_figure(mean, rate), d, DRAW_BASE)
-    dev = np.array(
-        [np.concatenate(_point_indices(_figure(F[:, k], rate), d, DRAW_BASE)) for k in range(draws)]
-    ) - np.concatenate([s1_m, st_m])
-    shift, spread = dev.mean(axis=0), dev.std(axis=0, ddof=1)
+    boot = np.random.default_rng(seed + 2).integers(0, DRAW_BASE, (DRAW_BASE, DIFF_RESAMPLES))
+    base, base_boot = _point_indices(_figure(mean, rate), d, DRAW_BASE, boot)
+    dev, noise = [], []
+    for k in range(draws):
+        one, one_boot = _point_indices(_figure(F[:, k], rate), d, DRAW_BASE, boot)
+        dev.append(one - base)
+        noise.append((one_boot - base_boot).var(axis=0, ddof=1))
+    diffs = np.array(dev)
+    # the draws' spread, less the small sample's own Monte Carlo noise in each difference
+    shift = diffs.mean(axis=0)
+    spread = np.sqrt(np.maximum(diffs.var(axis=0, ddof=1) - np.mean(noise, axis=0), 0.0))
     z = float(norm.ppf(0.5 + conf_level / 2))
     out = pd.DataFrame({"parameter": names})
     parts = {}
