@@ -64,22 +64,26 @@ def stand_in_sweep(path, out, **kw):
 
 
 def step_customers(model, cus, nxt, week, bounds=None):
-    """The customers' driver on a model's state; returns the week's (revenue, cost) sums."""
+    """The customers' driver on a copy of ``cus`` (its active customers listed from ``cus.active``;
+    ``cus`` itself is left as it was); returns the week's (revenue, cost) sums."""
+    import copy
+
     import numpy as np
 
     from sim.model import kernels
 
-    revenue, cost = np.zeros(cus.capacity), np.zeros(cus.capacity)
-    kernels.step_customers(
-        cus.created,
-        cus.arrays(),
+    src = copy.deepcopy(cus)
+    slots = np.flatnonzero(src.active[: src.created]).astype(np.int64)
+    sums = kernels.step_customers(
+        slots,
+        len(slots),
+        np.empty_like(slots),
+        src.arrays(),
         nxt.arrays(),
         model.employees.arrays(),
         model.teams.arrays(),
         model.channel_bounds if bounds is None else bounds,
         model.customer_params,
         week,
-        revenue,
-        cost,
     )
-    return float(revenue.sum()), float(cost.sum())
+    return float(sums[3]), float(sums[4])

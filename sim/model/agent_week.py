@@ -53,13 +53,15 @@ def employee_week(
     if deg > 0:
         weight = prm.manager_weight if peer_is_manager else 1.0
         d_peer = rules.bounded_confidence(a, peer_attitude, prm.epsilon, min(prm.mu * weight, 1.0))
-    si = 0.5 * peer_usage + 0.5 * manager_commitment
     pe = fit * wk.quality * orientation  # PE = f * q * c, f the team's own fit
     ee = k * prm.usability * wk.platform_readiness
-    bi = rules.intention(pe, ee, si, a, prm.b0, prm.w_pe, prm.w_ee, prm.w_si, prm.w_a, prm.scale)
     dk, da_train = rules.training(k, a, wk.people_effort, prm.train_skill, prm.train_attitude)
-    new_usage = rules.usage_update(u, bi, prm.usage_rate, live)
     if live:
+        si = 0.5 * peer_usage + 0.5 * manager_commitment
+        bi = rules.intention(
+            pe, ee, si, a, prm.b0, prm.w_pe, prm.w_ee, prm.w_si, prm.w_a, prm.scale
+        )
+        new_usage = rules.usage_update(u, bi, prm.usage_rate, True)
         new_skill = rules.learning_by_doing(k + dk, u, prm.tau_learning)
         p_work = rules.workaround_probability(prm.mandate, pe, ee, prm.workaround_gain)
         new_workaround = 1.0 if draw_work < p_work else 0.0
@@ -74,6 +76,9 @@ def employee_week(
             new_dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, fit
         )
     else:
+        # usage is zero before go-live (rules.usage_update): the intention is not evaluated (an
+        # exact shortcut: it spares an exponential for every employee of a team not live)
+        new_usage = rules.usage_update(u, 0.0, prm.usage_rate, False)
         new_skill = k + dk
         new_workaround = 0.0
         da_use = 0.0
@@ -175,3 +180,61 @@ def customer_week(
         draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
     )
     return s, e, min(d, 1.0), st, active, revenue, cost
+
+
+@njit(cache=True, inline="always")
+def offline_experience(handler_skill, handler_orientation, handler_productivity, prm_rec):
+    """The experience of a contact with a handler whose team does not use the CRM (ODD 7.3.4).
+
+    ``customer_week``'s ``live_experience`` when the handler is not live: the handler's usage is
+    zero, so the integrated view ``u * q * d`` is zero, and the designed touch points (process
+    readiness) do not reach the customer. It depends on the handler alone, so the offline pass
+    computes it once a week per handler instead of once per contact.
+    """
+    prm = prm_rec[0]
+    return customer_rules.live_experience(
+        handler_skill,
+        handler_orientation,
+        0.0,
+        0.0,
+        max(0.0, 1.0 - handler_productivity),
+        prm.w_base,
+        prm.w_skill,
+        prm.w_orient,
+        prm.w_view,
+        prm.w_cons,
+        prm.w_dip,
+    )
+
+
+@njit(cache=True, inline="always")
+def customer_week_offline(s, e, d_old, experience, draw, draw_churn, prm_rec, wk_rec):
+    """One active customer's week while nobody uses the CRM: ``customer_week`` without its live
+    branches, to the bit (tests/model/test_engines.py holds them equal).
+
+    Valid in a week when no team is live and the organisation is not live: every week of the no-CRM
+    counterfactual, and the weeks of a programme before its go-live or after its abandonment. Then
+    the handler's usage is zero, so revenue carries no cross-sell uplift and no contact is logged in
+    the CRM; the web channel is not self-served, so the touch point drawn changes nothing (it is
+    not computed) and the profile stage stays; the contact's experience is the handler's
+    ``offline_experience``, passed in.
+
+    Returns the new (satisfaction, expectation, completeness, active) and the week's (revenue,
+    cost to serve).
+    """
+    prm, wk = prm_rec[0], wk_rec[0]
+    # customer_rules.weekly_revenue at zero usage: base x (1 + uplift x d x 0 x q) is base, exactly
+    revenue = prm.revenue_week
+    d = d_old * prm.decay_week
+    d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
+    cost = 0.0
+    if draw < prm.contact_prob:
+        s = customer_rules.satisfaction_update(
+            s, experience, e, prm.satisfaction_rate, prm.loss_aversion
+        )
+        e = customer_rules.expectation_update(e, experience, prm.eta)
+        cost = prm.cost_live
+    active = draw_churn >= prm.h0 or not (
+        draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
+    )
+    return s, e, min(d, 1.0), active, revenue, cost

@@ -14,11 +14,10 @@ from __future__ import annotations
 import dataclasses
 
 import mesa
-import numba
 import numpy as np
 
 from sim.errors import InputError
-from sim.model import streams, week
+from sim.model import kernels, streams, week
 from sim.model.agents import Customer, Employee, Manager
 from sim.model.context import WEEK, channel_bounds, customer_params, employee_params
 from sim.model.population import build_customers, build_employees, draw_organisation
@@ -82,10 +81,12 @@ class CRMRolloutModel(mesa.Model):
         self.channel_bounds = channel_bounds(s)
         self._week_record = np.zeros(1, dtype=WEEK).view(np.recarray)
         self._kernel_params = week.KernelParams(
+            week.values_of(self.employee_params, week.EmployeeValues),
+            week.values_of(self.customer_params, week.CustomerValues),
+            self._week_record,
+            tuple(float(b) for b in self.channel_bounds),  # a tuple: see KernelParams
             self.employee_params,
             self.customer_params,
-            self._week_record,
-            self.channel_bounds,
         )
         self._created_by = self.customers.arrivals_table(self.horizon)
         n = self.employees.n
@@ -97,8 +98,6 @@ class CRMRolloutModel(mesa.Model):
         self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
         self._measures[0].created = self.customers.created
         self.team_usage = np.zeros(self.teams.n)
-        self.revenue_by_customer = np.zeros(self.customers.capacity)
-        self.cost_by_customer = np.zeros(self.customers.capacity)
         self.week = None
         self.metrics = dict.fromkeys(SERIES, 0.0)
         #: the model series, one row a week in the order of sim.model.week.SERIES
@@ -109,14 +108,20 @@ class CRMRolloutModel(mesa.Model):
             self.employees.arrays(),
             self.customers.arrays(),
             self.team_usage,
-            week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, self.series[0]),
-            0,
         )
+        #: the active customers' slots, ascending (the first ``n_active`` of the measures), and
+        #: next week's list: the numba engine's loops visit only these (sim.model.kernels)
+        self._slots = np.flatnonzero(self.customers.active).astype(np.int64)
+        self._slots.resize(self.customers.capacity, refcheck=False)
+        self._slots_next = np.zeros(self.customers.capacity, dtype=np.int64)
         self.datacollector = SeriesCollector(
             model_reporters={name: _reporter(name) for name in SERIES}
         )
         self._employee_agents: list[Employee] = []
         self._customer_agents: list[Customer] = []
+        #: each customer's revenue and cost to serve this week, written by the Mesa agents
+        self.revenue_by_customer = np.zeros(0)
+        self.cost_by_customer = np.zeros(0)
         if engine == "agents" or agents:
             self.make_agents()
         self.running = True
@@ -128,6 +133,8 @@ class CRMRolloutModel(mesa.Model):
         if self._employee_agents:
             return
         emp = self.employees
+        self.revenue_by_customer = np.zeros(self.customers.capacity)
+        self.cost_by_customer = np.zeros(self.customers.capacity)
         self._employee_agents = [
             (Manager if emp.is_manager[i] else Employee)(self, i) for i in range(emp.n)
         ]
@@ -179,43 +186,46 @@ class CRMRolloutModel(mesa.Model):
             agent.step()
         for agent in self._customer_agents:
             agent.step()
+        sums = kernels.agents_totals(
+            int(self._measures.stepped[0]),
+            self.customers_next.arrays(),
+            self.revenue_by_customer,
+            self.cost_by_customer,
+            self._slots_next,
+        )
         self._swap()
-        row = self.series[t]
+        cus = self.customers.arrays()
         week.end_week(
             t,
             self._measures,
             self._economy,
             self.employees.arrays(),
-            self.customers.arrays(),
+            cus,
             self.customers_next.arrays(),
             self._created_by,
             self.team_usage,
             self.programme.arrays(),
-            week.WeekOutput(self.revenue_by_customer, self.cost_by_customer, row),
+            sums,
+            self._slots,
+            self.series[t],
         )
         self._after_weeks(self.series[t : t + 1])
 
     def _swap(self) -> None:
         self.employees, self.employees_next = self.employees_next, self.employees
         self.customers, self.customers_next = self.customers_next, self.customers
+        self._slots, self._slots_next = self._slots_next, self._slots
 
     def _run_compiled(self, t0: int, t1: int) -> None:
-        """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks)."""
-        rows = self.series[t0:t1]
-        previous = numba.get_num_threads()
-        if self.customers.capacity < week.PARALLEL_MIN_CUSTOMERS:
-            numba.set_num_threads(1)
-        try:
-            self._run_weeks(t0, t1, rows)
-        finally:
-            numba.set_num_threads(previous)
-        if (t1 - t0) % 2:
-            self._swap()
-        self.week = self._week_record[0]
-        self._after_weeks(rows)
+        """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks).
 
-    def _run_weeks(self, t0: int, t1: int, rows: np.ndarray) -> None:
-        week.run_weeks(
+        Below ``week.PARALLEL_MIN_CUSTOMERS`` customer slots the week runs on one thread (cached,
+        no thread pool started); above it on numba's threads, as many as the caller set.
+        """
+        rows = self.series[t0:t1]
+        parallel = self.customers.capacity >= week.PARALLEL_MIN_CUSTOMERS
+        run = week.run_weeks_parallel if parallel else week.run_weeks
+        run(
             t0,
             t1,
             self._measures,
@@ -229,10 +239,14 @@ class CRMRolloutModel(mesa.Model):
             self.employees_next.arrays(),
             self.customers.arrays(),
             self.customers_next.arrays(),
-            self.revenue_by_customer,
-            self.cost_by_customer,
+            self._slots,
+            self._slots_next,
             rows,
         )
+        if (t1 - t0) % 2:
+            self._swap()
+        self.week = self._week_record[0]
+        self._after_weeks(rows)
 
     def _after_weeks(self, rows: np.ndarray) -> None:
         """Python's side of the weeks just run: counters, new agents, the series, the end."""

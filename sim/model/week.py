@@ -1,14 +1,24 @@
-"""One week of the model in compiled code: draws, programme, agents, arrivals, measures.
+"""One week of the model in compiled code: programme, agents, arrivals, measures.
 
-A week has three parts (DESIGN.md 2): ``begin_week`` draws every random number of the week from the
-model's Generator, advances the programme on last week's measures and fills the week's context;
-the agents update (synchronously, from this week's state into next week's buffers); ``end_week``
-adds arriving customers, measures the new state and writes the week's row of the model series.
+A week has three parts (DESIGN.md 2): ``begin_week`` advances the programme on last week's measures
+and fills the week's context; the agents update (synchronously, from this week's state into next
+week's buffers), which also sums what the week's measures need of the customers; ``end_week`` adds
+arriving customers, measures the new state and writes the week's row of the model series.
 
 The agents engine calls ``begin_week`` and ``end_week`` from Python around the Mesa agents'
 ``step()``; the numba engine runs ``run_weeks``, the same three parts in one compiled loop over as
 many weeks as asked (a whole run: Python is touched once per run). So the two engines share every
 model-level number and differ only in how agents are updated.
+
+``run_weeks`` runs on one thread and is cached by numba (a process loads it from disk instead of
+compiling it); ``run_weeks_parallel``, for the scale runs (``PARALLEL_MIN_CUSTOMERS``), shares each
+week's agents among numba's threads. numba cannot cache a function that calls parallel functions
+(numba issue #8578: a process that loads it can crash), so the parallel one compiles once in each
+process that needs it. Both give the same numbers to the bit (sim.model.kernels: fixed chunks).
+
+In a week when nobody uses the CRM (``offline``: every week of the no-CRM counterfactual, and the
+weeks of a programme before its go-live or after its abandonment) the customers take the shorter
+path of sim.model.agent_week.customer_week_offline, which gives the same numbers.
 
 Random numbers are drawn where they are used, inside the compiled loops, from a counter-based
 stream (sim.model.streams): each employee and each active customer draws its own pair of the week,
@@ -24,7 +34,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from sim.model import kernels, market, program_week, rules, streams
+from sim.model import context, kernels, market, program_week, rules, streams
 from sim.model.records import Field, Record
 
 #: Below this many customer slots a run uses one numba thread: a week's kernels then take tens of
@@ -116,20 +126,17 @@ ECONOMY = Record(
 
 
 @njit(cache=True)
-def observe(measures, economy, emp, cus, team_usage, out, n_paid):
-    """Aggregate the current state once: adoption, data quality, team usage, and the rest.
+def measure(measures, economy, emp, team_usage, n_active, ss, sd):
+    """Set the week's measures from the employees (one pass, which also fills ``team_usage`` with
+    each team's mean usage) and the customers' sums (``n_active`` active customers, ``ss`` and
+    ``sd`` the sums of their satisfaction and profile completeness).
 
     Data quality q is the mean completeness of active customers, less what shadow spreadsheets
-    cost (sim.params ``employee.workaround_quality``). Returns the week's revenue and cost to
-    serve: ``out.revenue`` and ``out.cost`` summed over the ``n_paid`` customers of the week, in
-    the same pass (sim.model.kernels.customer_totals).
+    cost (sim.params ``employee.workaround_quality``).
     """
     ms = measures[0]
     adopters, sa, sk, sp, sw = kernels.employee_totals(
         emp.usage, emp.attitude, emp.skill, emp.productivity, emp.workaround, emp.team, team_usage
-    )
-    n_active, ss, sd, revenue, cost = kernels.customer_totals(
-        ms.created, cus.active, cus.satisfaction, cus.completeness, out.revenue, out.cost, n_paid
     )
     n = emp.team.shape[0]
     ms.adoption = adopters / n
@@ -141,7 +148,16 @@ def observe(measures, economy, emp, cus, team_usage, out, n_paid):
     ms.workarounds = sw / n
     ms.n_active = n_active
     ms.csat = ss / n_active if n_active else 0.0
-    return revenue, cost
+
+
+@njit(cache=True)
+def observe(measures, economy, emp, cus, team_usage):
+    """Measure the state as it is (the model's initial measures, before the first week)."""
+    ms = measures[0]
+    n_active, ss, sd = kernels.customer_totals(
+        0, ms.created, cus.active, cus.satisfaction, cus.completeness, 0, 0.0, 0.0
+    )
+    measure(measures, economy, emp, team_usage, n_active, ss, sd)
 
 
 @njit(cache=True)
@@ -177,24 +193,48 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
 
 
 @njit(cache=True)
-def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, out):
+def offline(teams, week):
+    """Whether nobody uses the CRM this week: the organisation is not live and no team is.
+
+    Then every handler's usage is zero and the web channel is not self-served, which is what
+    sim.model.agent_week.customer_week_offline assumes.
+    """
+    wk = week[0]
+    if wk.org_live:
+        return False
+    for lw in teams.live_week:
+        if lw >= 0 and wk.t >= lw:
+            return False
+    return True
+
+
+@njit(cache=True)
+def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, sums, slots,
+             row):  # fmt: skip
     """After the agents' update (``emp``, ``cus`` are the new state): arrivals, measures, row.
 
-    ``out.revenue`` and ``out.cost`` hold each customer's revenue and cost to serve of the week;
-    they are summed here in one fixed order for both engines.
+    ``sums`` are what the customers' drivers return over the customers of the week
+    (sim.model.kernels.step_customers: still active, satisfaction, completeness, revenue, cost),
+    with the survivors listed in ``slots``; the arrivals are appended to the list and continue the
+    first three sums in slot order.
     """
     ms, st, ec = measures[0], prog.state[0], economy[0]
+    n_active, ss, sd, revenue, cost = sums
     # new customers arrive at a steady rate (DESIGN.md 2.3); their slots become active
     created = created_by[t + 1]
     if created > ms.created:
         cus.active[ms.created : created] = True
         cus_next.active[ms.created : created] = True
-        ms.created = created
-    revenue, cost = observe(measures, economy, emp, cus, team_usage, out, ms.stepped)
+        for i in range(ms.created, created):
+            slots[n_active + i - ms.created] = i
+        n_active, ss, sd = kernels.customer_totals(
+            ms.created, created, cus.active, cus.satisfaction, cus.completeness, n_active, ss, sd
+        )
+    ms.created = created
+    measure(measures, economy, emp, team_usage, n_active, ss, sd)
     shock = streams.uniform(ec.key, (t + 1) * ec.stride - 1)  # the week's last counter
     ms.market = market.demand(ms.market, shock, ec.market_persistence, ec.market_volatility)
     live = st.state == program_week.LIVE_CODE
-    row = out.row
     row[_ADOPTION] = ms.adoption
     row[_ATTITUDE] = ms.attitude
     row[_SKILL] = ms.skill
@@ -219,92 +259,121 @@ def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, p
     row[_WEB] = st.web_share
 
 
-#: Per-week scratch of ``end_week``: customers' revenue and cost, and the week's series row.
-WeekOutput = namedtuple("WeekOutput", "revenue cost row")
+#: What the loops read besides the state: the employee and customer rule parameters as named
+#: tuples (``EmployeeValues``, ``CustomerValues``, below), the week's context (the record
+#: ``begin_week`` fills), the channel bounds as a tuple (sim.model.kernels: an array would cost two
+#: atomic updates of its reference count per customer), and the rule parameters as their records
+#: (sim.model.context), which the parallel loops take (numba's parallel loops do not take tuples).
+KernelParams = namedtuple(
+    "KernelParams", "employee customer week bounds employee_record customer_record"
+)
+
+#: The rule parameters as named tuples of numbers, the form the compiled engine hands its loops:
+#: the per-agent functions read ``prm.mandate`` from a record and from a named tuple alike, and a
+#: tuple's numbers are values the compiler keeps in registers for the whole loop, where a record's
+#: fields are loaded from memory for every agent (the loop's own writes might change them, as far as
+#: the compiler knows). Built from the records' field names, so they follow the records.
+EmployeeValues = namedtuple("EmployeeValues", context.EMPLOYEE.dtype.names)
+CustomerValues = namedtuple("CustomerValues", context.CUSTOMER.dtype.names)
+WeekValues = namedtuple("WeekValues", context.WEEK.names)
 
 
-# Not cached, nor is run_weeks: numba cannot yet cache a function that calls parallel functions
-# (numba issue #8578: a process that loads it from the cache can crash; seen here). Each process
-# compiles these two once (about 1 to 2 s); everything they call is cached.
-@njit(cache=False)
-def _numba_week(
-    t,
-    measures,
-    economy,
-    prog,
-    teams,
-    team_usage,
-    created_by,
-    params,
-    emp,
-    emp_next,
-    cus,
-    cus_next,
-    out,
-):
-    """One week of the numba engine, from (emp, cus) into (emp_next, cus_next)."""
-    begin_week(t, measures, economy, emp, teams, prog, params.week)
-    nc = measures[0].stepped
-    kernels.step_employees(emp, emp_next, teams, team_usage, params.employee, params.week)
-    kernels.step_customers(
-        nc,
-        cus,
-        cus_next,
-        emp,
-        teams,
-        params.bounds,
-        params.customer,
-        params.week,
-        out.revenue,
-        out.cost,
+def values_of(record: np.ndarray, kind: type) -> tuple:
+    """A one-element record array as a one-element tuple of ``kind`` (a named tuple above): the
+    per-agent functions index it with ``[0]`` as they index the record array."""
+    return (kind(*record[0].tolist()),)
+
+
+@njit(cache=True)
+def week_values(week):
+    """This week's context (the record ``begin_week`` filled) as a one-element tuple of
+    ``WeekValues``, for the loops (see ``EmployeeValues``)."""
+    wk = week[0]
+    return (
+        WeekValues(
+            wk.t,
+            wk.quality,
+            wk.fit,
+            wk.process_readiness,
+            wk.platform_readiness,
+            wk.people_effort,
+            wk.process_effort,
+            wk.sponsor,
+            wk.org_live,
+            wk.shock,
+            wk.web_share,
+            wk.key,
+            wk.stride,
+        ),
     )
-    end_week(t, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, out)
 
 
-#: The rule parameters and the week's context as the kernels read them (sim.model.context).
-KernelParams = namedtuple("KernelParams", "employee customer week bounds")
+@njit(cache=True)
+def _week(t, measures, economy, prog, teams, team_usage, created_by, params, emp, emp_next, cus,
+          cus_next, slots, slots_next, row):  # fmt: skip
+    """One week of the numba engine on one thread, from (emp, cus) into (emp_next, cus_next); the
+    active customers are listed in ``slots`` (their number is the measures' ``n_active``) and
+    next week's in ``slots_next``."""
+    begin_week(t, measures, economy, emp, teams, prog, params.week)
+    n = measures[0].n_active
+    wk = week_values(params.week)
+    kernels.step_employees(emp, emp_next, teams, team_usage, params.employee, wk)
+    if offline(teams, params.week):
+        sums = kernels.step_customers_offline(
+            slots, n, slots_next, cus, cus_next, emp, params.customer, wk
+        )
+    else:
+        sums = kernels.step_customers(
+            slots, n, slots_next, cus, cus_next, emp, teams, params.bounds, params.customer, wk
+        )
+    end_week(t, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, sums,
+             slots_next, row)  # fmt: skip
 
 
-@njit(cache=False)  # see _numba_week
-def run_weeks(
-    t0,
-    t1,
-    measures,
-    economy,
-    prog,
-    teams,
-    team_usage,
-    created_by,
-    params,
-    emp_a,
-    emp_b,
-    cus_a,
-    cus_b,
-    revenue,
-    cost,
-    series,
-):
+@njit(cache=False)  # not cached: it calls parallel functions (numba issue #8578)
+def _week_parallel(t, measures, economy, prog, teams, team_usage, created_by, params, emp,
+                   emp_next, cus, cus_next, slots, slots_next, row):  # fmt: skip
+    """``_week`` with each driver's chunks shared among numba's threads (the same numbers)."""
+    begin_week(t, measures, economy, emp, teams, prog, params.week)
+    n = measures[0].n_active
+    wk, prm_e, prm_c = params.week, params.employee_record, params.customer_record
+    kernels.step_employees_parallel(emp, emp_next, teams, team_usage, prm_e, wk)
+    if offline(teams, wk):
+        sums = kernels.step_customers_offline_parallel(
+            slots, n, slots_next, cus, cus_next, emp, prm_c, wk
+        )
+    else:
+        sums = kernels.step_customers_parallel(
+            slots, n, slots_next, cus, cus_next, emp, teams, params.bounds, prm_c, wk
+        )
+    end_week(t, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, sums,
+             slots_next, row)  # fmt: skip
+
+
+@njit(cache=True)
+def run_weeks(t0, t1, measures, economy, prog, teams, team_usage, created_by, params, emp_a, emp_b,
+              cus_a, cus_b, slots_a, slots_b, series):  # fmt: skip
     """Weeks ``t0`` to ``t1 - 1`` of the numba engine; week t's row goes to ``series[t - t0]``.
 
     The state starts in the ``_a`` buffers and alternates between ``_a`` and ``_b`` each week
-    (synchronous update without copying): after an odd number of weeks it is in ``_b``.
+    (synchronous update without copying): after an odd number of weeks it is in ``_b``. So does
+    the list of active customers' slots.
     """
     for t in range(t0, t1):
-        out = WeekOutput(revenue, cost, series[t - t0])
-        _numba_week(
-            t,
-            measures,
-            economy,
-            prog,
-            teams,
-            team_usage,
-            created_by,
-            params,
-            emp_a,
-            emp_b,
-            cus_a,
-            cus_b,
-            out,
-        )
+        _week(t, measures, economy, prog, teams, team_usage, created_by, params, emp_a, emp_b,
+              cus_a, cus_b, slots_a, slots_b, series[t - t0])  # fmt: skip
         emp_a, emp_b = emp_b, emp_a  # next week reads what this week wrote
         cus_a, cus_b = cus_b, cus_a
+        slots_a, slots_b = slots_b, slots_a
+
+
+@njit(cache=False)  # see _week_parallel
+def run_weeks_parallel(t0, t1, measures, economy, prog, teams, team_usage, created_by, params,
+                       emp_a, emp_b, cus_a, cus_b, slots_a, slots_b, series):  # fmt: skip
+    """``run_weeks`` on every numba thread (same arguments, same numbers)."""
+    for t in range(t0, t1):
+        _week_parallel(t, measures, economy, prog, teams, team_usage, created_by, params, emp_a,
+                       emp_b, cus_a, cus_b, slots_a, slots_b, series[t - t0])  # fmt: skip
+        emp_a, emp_b = emp_b, emp_a
+        cus_a, cus_b = cus_b, cus_a
+        slots_a, slots_b = slots_b, slots_a

@@ -205,30 +205,29 @@ def test_results_do_not_depend_on_the_thread_count(monkeypatch):
     np.testing.assert_array_equal(two.timeseries.to_numpy(float), one.timeseries.to_numpy(float))
 
 
-def test_small_runs_use_one_thread_and_restore_the_callers(monkeypatch):
+def test_small_runs_take_the_cached_one_thread_week(monkeypatch):
+    """Below PARALLEL_MIN_CUSTOMERS a run calls the cached one-thread week (no thread pool, the
+    caller's thread count untouched); at or above it, the parallel week."""
     import numba
 
-    from sim.model import week
+    from sim.model import outcomes, week
 
-    seen = []
-    compiled = week.run_weeks
-
-    def spy(*args):
-        seen.append(numba.get_num_threads())
-        return compiled(*args)
-
-    monkeypatch.setattr(week, "run_weeks", spy)
-    most = numba.config.NUMBA_NUM_THREADS
-    if most < 2:
-        pytest.skip("one core: every run uses one thread anyway")
+    calls = []
+    for name in ("run_weeks", "run_weeks_parallel"):
+        compiled = getattr(week, name)
+        monkeypatch.setattr(
+            week, name, lambda *a, _n=name, _f=compiled: (calls.append(_n), _f(*a))[1]
+        )
     before = numba.get_num_threads()
-    try:
-        numba.set_num_threads(most)
-        sim.run(small_scenario("big_bang"), seed=4)
-        assert seen == [1, 1]  # the run and its counterfactual
-        assert numba.get_num_threads() == most  # the caller's setting is back
-    finally:
-        numba.set_num_threads(before)
+    outcomes._CF_CACHE.clear()
+    sim.run(small_scenario("big_bang"), seed=4)
+    assert calls == ["run_weeks", "run_weeks"]  # the run and its counterfactual
+    assert numba.get_num_threads() == before
+    calls.clear()
+    outcomes._CF_CACHE.clear()
+    monkeypatch.setattr(week, "PARALLEL_MIN_CUSTOMERS", 0)
+    sim.run(small_scenario("big_bang"), seed=4)
+    assert calls == ["run_weeks_parallel", "run_weeks_parallel"]
 
 
 def test_drivers_reject_inconsistent_inputs():
