@@ -29,7 +29,7 @@ def fresh_run(scenario, seed, engine="numba"):
     """``sim.run`` with the per-process counterfactual cache emptied first.
 
     Benchmarks time a run *and* its counterfactual; repeated runs of one seed would otherwise find
-    the counterfactual cached (sim.outcomes) and time half the work.
+    the counterfactual cached (sim.model.outcomes) and time half the work.
     """
     import sim
     from sim.model import outcomes
@@ -117,19 +117,22 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
 
 
 def customer_args(model):
-    """Arguments of the customers' driver ``kernels.step_customers`` for the model's next week."""
-    n = model.customers.created
+    """Arguments of the customers' driver ``kernels.step_customers`` for the model's next week, in
+    the forms the compiled week passes (parameters and week as named tuples, bounds a tuple)."""
+    from sim.model import week
+
+    n = int(model._measures.n_active[0])
     return (
+        model._slots,
         n,
+        np.zeros_like(model._slots),
         model.customers.arrays(),
         model.customers_next.arrays(),
         model.employees.arrays(),
         model.teams.arrays(),
-        model.channel_bounds,
-        model.customer_params,
-        model._week_record,  # the week just stepped: the kernels see a live organisation
-        np.empty(n),
-        np.empty(n),
+        model._kernel_params.bounds,
+        model._kernel_params.customer,
+        week.week_values(model._week_record),  # the week just stepped: a live organisation
     )
 
 
@@ -162,13 +165,15 @@ def floor_args(model):
 
 def employee_args(model):
     """Arguments of the employees' driver ``kernels.step_employees`` for the model's next week."""
+    from sim.model import week
+
     return (
         model.employees.arrays(),
         model.employees_next.arrays(),
         model.teams.arrays(),
         model.team_usage,
-        model.employee_params,
-        model._week_record,
+        model._kernel_params.employee,
+        week.week_values(model._week_record),
     )
 
 
