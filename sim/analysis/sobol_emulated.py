@@ -43,10 +43,10 @@ from scipy.special import expit
 from scipy.stats import norm, qmc
 from sklearn.metrics import r2_score
 
+from sim.analysis.calibration_runs import Arms
 from sim.analysis.emulator import Emulator, to_latent
 from sim.analysis.gp_draws import posterior_functions
 from sim.analysis.patterns import Condition, Panel
-from sim.analysis.priors import is_share, share_of
 from sim.analysis.sensitivity_spec import RATE_OUTPUTS
 from sim.optional import require
 
@@ -97,15 +97,6 @@ def design(names: list[str], points: int, test_points: int, root_seed: int) -> p
     return frame
 
 
-def _weights(arms: dict[str, tuple[str, float]], point: dict[str, float]) -> dict[str, float]:
-    """The members' weights at a point (sim.analysis.calibration_runs.Arms does the same for
-    the calibration: a share in the point fixes its member, the rest keep their proportions)."""
-    fixed = {share_of(k): float(v) for k, v in point.items() if is_share(k)}
-    rest = {k: float(w) for k, (_, w) in arms.items() if k not in fixed}
-    total, left = sum(rest.values()), max(0.0, 1.0 - sum(fixed.values()))
-    return {k: fixed.get(k, left * rest.get(k, 0.0) / total if total > 0 else 0.0) for k in arms}
-
-
 def _per_seed(panel: Panel, output: str, rate: bool, weights: dict[str, float]) -> np.ndarray:
     """The output of each seed, its arms weighted (NaN where an arm's run is missing)."""
     m = panel.mask(Condition.parse(output), weights) if rate else panel.values(output, weights)
@@ -145,13 +136,13 @@ def point_figures(
         random numbers credited), ``independent_var`` (without that credit), ``n`` (effective
         runs), ``latent``, ``latent_var`` (the emulator's scale).
     """
-    names = list(arms)
+    names, members = list(arms), Arms(arms)
     groups = dict(tuple(runs.groupby("point", sort=True)))
     per_seed = {o: [] for o in outputs}
     n_eff = []
     for i, point in enumerate(values.to_dict("records")):
         panel = Panel(groups.get(i, runs.iloc[:0]), names)
-        w = _weights(arms, point)
+        w = members.weights(point)  # a share in the point fixes its member's weight
         n_eff.append(panel.replicates / max(sum(x * x for x in w.values()), 1e-12))
         for o in outputs:
             per_seed[o].append(_per_seed(panel, o, o in rates, w))

@@ -21,7 +21,7 @@ import pytest
 from sim.analysis.emulator import Emulator
 from sim.analysis.gp_draws import posterior_functions
 from sim.analysis.sensitivity import run_sensitivity
-from sim.analysis.sobol_emulated import held_out_check
+from sim.analysis.sobol_emulated import held_out_check, point_figures
 from sim.report.odd_sensitivity import section
 from sim.report.sensitivity_charts import write_sensitivity_charts
 from tests import analysis_helpers as ah
@@ -172,3 +172,33 @@ def test_quick_keys_and_sizes_of_the_shipped_file():
     arms = len(spec.arms)
     runs = (quick.emulator["points"] + quick.emulator["test_points"]) * arms
     assert runs * quick.experiment.replicates <= 2_000
+
+
+def test_a_mix_share_reweights_the_arms_without_runs_of_its_own():
+    """Arm a always fails, arm b never: at a point whose share of a is w the mix fails at w."""
+    rows = [
+        {
+            "point": p,
+            "scenario": arm,
+            "replicate": r,
+            "seed": r,
+            "error": None,
+            "status": "live",
+            "met_expectations": arm == "b",
+            "measurable_gain": False,
+            "business_case_met": False,
+            "roi": 1.0 if arm == "a" else 3.0,
+        }
+        for p in range(3)
+        for r in range(4)
+        for arm in ("a", "b")
+    ]
+    values = pd.DataFrame({"mix.a": [0.3, 0.8, 0.5], "org.mandate": [0.1, 0.2, 0.3]})
+    arms = {"a": ("a.toml", 0.5), "b": ("b.toml", 0.5)}
+    fig = point_figures(pd.DataFrame(rows), values, arms, ["failed", "roi"], {"failed"})
+    failed = fig[fig["output"] == "failed"].set_index("point")["value"]
+    roi = fig[fig["output"] == "roi"].set_index("point")["value"]
+    assert failed.tolist() == pytest.approx([0.3, 0.8, 0.5])
+    assert roi.tolist() == pytest.approx([0.3 + 3 * 0.7, 0.8 + 3 * 0.2, 0.5 + 3 * 0.5])
+    # every seed alike: no interaction, so no noise between points beyond the numerical floor
+    assert fig.loc[fig["output"] == "roi", "noise_var"].max() == pytest.approx(0.0)
