@@ -118,7 +118,11 @@ def cmd_discover(args) -> int:
 
 def add_commands(sub) -> None:
     """Register ``sensitivity`` and ``discover`` on the ``crmsim`` sub-parser."""
-    p = sub.add_parser("sensitivity", help="Sobol' or Morris sensitivity analysis (SALib)")
+    p = sub.add_parser(
+        "sensitivity",
+        help="Sobol' (on the model, or through an emulator checked on held-out runs) or Morris "
+        "sensitivity analysis (SALib); docs/sensitivity.md",
+    )
     p.add_argument("experiment", help="a sensitivity experiment TOML (see experiments/)")
     p.add_argument("--out", help="results folder (default results/NAME, results/NAME-quick)")
     p.add_argument("--quick", action="store_true", help="the file's small [sensitivity.quick]")
