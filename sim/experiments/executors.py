@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -38,7 +39,6 @@ from typing import Any
 from sim.errors import InputError, StoppedError
 from sim.experiments.parentwatch import worker_init
 from sim.experiments.scheduler import check_address
-from sim.experiments.signals import ignore_in_worker
 from sim.optional import require
 
 __all__ = ["Execution", "SerialExecutor", "PoolExecutor", "DaskExecutor", "default_workers"]
@@ -81,13 +81,6 @@ def refuse_reimported_main() -> None:
         message = REIMPORT_MESSAGE.format(script=_main_script("__mp_main__"))
         print(f"crmsim: error: {message}", file=sys.stderr, flush=True)
     os._exit(EXIT_REIMPORT)
-
-
-def _start_worker(parent_pid: int, warm_up: Callable | None, start_method: str = "spawn") -> None:
-    """Pool initializer: SIGTERM left to the sweep (:mod:`sim.experiments.signals`), then the
-    parent watch and the warm-up (:func:`sim.experiments.parentwatch.worker_init`)."""
-    ignore_in_worker()
-    worker_init(parent_pid, warm_up, start_method)
 
 
 def default_workers() -> int:
@@ -145,14 +138,26 @@ class PoolExecutor(SerialExecutor):
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=get_context(start_method),
-            initializer=_start_worker,  # dies with the sweep (no orphans after kill -9), warms up
+            initializer=worker_init,  # dies with the sweep (no orphans after kill -9), warms up
             initargs=(os.getpid(), warm_up, start_method),
         )
 
-    def _reimported(self) -> bool:
-        """Whether a worker stopped because it was re-running the user's script."""
-        processes = getattr(self._pool, "_processes", None) or {}
-        return any(p.exitcode == EXIT_REIMPORT for p in list(processes.values()))
+    def _reimported(self, wait_s: float = 5.0) -> bool:
+        """Whether a worker stopped because it was re-running the user's script.
+
+        The pool's own thread may be reaping the dead workers at this moment (a process's exit
+        status reads as unknown until it has), so this looks again for up to ``wait_s`` seconds
+        until every worker's status is known.
+        """
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        deadline = time.monotonic() + wait_s
+        while True:
+            codes = [p.exitcode for p in processes]
+            if EXIT_REIMPORT in codes:
+                return True
+            if None not in codes or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[Any]:
         """Yield ``fn(item)`` results as they complete (any order).

@@ -14,10 +14,12 @@ Ctrl-C, 143 (128 + 15) after SIGTERM, as shells do. A second SIGTERM ends the pr
 (the handler restores the previous action first): a user who insists is obeyed, and the parts on
 disk are whole either way (they are written atomically).
 
-Pool workers ignore SIGTERM (:func:`ignore_in_worker`): ``timeout`` and ``kill -- -PGID`` signal
-the whole process group, and a worker killed mid-batch would break the pool before the sweep could
-write its finished work. The sweep stops its workers itself when it closes the pool, and a worker
-whose sweep dies anyway ends with it (:mod:`sim.experiments.parentwatch`).
+The flush itself runs with SIGTERM held back (:func:`holding_sigterm`): ``timeout`` and
+``kill -- -PGID`` signal the whole process group, so the workers may die first and the sweep meet
+their broken pool before its own signal; a SIGTERM taken in the middle of writing the finished
+runs would abandon them. Held back, it is taken once they are on disk. (The workers keep
+SIGTERM's default: a worker that ignored it could not be stopped by a pool that is breaking, and
+the pool's shutdown would wait for it for ever.)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["Terminated", "Stopped", "sigterm_as_interrupt", "ignore_in_worker", "stopped"]
+__all__ = ["Terminated", "Stopped", "sigterm_as_interrupt", "holding_sigterm", "stopped"]
 
 #: Exit statuses of a process stopped by a signal, as shells report them (128 + signal number).
 EXIT_CTRL_C = 128 + signal.SIGINT
@@ -73,9 +75,20 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def ignore_in_worker() -> None:
-    """Worker initializer part: SIGTERM is the sweep's to handle, not the worker's."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+@contextmanager
+def holding_sigterm() -> Iterator[None]:
+    """Within the block a SIGTERM waits (it is delivered, and handled, when the block ends).
+
+    Only the main thread's mask is changed, where the handler runs; elsewhere a no-op.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def stopped(exc: KeyboardInterrupt, saved: int, total: int, out, command: str) -> Stopped:

@@ -43,7 +43,7 @@ from sim.experiments.posterior import Posterior
 from sim.experiments.preflight import prepare_sweep
 from sim.experiments.progress import make_progress
 from sim.experiments.scheduler import probe as probe_scheduler
-from sim.experiments.signals import Stopped, sigterm_as_interrupt, stopped
+from sim.experiments.signals import Stopped, holding_sigterm, sigterm_as_interrupt, stopped
 from sim.experiments.store import ResultsStore
 from sim.experiments.summary import (
     default_baseline,
@@ -369,7 +369,8 @@ def _sweep_locked(
                         errors_now += result.n_errors
                         report(skipped + ran, len(runs), errors_now)
                 finally:  # finished batches reach the disk even when the sweep is interrupted
-                    buffer.flush()
+                    with holding_sigterm():  # a SIGTERM now waits until they are written
+                        buffer.flush()
                 backend = executor.description
         except Stopped:
             raise
