@@ -69,6 +69,11 @@ def cmd_dashboard(args) -> int:
         env[names.ENV_WORKERS] = str(args.workers)
     if args.replicates:
         env[names.ENV_REPLICATES] = str(args.replicates)
+    if args.posterior:
+        posterior = Path(args.posterior)
+        if not posterior.is_file():
+            raise InputError("file not found", key="--posterior", value=str(posterior))
+        env[names.ENV_POSTERIOR] = str(posterior.resolve())
     os.environ.update(env)
     if not _is_loopback(args.host):
         print(
@@ -115,4 +120,9 @@ def add_command(sub, positive) -> None:
         "--workers", type=positive, help="worker processes for the odds (default: cores)"
     )
     p.add_argument("--replicates", type=positive, help="default replicates per ordering (200)")
+    p.add_argument(
+        "--posterior",
+        help="a calibration posterior the odds may draw parameters from (default: "
+        "results/reference/calibration/posterior.parquet, when it exists)",
+    )
     p.set_defaults(func=cmd_dashboard)

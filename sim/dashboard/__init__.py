@@ -5,8 +5,9 @@ inputs are declared as data (:mod:`sim.dashboard.inputs`, built from the paramet
 SolaraViz takes a ``model_params`` dict); the page's settings become a scenario TOML
 (:mod:`sim.dashboard.settings`) that is loaded and validated by the same ``load_scenario`` the
 command line uses; one run goes through ``sim.run`` and the odds through
-``sim.experiments.sweep.compare`` (:mod:`sim.dashboard.odds`). Everything it writes stays inside
-its results folder.
+``sim.experiments.sweep.compare`` (:mod:`sim.dashboard.odds`). Each ordering runs as its scenario
+file defines it, on the client's profile (:mod:`sim.dashboard.orderings`,
+:mod:`sim.dashboard.traits`). Everything it writes stays inside its results folder.
 """
 
 #: Environment variables ``crmsim dashboard`` sets for the server (read by sim.dashboard.state).
@@ -14,3 +15,4 @@ ENV_SCENARIO = "CRMSIM_DASHBOARD_SCENARIO"
 ENV_RESULTS = "CRMSIM_DASHBOARD_RESULTS"
 ENV_WORKERS = "CRMSIM_DASHBOARD_WORKERS"
 ENV_REPLICATES = "CRMSIM_DASHBOARD_REPLICATES"
+ENV_POSTERIOR = "CRMSIM_DASHBOARD_POSTERIOR"

@@ -1,35 +1,22 @@
 """The dashboard's inputs, declared as data from the parameter table.
 
 Mesa's SolaraViz takes a ``model_params`` dict of slider descriptions; this module builds the same
-kind of description from :data:`sim.model.params.PARAMS`, so a trait added to the organisation
-profile (any ``org.*`` or ``profile.*`` parameter) appears on the page without touching the
-dashboard. Bounds,
-defaults and help texts come from the table, so the page can never offer a value the command line
-would refuse (and when it does through a typed field, the same ``load_scenario`` names the error).
-
-The shipped orderings are read from the rollout plans of ``scenarios/*.toml``; on the page an
-ordering is the phase plan only: the levers (go-live style, training, vendor pressure, budget) are
-applied to every ordering alike, so ordering against ordering differs in nothing but the plan.
+kind of description from :data:`sim.model.params.PARAMS`. Bounds, defaults and help texts come from
+the table, so the page can never offer a value the command line would refuse (and when it does
+through a typed field, the same ``load_scenario`` names the error). Which inputs there are comes
+from two tables: the client's traits (:data:`sim.dashboard.traits.TRAITS`: a centre with its
+spread, in plain words) and the levers below; every other organisation parameter lands in the
+"Advanced" group, so a parameter added to the model appears on the page without a code change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.dashboard import orderings, traits
 from sim.model.params import PARAMS, WORKSTREAMS
-from sim.model.scenario import Phase, load_scenario
-
-#: Parameter-key prefixes that make up the client profile, with the heading each group gets on
-#: the page: the organisation (``org.*``) and, from model v2 on, the organisation profile drawn per
-#: run around the given values (``profile.*``: package fit, scope, budget realism, ...).
-PROFILE_GROUPS = {
-    "org.": "Organisation",
-    "profile.": "Organisation profile (drawn per run around these values)",
-}
-PROFILE_PREFIXES = tuple(PROFILE_GROUPS)
+from sim.model.scenario import Phase
 
 #: The levers a consultant pulls, in page order: (dotted key, label). Keys missing from the
 #: parameter table are left out, so a renamed parameter hides its lever instead of breaking.
@@ -43,11 +30,10 @@ LEVERS = (
 #: Integer parameters whose range is too wide for a slider get a number field instead.
 SLIDER_MAX_STEPS = 400
 
-#: Scenario files that are not orderings: shared bases, and mixes (drawn per organisation).
-NOT_ORDERINGS = ("base", "calibrated")
-
 #: Name of the plan edited on the page.
 CUSTOM = "custom"
+
+WORKSTREAM_CHOICES = WORKSTREAMS
 
 
 @dataclass(frozen=True)
@@ -61,7 +47,8 @@ class Input:
         kind: ``float``, ``int``, ``bool`` or ``str``.
         low, high, step: numeric bounds (from the parameter table) and slider step.
         choices: allowed strings, for a select.
-        help: the parameter's meaning and source.
+        help: the parameter row's meaning (shown under the widget).
+        source: the row's source and allowed values (shown on hover).
     """
 
     key: str
@@ -73,6 +60,7 @@ class Input:
     step: float | None = None
     choices: tuple[str, ...] | None = None
     help: str = ""
+    source: str = ""
 
     def as_model_param(self, value: Any) -> dict:
         """The SolaraViz-style dict for this input at ``value``."""
@@ -84,6 +72,15 @@ class Input:
         return spec
 
 
+def value_text(value: Any) -> str:
+    """A value as the page prints it (``1,200``, ``0.45``, ``big bang``, ``yes``)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:g}" if isinstance(value, float) else str(value).replace("_", " ")
+
+
 def _label(key: str) -> str:
     return key.split(".", 1)[-1].replace("_", " ").replace(".", " ").capitalize()
 
@@ -91,17 +88,17 @@ def _label(key: str) -> str:
 def describe(key: str, label: str | None = None) -> Input:
     """The widget description of one parameter, from its row of the parameter table."""
     p = PARAMS[key]
-    help_text = f"{p.doc} [{p.source}]; allowed: {p.allowed()}"
+    text = {"help": p.doc, "source": f"{key}: {p.allowed()}; source: {p.source}"}
     label = label or _label(key)
     if p.kind is bool:
-        return Input(key, label, "switch", bool, help=help_text)
+        return Input(key, label, "switch", bool, **text)
     if p.kind is str:
-        return Input(key, label, "select", str, choices=tuple(p.choices or ()), help=help_text)
+        return Input(key, label, "select", str, choices=tuple(p.choices or ()), **text)
     low, high = float(p.low), float(p.high)
     if p.kind is int:
         widget = "slider" if high - low <= SLIDER_MAX_STEPS else "number"
-        return Input(key, label, widget, int, low, high, 1, help=help_text)
-    return Input(key, label, "slider", float, low, high, _step(low, high), help=help_text)
+        return Input(key, label, widget, int, low, high, 1, **text)
+    return Input(key, label, "slider", float, low, high, _step(low, high), **text)
 
 
 def _step(low: float, high: float) -> float:
@@ -127,23 +124,37 @@ def fit_step(value: float, low: float, step: float) -> float:
     return step / 100_000
 
 
+def lever_keys() -> list[str]:
+    return [k for k, _ in LEVERS if k in PARAMS]
+
+
 def lever_inputs() -> list[Input]:
     """The levers present in this version's parameter table."""
     return [describe(k, label) for k, label in LEVERS if k in PARAMS]
 
 
+def trait_inputs() -> list[tuple[traits.Trait, Input, Input | None]]:
+    """(trait, centre input, spread input or None) for every trait, in the client's words."""
+    out = []
+    for t in traits.traits():
+        spread = describe(t.spread, "varies between organisations by ±") if t.spread else None
+        out.append((t, describe(t.centre, t.label), spread))
+    return out
+
+
+def advanced_inputs() -> list[Input]:
+    """The modeller's organisation parameters (numbers first), labelled with their keys."""
+    keys = traits.advanced_keys(set(lever_keys()))
+    keys.sort(key=lambda k: PARAMS[k].kind is str)
+    return [describe(k, f"{_label(k)} ({k})") for k in keys]
+
+
 def profile_inputs() -> list[Input]:
-    """Every organisation-profile parameter (``org.*``) that is not already a lever."""
-    levers = {k for k, _ in LEVERS}
-    return [
-        describe(k)
-        for k in PARAMS
-        if k.startswith(PROFILE_PREFIXES) and k not in levers and PARAMS[k].kind is not str
-    ] + [
-        describe(k)
-        for k in PARAMS
-        if k.startswith(PROFILE_PREFIXES) and k not in levers and PARAMS[k].kind is str
-    ]
+    """Every input of the client profile: trait centres and spreads, then the advanced group."""
+    out: list[Input] = []
+    for _, centre, spread in trait_inputs():
+        out += [centre, spread] if spread else [centre]
+    return out + advanced_inputs()
 
 
 def model_params(values: dict[str, Any]) -> dict[str, dict]:
@@ -154,22 +165,14 @@ def model_params(values: dict[str, Any]) -> dict[str, dict]:
     }
 
 
-def shipped_orderings(scenarios_dir: Path | str) -> dict[str, tuple[Phase, ...]]:
-    """Rollout plans of the shipped scenarios (mixes and shared bases left out), by name.
+def shipped_orderings(scenarios_dir) -> dict[str, tuple[Phase, ...]]:
+    """Rollout plans of the shipped orderings, by name (their phases only; see
+    :func:`sim.dashboard.orderings.shipped` for the values each defines).
 
     Raises:
         InputError: when the folder holds no ordering at all.
     """
-    plans: dict[str, tuple[Phase, ...]] = {}
-    for path in sorted(Path(scenarios_dir).glob("*.toml")):
-        if path.stem in NOT_ORDERINGS:
-            continue
-        scen = load_scenario(path)
-        if not scen.is_mix and scen.phases:
-            plans[scen.name] = scen.phases
-    if not plans:
-        raise InputError("no rollout orderings found (scenarios/*.toml)", file=str(scenarios_dir))
-    return plans
+    return {name: o.phases for name, o in orderings.shipped(scenarios_dir).items()}
 
 
 def phase_rows(phases: tuple[Phase, ...]) -> list[dict]:
@@ -178,6 +181,3 @@ def phase_rows(phases: tuple[Phase, ...]) -> list[dict]:
         {"workstream": p.workstream, "start": p.start, "duration": p.duration, "effort": p.effort}
         for p in phases
     ]
-
-
-WORKSTREAM_CHOICES = WORKSTREAMS

@@ -22,6 +22,8 @@ the next comparison.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import logging
 import shutil
 import threading
@@ -68,6 +70,28 @@ class Odds:
     seconds: float
     cached: bool
     scenario_files: dict[str, Path]
+    posterior: Path | None = None
+
+
+def compare_takes_posterior() -> bool:
+    """Whether this version's ``compare`` draws each replicate's parameters from a posterior."""
+    return "posterior" in inspect.signature(compare).parameters
+
+
+def posterior_option(path: Path | None) -> Path | None:
+    """The posterior the odds can include, or None when there is none to offer.
+
+    The page offers "include model uncertainty" only when both exist: the calibration's posterior
+    file and a ``compare`` that accepts ``posterior=`` (DESIGN.md 2.7: intervals shown to users
+    include parameter uncertainty, posterior predictive, not replicate noise alone).
+    """
+    if path is None or not Path(path).is_file() or not compare_takes_posterior():
+        return None
+    return Path(path)
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
 class DashboardPool(PoolExecutor):
@@ -142,8 +166,19 @@ class OddsRunner:
         replicates: int = DEFAULT_REPLICATES,
         baseline: str | None = None,
         progress: Callable[[int, int, int], None] | None = None,
+        posterior: Path | None = None,
+        labels: dict[str, str] | None = None,
     ) -> Odds:
         """Compare the orderings whose scenario texts are ``arms`` (name -> TOML text).
+
+        Args:
+            arms: ordering name -> scenario TOML text.
+            replicates: runs per ordering (common seeds across orderings).
+            baseline: the ordering the others are paired against (default: the first).
+            progress: ``progress(done, total, errors)`` while it runs.
+            posterior: a posterior file (:func:`posterior_option`): each replicate draws its
+                parameters from it, so the intervals include the model's parameter uncertainty.
+            labels: what an error in an arm's scenario names instead of its file (name -> text).
 
         Raises:
             InputError: for a bad scenario text (the file and key named), fewer than one arm, a
@@ -157,12 +192,21 @@ class OddsRunner:
         baseline = safe_name(baseline) if baseline else names[0]
         if baseline not in names:
             raise InputError(f"not one of {names}", key="baseline", value=baseline)
-        key = settings_key(*arms.values(), replicates, ROOT_SEED, baseline)
+        drawn = _file_digest(posterior) if posterior is not None else None
+        key = settings_key(
+            *arms.values(), replicates, ROOT_SEED, baseline, *([drawn] * bool(drawn))
+        )
         files = {}
-        for name, text in zip(names, arms.values(), strict=True):
+        for (arm, text), name in zip(arms.items(), names, strict=True):
             files[name], _ = write_and_load(
-                self.area, text, "odds", f"{key}-scenarios", f"{name}.toml"
+                self.area,
+                text,
+                "odds",
+                f"{key}-scenarios",
+                f"{name}.toml",
+                label=(labels or {}).get(arm),
             )
+        extra = {"posterior": str(posterior)} if posterior is not None else {}
         folder = self.area.path("odds", key)
         start = time.perf_counter()
         with self._lock:
@@ -186,6 +230,7 @@ class OddsRunner:
                         batch_size=max(
                             1, min(10, replicates * len(names) // (4 * self.workers) or 1)
                         ),
+                        **extra,
                     )
                 except BrokenProcessPool as exc:
                     self._discard(exc)
@@ -211,6 +256,7 @@ class OddsRunner:
             seconds=time.perf_counter() - start,
             cached=cached,
             scenario_files=files,
+            posterior=posterior,
         )
 
 

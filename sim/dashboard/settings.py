@@ -140,7 +140,7 @@ def scenario_toml(
         table["horizon_weeks"] = nested.pop("horizon_weeks")
     table.update(nested)
     when = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    source = base.source or "the parameter table"
+    source = Path(base.source).name if base.source else "the parameter table"
     head = [
         f"# Exported by `crmsim dashboard` on {when}, starting from {source}.",
         "# Self-contained: every value that differs from the parameter table's default",
@@ -163,11 +163,26 @@ def settings_key(*parts: Any) -> str:
     return h.hexdigest()[:16]
 
 
-def write_and_load(area: ResultsArea, text: str, *parts: str) -> tuple[Path, Scenario]:
+def write_and_load(
+    area: ResultsArea, text: str, *parts: str, label: str | None = None
+) -> tuple[Path, Scenario]:
     """Write a scenario file into the results folder and load it as ``crmsim run`` would.
 
+    Args:
+        area: the results folder.
+        text: the scenario TOML.
+        parts: the file's path inside the results folder.
+        label: what an error names instead of the file (a page shows "the page's settings (Four
+            Ps)", never a path inside the server's results folder).
+
     Raises:
-        InputError: from :func:`load_scenario`, naming the file, the key and the value.
+        InputError: from :func:`load_scenario`, naming the file (or ``label``), the key and the
+            value.
     """
     path = area.write_text(text, *parts)
-    return path, load_scenario(path)
+    try:
+        return path, load_scenario(path)
+    except InputError as exc:
+        if label is None:
+            raise
+        raise InputError(exc.detail, file=label, key=exc.key, value=exc.value) from None

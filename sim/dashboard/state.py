@@ -3,6 +3,10 @@
 Solara's reactive variables are scoped to one browser session, so two people on the same server
 each get their own settings. The server-wide parts (where the scenario and the results folder are,
 the warm pool) come from the environment ``crmsim dashboard`` sets (:func:`config`).
+
+The scenario a plan runs with is built here (:func:`toml_for`): the ordering as its file defines
+it, the client's profile as set on the page, and the levers the user moved
+(:mod:`sim.dashboard.orderings`).
 """
 
 from __future__ import annotations
@@ -16,11 +20,22 @@ from typing import Any
 
 import solara
 
-from sim.dashboard import ENV_REPLICATES, ENV_RESULTS, ENV_SCENARIO, ENV_WORKERS
-from sim.dashboard.inputs import CUSTOM, lever_inputs, phase_rows, profile_inputs, shipped_orderings
+from sim.dashboard import (
+    ENV_POSTERIOR,
+    ENV_REPLICATES,
+    ENV_RESULTS,
+    ENV_SCENARIO,
+    ENV_WORKERS,
+)
+from sim.dashboard import orderings as orderings_mod
+from sim.dashboard.inputs import CUSTOM, lever_inputs, lever_keys, phase_rows, profile_inputs
 from sim.dashboard.odds import DEFAULT_REPLICATES, OddsRunner
 from sim.dashboard.settings import ResultsArea, scenario_toml
 from sim.model.scenario import Scenario, load_scenario
+from sim.report.style import ordering_label
+
+#: The calibration's posterior, when the calibration has written one (relative to the checkout).
+POSTERIOR = Path("results") / "reference" / "calibration" / "posterior.parquet"
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,13 @@ class Config:
     results: ResultsArea
     workers: int | None
     replicates: int
+    posterior: Path
+
+
+def _repo() -> Path:
+    from sim.shipped import source_root
+
+    return source_root()
 
 
 def _repo_scenarios() -> Path:
@@ -54,6 +76,7 @@ def config() -> Config:
         results=ResultsArea(os.environ.get(ENV_RESULTS) or Path("results") / "dashboard"),
         workers=int(workers) if workers else None,
         replicates=int(reps) if reps else DEFAULT_REPLICATES,
+        posterior=Path(os.environ.get(ENV_POSTERIOR) or _repo() / POSTERIOR),
     )
 
 
@@ -63,8 +86,8 @@ def base_scenario() -> Scenario:
 
 
 @functools.cache
-def orderings() -> dict[str, tuple]:
-    return shipped_orderings(config().scenarios_dir)
+def orderings() -> dict[str, orderings_mod.Ordering]:
+    return orderings_mod.shipped(config().scenarios_dir)
 
 
 _RUNNER_LOCK = threading.Lock()
@@ -102,45 +125,68 @@ def initial_plan() -> tuple[str, list[dict]]:
     scen = base_scenario()
     plans = orderings()
     if scen.name in plans:
-        return scen.name, phase_rows(plans[scen.name])
-    first = next(iter(plans))
-    rows = phase_rows(scen.phases) if scen.phases else phase_rows(plans[first])
+        return scen.name, phase_rows(plans[scen.name].phases)
+    first = next(iter(plans.values()))
+    rows = phase_rows(scen.phases) if scen.phases else phase_rows(first.phases)
     return CUSTOM, rows
+
+
+def initial_chosen() -> list[str]:
+    """Orderings compared at first: technology first (the industry's usual) and the start's."""
+    names = [n for n in ("technology_first", base_scenario().name) if n in orderings()]
+    return list(dict.fromkeys(names)) or list(orderings())[:2]
 
 
 values = solara.reactive(initial_values())
 plan = solara.reactive(initial_plan()[0])
 custom_rows = solara.reactive(initial_plan()[1])
+custom_origin = solara.reactive("")  # the shipped ordering the custom plan was copied from
 seed = solara.reactive(1)
 week = solara.reactive(1)
 run_result = solara.reactive(None)  # (summary, timeseries, scenario file, margin)
-odds_result = solara.reactive(None)
 error = solara.reactive("")
-chosen = solara.reactive(["technology_first", "four_ps"])
-baseline = solara.reactive("technology_first")
+chosen = solara.reactive(initial_chosen())
+baseline = solara.reactive(initial_chosen()[0])
 replicates = solara.reactive(config().replicates)
+model_uncertainty = solara.reactive(True)  # posterior predictive odds, when a posterior exists
 
 
 def plan_rows(name: str) -> list[dict]:
     """Rows of a plan by name (the shipped ones, or the one edited on the page)."""
     if name == CUSTOM:
         return list(custom_rows.value)
-    return phase_rows(orderings()[name])
+    return phase_rows(orderings()[name].phases)
 
 
-def toml_for(name: str, with_seed: bool = True) -> str:
-    """The page's settings with plan ``name`` as a self-contained scenario TOML."""
-    base = base_scenario()
-    desc = f"{name} plan on the client profile set in the dashboard (from {base.name})"
-    return scenario_toml(
-        base,
-        dict(values.value),
-        plan_rows(name),
-        name,
-        desc,
-        seed.value if with_seed else None,
-    )
+def plan_label(name: str) -> str:
+    """The plan's name in words (``start_small`` -> ``Start small``)."""
+    return "Custom plan (phase editor)" if name == CUSTOM else ordering_label(name)
 
 
 def plan_names() -> list[str]:
     return [*orderings(), CUSTOM]
+
+
+def moved() -> dict[str, Any]:
+    """The levers the user moved from the starting scenario's values (applied to every plan)."""
+    return orderings_mod.moved_levers(values.value, initial_values(), lever_keys())
+
+
+def profile_values() -> dict[str, Any]:
+    """The client's profile as set on the page (every value but the levers)."""
+    levers = set(lever_keys())
+    return {k: v for k, v in values.value.items() if k not in levers}
+
+
+def _ordering_of(name: str) -> orderings_mod.Ordering | None:
+    if name == CUSTOM:
+        return orderings().get(custom_origin.value)
+    return orderings()[name]
+
+
+def toml_for(name: str, with_seed: bool = True) -> str:
+    """Plan ``name`` on the page's client as a self-contained scenario TOML."""
+    base = base_scenario()
+    page = orderings_mod.arm_values(_ordering_of(name), profile_values(), moved())
+    desc = f"{plan_label(name)} on the client profile set in the dashboard (from {base.name})"
+    return scenario_toml(base, page, plan_rows(name), name, desc, seed.value if with_seed else None)

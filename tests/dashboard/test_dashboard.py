@@ -10,8 +10,7 @@ import pytest
 import sim
 from sim.cli import dashboard as cli_dashboard
 from sim.cli.main import main
-from sim.dashboard import inputs, settings
-from sim.dashboard.brief import LIMITS, brief_html
+from sim.dashboard import inputs, orderings, settings, traits
 from sim.dashboard.odds import OddsRunner
 from sim.errors import InputError
 from sim.model import params
@@ -22,23 +21,104 @@ FOUR = ROOT / "scenarios/four_ps.toml"
 TINY = {"org.employees": 20, "org.customers": 200, "horizon_weeks": 60}
 
 
-def test_profile_holds_every_org_trait_and_new_ones_appear(monkeypatch):
-    keys = {i.key for i in inputs.profile_inputs()}
-    levers = {i.key for i in inputs.lever_inputs()}
+def test_profile_is_traits_in_plain_words_then_an_advanced_group(monkeypatch):
+    rows = inputs.trait_inputs()
+    by_centre = {centre.key: (t, spread) for t, centre, spread in rows}
+    # the two things a consultant asks first: the sponsor's strength and the data's maturity,
+    # each a centre with its spread under it
+    for centre, spread in (
+        ("sponsor.commitment_initial", "profile.sponsor_strength_spread"),
+        ("customer.completeness_initial", "profile.data_maturity_spread"),
+        ("org.culture", "org.culture_spread"),
+        ("profile.package_fit", "profile.package_fit_spread"),
+    ):
+        assert by_centre[centre][1].key == spread
+    for t, centre, _ in rows:
+        assert centre.label == t.label and not any(c in t.label for c in "._")
+    advanced = [i.key for i in inputs.advanced_inputs()]
+    assert {"org.network_k", "org.attitude_sd", "org.complexity_tail_alpha"} <= set(advanced)
+    shown = [i.key for i in inputs.profile_inputs()] + inputs.lever_keys()
+    assert len(shown) == len(set(shown))  # every key once
     org = {k for k in PARAMS if k.startswith(("org.", "profile."))}
-    assert keys | (levers & org) == org and not keys & levers
-    for key in ("org.sponsor_strength", "profile.package_fit"):
-        new = Param(key, float, 0.5, 0, 1, None, "a new trait", "assumption")
-        monkeypatch.setitem(params.PARAMS, new.key, new)
-        added = {i.key: i for i in inputs.profile_inputs()}[key]
-        assert (added.widget, added.low, added.high) == ("slider", 0, 1)
+    assert org <= set(shown)
+    # a parameter added to the model appears in the advanced group without a code change
+    new = Param("org.sponsor_tenure", float, 0.5, 0, 1, None, "a new trait", "assumption")
+    monkeypatch.setitem(params.PARAMS, new.key, new)
+    added = {i.key: i for i in inputs.advanced_inputs()}[new.key]
+    assert (added.widget, added.low, added.high, added.help) == ("slider", 0, 1, "a new trait")
+
+
+def test_every_control_carries_its_parameter_rows_help():
+    for inp in [*inputs.profile_inputs(), *inputs.lever_inputs()]:
+        p = PARAMS[inp.key]
+        assert inp.help == p.doc and p.source in inp.source and inp.key in inp.source
+
+
+def test_trait_words_and_the_client_in_one_phrase():
+    words = {t.centre: t for t in traits.traits()}
+    assert words["sponsor.commitment_initial"].word(0.45) == "weak"
+    assert (
+        words["customer.completeness_initial"].word(PARAMS["customer.completeness_initial"].default)
+        == "patchy"
+    )
+    client = traits.PRESETS[0].applied(dict(sim.load_scenario(FOUR).values))
+    assert traits.client_phrase(client) == (
+        "a mid-size organisation (120 employees) with a weak sponsor and poor data"
+    )
+    described = dict(traits.describe(client))
+    spread = client["profile.sponsor_strength_spread"]
+    assert described["Sponsor strength"] == f"weak (0.45 ± {spread:g})"
+    assert described["Size"] == "120 employees (mid-size)"
+
+
+def test_presets_stay_in_bounds_and_say_where_they_come_from():
+    for preset in traits.PRESETS:
+        assert preset.source.startswith("assumption")
+        applied = preset.applied(params.defaults())
+        for key, value in preset.values.items():
+            p = PARAMS[key]
+            assert p.low <= applied[key] <= p.high and applied[key] == value
+    clipped = traits.Preset("x", {"org.employees": 1, "no.such_key": 3}).applied({})
+    assert clipped == {"org.employees": 4}
+
+
+def test_each_ordering_runs_as_its_scenario_file_defines_it(tmp_path):
+    start = sim.load_scenario(FOUR)
+    shipped = orderings.shipped(ROOT / "scenarios")
+    profile = {i.key: start.values[i.key] for i in inputs.profile_inputs()}
+    for name, ordering in shipped.items():
+        page = orderings.arm_values(ordering, profile, {})
+        text = settings.scenario_toml(start, page, inputs.phase_rows(ordering.phases), name)
+        (tmp_path / f"{name}.toml").write_text(text)
+        scen = sim.load_scenario(tmp_path / f"{name}.toml")
+        own = sim.load_scenario(ROOT / "scenarios" / f"{name}.toml")
+        assert scen.values == own.values, name
+        assert scen.phases == own.phases
+    assert shipped["start_small"].own["rollout.golive"] == "phased"
+    assert orderings.how_run(shipped["start_small"].own) == (
+        "phased go-live (pilot 10% of teams), vendor pressure 0.1"
+    )
+
+
+def test_levers_apply_only_where_moved():
+    start = sim.load_scenario(FOUR)
+    initial = {k: start.values[k] for k in inputs.lever_keys()}
+    moved = orderings.moved_levers(
+        {**initial, "rollout.vendor_pressure": 0.5}, initial, inputs.lever_keys()
+    )
+    assert moved == {"rollout.vendor_pressure": 0.5}
+    shipped = orderings.shipped(ROOT / "scenarios")
+    for name in ("technology_first", "start_small"):
+        page = orderings.arm_values(shipped[name], {}, moved)
+        assert page["rollout.vendor_pressure"] == 0.5
+        assert page["rollout.golive"] == shipped[name].own["rollout.golive"]
 
 
 def test_inputs_follow_the_table():
     spec = inputs.model_params({"org.culture": 0.25})
     assert spec["org.culture"] == {
         "type": "slider",
-        "label": "Culture",
+        "label": "Change readiness",
         "value": 0.25,
         "min": -1.0,
         "max": 1.0,
@@ -80,6 +160,12 @@ def test_bad_page_value_gets_the_command_line_message(tmp_path):
     with pytest.raises(InputError) as err:
         settings.write_and_load(settings.ResultsArea(tmp_path), text, "x.toml")
     assert err.value.key == "org.employees" and "[4, 1000000]" in str(err.value)
+    with pytest.raises(InputError) as err:  # on the page: the settings named, not a server path
+        settings.write_and_load(
+            settings.ResultsArea(tmp_path), text, "x.toml", label="the page's settings (Four Ps)"
+        )
+    assert str(err.value).startswith("the page's settings (Four Ps), key 'org.employees'")
+    assert str(tmp_path) not in str(err.value)
     bad_phase = [{"workstream": "marketing", "start": 0, "duration": 5, "effort": 1}]
     text = settings.scenario_toml(base, {}, bad_phase, "x")
     with pytest.raises(InputError, match="rollout.phases"):
@@ -122,24 +208,15 @@ def test_odds_on_common_seeds_with_a_cache(tmp_path):
         runner.run(arms, replicates=0)
     assert all(tmp_path / "results" in p.parents for p in odds.scenario_files.values())
 
-    page = brief_html(
-        title="t",
-        settings={"org.culture": "0"},
-        summary=odds.summary,
-        paired=odds.paired,
-        baseline="technology_first",
-        replicates=3,
-        charts={},
-        reproduce="crmsim compare ...",
-    )
-    assert "Four Ps" in page and "Wilson 95%" in page and LIMITS[0][:30] in page
-
 
 def test_cli_refuses_bad_input_before_serving(tmp_path, capsys):
     assert main(["dashboard", str(tmp_path / "missing.toml")]) == 2
     assert "file not found" in capsys.readouterr().err
     assert main(["dashboard", str(FOUR), "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+    missing = tmp_path / "posterior.parquet"
+    assert main(["dashboard", str(FOUR), "--posterior", str(missing)]) == 2
+    assert f"key '--posterior', value '{missing}': file not found" in capsys.readouterr().err
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -173,7 +250,7 @@ def test_slider_grid_keeps_the_scenario_value(value, low, step, expected):
     assert abs(k - round(k)) < 1e-6
 
 
-def test_run_table_says_how_the_gain_was_judged():
+def test_run_table_shows_money_beside_expectations_and_how_the_gain_was_judged():
     from sim.dashboard.panels import figures_table
 
     summary = {
@@ -190,6 +267,6 @@ def test_run_table_says_how_the_gain_was_judged():
         "measurable_gain": True,
         "kpis_set": True,
     }
-    assert "yes / yes (on the KPIs set in planning)" in figures_table(summary)
-    summary.update(kpis_set=False, measurable_gain=False)
-    assert "yes / no (no KPIs set: bottom line only)" in figures_table(summary)
+    assert "yes · yes · yes (on the KPIs set in planning)" in figures_table(summary)
+    summary.update(kpis_set=False, measurable_gain=False, business_case_met=False)
+    assert "yes · no · no (no KPIs set: bottom line only)" in figures_table(summary)

@@ -1,26 +1,38 @@
 """The dashboard in a real browser: headless Chromium driven by selenium against `crmsim dashboard`.
 
-The page loads; moving a slider and pressing Run changes the figures shown; the odds run and show
-their table; the export button downloads a scenario file that `crmsim validate` accepts and that
-reproduces the figures on the page. Skipped, with the reason, only when Chromium, chromedriver or
-selenium is missing (`.ci/run` installs Debian's `chromium` and `chromium-driver`).
+In page order: the client profile in plain words (every control with its parameter row's help),
+the collapsed advanced group, a preset, a slider moved and Run, the export (a scenario file that
+`crmsim validate` accepts and that reproduces the page's figures), a bad value's message; the phase
+editor (a shipped ordering copied, a phase changed, the custom plan run and exported with the
+copied ordering's own go-live); the odds with money beside every outcome, the chart downloads,
+and the brief, printed to PDF on one page. Skipped, with the reason, only when Chromium,
+chromedriver or selenium is missing (`.ci/run` installs Debian's `chromium` and `chromium-driver`).
+
+Clicks wait until their target has stopped moving (:func:`_click`): a tab slides in and its rows
+re-flow as their widgets render, and a click delivered meanwhile lands beside the button and does
+nothing. That was the intermittent 240 s wait for the odds table (a probe clicking as soon as the
+button showed lost 6 clicks in 12 on the old page; the page now switches tabs without the slide).
 """
 
 from __future__ import annotations
 
-import os
+import base64
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import tomllib
 import warnings
+import zipfile
 
 import pytest
 
 import sim
 from sim.cli.main import main
+from sim.dashboard.traits import PRESETS
+from sim.model.params import PARAMS
 from sim.report.style import money
 from tests.common import ROOT
 
@@ -53,6 +65,8 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 from sim.dashboard.screenshot import HEADLESS_FLAGS, free_port  # noqa: E402
 
 CHROMIUM_FLAGS = (*HEADLESS_FLAGS, "--window-size=1500,1000")
+START = ROOT / "scenarios/four_ps.toml"
+CLIENT = PRESETS[0]  # the 120-person B2B sales organisation, poor data, weak sponsor
 
 
 @pytest.fixture(scope="module")
@@ -61,21 +75,8 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dash")
     port = free_port()
     log = open(tmp / "server.log", "w")
-    cmd = [
-        sys.executable,
-        "-m",
-        "sim.cli.main",
-        "dashboard",
-        str(ROOT / "scenarios/four_ps.toml"),
-        "--port",
-        str(port),
-        "--results",
-        str(tmp / "results"),
-        "--workers",
-        "1",
-        "--replicates",
-        "6",
-    ]
+    cmd = [sys.executable, "-m", "sim.cli.main", "dashboard", str(START), "--port", str(port)]
+    cmd += ["--results", str(tmp / "results"), "--workers", "1", "--replicates", "6"]
     proc = subprocess.Popen(cmd, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -113,6 +114,8 @@ def browser(server):
     )
     driver.downloads = downloads
     driver.server_log = server["log"]
+    driver.get(server["url"])
+    _wait(driver, lambda d: _css(d, ".crm-run-button"), what="the Run button")
     yield driver
     driver.quit()
 
@@ -135,23 +138,46 @@ def _wait(driver, test, seconds=90, what="the page"):
         )
 
 
-def _css(driver, selector):
-    found = driver.find_elements(By.CSS_SELECTOR, selector)
-    return found[0] if found and found[0].is_displayed() else None
+def _css(driver, selector, text=None):
+    """The first element shown that matches ``selector`` (and holds ``text``), or None."""
+    found = [
+        e
+        for e in driver.find_elements(By.CSS_SELECTOR, selector)
+        if e.is_displayed() and (text is None or text in e.text)
+    ]
+    return found[0] if found else None
 
 
-def _click(driver, selector, seconds=60):
-    """Click the element once it is shown and takes clicks (the page re-renders as it works)."""
+def _box(driver, el):
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return [r.x, r.y, r.width, r.height];", el
+    )
+
+
+def _click(driver, selector, seconds=60, text=None):
+    """Click the element once it is shown, enabled and still: the same box three polls running.
+
+    A click goes to the point where the element was when WebDriver measured it; an element still
+    sliding in or re-flowing is elsewhere by then, and the click does nothing.
+    """
+    seen = {"box": None, "still": 0}
 
     def attempt(d):
-        el = _css(d, selector)
-        if el is None:
+        el = _css(d, selector, text)
+        if el is None or el.get_attribute("disabled"):
+            seen["still"] = 0
             return False
         try:
             d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+            box = _box(d, el)
+            seen["still"] = seen["still"] + 1 if box == seen["box"] and box[2] > 0 else 0
+            seen["box"] = box
+            if seen["still"] < 3:
+                return False
             el.click()
             return True
-        except WebDriverException:  # stale or covered for a moment: try again
+        except WebDriverException:  # stale or covered for a moment: measure again
+            seen["still"] = 0
             return False
 
     _wait(driver, attempt, seconds, what=f"{selector} to take a click")
@@ -170,12 +196,10 @@ def _odds_started(d) -> bool:
 
 
 def _click_until(driver, selector, started, what, tries=3, seconds=30):
-    """Click, and click again if nothing shows that the page took the click within ``seconds``.
+    """Click, and again (with a warning) if nothing shows in ``seconds`` that the page took it.
 
-    A click that Chromium delivers while the page is still moving (a tab's slide-in transition,
-    slower on a loaded machine) can land beside the button and do nothing, and the test then
-    waited for a result that was never asked for. Clicking again cannot hide a stalled server:
-    the next wait still fails, with the server's log.
+    With :func:`_click` waiting for a still target no click should be lost; the warning says so
+    if one is, and a stalled server still fails the next wait, with its log.
     """
     for i in range(tries):
         _click(driver, selector)
@@ -198,15 +222,59 @@ def _tab(driver, label):
     pytest.fail(f"no tab named {label!r}")
 
 
-def test_slider_run_odds_and_export(server, browser):
+def _choose(driver, selector, text):
+    """Pick ``text`` from the Vuetify select inside ``selector`` (its menu opens at the page's
+    root)."""
+    _click(driver, f"{selector} .v-select__slot")
+    xpath = f"//div[contains(@class, 'menuable__content__active')]//div[normalize-space()='{text}']"
+    _wait(driver, lambda d: d.find_elements(By.XPATH, xpath), what=f"{text!r} in the menu")
+    driver.find_element(By.XPATH, xpath).click()
+
+
+def _download(driver, pattern, what, before=frozenset()):
+    files = _wait(
+        driver,
+        lambda d: [
+            p
+            for p in d.downloads.glob(pattern)
+            if p.name not in before and not p.name.endswith(".crdownload")
+        ],
+        seconds=30,
+        what=what,
+    )
+    return files[0]
+
+
+def _set_field(driver, selector, text):
+    field = _wait(driver, lambda d: _css(d, f"{selector} input"), what=selector)
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(text, Keys.ENTER)
+
+
+def test_profile_in_plain_words_run_and_export(server, browser):
     d = browser
-    d.get(server["url"])
-    _wait(d, lambda d: _css(d, ".crm-run-button"), what="the Run button")
-    assert "Client profile" in d.find_element(By.TAG_NAME, "body").text
+    side = d.find_element(By.CSS_SELECTOR, ".crm-side").text
+    for label in ("Sponsor strength", "Data maturity", "Change readiness", "Package fit"):
+        assert label in side
+    assert "How firmly the executive sponsor backs the programme" in side
+    assert "Network k" not in side  # the modeller's parameters wait in the collapsed group
+    sponsor = d.find_element(By.CSS_SELECTOR, ".crm-sponsor-commitment_initial")
+    assert PARAMS["sponsor.commitment_initial"].doc in sponsor.get_attribute("title")
+    spread = d.find_element(By.CSS_SELECTOR, ".crm-trait .crm-profile-sponsor_strength_spread")
+    assert spread.is_displayed() and "varies between organisations" in spread.text
+
+    # The advanced group opens on a click and shows each parameter with its help text.
+    assert _css(d, ".crm-org-network_k") is None
+    header = d.find_element(
+        By.XPATH, "//button[contains(@class, 'v-expansion-panel-header')][contains(., 'Advanced')]"
+    )
+    header.click()
+    network = _wait(d, lambda d: _css(d, ".crm-org-network_k"), what="the advanced group")
+    assert PARAMS["org.network_k"].doc in network.text
 
     _click(d, ".crm-run-button")
     first = _wait(d, lambda d: _css(d, ".crm-figures"), what="the run's figures").text
-    assert "Final adoption" in first and "Spend / budget" in first
+    assert "Final adoption" in first and "Met expectations · paid back" in first
 
     # Move the complexity slider well to the right: platforms get harder to build.
     slider = d.find_element(By.CSS_SELECTOR, ".crm-org-complexity .v-slider")
@@ -225,46 +293,106 @@ def test_slider_run_odds_and_export(server, browser):
         lambda d: (el := _css(d, ".crm-figures")) is not None and el.text != first and el.text,
         what="new figures after moving the slider",
     )
-    assert second != first
 
     # The export downloads the settings as a scenario file that validates and reproduces the run.
     _tab(d, "Export")
-    _wait(d, lambda d: _css(d, ".crm-export-toml button, .crm-export-toml .v-btn"), what="export")
     _click(d, ".crm-export-toml .v-btn")
-    files = _wait(
-        d,
-        lambda d: [p for p in d.downloads.glob("*.toml")],
-        seconds=30,
-        what="the scenario download",
-    )
-    exported = files[0]
+    exported = _download(d, "*.toml", "the scenario download")
     assert main(["validate", str(exported)]) == 0
     scen = sim.load_scenario(exported)
-    start = sim.load_scenario(ROOT / "scenarios/four_ps.toml")
-    assert scen["org.complexity"] != start["org.complexity"]
+    start = sim.load_scenario(START)
     changed = {k for k in start.values if scen.values[k] != start.values[k]}
     assert changed == {"org.complexity"}, changed  # sliders never nudge untouched values
     rerun = sim.run(scen, seed=1).summary
     assert f"{money(rerun['spend'])} / {money(rerun['budget'])}" in second
+    exported.unlink()
 
-    # The odds: two orderings on common seeds, a progress bar, then the table with intervals.
+    # A bad value from the page gets the command line's message, naming the page's settings.
+    _tab(d, "One run")
+    _set_field(d, ".crm-org-employees", "2")
+    _click(d, ".crm-run-button")
+    error = _wait(d, lambda d: _css(d, ".crm-error"), what="the error message").text
+    assert "the page's settings (Four Ps), key 'org.employees'" in error
+    assert "[4, 1000000]" in error and str(server["tmp"]) not in error
+    _set_field(d, ".crm-org-employees", str(start["org.employees"]))
+
+
+def test_phase_editor_copies_an_ordering_with_its_own_golive(server, browser):
+    d = browser
+    _tab(d, "Phase editor")
+    _choose(d, ".crm-copy-plan", "Start small")
+    start_small = sim.load_scenario(ROOT / "scenarios/start_small.toml")
+    _wait(
+        d,
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".crm-phase")) == len(start_small.phases),
+        what="the copied phases",
+    )
+    _set_field(d, ".crm-phase-duration", "10")  # the first phase: planning, 8 -> 10 weeks
+    _tab(d, "Export")
+    _wait(d, lambda d: "Custom plan" in d.find_element(By.TAG_NAME, "body").text, what="custom")
+    _click(d, ".crm-export-toml .v-btn")
+    exported = _download(d, "custom.toml", "the custom plan's scenario")
+    text = tomllib.loads(exported.read_text())
+    phases = text["rollout"]["phases"]
+    assert [p["workstream"] for p in phases] == [p.workstream for p in start_small.phases]
+    assert phases[0]["duration"] == 10 and phases[1]["duration"] == start_small.phases[1].duration
+    scen = sim.load_scenario(exported)
+    assert scen["rollout.golive"] == "phased" and scen["rollout.vendor_pressure"] == 0.1
+    _tab(d, "One run")
+    _click(d, ".crm-run-button")
+    _wait(
+        d,
+        lambda d: "Scenario file custom-" in d.find_element(By.TAG_NAME, "body").text,
+        what="the custom plan's run",
+    )
+
+
+def test_odds_with_money_downloads_and_a_one_page_brief(server, browser):
+    d = browser
+    _choose(d, ".crm-preset", CLIENT.name)
+    _wait(
+        d,
+        lambda d: "0.45 (weak)" in d.find_element(By.CSS_SELECTOR, ".crm-trait").text,
+        what="the preset's sponsor strength",
+    )
     _tab(d, "The odds")
     _click_until(d, ".crm-odds-button", _odds_started, what="the odds to start")
     odds = _wait(d, lambda d: _css(d, ".crm-odds"), seconds=240, what="the odds table").text
     assert "6 replicates per ordering" in odds
-    assert "Technology first" in odds and "Four Ps" in odds
+    assert "Met expectations" in odds and "Paid back (business case met)" in odds
+    assert odds.index("Technology first") < odds.index("Four Ps")  # the charts' order
+    assert "vendor pressure 0.8" in odds and "vendor pressure 0.2" in odds  # as their files say
     assert list((server["tmp"] / "results" / "odds").glob("*/summary.csv"))
-    # A bad value from the page gets the command line's message, on the page.
-    _tab(d, "One run")
-    _wait(d, lambda d: _css(d, ".crm-run-button"), what="the Run button again")
-    field = d.find_element(By.CSS_SELECTOR, ".crm-org-employees input")
-    field.send_keys(Keys.CONTROL, "a")
-    field.send_keys("2", Keys.ENTER)
-    _click(d, ".crm-run-button")
-    error = _wait(d, lambda d: _css(d, ".crm-error"), what="the error message").text
-    assert "org.employees" in error and "[4, 1000000]" in error
+
+    for fmt, magic in (("png", b"\x89PNG\r\n\x1a\n"), ("svg", b"<?xml")):
+        _click(d, ".crm-download-outcome_mix .v-btn", text=fmt.upper())
+        chart = _download(d, f"outcome_mix-*.{fmt}", f"the {fmt} chart")
+        assert chart.read_bytes().startswith(magic)
+
+    _click(d, ".crm-brief .v-btn", text="ZIP")
+    handover = _download(d, "brief-*.zip", "the brief's ZIP")
+    with zipfile.ZipFile(handover) as zf:
+        names = sorted(n.split("/", 1)[1] for n in zf.namelist())
+    assert names == ["brief.html", "four_ps.toml", "technology_first.toml"]
+    _click(d, ".crm-brief .v-btn", text="(HTML)")
+    brief = _download(d, "brief-*.html", "the brief")
+    text = brief.read_text()
+    assert "Technology first vs Four Ps: the odds of this CRM rollout" in text
+    assert "120 employees) with a weak sponsor and poor data" in text
+    assert str(server["tmp"]) not in text  # no path of the server's machine
+
+    # Printed, the brief is one page, on A4 and on Letter (in a tab of its own).
+    page = d.current_window_handle
+    d.switch_to.new_window("tab")
+    d.get(brief.as_uri())
+    for paper in ({"preferCSSPageSize": True}, {"paperWidth": 8.5, "paperHeight": 11}):
+        pdf = base64.b64decode(d.execute_cdp_cmd("Page.printToPDF", paper)["data"])
+        pages = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+        assert pages == 1, f"the brief prints on {pages} pages ({paper})"
+    (server["tmp"] / "brief.pdf").write_bytes(pdf)
+    d.close()
+    d.switch_to.window(page)
 
     # Nothing was written outside the results folder (the server ran in tmp).
     written = {p.name for p in server["tmp"].iterdir()}
-    assert written <= {"results", "downloads", "profile", "server.log"}, written
-    assert os.path.getsize(server["log"]) >= 0
+    assert written <= {"results", "downloads", "profile", "server.log", "brief.pdf"}, written
