@@ -179,3 +179,16 @@ def test_the_brief_is_written_beside_its_scenario_files_and_reproduces(
     again = pd.read_csv(tmp_path / "again" / "summary.csv")
     pd.testing.assert_frame_equal(again, compared.summary)
     capsys.readouterr()
+
+
+def test_the_odds_draw_from_a_real_posterior(tmp_path):
+    """With this version's compare (it takes posterior=), end to end: a posterior of two draws."""
+    assert odds.compare_takes_posterior()
+    posterior = tmp_path / "posterior.parquet"
+    pd.DataFrame({"employee.productivity_gain": [0.05, 0.3]}).to_parquet(posterior)
+    assert odds.posterior_option(posterior) == posterior
+    runner = OddsRunner(settings.ResultsArea(tmp_path / "r"), workers=1)
+    drawn = runner.run(_arms(), replicates=4, posterior=posterior)
+    assert drawn.posterior == posterior and set(drawn.summary["scenario"]) == set(PAIR)
+    gains = set(drawn.runs["param.employee.productivity_gain"])
+    assert gains and gains <= {0.05, 0.3}  # every run at a drawn value
