@@ -1,6 +1,6 @@
 """Output paths: results go only where the user said, never through a link, never half-written.
 
-Issue 14 found a scenario ``name = "../../escaped"`` writing two folders up, a 300-character name
+Without them a scenario ``name = "../../escaped"`` wrote two folders up, a 300-character name
 failing only after the run, ``crmsim report`` writing through a symlink planted in the results
 folder and an unwritable ``--out`` noticed only after minutes of simulation. The helpers here are
 the one place those rules live; the commands call them before any simulation starts:

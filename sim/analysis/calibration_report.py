@@ -43,7 +43,7 @@ def _band(kind: str, low: float, high: float) -> str:
 
 
 def targets_line(predictive: pd.DataFrame) -> str:
-    """How many patterns agree with their source, against the targets of issue 20."""
+    """How many patterns agree with their source, against the targets of docs/calibration.md."""
     out = []
     for held, what in ((False, "calibration patterns"), (True, "held-out patterns")):
         part = predictive[predictive["held_out"] == held]

@@ -8,7 +8,7 @@ docs/VALIDATION.md (sim/report/validation_doc.py) with its tables under
 ``results/reference/validation/``. Nothing in the document is typed by hand, and whether a pattern
 holds is decided by the band written beside it (the source's figure), never by tuning the output.
 
-Every row has a ``kind`` (DESIGN.md 2.7, issue 19's honest tally):
+Every row has a ``kind`` (DESIGN.md 2.7, the honest tally):
 
 * ``calibrated``: a pattern the calibration fits (experiments/calibration.toml, not held out);
   holding it tests the fit, not the model;
@@ -140,7 +140,7 @@ def _effect_text(effect) -> str:
 
 
 def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
-    """The sponsor and the budget as causal levers (issue 19 item 1), in the industry mix."""
+    """The sponsor and the budget as causal levers (ODD 7.1), in the industry mix."""
     mix = ok[ok.scenario == MIX_ARM]
     met = {t: trait_effect(mix, t, "met_expectations") for t in TRAITS}
     rank = sorted(TRAITS, key=lambda t: -abs(met[t][0])).index("sponsor_strength") + 1

@@ -1,18 +1,18 @@
-"""The benchmark report's figures: targets (issue 10), rows of the table, and the CI gates.
+"""The benchmark report's figures: targets, rows of the table, and the CI gates.
 
 Targets are what the code should reach (``crmsim bench`` exits 1 while one is missed, unless
 ``--report-only``). Gates are far looser limits on ratios measured within one run, checked by
 ``make test`` in quick mode: a ratio is immune to how fast the machine is, and a gate at least 2x
 looser than the value measured on the reference machine does not fail a build on noise, while a
 real regression (a kernel that stops vectorising, a sweep that starts every run from scratch) still
-breaks it. The measured values the gates were set from are in the README's benchmark section.
+breaks it. The measured values the gates were set from are in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import math
 
-#: Targets of issue 10 ("Performance: a compiled week ..."), in the report's units.
+#: Targets of the compiled week's performance work (docs/benchmarks.md), in the report's units.
 TARGETS = {
     "default_run_ms": 12.0,
     "run_vs_floor": 1.5,
@@ -27,7 +27,7 @@ TARGETS = {
 }
 
 #: CI gates (quick mode), each (direction, limit). Measured in quick mode on the 2-core machine
-#: under load (issue 10 note): numba vs agents 85x on the reduced organisation with the compiled
+#: under load: numba vs agents 85x on the reduced organisation with the compiled
 #: week (34-60x before it), customer kernel 1.1-1.8x its floor, sweep CPU efficiency 0.8-0.95,
 #: wall efficiency 0.85-0.95 when quiet.
 GATES = {
@@ -156,7 +156,7 @@ def run_rows(res: dict) -> list[dict]:
             "ms",
             None,
             "lower",
-            f"{_statuses(four['statuses'])}; the figure before issue 10",
+            f"{_statuses(four['statuses'])}; the earlier default-run figure",
         ),
         row(
             "whole run / physical floor",

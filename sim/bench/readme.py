@@ -1,9 +1,10 @@
-"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT]``: the README's benchmark figures.
+"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT]``: the figures of docs/benchmarks.md.
 
 Copies the tables of ``results/bench/bench.md`` (written by ``python -m sim.bench``, the report
-half of ``make bench``) into the README between ``<!-- reference:bench -->`` and
-``<!-- /reference:bench -->``, and the printed output of ``python -m sim.bench.profile`` between
-``<!-- reference:profile -->`` markers, so no benchmark figure in the README is typed by hand.
+half of ``make bench``) into docs/benchmarks.md (:data:`PAGE`; the README's benchmark section
+once, hence the name) between ``<!-- reference:bench -->`` and ``<!-- /reference:bench -->``, and
+the printed output of ``python -m sim.bench.profile`` between ``<!-- reference:profile -->``
+markers, so no benchmark figure in the docs is typed by hand.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import sys
 from pathlib import Path
 
 from sim.report.reference_doc import ROOT, replace_block
+
+#: The page the benchmark figures are written into.
+PAGE = ROOT / "docs" / "benchmarks.md"
 
 
 def bench_block(bench_md: str) -> str:
@@ -33,12 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print("usage: python -m sim.bench.readme BENCH_MD [PROFILE_TXT]", file=sys.stderr)
         return 2
-    readme = ROOT / "README.md"
-    text = replace_block(readme.read_text(), "bench", bench_block(Path(argv[0]).read_text()))
+    text = replace_block(PAGE.read_text(), "bench", bench_block(Path(argv[0]).read_text()))
     if len(argv) > 1:
         text = replace_block(text, "profile", profile_block(Path(argv[1]).read_text()))
-    readme.write_text(text)
-    print(f"README benchmark figures from {', '.join(argv)}")
+    PAGE.write_text(text)
+    print(f"{PAGE.relative_to(ROOT)}: benchmark figures from {', '.join(argv)}")
     return 0
 
 

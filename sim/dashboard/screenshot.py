@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard for the README, taken from the running app, never drawn by hand.
+"""Screenshots of the dashboard for docs/dashboard.md, taken from the running app, never drawn.
 
 ``python -m sim.dashboard.screenshot docs/`` starts ``crmsim dashboard`` on a free loopback port
 (results in a temporary folder), drives headless Chromium through selenium (Debian's ``chromium``
@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-#: Headless Chromium on a closed network, as root (shared with tests/test_dashboard_browser.py):
-#: without the background-networking flags Chromium keeps trying hosts it cannot reach.
+#: Headless Chromium on a closed network, as root (shared with the browser test,
+#: tests/dashboard/test_dashboard_browser.py): without the background-networking flags Chromium
+#: keeps trying hosts it cannot reach.
 HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",

@@ -15,15 +15,16 @@ An experiment file names scenarios, a design, replicates and a root seed::
     baseline = "technology_first"                 # paired.csv compares every scenario with this one
     [overrides]                                   # applied to every scenario
     "org.employees" = 50
-    [design]                                      # see sim.design: list, grid or lhs
+    [design]                                      # see sim.experiments.design: list, grid or lhs
     type = "grid"
     parameters = { "rollout.vendor_pressure" = [0.0, 0.5, 1.0] }
 
 Scenario entries are paths relative to the experiment file, then to the repository root, or bare
-names of files in ``scenarios/``. An entry may also be a table (an *arm*): ``scenario`` (such a
-path), an optional ``label`` (the name its rows carry; default: the scenario's own name, plus the
-overrides in brackets) and ``overrides`` (dotted keys applied to that arm only, after the
-experiment's ``[overrides]``). Arms let one file be compared with itself under other settings.
+names of shipped scenarios (:mod:`sim.shipped`). An entry may also be a table (an *arm*):
+``scenario`` (such a path), an optional ``label`` (the name its rows carry; default: the scenario's
+own name, plus the overrides in brackets) and ``overrides`` (dotted keys applied to that arm only,
+after the experiment's ``[overrides]``). Arms let one file be compared with itself under other
+settings.
 
 Seeds (DESIGN.md section 4, after Axelrod's ``match_generator``): the parent spawns
 ``SeedSequence(root_seed).spawn(replicates)`` before anything is dispatched, and the run's integer

@@ -3,7 +3,7 @@
 A results folder is pinned by the hash of its experiment spec (:func:`sim.experiments.store.
 spec_hash`). The spec alone named each scenario file's digest but not the files reached through
 ``extends`` or ``[[mix]]``, so editing ``base.toml`` between a sweep and its ``--resume`` added rows
-run with the new values to rows run with the old (issue 14, item 1). :func:`inputs_record` adds:
+run with the new values to rows run with the old. :func:`inputs_record` adds:
 
 * ``files``: the sha256 of every file a scenario reaches (itself, every ``extends`` file, every mix
   member and their ``extends`` files), by path;

@@ -1,13 +1,13 @@
 """Size guards: estimate a job's runs and memory before starting, refuse what would not fit.
 
-Issue 14 (item 7): a huge replicate count, Latin hypercube or grid ended in a MemoryError after
-minutes, and the largest organisation the parameter bounds allow (1e6 employees, 2e7 customers)
-died. The estimates below are cheap (no design is expanded, no model is built) and deliberately
-simple; a job over a limit stops with the estimate, the limit and the flag that lifts it
-(``--allow-large``), because a big job on a big machine is a legitimate choice.
+Without them a huge replicate count, Latin hypercube or grid ended in a MemoryError after minutes,
+and the largest organisation the parameter bounds allow (1e6 employees, 2e7 customers) died. The
+estimates below are cheap (no design is expanded, no model is built) and deliberately simple; a job
+over a limit stops with the estimate, the limit and the flag that lifts it (``--allow-large``),
+because a big job on a big machine is a legitimate choice.
 
 Memory of one run (treatment and counterfactual), above the interpreter's baseline, measured with
-``ru_maxrss`` on the 2-core machine (issue 14 note): 100,000 employees and 10,000 customers
+``ru_maxrss`` on the 2-core development machine: 100,000 employees and 10,000 customers
 128 MiB (about 1,340 bytes an employee); 2,000 employees and 1,000,000 customers over 156 weeks
 301 MiB (about 316 bytes a customer, arrivals included). The constants round these up.
 """

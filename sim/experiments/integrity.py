@@ -1,7 +1,7 @@
 """Checksums of results parts, and the check ``--resume`` runs before trusting a folder.
 
-Parts are written atomically, but a disk can still lose or damage one later: issue 14 (item 10)
-found a truncated part accepted by ``--resume`` and a deleted series part never regenerated. Every
+Parts are written atomically, but a disk can still lose or damage one later: a truncated part was
+once accepted by ``--resume`` and a deleted series part never regenerated. Every
 part's sha256 is therefore recorded: appended to a small journal (``.checksums.jsonl``) as soon as
 the part is on disk, and folded into ``manifest.json`` (``parts``) whenever the manifest's status is
 written. A journal line is one short ``write`` of an append-only file, so a kill can lose at most

@@ -1,6 +1,6 @@
 """One writer per results folder: an advisory lock file that names its holder.
 
-Two sweeps writing one folder at once would interleave parts and manifests (issue 14, item 11).
+Two sweeps writing one folder at once would interleave parts and manifests.
 The writer holds ``fcntl.flock`` on ``RESULTS/.lock`` for the whole sweep; the kernel drops the lock
 when the process ends, even by ``kill -9``, so a crashed sweep never leaves a stale lock behind and
 ``--resume`` can take over at once. The file holds the holder's PID, host, command and start time,

@@ -1,12 +1,13 @@
 """Worker processes that end when the sweep that started them ends, however it ends.
 
-A ``ProcessPoolExecutor`` notices a vanished parent only between tasks and only when the parent
-shut down cleanly; after ``kill -9`` of a sweep its spawned workers kept running a batch nobody
-would collect (issue 14, item 8: 12 orphans in 13 tries). :func:`die_with_parent` is the pool's
-worker initializer. It starts a daemon thread that waits on the parent's end of the pipe the
-``spawn`` start method opened for the worker (``multiprocessing.parent_process().sentinel``): the
-kernel closes that end when the parent process dies, so the worker exits at once, and it polls the
-parent's PID once a second as well (the portable fallback, and a guard when no sentinel exists).
+A ``ProcessPoolExecutor`` notices a vanished parent only between tasks and only when the parent shut
+down cleanly; after ``kill -9`` of a sweep its spawned workers kept running a batch nobody would
+collect (12 orphans in 13 tries before this module; ``python tests/orphans.py N`` counts).
+:func:`die_with_parent` is the pool's worker initializer. It starts a daemon thread that waits on
+the parent's end of the pipe the ``spawn`` start method opened for the worker
+(``multiprocessing.parent_process().sentinel``): the kernel closes that end when the parent process
+dies, so the worker exits at once, and it polls the parent's PID once a second as well (the portable
+fallback, and a guard when no sentinel exists).
 
 Why not ``prctl(PR_SET_PDEATHSIG)``: its "parent" is the *thread* that started the worker, not the
 process (prctl(2): "the signal will be sent when that thread terminates"). A pool spawns its

@@ -2,9 +2,9 @@
 
 ``crmsim validate FILE`` calls the same functions (through sim.analysis.checks, which adds the
 calibration), so a file it accepts is a file the command runs
-and a file it rejects fails the command the same way (issue 14, item 12 found validate accepting
-misspelt grid keys and a bad baseline that ``sweep`` then rejected, and rejecting the shipped
-calibration file). Each ``prepare_*`` function raises :class:`sim.errors.InputError` for anything
+and a file it rejects fails the command the same way (two paths once let validate accept misspelt
+grid keys and a bad baseline that ``sweep`` then rejected, and reject the shipped calibration
+file). Each ``prepare_*`` function raises :class:`sim.errors.InputError` for anything
 wrong and returns what the command needs; none of them writes a file or starts a simulation.
 
 The kind of a file is decided by explicit rules (:func:`detect_kind`), never by trying loaders in

@@ -1,6 +1,6 @@
 """The ``--scheduler`` address: checked for form, then contacted, before anything is written.
 
-Issue 14 (item 9): the results folder was created before the scheduler was contacted, a malformed
+Without these checks the results folder was created before the scheduler was contacted, a malformed
 address ended in a ValueError traceback, and a scheduler lost mid-sweep in a FutureCancelledError
 traceback. :func:`check_address` rejects a malformed address with the forms Dask accepts;
 :func:`probe` connects once (and disconnects) so an unreachable scheduler is reported before the

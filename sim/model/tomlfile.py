@@ -2,8 +2,8 @@
 
 ``tomllib.load`` trusts its input: ``/dev/zero`` is read until memory runs out, a FIFO blocks
 forever, a few thousand nested ``[`` end in a RecursionError and a table nested hundreds of levels
-deep breaks every recursive walk after it (issue 14, item 12). This module checks the file before
-and after parsing, so every such input becomes an :class:`sim.errors.InputError` naming the file.
+deep breaks every recursive walk after it. This module checks the file before and after parsing,
+so every such input becomes an :class:`sim.errors.InputError` naming the file (DESIGN.md 5).
 """
 
 from __future__ import annotations

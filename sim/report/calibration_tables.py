@@ -1,10 +1,11 @@
-"""The README's calibration tables, regenerated from the committed calibration (never typed).
+"""The calibration tables of docs/calibration.md, regenerated from the committed calibration.
 
 ``python -m sim.report.calibration_tables`` rewrites the block between ``<!-- calibration:fit -->``
-and ``<!-- /calibration:fit -->`` in README.md from ``results/reference/calibration/``: the
+and ``<!-- /calibration:fit -->`` in docs/calibration.md (:data:`PAGE`; the README's once, hence
+the ``--readme`` flag) from ``results/reference/calibration/``: the
 posterior of each parameter (``parameters.csv``), each pattern's 95% posterior predictive interval
 from fresh runs against its source (``predictive.csv``) and the ordering claims' posterior
-probabilities (``claims.csv``); ``--check`` exits 1 when the README differs from what the files
+probabilities (``claims.csv``); ``--check`` exits 1 when the page differs from what the files
 give (a test runs it). The reference sweep's tables are sim.report.reference_doc's. Reads result
 files only; runs nothing.
 """
@@ -19,7 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+from sim.shipped import source_root
+
+ROOT = source_root()  # the checkout (sim.shipped)
+PAGE = ROOT / "docs" / "calibration.md"
 FOLDER = Path("results/reference/calibration")
 
 
@@ -86,14 +90,14 @@ def render(text: str, body: str) -> str:
     """``text`` with the calibration block replaced; a missing block is an error."""
     pattern = re.compile(r"(<!-- calibration:fit -->\n)(.*?)(<!-- /calibration:fit -->)", re.S)
     if not pattern.search(text):
-        raise ValueError("README has no <!-- calibration:fit --> block")
+        raise ValueError("the page has no <!-- calibration:fit --> block")
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(3), text)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report.calibration_tables")
-    parser.add_argument("--readme", default=str(ROOT / "README.md"))
-    parser.add_argument("--check", action="store_true", help="exit 1 if the README is stale")
+    parser.add_argument("--readme", default=str(PAGE), help="the page (docs/calibration.md)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the page is stale")
     args = parser.parse_args(argv)
     path = Path(args.readme)
     try:
@@ -104,7 +108,7 @@ def main(argv=None) -> int:
         return 2
     if args.check:
         if new != old:
-            print("README.md calibration tables differ from results/reference", file=sys.stderr)
+            print(f"{path}: calibration tables differ from results/reference", file=sys.stderr)
             return 1
         return 0
     path.write_text(new)

@@ -374,7 +374,7 @@ def build_report(results_dir: Path | str) -> Path:
     """
     res = load_results(results_dir)
     charts_dir = res.root / "charts"
-    # never write through a link planted in the results folder (issue 14, item 4)
+    # never write through a link planted in the results folder (sim.safepaths)
     existing = sorted(p.name for p in charts_dir.iterdir()) if charts_dir.is_dir() else []
     refuse_symlinks(res.root, ["charts", "report.html", *(f"charts/{n}" for n in existing)])
     figures = []

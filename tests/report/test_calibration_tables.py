@@ -1,11 +1,10 @@
-"""The README's calibration tables come from results/reference (sim.report.calibration_tables)."""
+"""docs/calibration.md's tables come from results/reference (sim.report.calibration_tables)."""
 
 from __future__ import annotations
 
 import pytest
 
 from sim.report import calibration_tables
-from tests.common import ROOT
 
 
 def test_render_replaces_only_the_marked_block():
@@ -51,6 +50,6 @@ def test_fit_tables_show_posteriors_predictive_intervals_and_claims():
 
 
 def test_shipped_readme_calibration_tables_match_the_reference(capsys):
-    assert calibration_tables.main(["--readme", str(ROOT / "README.md"), "--check"]) == 0, (
+    assert calibration_tables.main(["--readme", str(calibration_tables.PAGE), "--check"]) == 0, (
         capsys.readouterr().err
     )
