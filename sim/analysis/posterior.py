@@ -36,10 +36,10 @@ from scipy.stats import norm, qmc
 from sim.analysis.emulator import Emulator
 from sim.analysis.patterns import Pattern, latent_band
 from sim.analysis.priors import Prior, box, log_prior
+from sim.experiments.stats import Z95
 
 __all__ = ["Likelihood", "sample", "refocus", "summarise", "CUTOFF", "Z95"]
 
-Z95 = 1.959963984540054
 #: History matching's implausibility cut-off (Pukelsheim 1994: 95% of any unimodal distribution
 #: lies within 3 standard deviations).
 CUTOFF = 3.0
