@@ -82,7 +82,7 @@ def format_report(
         )
         + f"), {sizes['replicates']} paired replicates per arm at each point. One Gaussian-process "
         "emulator per pattern (scikit-learn; the logit of a rate; each point's replicate variance "
-        "as its noise). Posterior: emcee's ensemble sampler "
+        "as its noise). Posterior: emcee's ensemble sampler with differential-evolution moves "
         f"({sizes['walkers']} walkers x {sizes['steps']} steps, {sizes['burn']} burnt, every "
         f"{sizes['thin']}th kept: {result['sampler']['draws']} draws) over the priors and a "
         "likelihood of each calibration pattern's observed figure given the emulated figure "
@@ -190,7 +190,7 @@ def _sampler_lines(result: dict) -> list[str]:
         "",
         "## Sampler and time",
         "",
-        f"Mean acceptance fraction {diag['acceptance']:.2f} (0.2 to 0.5 is healthy). Longest "
+        f"Mean acceptance fraction {diag['acceptance']:.2f} (about 0.2 to 0.5 is healthy). Longest "
         f"autocorrelation time {worst:.0f} steps; {diag['steps_after_burn']} steps after the burn "
         + (
             f"(at least {TAU_FACTOR} times it)."
