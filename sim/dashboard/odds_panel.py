@@ -145,12 +145,16 @@ def rates_markdown(odds: Odds, how: dict[str, str] | None = None) -> str:
     return "\n".join(lines)
 
 
-def _where(folder: Path) -> str:
-    """The brief's folder as the user would name it: relative to the working folder if inside."""
+def _where_text(folder: Path) -> str:
+    """Where the brief's scenario files are, as the reader would look for them: the ZIP's folder,
+    and the server's copy when it lies under the folder the server was started in."""
+    text = f"the folder {folder.name}/ of the ZIP download"
     try:
-        return os.path.relpath(folder, Path.cwd()) if Path.cwd() in folder.parents else folder.name
+        if Path.cwd() in folder.parents:
+            text += f", or {os.path.relpath(folder, Path.cwd())}/ where the dashboard ran"
     except ValueError:  # another drive
-        return folder.name
+        pass
+    return text
 
 
 def make_brief(shown: Shown, chart: bytes | None) -> tuple[str, Path]:
@@ -178,7 +182,7 @@ def make_brief(shown: Shown, chart: bytes | None) -> tuple[str, Path]:
         replicates=odds.replicates,
         posterior=odds.posterior is not None,
         reproduce=command,
-        where=f"the ZIP download, or {_where(folder)}",
+        where=_where_text(folder),
         chart=chart,
     )
     text = brief_html(brief)

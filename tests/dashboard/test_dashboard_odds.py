@@ -168,6 +168,7 @@ def test_the_brief_is_written_beside_its_scenario_files_and_reproduces(
         "--baseline technology_first"
     )
     assert str(tmp_path) not in html_text  # no path of the server's machine
+    assert "the folder k-scenarios/ of the ZIP download" in html_text
     with zipfile.ZipFile(BytesIO(odds_panel.brief_zip(folder))) as zf:
         assert sorted(zf.namelist()) == [
             "k-scenarios/brief.html",
