@@ -217,6 +217,27 @@ def cmd_list(args) -> int:
     return 0
 
 
+class _LazyChoices:
+    """An argument's ``choices`` read from a module only when argparse uses them (to check a value
+    given, or to print help): building the parser, which every command does, then imports
+    nothing heavy (``crmsim --version`` answers without numba, Mesa or SciPy)."""
+
+    def __init__(self, module: str, name: str):
+        self._where = (module, name)
+
+    def _values(self):
+        import importlib
+
+        module, name = self._where
+        return getattr(importlib.import_module(module), name)
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __contains__(self, value) -> bool:
+        return value in self._values()
+
+
 def build_parser() -> argparse.ArgumentParser:
     import sim
 
@@ -226,7 +247,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     from sim.cli.experiments import seed_flag
     from sim.experiments.guards import ALLOW_FLAG
-    from sim.experiments.preflight import KINDS
 
     p = sub.add_parser("run", help="run one scenario (and its no-CRM counterfactual)")
     p.add_argument(
@@ -270,7 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check a scenario, experiment or calibration file as its command would"
     )
     p.add_argument("file")
-    p.add_argument("--kind", choices=KINDS, help="the file's kind (default: told from its keys)")
+    p.add_argument(
+        "--kind",
+        choices=_LazyChoices("sim.experiments.preflight", "KINDS"),
+        metavar="KIND",  # a metavar of its own: argparse then lists the choices only in the help
+        help="the file's kind: %(choices)s (default: told from its keys)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("list", help="list shipped scenarios and experiments")

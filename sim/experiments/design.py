@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.errors import InputError
 
@@ -102,6 +101,8 @@ class Design:
         onto ``high - low + 1`` equal bins.
         """
         rng = np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=LHS_SPAWN_KEY))
+        from scipy.stats import qmc  # here, not at the top: SciPy's import costs a plain run 0.5 s
+
         unit = qmc.LatinHypercube(d=len(self.keys), rng=rng).random(self.samples)
         columns: list[list[Any]] = []
         for j, key in enumerate(self.keys):

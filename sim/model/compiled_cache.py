@@ -8,15 +8,21 @@ the model was being recalibrated). Importing this module, which ``sim.model`` do
 its compiled modules, points ``numba.config.CACHE_DIR`` at ``__pycache__/numba-<digest>`` (or
 ``$NUMBA_CACHE_DIR/numba-<digest>``), the digest covering every ``sim/model/*.py``: any change to
 any model file starts a fresh cache, and switching back finds the old one.
+
+It does so without importing numba (``crmsim validate`` reads scenarios and never needs it): when
+numba is not imported yet, the folder goes to the ``NUMBA_CACHE_DIR`` environment variable, which
+numba reads when it is imported, and which the sweep's worker processes inherit (a folder already
+named ``numba-<digest>`` there is taken as the base's, so a worker keys its cache as its parent
+did).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import sys
 from pathlib import Path
-
-import numba
 
 MODEL_DIR = Path(__file__).resolve().parent
 
@@ -32,10 +38,28 @@ def source_sha256(folder: Path = MODEL_DIR) -> str:
     return digest.hexdigest()
 
 
+#: The name of a cache folder this module made (``numba-`` and 16 hex digits of the digest).
+_OURS = re.compile(r"numba-[0-9a-f]{16}")
+
+
 def cache_dir(folder: Path = MODEL_DIR) -> str:
     """The cache folder for the model's source as it is now."""
     base = os.environ.get("NUMBA_CACHE_DIR") or str(folder / "__pycache__")
+    if _OURS.fullmatch(os.path.basename(os.path.normpath(base))):
+        base = os.path.dirname(os.path.normpath(base))  # inherited from a parent process
     return os.path.join(base, f"numba-{source_sha256(folder)[:16]}")
 
 
-numba.config.CACHE_DIR = cache_dir()
+def install() -> str:
+    """Point numba's cache at ``cache_dir()``: numba's setting if numba is imported, else the
+    environment variable numba will read. Returns the folder."""
+    folder = cache_dir()
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        numba.config.CACHE_DIR = folder
+    else:
+        os.environ["NUMBA_CACHE_DIR"] = folder
+    return folder
+
+
+install()

@@ -2,12 +2,13 @@
 
 Three layers, as in STUMPY's ``stump.py``: a driver (``step_employees``, ``step_customers``,
 ``step_customers_offline``) that checks its inputs and runs the loop over every agent, chunk by
-chunk; a loop over a range of agents (``employees_range``, ``customers_range``,
-``customers_offline_range``) that reads each agent's inputs from the state arrays (named tuples of
-arrays, sim.model.population's ``arrays()``), calls the per-agent function and writes the agent's
-next state; and the per-agent function on scalars (sim.model.agent_week), which the Mesa agents'
-``step()`` calls too. Tests hold the two engines equal to 1e-9 and each loop equal to the plain
-reference in tests/reference.py.
+chunk; a loop over a range of agents (``_employees_range``, ``_customers_range``,
+``_customers_offline_range``, inlined into the drivers: one function fewer for numba to compile and
+link, a fifth of a cold start) that reads each agent's inputs from the state arrays (named tuples
+of arrays, sim.model.population's ``arrays()``), calls the per-agent function and writes the
+agent's next state; and the per-agent function on scalars (sim.model.agent_week), which the Mesa
+agents' ``step()`` calls too. Tests hold the two engines equal to 1e-9 and each loop equal to the
+plain reference in tests/reference.py.
 
 The customers' loops also return the week's sums over the customers they updated (active
 customers, their satisfaction and profile completeness, revenue and cost to serve), added in slot
@@ -73,7 +74,7 @@ def step_employees(emp, nxt, teams, team_usage, prm_rec, wk_rec):
     _check_employees(emp, teams, team_usage)
     n = emp.team.shape[0]
     for lo in range(0, n, CHUNK):
-        employees_range(lo, min(lo + CHUNK, n), emp, nxt, teams, team_usage, prm_rec, wk_rec)
+        _employees_range(lo, min(lo + CHUNK, n), emp, nxt, teams, team_usage, prm_rec, wk_rec)
 
 
 @njit(cache=True, parallel=True)
@@ -86,8 +87,8 @@ def step_employees_parallel(emp, nxt, teams, team_usage, prm_rec, wk_rec):
         employees_range(lo, min(lo + CHUNK, n), emp, nxt, teams, team_usage, prm_rec, wk_rec)
 
 
-@njit(cache=True)
-def employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
+@njit(cache=True, inline="always")
+def _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
     """The employees' loop over employees ``lo`` to ``hi - 1`` (arguments: ``step_employees``)."""
     t, key, base = wk_rec[0].t, wk_rec[0].key, wk_rec[0].t * wk_rec[0].stride
     indptr, indices, usage, attitude = emp.indptr, emp.indices, emp.usage, emp.attitude
@@ -144,6 +145,32 @@ def employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
 
 
 @njit(cache=True)
+def employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
+    """The employees' loop over employees ``lo`` to ``hi - 1`` (arguments: ``step_employees``), as
+    a function of its own for the parallel driver's chunks (the one-thread driver inlines the
+    loop; numba's parallel loop must not: inlined into a ``prange`` body it gave wrong results)."""
+    _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec)
+
+
+@njit(cache=True)
+def customers_range(lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
+    """``_customers_range`` as a function of its own, for the parallel driver (see
+    ``employees_range``)."""
+    return _customers_range(
+        lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec
+    )
+
+
+@njit(cache=True)
+def customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec):
+    """``_customers_offline_range`` as a function of its own, for the parallel driver (see
+    ``employees_range``)."""
+    return _customers_offline_range(
+        lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec
+    )
+
+
+@njit(cache=True)
 def _check_customers(slots, n, nxt_slots, bounds):
     if n > slots.shape[0] or nxt_slots.shape[0] < n:
         raise ValueError("the slot lists must hold every listed customer")
@@ -190,7 +217,7 @@ def step_customers(slots, n, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, w
     _check_customers(slots, n, nxt_slots, bounds)
     count, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
     for lo in range(0, n, CHUNK):
-        k, s, d, r, c = customers_range(
+        k, s, d, r, c = _customers_range(
             lo, min(lo + CHUNK, n), count, slots, nxt_slots, cus, nxt, emp, teams, bounds,
             prm_rec, wk_rec,
         )  # fmt: skip
@@ -229,8 +256,8 @@ def _in_order(counts, sums, nxt_slots):
     return count, ss, sd, rev, cst
 
 
-@njit(cache=True)
-def customers_range(lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
+@njit(cache=True, inline="always")
+def _customers_range(lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
     """The customers' loop over ``slots[lo:hi]``, listing the survivors from ``nxt_slots[out]``
     (the other arguments and the result: ``step_customers``; the count is of this range)."""
     t, key = wk_rec[0].t, wk_rec[0].key
@@ -310,7 +337,7 @@ def step_customers_offline(slots, n, nxt_slots, cus, nxt, emp, prm_rec, wk_rec):
     experience = offline_experiences(emp, prm_rec)
     count, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
     for lo in range(0, n, CHUNK):
-        k, s, d, r, c = customers_offline_range(
+        k, s, d, r, c = _customers_offline_range(
             lo, min(lo + CHUNK, n), count, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec
         )
         count, ss, sd, rev, cst = count + k, ss + s, sd + d, rev + r, cst + c
@@ -332,8 +359,8 @@ def step_customers_offline_parallel(slots, n, nxt_slots, cus, nxt, emp, prm_rec,
     return _in_order(counts, sums, nxt_slots)
 
 
-@njit(cache=True)
-def customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec):
+@njit(cache=True, inline="always")
+def _customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec):
     """The offline customers' loop over ``slots[lo:hi]`` (as ``customers_range``); ``experience``
     holds each employee's ``offline_experience`` (one per handler)."""
     t, key = wk_rec[0].t, wk_rec[0].key

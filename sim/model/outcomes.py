@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.model.model import CRMRolloutModel, choose_variant
 from sim.model.population import TRAITS
 from sim.model.program import ABANDONED, CANCELLED, LIVE
 from sim.model.scenario import Scenario
 from sim.model.week import SERIES
+
+if TYPE_CHECKING:  # imported where a run is made: reading OUTCOME_FIELDS needs no Mesa
+    from sim.model.model import CRMRolloutModel
 
 #: Counterfactual series kept beside the run's own (with a ``cf_`` prefix).
 CF_SERIES = (
@@ -195,6 +198,8 @@ def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
     The initial sponsor commitment is the one programme value it reads (managers follow it).
     The variant of a mix is the one the seed's first draw picks, as in ``CRMRolloutModel``.
     """
+    from sim.model.model import choose_variant
+
     variant = choose_variant(scenario, np.random.default_rng(seed).random())
     values = variant.values
     org = tuple(sorted((k, v) for k, v in values.items() if not k.startswith(_PROGRAMME_ONLY)))
@@ -208,6 +213,8 @@ def counterfactual_series(scenario: Scenario, seed: int, engine: str) -> np.ndar
     if key in _CF_CACHE:
         _CF_CACHE.move_to_end(key)
         return _CF_CACHE[key]
+    from sim.model.model import CRMRolloutModel
+
     cf = CRMRolloutModel(scenario, seed=seed, engine=engine, counterfactual=True)
     cf.run_model()
     _CF_CACHE[key] = cf.series
@@ -237,6 +244,8 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
         seed: the run's seed; the counterfactual uses the same one (common random numbers).
         engine: ``"numba"`` (default) or ``"agents"``.
     """
+    from sim.model.model import CRMRolloutModel
+
     model = CRMRolloutModel(scenario, seed=seed, engine=engine)
     model.run_model()
     ts = paired_series(model.series, counterfactual_series(scenario, seed, engine))

@@ -308,7 +308,7 @@ def week_values(week):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _week(t, measures, economy, prog, teams, team_usage, created_by, params, emp, emp_next, cus,
           cus_next, slots, slots_next, row):  # fmt: skip
     """One week of the numba engine on one thread, from (emp, cus) into (emp_next, cus_next); the

@@ -31,3 +31,11 @@ def test_editing_any_model_file_moves_the_cache(tmp_path):
 def test_a_user_cache_folder_is_kept_as_the_base(tmp_path, monkeypatch):
     monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
     assert compiled_cache.cache_dir().startswith(str(tmp_path))
+
+
+def test_a_worker_keys_its_cache_as_its_parent(monkeypatch):
+    """A process started by the sweep inherits NUMBA_CACHE_DIR pointing at the parent's folder (set
+    when numba was not imported yet); it must find the same folder, not one nested in it."""
+    parent = compiled_cache.cache_dir()
+    monkeypatch.setenv("NUMBA_CACHE_DIR", parent)
+    assert compiled_cache.cache_dir() == parent
