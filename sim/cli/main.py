@@ -131,7 +131,7 @@ def _run_charts(folder: Path, args) -> list[Path]:
         return []
     from sim.report.run_charts import run_charts
 
-    return list(run_charts(folder))
+    return list(run_charts(folder, formats=("png", "svg") if args.svg else ("png",)))
 
 
 def _print_summary(s: dict, scenario, out: Path, charts) -> None:
@@ -280,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
         "a short hash of the --set values when there are any)",
     )
     p.add_argument("--no-charts", action="store_true", help="skip the single-run charts")
+    p.add_argument(
+        "--svg", action="store_true", help="write each chart as SVG too (default: PNG only)"
+    )
     p.add_argument(
         "--overwrite", action="store_true", help="replace a run folder made with other settings"
     )

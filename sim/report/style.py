@@ -204,20 +204,29 @@ def colour_ticklabels(labels, names: Sequence[str], palette: dict[str, str]) -> 
         lab.set_fontweight("bold")
 
 
-def save_figure(fig: Figure, out_dir: Path | str, name: str) -> list[Path]:
-    """Write ``out_dir/name.png`` (150 dpi) and ``out_dir/name.svg``; returns both paths."""
+#: How each format is written (PNG at 150 dpi; no dates or versions: files are reproducible).
+SAVE_FORMATS = {
+    "png": {"format": "png", "dpi": 150, "metadata": {"Software": None}},
+    "svg": {"format": "svg", "metadata": {"Date": None, "Creator": None}},
+}
+
+
+def save_figure(
+    fig: Figure, out_dir: Path | str, name: str, formats: tuple[str, ...] = ("png", "svg")
+) -> list[Path]:
+    """Write ``out_dir/name.png`` (150 dpi) and ``out_dir/name.svg`` (or the ``formats`` asked);
+    returns the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    png, svg = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+    paths = []
     with plt.rc_context(RC_PARAMS):  # into memory, then atomically into place (never via a link)
-        for path, kwargs in (
-            (png, {"format": "png", "dpi": 150, "metadata": {"Software": None}}),
-            (svg, {"format": "svg", "metadata": {"Date": None, "Creator": None}}),
-        ):
+        for fmt in formats:
+            path = out_dir / f"{name}.{fmt}"
             buf = io.BytesIO()
-            fig.savefig(buf, **kwargs)
+            fig.savefig(buf, **SAVE_FORMATS[fmt])
             atomic_write_bytes(path, buf.getvalue())
-    return [png, svg]
+            paths.append(path)
+    return paths
 
 
 def outer_labels(axes, xlabel: str, ylabel: str) -> None:

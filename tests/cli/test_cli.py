@@ -104,6 +104,9 @@ def test_run_with_charts(tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(["run", str(SCENARIOS / "start_small.toml"), *FAST, "--out", str(out)])
     assert rc == 0, capsys.readouterr().err
+    assert not list((out / "charts").glob("*.svg"))  # PNG only unless asked for SVG
+    rc = main(["run", str(SCENARIOS / "start_small.toml"), *FAST, "--out", str(out), "--svg"])
+    assert rc == 0, capsys.readouterr().err
     pngs = sorted(p.name for p in (out / "charts").glob("*.png"))
     svgs = sorted(p.name for p in (out / "charts").glob("*.svg"))
     assert pngs and len(pngs) == len(svgs)
