@@ -60,6 +60,19 @@ def installed(dist: str) -> bool:
     return True
 
 
+def _missing_module(exc: ImportError) -> str | None:
+    """The module whose absence caused ``exc``: its own ``name``, or that of the import error it
+    was raised from (``dask.distributed`` re-raises a missing ``distributed`` with a message and
+    no name)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = getattr(seen, "name", None)
+        if name:
+            return name
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def require(module: str, needed_for: str) -> ModuleType:
     """``importlib.import_module(module)``, or :class:`MissingDependency` naming what is missing
     and how to install it.
@@ -79,7 +92,7 @@ def require(module: str, needed_for: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         # exc.name is the module that was not found: the package itself, or one it imports
-        missing = (getattr(exc, "name", None) or top).split(".", 1)[0]
+        missing = (_missing_module(exc) or top).split(".", 1)[0]
         culprit = OPTIONAL.get(missing, package if missing == top else None)
         if culprit is not None and not installed(culprit.dist):
             what = (

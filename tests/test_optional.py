@@ -82,7 +82,10 @@ def test_a_missing_dependency_of_the_package_is_named(monkeypatch):
 
 
 def test_dask_without_distributed_names_distributed(monkeypatch):
+    """dask.distributed re-raises a missing distributed as a plain ImportError without a name;
+    the error it was raised from names the missing package."""
     hide(monkeypatch, "distributed")
+    monkeypatch.delitem(sys.modules, "dask.distributed", raising=False)  # imported again
     with pytest.raises(MissingDependency) as err:
         require("dask.distributed", "--dask-local")
     assert "dask[distributed], which is not installed" in str(err.value)
