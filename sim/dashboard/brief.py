@@ -99,6 +99,7 @@ class Brief:
         client: the client in one phrase.
         profile: the profile in words, (trait, text) pairs.
         moved: the levers set on the page for every ordering, in words.
+        advanced: the modeller's parameters changed on the page, in words (label, value, key).
         summary, paired: the comparison's tables.
         baseline: the ordering the others are paired against.
         replicates: simulated organisations per ordering.
@@ -121,6 +122,7 @@ class Brief:
     reproduce: str
     where: str
     chart: bytes | None = None
+    advanced: list[str] = field(default_factory=list)
     when: str = field(
         default_factory=lambda: _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     )
@@ -210,6 +212,8 @@ def brief_html(b: Brief) -> str:
         if b.moved
         else "Nothing set on the page: each ordering runs as its scenario file defines it."
     )
+    if b.advanced:
+        levers += " Modeller's parameters changed: " + "; ".join(esc(a) for a in b.advanced) + "."
     chart = (
         "<figure><img alt='Outcome mix by ordering' src='data:image/png;base64,"
         f"{base64.b64encode(b.chart).decode('ascii')}'><figcaption>How the programmes ended, "

@@ -18,7 +18,7 @@ import io
 import os
 import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import solara
@@ -27,7 +27,7 @@ import solara.lab
 from sim.dashboard import state, traits
 from sim.dashboard.brief import Brief, brief_html
 from sim.dashboard.figures import figure_bytes
-from sim.dashboard.inputs import LEVERS, value_text
+from sim.dashboard.inputs import LEVERS, advanced_inputs, value_text
 from sim.dashboard.odds import ROOT_SEED, Odds, posterior_option
 from sim.dashboard.orderings import how_run
 from sim.dashboard.panels import Downloads, fail, public, validated
@@ -60,6 +60,7 @@ class Shown:
     client: str
     profile: list[tuple[str, str]]
     moved: list[str]
+    advanced: list[str] = field(default_factory=list)
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -75,6 +76,16 @@ def posterior_in_use() -> Path | None:
     """The posterior the next comparison draws from: offered and switched on, else None."""
     offered = posterior_option(state.config().posterior)
     return offered if offered is not None and state.model_uncertainty.value else None
+
+
+def _advanced_text() -> list[str]:
+    """The modeller's parameters changed on the page, as ``Network k 8 (org.network_k)``."""
+    start = state.initial_values()
+    return [
+        f"{inp.label.split(' (')[0]} {value_text(state.values.value[inp.key])} ({inp.key})"
+        for inp in advanced_inputs()
+        if state.values.value.get(inp.key) != start.get(inp.key)
+    ]
 
 
 def _moved_text() -> list[str]:
@@ -103,6 +114,7 @@ def start_odds() -> None:
         "client": traits.client_phrase(state.values.value),
         "profile": traits.describe(state.values.value),
         "moved": _moved_text(),
+        "advanced": _advanced_text(),
     }
     odds_task(arms, int(reps), base, posterior_in_use(), labels, page)
 
@@ -176,6 +188,7 @@ def make_brief(shown: Shown, chart: bytes | None) -> tuple[str, Path]:
         client=shown.client,
         profile=shown.profile,
         moved=shown.moved,
+        advanced=shown.advanced,
         summary=odds.summary,
         paired=odds.paired,
         baseline=odds.baseline,

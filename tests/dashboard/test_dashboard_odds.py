@@ -132,6 +132,7 @@ def _brief(compared, posterior=False) -> Brief:
         reproduce="crmsim compare technology_first.toml four_ps.toml --replicates 3",
         where="the ZIP download",
         chart=b"\x89PNG",
+        advanced=["Network k 8 (org.network_k)"],
     )
 
 
@@ -144,6 +145,7 @@ def test_the_brief_holds_what_the_client_needs(compared):
     assert "<th>Paid back</th>" in page and "Median ROI" in page
     assert html.escape(LEGEND) in page  # what paid back means, under the table
     assert "Training (effort multiplier on people work) 2" in page
+    assert "Modeller's parameters changed: Network k 8 (org.network_k)." in page
     noise, drawn = html.escape(NOISE_ONLY), html.escape(WITH_POSTERIOR)
     assert "@page{size:A4" in page and noise in page and drawn not in page
     assert drawn in brief_html(_brief(compared, posterior=True))
@@ -193,3 +195,14 @@ def test_the_odds_draw_from_a_real_posterior(tmp_path):
     assert drawn.posterior == posterior and set(drawn.summary["scenario"]) == set(PAIR)
     gains = set(drawn.runs["param.employee.productivity_gain"])
     assert gains and gains <= {0.05, 0.3}  # every run at a drawn value
+
+
+def test_the_brief_names_the_modellers_parameters_changed_on_the_page():
+    start = state.initial_values()
+    moved = start["org.network_k"] + 2
+    state.values.set({**start, "org.network_k": moved})
+    try:
+        assert odds_panel._advanced_text() == [f"Network k {moved} (org.network_k)"]
+    finally:
+        state.values.set(start)
+    assert odds_panel._advanced_text() == []
