@@ -35,25 +35,8 @@ ANOTHER_PROJECT = re.compile(r"\w's\s+`?$")
 #: there (listed in the report of issue 21): each must still be missing, so the list can only
 #: shrink. Key: (file, what is named).
 LEADS_TO_FIX = {
-    ("sim/model/context.py", "sim.params.CHANNELS"),
-    ("sim/model/rules.py", "sim.customer_rules.pick_channel"),
     ("sim/model/week.py", "sim.params"),
     ("sim/model/week.py", "docs/devnotes/issue-10.md"),
-    ("sim/model/params.py", "docs/devnotes/lit-model-v2.md"),
-    ("docs/ODD.md", "docs/devnotes/lit-model-v2.md"),  # generated from sim/model/params.py
-    ("sim/model/population.py", "sim.rules.platform_fit"),
-    ("sim/model/population.py", "sim.rules.team_package_fit"),
-    ("sim/model/program.py", "sim.rules.eroded_expectation"),
-    ("sim/model/program.py", "sim.rules.platform_fit"),
-    ("sim/model/program_week.py", "sim.rules.coordination_overhead"),
-    ("sim/model/program_week.py", "sim.rules.eroded_expectation"),
-    ("sim/model/program_week.py", "sim.rules.golive_shock"),
-    ("sim/model/program_week.py", "sim.rules.realistic_expectation"),
-    ("sim/model/program_week.py", "sim.rules.support_effort"),
-    ("sim/model/rules.py", "sim.rules.coordination_overhead"),
-    ("sim/model/rules.py", "sim.rules.effective_scope"),
-    ("sim/model/rules.py", "sim.rules.golive_shock"),
-    ("sim/model/rules.py", "sim.rules.self_service"),
 }
 
 

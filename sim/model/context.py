@@ -143,7 +143,7 @@ def week_record(**values) -> np.recarray:
 
 
 def channel_bounds(scenario: Scenario) -> np.ndarray:
-    """Cumulative touch-point shares, in the order of sim.params.CHANNELS (last one is 1)."""
+    """Cumulative touch-point shares, in the order of sim.model.params.CHANNELS (last one is 1)."""
     shares = np.array([scenario.values[f"touchpoints.{c}"] for c in CHANNELS])
     bounds = np.cumsum(shares)
     bounds[-1] = 1.0

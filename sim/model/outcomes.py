@@ -84,7 +84,7 @@ def quarterly(values: np.ndarray, weeks: int = 13) -> np.ndarray:
 
 def kpis_set(ts: pd.DataFrame, golive_week: int | None, threshold: float) -> bool:
     """Did planning set KPIs and measure a baseline before go-live? Planning readiness at go-live
-    at least ``threshold`` (issue 11, item 6; Gartner 2002: most firms "failed to begin using
+    at least ``threshold`` (ODD 7.5; Gartner 2002: most firms "failed to begin using
     metrics before implementing CRM and are unable to report their ROI")."""
     if golive_week is None:
         return False
@@ -111,7 +111,7 @@ def measured_gain(gain: np.ndarray, cf_profit: np.ndarray) -> float:
     and the bottom line, the programme's spend included, when they were not (``kpis_set``). ROI is
     not part of the test: a firm without metrics set before go-live cannot report its ROI (Gartner
     2002), so its gain can only show in the bottom line (DESIGN.md 2.4's "and ROI > 0" is replaced
-    by issue 11's item 6; ROI stays an outcome, and its payback pattern is checked in
+    by the KPI rule of ODD 7.5; ROI stays an outcome, and its payback pattern is checked in
     docs/VALIDATION.md).
     """
     delta_q = quarterly(gain) - quarterly(cf_profit)

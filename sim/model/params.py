@@ -138,7 +138,7 @@ _PARAMS = [
         "Pareto index of the complexity tail",
         "Flyvbjerg et al. 2022 (IT cost overruns follow a power law with a fat tail); IT the only "
         "project type with a tail index at or below 1 (Project Management Journal 2025 abstract, "
-        "as in docs/devnotes/lit-model-v2.md); 1.05 keeps the mean finite (assumption)",
+        "as in docs/sources/lit-model-v2.md); 1.05 keeps the mean finite (assumption)",
     ),
     _p("org.budget_contingency", float, 0.10, 0, 2, "budget = planned cost x (1 + contingency)"),
     _p("org.network_k", int, 6, 2, 20, "Watts-Strogatz mean degree", "DESIGN.md 2.2 (k 4 to 10)"),
@@ -162,7 +162,7 @@ _PARAMS = [
         "Ferneley & Sobreperez 2006 (mandated use breeds workarounds); value assumption",
     ),
     _p("org.manager_weight", float, 2.0, 1, 10, "weight of a manager's attitude in peer influence"),
-    # --- organisation profile (issue 11; DESIGN.md 2.6): drawn per run, fixed by spread = 0 ----
+    # --- organisation profile (DESIGN.md 2.6; ODD 5): drawn per run, fixed by spread = 0 --------
     # Each trait is centre + spread x (2u - 1), clipped to its range, one uniform draw per trait
     # per run (the treatment and its counterfactual share the draw). A scenario describes one
     # client by setting a centre and a spread of 0.
@@ -1032,7 +1032,7 @@ _PARAMS = [
         5,
         "revenue uplift at d = u = q = 1 (personalisation)",
         "assumption: the v2 calibrations fitted 0.016 to 0.041 while it was the fitted benefit "
-        "size; once gain was judged on KPIs (issue 11, item 6) it reached its lower search bound, "
+        "size; once gain was judged on KPIs (ODD 7.5) it reached its lower search bound, "
         "so the employees' productivity gain is fitted instead (experiments/calibration.toml)",
     ),
     _p(

@@ -122,8 +122,9 @@ class Employees:
 @dataclass
 class Teams:
     """Teams: their manager, the manager's style, pilot membership, go-live week (-1: not live),
-    each team's package fit (sim.rules.team_package_fit) and its platform fit this week (the model
-    sets ``fit`` from the embedded process knowledge each week: sim.rules.platform_fit)."""
+    each team's package fit (sim.model.rules.team_package_fit) and its platform fit this week (the
+    model sets ``fit`` from the embedded process knowledge each week:
+    sim.model.rules.platform_fit)."""
 
     manager: np.ndarray
     coach: np.ndarray

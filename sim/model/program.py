@@ -35,12 +35,12 @@ STATE = np.dtype(
     [
         ("state", np.int64),  # index into STATES
         ("embedded", np.float64),  # process readiness built into the platform's configuration
-        ("fit", np.float64),  # platform fit f (sim.rules.platform_fit), from package fit up
+        ("fit", np.float64),  # platform fit f (sim.model.rules.platform_fit), from package fit up
         ("commitment", np.float64),  # the executive sponsor's commitment C (Repenning 2002)
         ("scope", np.float64),  # share of functions the first release changes, after planning
         ("budget", np.float64),
         # benefit index the sponsor expects (set by planning until go-live, then eroding toward
-        # lower results after the benefit ramp: sim.rules.eroded_expectation)
+        # lower results after the benefit ramp: sim.model.rules.eroded_expectation)
         ("expectation", np.float64),
         ("spend", np.float64),
         ("improve_spend", np.float64),  # process, reconfiguration, support after go-live

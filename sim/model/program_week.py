@@ -119,7 +119,7 @@ def fund_improvement(st, pl, efforts, adoption):
     left (1 - fit), and training and support for the users not yet on board, in proportion to
     the active sponsorship (strength x commitment), less the share a project over its budget cuts
     (7.1.1), and stops both below the commitment floor (Repenning 2002; Soh et al. 2000; Robey,
-    Ross & Boudreau 2002; sim.rules.support_effort)."""
+    Ross & Boudreau 2002; sim.model.rules.support_effort)."""
     st.improve = 0.0
     st.support = 0.0
     if st.state == _LIVE and st.commitment >= pl.commitment_floor:
@@ -133,7 +133,7 @@ def fund_improvement(st, pl, efforts, adoption):
 @njit(cache=True)
 def coordinate(st, pl, efforts):
     """7.1.3 The coordination overhead of the workstreams with effort this week
-    (sim.rules.coordination_overhead), and whether the work beyond planning has started."""
+    (sim.model.rules.coordination_overhead), and whether the work beyond planning has started."""
     st.started = st.started or (efforts[PEOPLE] + efforts[PROCESS] + efforts[PLATFORM]) > 0
     concurrent = 0
     for w in range(N_WORKSTREAMS):
@@ -234,7 +234,7 @@ def cut_over(st, pl, readiness, week, live_week, pilot):
 def _go_live(st, pl, week, live_week, pilot):
     """Big bang: every team now. Phased: pilot teams now, the rest ``pilot_weeks`` later.
 
-    The teams switching this week take the go-live shock (sim.rules.golive_shock).
+    The teams switching this week take the go-live shock (sim.model.rules.golive_shock).
     """
     st.state = _LIVE
     st.golive_week = week + 1
@@ -278,7 +278,7 @@ def update_commitment(st, pl, readiness, prog, week, benefit, backing):
     Before go-live the sponsor sees progress (each planned workstream's readiness against the
     go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
     planned effort-weeks that should be done); after go-live, the benefit index against the
-    expectation (set by vendor pressure and planning: sim.rules.realistic_expectation).
+    expectation (set by vendor pressure and planning: sim.model.rules.realistic_expectation).
     """
     if st.state == _PLANNED:
         perceived = 0.0
@@ -302,7 +302,7 @@ def update_commitment(st, pl, readiness, prog, week, benefit, backing):
 
 @njit(cache=True)
 def erode_goals(st, pl, week, benefit):
-    """7.1.13 Eroding goals after the benefit ramp (sim.rules.eroded_expectation)."""
+    """7.1.13 Eroding goals after the benefit ramp (sim.model.rules.eroded_expectation)."""
     if st.state == _LIVE and week + 2 - st.golive_week >= pl.benefit_ramp_weeks:
         st.expectation = rules.eroded_expectation(
             st.expectation, benefit, pl.expectation_base, pl.goal_erosion

@@ -34,10 +34,10 @@ def readiness_increment(readiness, rate, effort, efficiency):
     """Weekly rise of a workstream's readiness, with diminishing returns.
 
     ``dR = rate * effort * efficiency * (1 - R)`` (DESIGN.md 2.1). ``efficiency`` is
-    ``1 / (1 + coordination overhead)`` (sim.rules.coordination_overhead): concurrent workstreams
-    slow each other. Planning no longer multiplies every rate (issue 11): it acts through what
-    planning does (realistic scope, budget and expectations; sim.rules.effective_scope,
-    realistic_budget, realistic_expectation).
+    ``1 / (1 + coordination overhead)`` (sim.model.rules.coordination_overhead): concurrent
+    workstreams slow each other. Planning does not multiply the rates: it acts through what
+    planning does (realistic scope, budget and expectations; ODD 7.1.9:
+    sim.model.rules.effective_scope, realistic_budget, realistic_expectation).
     """
     return rate * effort * efficiency * (1.0 - readiness)
 
@@ -248,7 +248,7 @@ def support_effort(effort, commitment, adoption):
     """Training and support after go-live: ``effort * C * (1 - adoption)``.
 
     A committed sponsor funds training for the users not yet on board (Robey, Ross & Boudreau 2002:
-    user training in the system and the new processes overcame the assimilation barrier; issue 11
+    user training in the system and the new processes overcame the assimilation barrier; ODD 7.1.2
     item 8). Added to the people effort (and cost) while C is above the floor; size an assumption.
     """
     return effort * commitment * (1.0 - adoption)
@@ -284,7 +284,7 @@ def self_service(draw, share):
     """Does a web contact use self-service? ``draw < share``; returns (yes, the draw rescaled).
 
     The rescaled draw is a fresh uniform inside the chosen branch (as
-    sim.customer_rules.pick_channel), so the number of random draws per customer stays fixed.
+    sim.model.customer_rules.pick_channel), so the number of random draws per customer stays fixed.
     """
     if draw < share:
         return True, min(draw / share, 1.0)
@@ -335,10 +335,11 @@ def training(skill, attitude, effort, skill_rate, attitude_rate):
 def turnover(draw, weekly_rate):
     """Does this employee leave this week (replaced by a newcomer)? ``draw < weekly_rate``.
 
-    Returns (leaves, the draw rescaled), as sim.rules.self_service: the rescaled draw is a fresh
-    uniform inside the branch, which the workaround decision reuses, so each employee still draws
-    two numbers a week. Sales forces lose up to 27% of their people a year (HBR 2017); a newcomer
-    has to learn the CRM, so adoption cannot stay saturated without ongoing training (issue 11).
+    Returns (leaves, the draw rescaled), as sim.model.rules.self_service: the rescaled draw is a
+    fresh uniform inside the branch, which the workaround decision reuses, so each employee still
+    draws two numbers a week. Sales forces lose up to 27% of their people a year (HBR 2017); a
+    newcomer has to learn the CRM, so adoption cannot stay saturated without ongoing training
+    (ODD 7.2.0).
     """
     return self_service(draw, weekly_rate)
 
@@ -428,9 +429,9 @@ def manager_influence(usage, team_usage, is_coach, weeks_live, window, critic_ra
 def shock_attitude(weeks_live, shock, weight):
     """Attitude lost in the week a team cuts over into a disrupted go-live: ``-weight * shock``.
 
-    A cut-over that saturates support draws early criticism (issue 11: "a go-live shock when every
-    team switches at once"; Meuter et al. 2000: customers and users blame the technology for
-    failures). Zero in every other week; weight is an assumption.
+    A cut-over that saturates support draws early criticism (ODD 7.1.10: the shock of a wave that
+    switches at once; Meuter et al. 2000: customers and users blame the technology for failures).
+    Zero in every other week; weight is an assumption.
     """
     return -weight * shock if weeks_live == 0 else 0.0
 
@@ -458,7 +459,7 @@ def manager_commitment(commitment, team_usage, quality, sponsor, team_live, rate
 @njit(cache=True)
 def dip_depth(skill, dip_min, dip_max, shock):
     """Go-live productivity dip, 10 to 30% scaled by missing skill (Markus & Tanis 2000), plus the
-    wave's go-live shock (sim.rules.golive_shock), at most 1."""
+    wave's go-live shock (sim.model.rules.golive_shock), at most 1."""
     return min(1.0, dip_min + (dip_max - dip_min) * (1.0 - skill) + shock)
 
 
