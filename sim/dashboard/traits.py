@@ -1,7 +1,7 @@
 """The client profile as a client would describe it: traits, each a centre with its spread.
 
 A consultant asks how strong the sponsor is and how good the data are, not for
-``sponsor.commitment_initial``. :data:`TRAITS` maps each trait the client can answer for to the
+``profile.sponsor_strength``. :data:`TRAITS` maps each trait the client can answer for to the
 parameter that is its centre (the organisation's value) and, where the model draws it per
 organisation, the parameter that is its spread (how far simulated organisations like this one
 differ), with a label in plain words and the words a client would use for low and high values.
@@ -66,10 +66,10 @@ _UP = math.inf
 TRAITS: tuple[Trait, ...] = (
     Trait(
         "Sponsor strength",
-        "sponsor.commitment_initial",
+        "profile.sponsor_strength",
         "profile.sponsor_strength_spread",
-        ((0.55, "weak"), (0.75, "moderate"), (_UP, "strong")),
-        "How firmly the executive sponsor backs the programme at the start.",
+        ((0.35, "weak"), (0.65, "moderate"), (_UP, "strong")),
+        "How much authority, time and budget power the executive sponsor brings to the programme.",
     ),
     Trait(
         "Data maturity",
@@ -214,7 +214,8 @@ PRESETS: tuple[Preset, ...] = (
         {
             "org.employees": 120,
             "org.customers": 2_000,
-            "sponsor.commitment_initial": 0.45,
+            "profile.sponsor_strength": 0.25,
+            "profile.sponsor_strength_spread": 0.1,
             "customer.completeness_initial": 0.12,
             "org.culture": -0.1,
             "org.complexity": 1.0,
@@ -228,7 +229,8 @@ PRESETS: tuple[Preset, ...] = (
         {
             "org.employees": 600,
             "org.customers": 12_000,
-            "sponsor.commitment_initial": 0.9,
+            "profile.sponsor_strength": 0.85,
+            "profile.sponsor_strength_spread": 0.1,
             "customer.completeness_initial": 0.4,
             "org.culture": 0.0,
             "org.complexity": 2.0,
@@ -242,7 +244,8 @@ PRESETS: tuple[Preset, ...] = (
         {
             "org.employees": 40,
             "org.customers": 800,
-            "sponsor.commitment_initial": 0.85,
+            "profile.sponsor_strength": 0.75,
+            "profile.sponsor_strength_spread": 0.1,
             "customer.completeness_initial": 0.35,
             "org.culture": 0.3,
             "org.complexity": 0.6,
@@ -269,7 +272,7 @@ def client_phrase(values: dict[str, Any]) -> str:
     tail = [
         f"{w} {noun}"
         for key, noun in (
-            ("sponsor.commitment_initial", "sponsor"),
+            ("profile.sponsor_strength", "sponsor"),
             ("customer.completeness_initial", "data"),
         )
         if (w := word(key))

@@ -317,7 +317,7 @@ def test_shipped_discovery_small_then_discover(tmp_path, capsys, one_thread):
         "package_fit": "profile.package_fit",
         "scope": "profile.scope",
         "data_maturity": "customer.completeness_initial",
-        "sponsor_strength": "sponsor.commitment_initial",
+        "sponsor_strength": "profile.sponsor_strength",
         "budget_realism": "profile.budget_realism",
     }
     assert set(observed) == set(TRAITS)

@@ -27,7 +27,7 @@ def test_profile_is_traits_in_plain_words_then_an_advanced_group(monkeypatch):
     # the two things a consultant asks first: the sponsor's strength and the data's maturity,
     # each a centre with its spread under it
     for centre, spread in (
-        ("sponsor.commitment_initial", "profile.sponsor_strength_spread"),
+        ("profile.sponsor_strength", "profile.sponsor_strength_spread"),
         ("customer.completeness_initial", "profile.data_maturity_spread"),
         ("org.culture", "org.culture_spread"),
         ("profile.package_fit", "profile.package_fit_spread"),
@@ -56,7 +56,7 @@ def test_every_control_carries_its_parameter_rows_help():
 
 def test_trait_words_and_the_client_in_one_phrase():
     words = {t.centre: t for t in traits.traits()}
-    assert words["sponsor.commitment_initial"].word(0.45) == "weak"
+    assert words["profile.sponsor_strength"].word(0.25) == "weak"
     assert (
         words["customer.completeness_initial"].word(PARAMS["customer.completeness_initial"].default)
         == "patchy"
@@ -67,7 +67,7 @@ def test_trait_words_and_the_client_in_one_phrase():
     )
     described = dict(traits.describe(client))
     spread = client["profile.sponsor_strength_spread"]
-    assert described["Sponsor strength"] == f"weak (0.45 ± {spread:g})"
+    assert described["Sponsor strength"] == f"weak (0.25 ± {spread:g})"
     assert described["Size"] == "120 employees (mid-size)"
 
 

@@ -258,8 +258,8 @@ def test_profile_in_plain_words_run_and_export(server, browser):
         assert label in side
     assert "How firmly the executive sponsor backs the programme" in side
     assert "Network k" not in side  # the modeller's parameters wait in the collapsed group
-    sponsor = d.find_element(By.CSS_SELECTOR, ".crm-sponsor-commitment_initial")
-    assert PARAMS["sponsor.commitment_initial"].doc in sponsor.get_attribute("title")
+    sponsor = d.find_element(By.CSS_SELECTOR, ".crm-profile-sponsor_strength")
+    assert PARAMS["profile.sponsor_strength"].doc in sponsor.get_attribute("title")
     spread = d.find_element(By.CSS_SELECTOR, ".crm-trait .crm-profile-sponsor_strength_spread")
     assert spread.is_displayed() and "varies between organisations" in spread.text
 
