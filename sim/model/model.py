@@ -12,6 +12,7 @@ code, a whole run in one call from ``run_model``. Same seed, same scenario: same
 from __future__ import annotations
 
 import dataclasses
+from collections import namedtuple
 
 import mesa
 import numpy as np
@@ -63,15 +64,45 @@ class CRMRolloutModel(mesa.Model):
         if engine not in ENGINES:
             raise InputError(f"expected one of {', '.join(ENGINES)}", key="engine", value=engine)
         super().__init__(rng=seed)
+        self._seed = seed
+        drawn = draw(scenario, self.rng)
+        #: the Generator's state after the draws (what a twin starts from: ``counterfactual_twin``)
+        self._rng_after_draws = self.rng.bit_generator.state
+        self._assemble(scenario, engine, counterfactual, drawn, agents)
+
+    def counterfactual_twin(self) -> CRMRolloutModel:
+        """This organisation with no CRM programme, in its initial state: the model
+        ``CRMRolloutModel(scenario, seed, engine, counterfactual=True)`` builds (the same seed
+        draws the same organisation: common random numbers), made by copying this model's drawn
+        state instead of drawing it again. Call it before this model's first week.
+        """
+        if self.steps:
+            raise RuntimeError("a counterfactual twin is made before the model's first week")
+        twin = object.__new__(type(self))
+        mesa.Model.__init__(twin, rng=self._seed)
+        twin._seed = self._seed
+        twin.rng.bit_generator.state = self._rng_after_draws
+        twin._rng_after_draws = self._rng_after_draws
+        d = self._drawn
+        drawn = d._replace(
+            employees=_buffer_copy(d.employees),
+            teams=_buffer_copy(d.teams),
+            customers=_buffer_copy(d.customers),
+        )
+        twin._assemble(self.scenario, self.engine, True, drawn, False)
+        return twin
+
+    def _assemble(self, scenario, engine, counterfactual, drawn, agents) -> None:
+        """Everything a model holds besides what it drew: the programme, the rule parameters, the
+        next-week buffers, the measures, the series (no random draws here)."""
         self.engine = engine
         self.scenario = scenario
         self.counterfactual = counterfactual
-        self.variant = choose_variant(scenario, self.rng.random())
+        self._drawn = drawn
+        self.variant, self.org = drawn.variant, drawn.org
         s = self.variant
         self.horizon = s["horizon_weeks"]
-        self.org = draw_organisation(s, self.rng)
-        self.employees, self.teams = build_employees(s, self.org, self.rng)
-        self.customers = build_customers(s, self.employees.n, self.rng, self.org.data_maturity)
+        self.employees, self.teams, self.customers = drawn.employees, drawn.teams, drawn.customers
         self.employees_next = _buffer_copy(self.employees)
         self.customers_next = _buffer_copy(self.customers)
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
@@ -90,10 +121,8 @@ class CRMRolloutModel(mesa.Model):
         )
         self._created_by = self.customers.arrivals_table(self.horizon)
         n = self.employees.n
-        # the run's random stream, drawn after the organisation: its baseline gets the same one
-        key = int(self.rng.integers(0, streams.KEY_BOUND))
         self._economy = week.ECONOMY.build(
-            s.values, key=key, stride=streams.slots(n, self.customers.capacity), n=n
+            s.values, key=drawn.key, stride=streams.slots(n, self.customers.capacity), n=n
         )
         self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
         self._measures[0].created = self.customers.created
@@ -267,6 +296,22 @@ class CRMRolloutModel(mesa.Model):
             return
         while self.running:
             self.step()
+
+
+#: What a model draws from its Generator (``draw``).
+Drawn = namedtuple("Drawn", "variant org employees teams customers key")
+
+
+def draw(scenario: Scenario, rng: np.random.Generator) -> Drawn:
+    """Everything a model draws, in the order it always draws it: the mix's member, the
+    organisation, its employees and customers, then the run's random stream (sim.model.streams;
+    drawn after the organisation, so a run and its counterfactual get the same one)."""
+    variant = choose_variant(scenario, rng.random())
+    org = draw_organisation(variant, rng)
+    employees, teams = build_employees(variant, org, rng)
+    customers = build_customers(variant, employees.n, rng, org.data_maturity)
+    key = int(rng.integers(0, streams.KEY_BOUND))
+    return Drawn(variant, org, employees, teams, customers, key)
 
 
 class SeriesCollector(mesa.DataCollector):

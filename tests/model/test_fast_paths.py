@@ -189,3 +189,23 @@ def test_the_parameters_as_named_tuples_are_the_records():
     ):
         assert values[0]._fields == record.dtype.names
         assert tuple(values[0]) == tuple(record[0].tolist())
+
+
+@pytest.mark.parametrize("name", ["industry_mix", "start_small"])
+@pytest.mark.parametrize("engine", ["numba", "agents"])
+def test_the_counterfactual_twin_is_the_counterfactual_model(name, engine):
+    """A run's counterfactual copied from the run's model before its first week is the model that
+    CRMRolloutModel(counterfactual=True) draws afresh: the same series, the same Generator after."""
+    scen = small_scenario(name, horizon_weeks=40)
+    for seed in (3, 9):
+        run = CRMRolloutModel(scen, seed=seed, engine=engine)
+        twin = run.counterfactual_twin()
+        fresh = CRMRolloutModel(scen, seed=seed, engine=engine, counterfactual=True)
+        assert twin.variant.name == fresh.variant.name and twin.counterfactual
+        assert twin.rng.random() == fresh.rng.random()
+        run.run_model()  # the run's weeks do not reach the twin's state
+        twin.run_model()
+        fresh.run_model()
+        np.testing.assert_array_equal(twin.series, fresh.series)
+    with pytest.raises(RuntimeError):
+        run.counterfactual_twin()  # after the first week there is no initial state to copy
