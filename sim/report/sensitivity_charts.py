@@ -58,14 +58,23 @@ def sobol_chart(indices: pd.DataFrame, *, source: str = "", top: int = 12) -> Fi
         ax.set_yticks(pos, t["parameter"])
         ax.invert_yaxis()
         ax.axvline(0, color="0.3", lw=0.8)
-        ax.set_title(name.replace("_", " "), fontsize=11)
+        title = name.replace("_", " ")
+        if "emulator_passed" in t.columns and not t["emulator_passed"].astype(bool).all():
+            title += "\nemulator check FAILED: these describe the emulator, not the model"
+        ax.set_title(title, fontsize=11)
         ax.set_xlabel("Sobol' index (share of variance)")
     handles = axes[0].get_legend_handles_labels()[0]
+    note = (
+        "bars: indices of the emulators (posterior means); whiskers: 95% intervals, Monte Carlo "
+        "error and the emulators' own uncertainty"
+        if "ST_emulator_sd" in full.columns
+        else "bars: indices from all 2N base rows; whiskers: 95% bootstrap intervals"
+    )
     return finish(
         fig,
         "Which parameters drive the outcomes (Sobol' indices)",
         source,
-        "bars: indices from all 2N base rows; whiskers: 95% bootstrap intervals",
+        note,
         handles=handles,
         ncol=2,
     )

@@ -202,3 +202,26 @@ def test_a_mix_share_reweights_the_arms_without_runs_of_its_own():
     assert roi.tolist() == pytest.approx([0.3 + 3 * 0.7, 0.8 + 3 * 0.2, 0.5 + 3 * 0.5])
     # every seed alike: no interaction, so no noise between points beyond the numerical floor
     assert fig.loc[fig["output"] == "roi", "noise_var"].max() == pytest.approx(0.0)
+
+
+def test_the_sobol_chart_says_when_an_emulator_failed():
+    from sim.report.sensitivity_charts import sobol_chart
+
+    rows = [
+        {
+            "output": o,
+            "parameter": p,
+            "S1": 0.2,
+            "S1_conf": 0.01,
+            "ST": 0.3,
+            "ST_conf": 0.01,
+            "ST_emulator_sd": 0.01,
+            "emulator_passed": o == "roi",
+        }
+        for o in ("roi", "failed")
+        for p in ("a", "b")
+    ]
+    fig = sobol_chart(pd.DataFrame(rows))
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert any("failed" in t and "FAILED" in t for t in titles)
+    assert not any(t.startswith("roi") and "FAILED" in t for t in titles)
