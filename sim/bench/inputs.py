@@ -192,3 +192,18 @@ def warm_kernels(model) -> None:
     kernels.step_customers(*customer_args(model))
     kernels.step_employees(*employee_args(model))
     floor_customers(*floor_args(model))
+
+
+def warm_weeks() -> None:
+    """Load (or compile) the kernels and both compiled weeks, each on a tiny run: the one-thread
+    week (cached) and the parallel one a scale run takes, which numba cannot cache (numba issue
+    #8578) and so compiles in every process that runs one (here, not inside a timed run)."""
+    from sim.model import week
+
+    small = scenario(**{"org.employees": 50, "org.customers": 500, "horizon_weeks": 8})
+    warm_kernels(stepped_model(small, seed=RUN_SEED))
+    threshold, week.PARALLEL_MIN_CUSTOMERS = week.PARALLEL_MIN_CUSTOMERS, 0
+    try:
+        fresh_run(small, seed=RUN_SEED)
+    finally:
+        week.PARALLEL_MIN_CUSTOMERS = threshold

@@ -20,7 +20,11 @@ What is measured, and where the targets are stated as ratios in one run:
   size in its own subprocess, which reports its peak RSS);
 * the customer kernel against :func:`floor_customers`, a kernel that does only the same memory
   reads and writes;
-* compile: a cold first run (empty numba cache) and a warm one, each in a fresh process.
+* compile: a cold first run (empty numba cache) and a warm one, each in a fresh process;
+* whole processes (:mod:`sim.bench.process`): ``crmsim --version``, ``validate``, ``run`` with and
+  without its charts, warm, as a user waits for them; the failure-rates sweep as a ``crmsim
+  sweep`` process (its start included); a batch of parameter points x seeds in one process (the
+  calibration's and sensitivity analysis's runs per second).
 
 Quick mode (``--quick``, and the test that ``make test`` runs) shrinks every size so the whole
 report takes about a minute on two free cores; its table says which figures were measured on
@@ -42,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.bench.dashboard import ODDS_TARGET_S, measure_odds
-from sim.bench.figures import TARGETS, check_gates, gate_table, row, run_rows
+from sim.bench.figures import TARGETS, check_gates, gate_table, process_rows, row, run_rows
 from sim.bench.inputs import (
     customer_args,
     customer_driver_call,
@@ -53,6 +57,7 @@ from sim.bench.inputs import (
     stepped_model,
     warm_kernels,
 )
+from sim.bench.process import batch_throughput, command_times, sweep_process
 from sim.bench.runs import whole_runs
 from sim.bench.sweep import parallel_efficiency, sweep_end_to_end
 from sim.bench.timing import GIB, child_first, child_scale, run_child, timed
@@ -245,6 +250,11 @@ def measure(quick: bool, log=print) -> dict:
     cold["process_wall_s"], warm["process_wall_s"] = cold_wall, warm_wall
     res["compile"] = {"cold": cold, "warm": warm}
 
+    log("whole processes: crmsim commands, a sweep, a batch ...")
+    res["process"] = command_times(1 if quick else 3)
+    res["sweep_process"] = sweep_process(10 if quick else 400, workers=2)
+    res["batch"] = batch_throughput(4 if quick else 8, 3 if quick else 25)
+
     log("dashboard odds (2 orderings on common seeds, warm pool) ...")
     res["odds"] = measure_odds(quick)
 
@@ -343,6 +353,7 @@ def rows(res: dict) -> list[dict]:
     ]
     out[-1]["met"] = warm["compiles"] == 0
     out[-1]["ratio"] = None
+    out += process_rows(res)
     if "odds" in res:
         o = res["odds"]
         out.append(

@@ -113,10 +113,7 @@ def test_run_scale(benchmark):
     Compile is kept out by a warm-up on a tiny organisation (the same kernels, serial and
     parallel): a full-size warm-up round would double a one-minute benchmark.
     """
-    tiny = bench.stepped_model(
-        bench.scenario(**{"org.employees": 50, "org.customers": 500, "horizon_weeks": 8})
-    )
-    bench.warm_kernels(tiny)
+    bench.warm_weeks()
     scenario = bench.scenario(**SCALE_ORG)
     benchmark.extra_info["overrides"] = SCALE_ORG
     result = benchmark.pedantic(
@@ -150,6 +147,9 @@ def test_bench_report_and_ci_gates(tmp_path):
         "sweep_end_to_end",
         "scale",
         "compile",
+        "process",
+        "sweep_process",
+        "batch",
         "rows",
         "gates",
     ):
@@ -160,6 +160,8 @@ def test_bench_report_and_ci_gates(tmp_path):
     assert res["runs"]["mix"]["median_s"] > 0 and res["runs"]["run_vs_floor"] > 1
     assert res["sweep_end_to_end"]["errors"] == 0
     assert res["compile"]["warm"]["compiles"] == 0
+    assert all(t["wall_s"] > 0 for t in res["process"].values())
+    assert res["sweep_process"]["runs"] == 60 and res["batch"]["runs_per_s"] > 0
     assert [g["customers"] for g in res["scale"]] == [c for _, c in report.QUICK_SCALE]
     table = (tmp_path / "bench.md").read_text()
     assert "| figure | value | target | met | ratio |" in table
@@ -177,7 +179,7 @@ def test_gates_fail_a_regressed_ratio():
 
     res = {
         "machine": {"cpus_available": 2},
-        "runs": {"speedup_vs_agents": 40.0},
+        "runs": {"speedup_vs_agents": 600.0, "run_vs_floor": 3.0},
         "kernels": {"kernel_vs_floor": 1.5},
         "sweep_efficiency": {
             "cpu_efficiency": 0.9,
@@ -189,14 +191,17 @@ def test_gates_fail_a_regressed_ratio():
     }
     by = {g["gate"]: g for g in figures.check_gates(res)}
     assert by["speedup_vs_agents"]["passed"] and by["kernel_vs_floor"]["passed"]
+    assert by["run_vs_floor"]["passed"]
     assert by["sweep_efficiency"]["passed"] is False  # quiet machine, 0.3 < 0.4
     res["sweep_efficiency"]["loadavg_1min"] = 9.0
     by = {g["gate"]: g for g in figures.check_gates(res)}
     assert by["sweep_efficiency"]["passed"] is None and "busy" in by["sweep_efficiency"]["skipped"]
     res["kernels"]["kernel_vs_floor"] = 5.0
     res["runs"]["speedup_vs_agents"] = 5.0
+    res["runs"]["run_vs_floor"] = 7.0
     by = {g["gate"]: g for g in figures.check_gates(res)}
     assert by["kernel_vs_floor"]["passed"] is False and by["speedup_vs_agents"]["passed"] is False
+    assert by["run_vs_floor"]["passed"] is False
 
 
 def test_profile_names_every_part():
