@@ -38,14 +38,18 @@ def test_points_that_change_only_the_programme_share_a_counterfactual(monkeypatc
     from sim.model import model
 
     made = []
+    real_init, real_twin = model.CRMRolloutModel.__init__, model.CRMRolloutModel.counterfactual_twin
 
-    real = model.CRMRolloutModel.__init__
-
-    def spy(self, *args, **kwargs):
+    def init(self, *args, **kwargs):
         made.append(kwargs.get("counterfactual", False))
-        real(self, *args, **kwargs)
+        real_init(self, *args, **kwargs)
 
-    monkeypatch.setattr(model.CRMRolloutModel, "__init__", spy)
+    def twin(self):
+        made.append(True)
+        return real_twin(self)
+
+    monkeypatch.setattr(model.CRMRolloutModel, "__init__", init)
+    monkeypatch.setattr(model.CRMRolloutModel, "counterfactual_twin", twin)
     outcomes._CF_CACHE.clear()
     run_points(small_scenario("four_ps"), POINTS, seeds=[3, 8])
     assert made.count(True) == 2  # one counterfactual per seed, three points each
