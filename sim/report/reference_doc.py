@@ -1,13 +1,20 @@
 """The committed reference results and the README's tables of them, from a finished sweep.
 
-``python -m sim.report.reference_doc RESULTS --log SWEEP_LOG`` (run after ``crmsim sweep
-experiments/failure_rates.toml --out RESULTS > SWEEP_LOG`` and ``crmsim report RESULTS``):
+``python -m sim.report.reference_doc RESULTS --log SWEEP_LOG [--posterior POSTERIOR_RESULTS]``
+(run after ``crmsim sweep experiments/failure_rates.toml --out RESULTS > SWEEP_LOG``,
+``crmsim report RESULTS`` and, for the posterior, ``crmsim sweep experiments/failure_rates.toml
+--posterior results/reference/calibration/posterior.parquet --out POSTERIOR_RESULTS``):
 
 - copies the sweep's summary.csv, paired.csv and outcome-mix chart to
-  results/reference/failure_rates/;
+  results/reference/failure_rates/ (the model at the calibrated point: validation and the
+  regression pins read it), and the posterior sweep's summary.csv and paired.csv to
+  results/reference/failure_rates_posterior/;
 - writes results/reference/failure_rates/rates.md: the command and the sweep's own printed output;
 - rewrites the README's tables between ``<!-- reference:NAME -->`` and ``<!-- /reference:NAME -->``
-  (the industry mix against its published bands, and every ordering) from summary.csv.
+  (the industry mix against its published bands, and every ordering) from the posterior sweep's
+  summary.csv when there is one: each rate with its 95% posterior predictive interval (the
+  parameters' uncertainty as well as the replicate noise; sim.experiments.summary), otherwise from
+  the point sweep's with Wilson intervals.
 
 So no figure of these tables is typed: they are regenerated from the sweep by one command. Reads
 result files only; runs nothing.
@@ -26,9 +33,11 @@ from sim.shipped import source_root
 
 ROOT = source_root()  # the checkout (sim.shipped)
 REFERENCE = ROOT / "results" / "reference" / "failure_rates"
+POSTERIOR_REFERENCE = ROOT / "results" / "reference" / "failure_rates_posterior"
 COMMAND = "crmsim sweep experiments/failure_rates.toml --workers 2"
 
-#: The industry mix's published figures (DESIGN.md 2.5): metric -> (label, published, band, source)
+#: The industry mix's published figures (DESIGN.md 2.5, 2.7): metric -> (label, published, band,
+#: source). ``financial_failure`` is ``1 - business_case_met`` (ODD 7.5).
 BANDS = {
     "never_live": ("never live", "12%", "9 to 15%", "AMR Research; Johnny Grow (10% cancelled)"),
     "measurable_gain": ("measurable gain", "16%", "12 to 20%", "AMR Research"),
@@ -36,23 +45,49 @@ BANDS = {
         "failed (missed expectations)",
         "55%",
         "50 to 63%",
-        "Gartner 2001, Bain 2002, EIU 2007, Johnny Grow, Merkle 2016",
+        "Gartner 2001, EIU 2007, Johnny Grow, Merkle 2016",
+    ),
+    "financial_failure": (
+        "financial failure (not paid back)",
+        "more than half",
+        "50 to 75%",
+        "Bain 2002",
     ),
 }
-METRICS = ("never_live", "abandoned", "failed", "measurable_gain")
+METRICS = ("never_live", "abandoned", "failed", "financial_failure", "measurable_gain")
+HEADERS = ("never live", "abandoned", "failed", "not paid back", "measurable gain")
 
 
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def mix_table(summary: pd.DataFrame) -> str:
-    """The industry mix against its published bands (Wilson 95% intervals)."""
+def _rates(summary: pd.DataFrame) -> pd.DataFrame:
+    """summary.csv's rates with ``financial_failure``: 1 - business_case_met, its interval
+    flipped."""
+    paid = summary[summary.metric == "business_case_met"]
+    flipped = paid.assign(
+        metric="financial_failure",
+        value=1.0 - paid.value,
+        ci_low=1.0 - paid.ci_high,
+        ci_high=1.0 - paid.ci_low,
+    )
+    return pd.concat([summary, flipped], ignore_index=True)
+
+
+#: What a summary's intervals are: a posterior sweep's (sim.experiments.summary) hold the
+#: parameters' uncertainty as well as replicate noise; a point sweep's only the latter.
+POSTERIOR_LABEL, POINT_LABEL = "95% posterior predictive", "Wilson 95%"
+
+
+def mix_table(summary: pd.DataFrame, label: str = POINT_LABEL) -> str:
+    """The industry mix against its published bands, each rate with its interval."""
     lines = [
-        "| figure | model (industry mix) | Wilson 95% | published | accepted | source |",
+        f"| figure | model (industry mix) | {label} | published | accepted | source |",
         "|---|---|---|---|---|---|",
     ]
-    mix = summary[summary.scenario == "industry_mix"].set_index("metric")
+    mix = _rates(summary)
+    mix = mix[mix.scenario == "industry_mix"].set_index("metric")
     for metric, (label, published, band, source) in BANDS.items():
         r = mix.loc[metric]
         interval = f"{_pct(r.ci_low)} to {_pct(r.ci_high)}"
@@ -63,13 +98,11 @@ def mix_table(summary: pd.DataFrame) -> str:
 
 
 def orderings_table(summary: pd.DataFrame) -> str:
-    """Every scenario of the sweep, each metric with its Wilson 95% interval."""
-    lines = [
-        "| scenario | never live | abandoned | failed | measurable gain |",
-        "|---|---|---|---|---|",
-    ]
-    for scenario, rows in summary.groupby("scenario", sort=False):
-        rows = rows.set_index("metric")
+    """Every scenario of the sweep, each metric with its interval."""
+    lines = ["| scenario | " + " | ".join(HEADERS) + " |", "|---" * (len(HEADERS) + 1) + "|"]
+    rates = _rates(summary)
+    for scenario in dict.fromkeys(summary.scenario):
+        rows = rates[rates.scenario == scenario].set_index("metric")
         cells = [
             f"{_pct(rows.loc[m].value)} [{100 * rows.loc[m].ci_low:.1f}, "
             f"{100 * rows.loc[m].ci_high:.1f}]"
@@ -89,11 +122,18 @@ def replace_block(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
-def write_reference(results: Path, log: Path, readme: Path = ROOT / "README.md") -> None:
+def write_reference(
+    results: Path, log: Path, readme: Path = ROOT / "README.md", posterior: Path | None = None
+) -> None:
     summary = pd.read_csv(results / "summary.csv")
     REFERENCE.mkdir(parents=True, exist_ok=True)
     for name in ("summary.csv", "paired.csv"):
         shutil.copyfile(results / name, REFERENCE / name)
+    if posterior is not None:
+        POSTERIOR_REFERENCE.mkdir(parents=True, exist_ok=True)
+        for name in ("summary.csv", "paired.csv"):
+            shutil.copyfile(posterior / name, POSTERIOR_REFERENCE / name)
+        summary = pd.read_csv(posterior / "summary.csv")
     shutil.copyfile(results / "charts" / "outcome_mix.png", REFERENCE / "outcome_mix.png")
     printed = log.read_text().strip()
     (REFERENCE / "rates.md").write_text(
@@ -104,7 +144,8 @@ def write_reference(results: Path, log: Path, readme: Path = ROOT / "README.md")
         f"```\n{printed}\n```\n"
     )
     text = readme.read_text()
-    text = replace_block(text, "mix", mix_table(summary))
+    label = POSTERIOR_LABEL if posterior is not None else POINT_LABEL
+    text = replace_block(text, "mix", mix_table(summary, label))
     text = replace_block(text, "orderings", orderings_table(summary))
     readme.write_text(text)
 
@@ -113,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report.reference_doc")
     parser.add_argument("results", type=Path, help="a finished failure_rates sweep folder")
     parser.add_argument("--log", type=Path, required=True, help="the sweep's printed output")
+    parser.add_argument(
+        "--posterior", type=Path, help="the same sweep run with --posterior (the README's tables)"
+    )
     args = parser.parse_args(argv)
-    write_reference(args.results, args.log)
+    write_reference(args.results, args.log, posterior=args.posterior)
     print(f"wrote {REFERENCE.relative_to(ROOT)} and the README's reference tables")
     return 0
 

@@ -15,26 +15,35 @@ def _block(text: str, name: str) -> str:
 
 
 def test_readme_tables_are_the_reference_sweep():
-    summary = pd.read_csv(ROOT / "results/reference/failure_rates/summary.csv")
+    """From the posterior sweep (predictive intervals) when it is committed, else the point one."""
+    posterior = ROOT / "results/reference/failure_rates_posterior/summary.csv"
+    if posterior.exists():
+        summary, label = pd.read_csv(posterior), reference_doc.POSTERIOR_LABEL
+    else:
+        summary = pd.read_csv(ROOT / "results/reference/failure_rates/summary.csv")
+        label = reference_doc.POINT_LABEL
     readme = (ROOT / "README.md").read_text()
-    assert _block(readme, "mix") == reference_doc.mix_table(summary)
+    assert _block(readme, "mix") == reference_doc.mix_table(summary, label)
     assert _block(readme, "orderings") == reference_doc.orderings_table(summary)
 
 
 def test_tables_show_each_rate_with_its_interval():
+    metrics = ("never_live", "abandoned", "failed", "business_case_met", "measurable_gain")
     summary = pd.DataFrame(
         [
             ("industry_mix", m, v, v - 0.01, v + 0.02, 1000)
-            for m, v in zip(reference_doc.METRICS, (0.1, 0.3, 0.6, 0.15), strict=True)
+            for m, v in zip(metrics, (0.1, 0.3, 0.6, 0.35, 0.15), strict=True)
         ],
         columns=["scenario", "metric", "value", "ci_low", "ci_high", "n"],
     )
-    assert "| industry_mix | 10.0% [9.0, 12.0] | 30.0% [29.0, 32.0] |" in (
-        reference_doc.orderings_table(summary)
-    )
-    assert "| failed (missed expectations) | 60.0% | 59.0% to 62.0% | 55% |" in (
-        reference_doc.mix_table(summary)
-    )
+    table = reference_doc.orderings_table(summary)
+    # financial failure is 1 - paid back, its interval flipped: 65.0% [63.0, 66.0]
+    assert "| industry_mix | 10.0% [9.0, 12.0] | 30.0% [29.0, 32.0] | 60.0% [59.0, 62.0] |" in table
+    assert "| 65.0% [63.0, 66.0] | 15.0% [14.0, 17.0] |" in table
+    mix = reference_doc.mix_table(summary, reference_doc.POSTERIOR_LABEL)
+    assert "| figure | model (industry mix) | 95% posterior predictive |" in mix
+    assert "| failed (missed expectations) | 60.0% | 59.0% to 62.0% | 55% |" in mix
+    assert "| financial failure (not paid back) | 65.0% | 63.0% to 66.0% | more than half |" in mix
 
 
 def test_a_readme_without_markers_is_refused():
