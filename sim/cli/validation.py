@@ -62,12 +62,9 @@ def main(argv=None) -> int:
     later = runs.horizon_runs(work, args.horizon_replicates, execution)
     by_horizon = {"3 years": ok, **{k: v.prepare(d) for k, d in later.items()}}
     customers = load_scenario(v.ROOT / "scenarios/base.toml").values["org.customers"]
+    calibration = v.ROOT / "experiments/calibration.toml"
     rows = (
-        v.calibration_rows(
-            ok,
-            v.ROOT / "experiments/calibration.toml",
-            v.ROOT / "results/reference/calibration/predictive.csv",
-        )
+        v.calibration_rows(ok, calibration, v.ROOT / "results/reference/calibration/predictive.csv")
         + v.sponsor_budget_rows(ok)
         + v.contrast_rows(ok, pure)
         + v.built_in_rows(ok, runs.series_of(work), customers)
@@ -76,7 +73,7 @@ def main(argv=None) -> int:
     tables = {
         "patterns": pd.DataFrame(rows),
         "horizons": v.horizon_table(by_horizon),
-        "claims_by_horizon": v.claims_by_horizon(by_horizon),
+        "claims_by_horizon": v.claims_by_horizon(by_horizon, calibration),
         "pure": v.pure_table(pure),
         "trait_effects": v.trait_table(ok),
         "tf_share": v.tf_share_table(ok, v.ROOT / "scenarios/industry_mix.toml"),

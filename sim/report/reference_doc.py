@@ -112,6 +112,35 @@ def orderings_table(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def claims_table(claims: pd.DataFrame, horizons: pd.DataFrame) -> str:
+    """The README's ordering claims: each one's posterior probability (the calibration's
+    claims.csv: over posterior draws, with paired replicates) and whether its paired difference is
+    above 0 at three, four and five years (docs/VALIDATION.md's claims_by_horizon.csv)."""
+    labels = [c for c in horizons.columns if c != "claim" and not c.endswith(" holds")]
+    lines = [
+        "| claim | posterior probability | " + " | ".join(f"at {h}" for h in labels) + " |",
+        "|---" * (len(labels) + 2) + "|",
+    ]
+    by_claim = horizons.set_index("claim")
+    for r in claims.itertuples():
+        cells = []
+        for h in labels:
+            if r.claim not in by_claim.index:
+                cells.append("-")
+                continue
+            held = bool(by_claim.loc[r.claim, f"{h} holds"])
+            cells.append(f"{'holds' if held else 'not shown'} ({by_claim.loc[r.claim, h]})")
+        lines.append(f"| {r.claim} | {r.probability:.2f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write_claims(readme: Path = ROOT / "README.md") -> None:
+    """Rewrite the README's claims block from the committed calibration and validation tables."""
+    claims = pd.read_csv(ROOT / "results/reference/calibration/claims.csv")
+    horizons = pd.read_csv(ROOT / "results/reference/validation/claims_by_horizon.csv")
+    readme.write_text(replace_block(readme.read_text(), "claims", claims_table(claims, horizons)))
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     """``text`` with the block between the ``reference:NAME`` markers replaced by ``body``."""
     pattern = re.compile(
@@ -152,12 +181,23 @@ def write_reference(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.report.reference_doc")
-    parser.add_argument("results", type=Path, help="a finished failure_rates sweep folder")
-    parser.add_argument("--log", type=Path, required=True, help="the sweep's printed output")
+    parser.add_argument("results", type=Path, nargs="?", help="a finished failure_rates sweep")
+    parser.add_argument("--log", type=Path, help="the sweep's printed output")
+    parser.add_argument(
+        "--claims",
+        action="store_true",
+        help="only rewrite the README's claims block (after crmsim calibrate and make validation)",
+    )
     parser.add_argument(
         "--posterior", type=Path, help="the same sweep run with --posterior (the README's tables)"
     )
     args = parser.parse_args(argv)
+    if args.claims:
+        write_claims()
+        print("wrote the README's claims block")
+        return 0
+    if args.results is None or args.log is None:
+        parser.error("give RESULTS and --log, or --claims")
     write_reference(args.results, args.log, posterior=args.posterior)
     print(f"wrote {REFERENCE.relative_to(ROOT)} and the README's reference tables")
     return 0

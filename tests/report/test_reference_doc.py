@@ -79,3 +79,31 @@ def test_readme_first_run_is_what_the_command_prints(tmp_path, capsys, monkeypat
     block = _block((ROOT / "README.md").read_text(), "first-run").strip("`\n").splitlines()
     assert block[:-1] == printed[:-1]  # all but the "wrote FOLDER/..." line
     assert block[-1].startswith("  wrote results/runs/four_ps-seed3/") and "wrote" in printed[-1]
+
+
+def test_readme_claims_are_the_calibration_and_validation_tables():
+    claims = ROOT / "results/reference/calibration/claims.csv"
+    horizons = ROOT / "results/reference/validation/claims_by_horizon.csv"
+    if not (claims.exists() and horizons.exists()):
+        pytest.skip("the reference calibration or validation is not committed yet")
+    expected = reference_doc.claims_table(pd.read_csv(claims), pd.read_csv(horizons))
+    assert _block((ROOT / "README.md").read_text(), "claims") == expected
+
+
+def test_claims_table_says_where_a_claim_depends_on_the_horizon():
+    claims = pd.DataFrame({"claim": ["a fails more than b"], "probability": [0.93]})
+    horizons = pd.DataFrame(
+        {
+            "claim": ["a fails more than b"],
+            "3 years": ["+5.0 pp [+1.0, +9.0]"],
+            "3 years holds": [True],
+            "5 years": ["+1.0 pp [-2.0, +4.0]"],
+            "5 years holds": [False],
+        }
+    )
+    table = reference_doc.claims_table(claims, horizons)
+    assert "| claim | posterior probability | at 3 years | at 5 years |" in table
+    assert (
+        "| a fails more than b | 0.93 | holds (+5.0 pp [+1.0, +9.0]) | "
+        "not shown (+1.0 pp [-2.0, +4.0]) |" in table
+    )
