@@ -13,6 +13,7 @@ files only; runs nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import sys
@@ -76,14 +77,37 @@ def fit_tables(params: pd.DataFrame, predictive: pd.DataFrame, claims: pd.DataFr
     return "\n".join(lines)
 
 
+def time_table(result: dict) -> str:
+    """Where the reference calibration's time went (``calibration.json``): runs, seconds of wall
+    clock by stage, and the CPU seconds of every process (the cost on 2 otherwise idle cores)."""
+    lines = [
+        f"{result['runs']:,} runs ({len(result['arms'])} arms); wall clock by stage (the machine "
+        "shared with other work at the time):",
+        "",
+        "| stage | seconds |",
+        "|---|---|",
+    ]
+    lines += [f"| {stage} | {secs:.0f} |" for stage, secs in result["seconds"].items()]
+    cpu = result.get("cpu_seconds")
+    if cpu is not None:
+        lines += [
+            "",
+            f"CPU time of every process: {cpu:.0f} s, about {cpu / 120:.1f} minutes of wall "
+            "clock on 2 otherwise idle cores.",
+        ]
+    return "\n".join(lines)
+
+
 def block(root: Path = ROOT) -> str:
     """The generated block from the committed files."""
     folder = root / FOLDER
-    return fit_tables(
+    tables = fit_tables(
         pd.read_csv(folder / "parameters.csv"),
         pd.read_csv(folder / "predictive.csv"),
         pd.read_csv(folder / "claims.csv"),
     )
+    result = json.loads((folder / "calibration.json").read_text())
+    return tables + "\n\n" + time_table(result)
 
 
 def render(text: str, body: str) -> str:
