@@ -114,7 +114,7 @@ CASES = [
     ({"parameters|org.mandate|source": ""}, "parameters.org.mandate.source", "expected"),
     ({"calibration|walkers": 4}, "calibration.walkers", "twice"),
     ({"calibration|quick|walkers": 4}, "calibration.quick.walkers", "twice"),
-    ({"calibration|burn": 5000}, "calibration.burn", "burn < steps"),
+    ({"calibration|burn": SHIPPED["calibration"]["steps"]}, "calibration.burn", "burn < steps"),
     ({"calibration|points": 2}, "calibration.points", "whole number"),
     ({"calibration|quick|overrides": {"org.employees": -5}}, "calibration.quick", "org.employees"),
     ({"calibration|overrides": {"org.nosuch": 1}}, "calibration.overrides", "org.nosuch"),
