@@ -133,7 +133,7 @@ def summarise(
         "parameters": list(sens["parameters"]),
         "samples": sens["samples"],
         "replicates": spec.get("replicates"),
-        "scenario": (spec.get("scenarios") or ["?"])[0],
+        "scenario": sens.get("scenario") or (spec.get("scenarios") or ["?"])[0],
         "runs": n_runs,
         "conf_level": sens["conf_level"],
         "outputs": {},
@@ -251,7 +251,8 @@ def write_report(path: Path, summary: dict) -> None:
         how = (
             f"through a Gaussian-process emulator per output: {e['points']} design points "
             f"(and {e['test_points']} held out to check it) x {summary['replicates']} seeds x "
-            f"{len(summary['arms'])} arms ({', '.join(summary['arms'])}), {summary['runs']} runs; "
+            f"{len(summary['arms'])} arms ({', '.join(summary['arms'])}), "
+            f"{summary['runs']:,} runs; "
             f"SALib's Saltelli sample of {summary['samples']} base rows on the emulator. "
             f"Intervals ({summary['conf_level']:.0%}): SALib's bootstrap and the spread over "
             f"{e['draws']} functions drawn from each emulator's posterior, added in variance."

@@ -168,7 +168,15 @@ class SensitivitySpec:
             "levels": self.levels,
             "bootstrap": self.bootstrap,
             "conf_level": self.conf_level,
-            **({"emulator": self.emulator, "arms": self.arms} if self.emulator else {}),
+            **(
+                {
+                    "emulator": self.emulator,
+                    "arms": self.arms,
+                    "scenario": self.experiment.scenarios[0],  # the runs name its arms instead
+                }
+                if self.emulator
+                else {}
+            ),
         }
 
     def quick_version(self) -> SensitivitySpec:
