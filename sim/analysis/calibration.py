@@ -33,6 +33,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 import resource
 import time
 from collections.abc import Callable
@@ -350,7 +351,10 @@ def _write(spec, out: Path, result, posterior, predictive, claims, design, check
 
 
 def write_calibrated(spec: CalibrationSpec, result: dict) -> Path | None:
-    """Replace ``spec.output`` with the MAP point, atomically; keep the old file as ``.bak``.
+    """Replace ``spec.output`` with the MAP point, atomically; keep the old file as ``.bak``. A mix
+    member's share of the MAP point (``mix.MEMBER``) is written into the mix's own file
+    (``spec.scenario``: that member's ``weight``, the others' weights kept), so a sweep of the
+    shipped mix runs at the calibrated share too.
 
     Returns:
         The backup's path (None when there was no old file).
@@ -360,7 +364,46 @@ def write_calibrated(spec: CalibrationSpec, result: dict) -> Path | None:
         backup = spec.output.with_name(spec.output.name + ".bak")
         atomic_write_bytes(backup, spec.output.read_bytes())
     atomic_write_bytes(spec.output, calibrated_text(spec, result).encode())
+    shares = {k.split(".", 1)[1]: v for k, v in result["map"].items() if is_share(k)}
+    if shares:
+        mix = Path(spec.scenario)
+        text = mix.read_text()
+        atomic_write_bytes(mix.with_name(mix.name + ".bak"), text.encode())
+        atomic_write_bytes(mix, mix_with_shares(text, shares).encode())
     return backup
+
+
+_MIX_BLOCK = re.compile(
+    r"(\[\[mix\]\]\s*\nscenario\s*=\s*\"(?P<member>[^\"]+?)(?:\.toml)?\"\s*\n"
+    r"weight\s*=\s*)(?P<weight>[0-9.eE+-]+)"
+)
+
+
+def mix_with_shares(text: str, shares: dict[str, float]) -> str:
+    """A mix scenario's TOML with each named member's weight set so that its share of the mix is
+    the given one (the other members keep their weights, so their proportions are unchanged); the
+    rest of the file, comments included, as it was.
+
+    Raises:
+        InputError: when a member is not in the file or a share is not inside (0, 1).
+    """
+    weights = {m["member"]: float(m["weight"]) for m in _MIX_BLOCK.finditer(text)}
+    new = dict(weights)
+    for member, share in shares.items():
+        if member not in weights or not 0.0 < share < 1.0:
+            raise InputError(
+                f"expected a member of the mix ({', '.join(weights)}) and a share in (0, 1)",
+                key=f"mix.{member}",
+                value=share,
+            )
+        others = sum(w for m, w in weights.items() if m != member)
+        new[member] = share * others / (1.0 - share)
+    def weight(m: re.Match) -> str:
+        if m["member"] not in shares:
+            return m.group(0)
+        return f"{m.group(1)}{_round(new[m['member']])}"
+
+    return _MIX_BLOCK.sub(weight, text)
 
 
 def calibrated_text(spec: CalibrationSpec, result: dict) -> str:
