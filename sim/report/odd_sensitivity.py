@@ -47,7 +47,7 @@ def _setup(s: dict) -> str:
         f"{len(s['parameters'])} parameters; the model run at {e['points']} design points (a "
         f"Latin hypercube) and {e['test_points']} more held out, each on the same "
         f"{s['replicates']} seeds for each of the {len(s['arms'])} members of the mix, "
-        f"{s['runs']} runs; a Gaussian-process emulator per output, checked on the held-out "
+        f"{s['runs']:,} runs; a Gaussian-process emulator per output, checked on the held-out "
         f"points; SALib's Saltelli sample of {s['samples']} base rows on the emulator; 95% "
         f"intervals holding the Monte Carlo error and the emulator's own uncertainty (the spread "
         f"over {e['draws']} functions drawn from its posterior)"

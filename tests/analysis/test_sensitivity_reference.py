@@ -1,0 +1,66 @@
+"""The shipped sensitivity results: the files other tools read, and ODD section 8 written from them.
+
+``results/reference/sensitivity`` is the analysis folder of a run of
+``experiments/sensitivity.toml``; ``results/reference/sensitivity/screening`` the Morris screening
+that chose its parameters. The checks hold the files to their columns and to each other, and
+docs/ODD.md section 8 to what its generator writes from them (never typed by hand).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from sim.analysis.sensitivity_report import TOP, WIDTH_TARGET
+from sim.report.odd_sensitivity import BEGIN, END, _morris, _sobol
+from tests.common import ROOT
+
+REFERENCE = ROOT / "results" / "reference" / "sensitivity"
+SCREENING = REFERENCE / "screening"
+
+
+def test_indices_have_salibs_columns_and_every_parameter():
+    idx = pd.read_csv(REFERENCE / "indices.csv")
+    assert list(idx.columns[:6]) == ["output", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert idx["parameter"].nunique() >= 20
+    v3 = {
+        "sponsor.day_job_drain",
+        "sponsor.rescope_cut",
+        "programme.budget_cut",
+        "programme.scope_work",
+        "employee.sponsor_lead",
+        "sponsor.expectation_base",
+    }
+    assert v3 <= set(idx["parameter"])
+    assert not idx.duplicated(["output", "parameter"]).any()
+
+
+def test_the_verdicts_agree_with_the_table():
+    """summary.json's width verdict is the table's, for every output with indices."""
+    summary = json.loads((REFERENCE / "summary.json").read_text())
+    idx = pd.read_csv(REFERENCE / "indices.csv")
+    checks = pd.read_csv(REFERENCE / "emulator.csv").set_index("output")
+    for name, entry in summary["outputs"].items():
+        if name in summary["constant_outputs"]:
+            continue
+        top = idx[idx["output"] == name].nlargest(TOP, "ST")
+        widest = float((2 * top["ST_conf"]).max())
+        assert entry["widest_top_interval"] == pytest.approx(widest, rel=1e-9)
+        assert entry["intervals_narrow"] == (widest <= WIDTH_TARGET)
+        assert entry["emulator"]["passed"] == bool(checks.loc[name, "passed"])
+        assert entry["target_met"] == (entry["intervals_narrow"] and entry["emulator"]["passed"])
+
+
+def test_odd_section_8_is_generated_from_the_shipped_results():
+    text = (ROOT / "docs" / "ODD.md").read_text()
+    block = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    assert "\n".join(_sobol(REFERENCE)) in block
+    assert "\n".join(_morris(SCREENING)) in block
+
+
+def test_screening_has_morris_columns():
+    idx = pd.read_csv(SCREENING / "indices.csv")
+    assert {"output", "parameter", "mu", "mu_star", "mu_star_conf", "sigma"} <= set(idx.columns)
+    assert idx["parameter"].nunique() > 80
