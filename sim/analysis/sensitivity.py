@@ -232,6 +232,7 @@ def run_sensitivity(
         spec = load_sensitivity(spec)
     if quick:
         spec = spec.quick_version()
+    require(f"SALib.analyze.{spec.method}", NEEDED_FOR)  # before any run, not after them all
     unit = draw_sample(spec)
     experiment = sampled_experiment(spec, unit)
     out = Path(out_dir) if out_dir is not None else default_results_dir(experiment)
