@@ -19,6 +19,18 @@ from tests import toml_writer
 from tests.common import ROOT, cli_error, project_copy
 
 SHIPPED = tomllib.loads((ROOT / "experiments/calibration.toml").read_text())
+#: A paired-difference pattern (the shipped file fits none: ordering contrasts are outputs), to
+#: break the rules a difference has.
+DIFFERENCE = {
+    "kind": "difference",
+    "arm": "technology_first",
+    "baseline": "four_ps",
+    "outcome": "failed",
+    "low": 0.0,
+    "high": 1.0,
+    "held_out": True,
+    "source": "a test",
+}
 
 
 def _paths(doc, path=()):
@@ -87,13 +99,13 @@ CASES = [
     ({"patterns|mix_failed|q": 0.5}, "patterns.mix_failed.q", "does not apply"),
     ({"patterns|mix_failed|held_out": "yes"}, "patterns.mix_failed.held_out", "true or false"),
     (
-        {"patterns|tf_fails_more_than_four_ps|baseline": "technology_first"},
-        "patterns.tf_fails_more_than_four_ps.baseline",
+        {"patterns|tf_minus_four_ps": dict(DIFFERENCE, baseline="technology_first")},
+        "patterns.tf_minus_four_ps.baseline",
         "other than",
     ),
     (
-        {"patterns|tf_fails_more_than_four_ps|arm": "mix"},
-        "patterns.tf_fails_more_than_four_ps.arm",
+        {"patterns|tf_minus_four_ps": dict(DIFFERENCE, arm="mix")},
+        "patterns.tf_minus_four_ps.arm",
         "allowed",
     ),
     ({"patterns|overrun_mean|field": "status == 'live'"}, "patterns.overrun_mean.field", "numeric"),

@@ -227,8 +227,10 @@ def test_resume_hint_keeps_replicates(tmp_path):
 
 
 def test_run_refuses_a_folder_made_with_other_set_values(tmp_path, monkeypatch, capsys):
+    """The default folder tells settings apart (tests/cli/test_first_hour.py); a folder named with
+    --out that holds a run with other settings is refused, and the message names the flag."""
     monkeypatch.chdir(tmp_path)
-    argv = ["run", str(SCENARIOS / "four_ps.toml"), *FAST, "--no-charts"]
+    argv = ["run", str(SCENARIOS / "four_ps.toml"), *FAST, "--no-charts", "--out", "mine"]
     assert main(argv) == 0
     assert main([*argv, "--set", "rollout.vendor_pressure=0.9"]) == 2
     err = cli_error(capsys)

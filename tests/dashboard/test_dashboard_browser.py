@@ -352,7 +352,7 @@ def test_odds_with_money_downloads_and_a_one_page_brief(server, browser):
     _choose(d, ".crm-preset", CLIENT.name)
     _wait(
         d,
-        lambda d: "0.45 (weak)" in d.find_element(By.CSS_SELECTOR, ".crm-trait").text,
+        lambda d: "0.25 (weak)" in d.find_element(By.CSS_SELECTOR, ".crm-trait").text,
         what="the preset's sponsor strength",
     )
     _tab(d, "The odds")

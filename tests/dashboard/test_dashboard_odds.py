@@ -141,7 +141,7 @@ def test_the_brief_holds_what_the_client_needs(compared):
     assert title(list(PAIR)) == "Technology first vs Four Ps: the odds of this CRM rollout"
     assert "<title>Technology first vs Four Ps: the odds of this CRM rollout</title>" in page
     assert "mid-size organisation (120 employees) with a weak sponsor and poor data" in page
-    assert "Sponsor strength:</b> weak (0.45" in page and "Data maturity:</b> poor" in page
+    assert "Sponsor strength:</b> weak (0.25" in page and "Data maturity:</b> poor" in page
     assert "<th>Paid back</th>" in page and "Median ROI" in page
     assert html.escape(LEGEND) in page  # what paid back means, under the table
     assert "Training (effort multiplier on people work) 2" in page
