@@ -57,12 +57,6 @@ def test_validate_needs_no_mesa_or_matplotlib():
     assert not loaded & {"mesa", "matplotlib"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sim.model.outcomes.OUTCOME_FIELDS reads TRAITS from sim.model.population and the "
-    "programme's states from sim.model.program, which import numba: the fix is the model's "
-    "(a numba-free home for those names), asked of its owner",
-)
 def test_validate_needs_no_numba():
     assert "numba" not in _modules_after(_crmsim("validate", "scenarios/four_ps.toml"))
 

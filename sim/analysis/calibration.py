@@ -398,6 +398,7 @@ def mix_with_shares(text: str, shares: dict[str, float]) -> str:
             )
         others = sum(w for m, w in weights.items() if m != member)
         new[member] = share * others / (1.0 - share)
+
     def weight(m: re.Match) -> str:
         if m["member"] not in shares:
             return m.group(0)

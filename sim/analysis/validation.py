@@ -32,7 +32,7 @@ from sim.analysis.calibration_spec import load_calibration
 from sim.analysis.patterns import MIX, Panel
 from sim.experiments.stats import newcombe_paired_interval, wilson_interval
 from sim.experiments.summary import rate_columns
-from sim.model.population import TRAITS
+from sim.model.vocabulary import TRAITS
 from sim.shipped import source_root
 
 ROOT = source_root()  # the checkout (sim.shipped)

@@ -24,7 +24,7 @@ from sim.model.context import WEEK, channel_bounds, customer_params, employee_pa
 from sim.model.population import build_customers, build_employees, draw_organisation
 from sim.model.program import Programme
 from sim.model.scenario import Scenario
-from sim.model.week import SERIES
+from sim.model.vocabulary import SERIES
 
 ENGINES = ("numba", "agents")
 
@@ -129,7 +129,7 @@ class CRMRolloutModel(mesa.Model):
         self.team_usage = np.zeros(self.teams.n)
         self.week = None
         self.metrics = dict.fromkeys(SERIES, 0.0)
-        #: the model series, one row a week in the order of sim.model.week.SERIES
+        #: the model series, one row a week in the order of sim.model.vocabulary.SERIES
         self.series = np.zeros((self.horizon, len(SERIES)))
         week.observe(
             self._measures,
@@ -317,14 +317,14 @@ def draw(scenario: Scenario, rng: np.random.Generator) -> Drawn:
 class SeriesCollector(mesa.DataCollector):
     """Mesa's DataCollector for the model series, filled a run (or a step) of rows at a time.
 
-    The compiled week writes each week's row of the series (sim.model.week.SERIES); the model
+    The compiled week writes each week's row of the series (sim.model.vocabulary.SERIES); the model
     hands those rows over here once per call instead of Mesa's ``collect`` reading every reporter
     every week. Everything else (``get_model_vars_dataframe``, ``collect`` itself, tables, agent
     reporters) is Mesa's: the model reporters read ``model.metrics``, the last week's row.
     """
 
     def collect_rows(self, rows: np.ndarray) -> None:
-        """Append weeks of series at once (rows in the order of sim.model.week.SERIES)."""
+        """Append weeks of series at once (rows in the order of sim.model.vocabulary.SERIES)."""
         for j, var in enumerate(SERIES):
             if var in self.model_vars:
                 self.model_vars[var].extend(rows[:, j].tolist())

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.model.population import TRAITS
-from sim.model.program import ABANDONED, CANCELLED, LIVE
 from sim.model.scenario import Scenario
-from sim.model.week import SERIES
+from sim.model.vocabulary import SERIES, STATE_NAMES, TRAITS
+
+_PLANNED, LIVE, CANCELLED, ABANDONED = STATE_NAMES
 
 if TYPE_CHECKING:  # imported where a run is made: reading OUTCOME_FIELDS needs no Mesa
     from sim.model.model import CRMRolloutModel
@@ -209,7 +209,7 @@ def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
 def counterfactual_series(
     scenario: Scenario, seed: int, engine: str, twin_of: CRMRolloutModel | None = None
 ) -> np.ndarray:
-    """The no-CRM counterfactual's weekly series (columns of sim.model.week.SERIES), from a small
+    """The no-CRM counterfactual's weekly series (sim.model.vocabulary.SERIES), from a small
     per-process cache when possible.
 
     ``twin_of``, the run's own model not yet run, is copied instead of drawing the organisation

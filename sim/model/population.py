@@ -17,17 +17,7 @@ from numba import njit
 
 from sim.model import rules
 from sim.model.scenario import Scenario
-
-#: The profile traits of an organisation, in the order they are reported (outcome fields).
-TRAITS = (
-    "change_readiness",
-    "complexity",
-    "package_fit",
-    "scope",
-    "data_maturity",
-    "sponsor_strength",
-    "budget_realism",
-)
+from sim.model.vocabulary import TRAITS
 
 
 @dataclass
@@ -62,7 +52,7 @@ class Organisation:
     budget_realism: float = 1.0
 
     def traits(self) -> dict:
-        """The profile as a dict keyed by sim.model.population.TRAITS."""
+        """The profile as a dict keyed by sim.model.vocabulary.TRAITS."""
         values = (
             self.culture,
             self.complexity,

@@ -22,9 +22,10 @@ from numba import njit
 from sim.model import program_week, rules
 from sim.model.params import WORKSTREAMS
 from sim.model.population import Organisation
-from sim.model.program_week import N_WORKSTREAMS, PLATFORM, STATE_NAMES
+from sim.model.program_week import N_WORKSTREAMS, PLATFORM
 from sim.model.records import Field, Record
 from sim.model.scenario import Scenario
+from sim.model.vocabulary import STATE_NAMES
 
 #: the programme's states, in the order of their codes in the record (sim.model.program_week)
 STATES = STATE_NAMES

@@ -13,13 +13,12 @@ from numba import njit
 
 from sim.model import rules
 from sim.model.params import WORKSTREAMS
+from sim.model.vocabulary import STATE_NAMES
 
 #: The workstreams' indices into readiness and effort arrays (the order of params.WORKSTREAMS).
 N_WORKSTREAMS = len(WORKSTREAMS)
 PLANNING, PEOPLE, PROCESS, PLATFORM = (WORKSTREAMS.index(w) for w in WORKSTREAMS)
 
-#: The programme's states; the record stores the index (sim.model.program.STATE's ``state``).
-STATE_NAMES = ("planned", "live", "cancelled", "abandoned")
 _PLANNED, _LIVE, _CANCELLED, _ABANDONED = range(len(STATE_NAMES))
 #: the code of the live state (read by sim.model.week)
 LIVE_CODE = _LIVE

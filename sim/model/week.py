@@ -36,38 +36,15 @@ from numba import njit
 
 from sim.model import context, kernels, market, program_week, rules, streams
 from sim.model.records import Field, Record
+from sim.model.vocabulary import SERIES
 
 #: Below this many customer slots a run uses one numba thread: a week's kernels then take tens of
 #: microseconds, about what waking a second thread costs, and on a busy machine each parallel
 #: region waits for a free core (measured under load: 1.6 to 10 s instead of 40 ms for a default
-#: run; docs/devnotes/issue-10.md). Above it (the scale runs) the kernels use every thread. The
+#: run; docs/benchmarks.md). Above it (the scale runs) the kernels use every thread. The
 #: value is an assumption between the default organisation (about 7,000 slots) and 1,000,000.
 PARALLEL_MIN_CUSTOMERS = 100_000
 
-#: The model-level series, one row a week, in this order (the DataCollector's model reporters).
-SERIES = (
-    "adoption",
-    "attitude",
-    "skill",
-    "data_quality",
-    "readiness_planning",
-    "readiness_people",
-    "readiness_process",
-    "readiness_platform",
-    "fit",
-    "commitment",
-    "benefit",
-    "productivity",
-    "workarounds",
-    "csat",
-    "active_customers",
-    "churned",
-    "revenue",
-    "cost",
-    "spend",
-    "live",
-    "web_share",
-)
 _S = {name: i for i, name in enumerate(SERIES)}
 _ADOPTION, _ATTITUDE, _SKILL, _QUALITY = (
     _S["adoption"],
@@ -132,7 +109,7 @@ def measure(measures, economy, emp, team_usage, n_active, ss, sd):
     ``sd`` the sums of their satisfaction and profile completeness).
 
     Data quality q is the mean completeness of active customers, less what shadow spreadsheets
-    cost (sim.params ``employee.workaround_quality``).
+    cost (sim.model.params ``employee.workaround_quality``).
     """
     ms = measures[0]
     adopters, sa, sk, sp, sw = kernels.employee_totals(

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis import validation as v
-from sim.model.population import TRAITS
+from sim.model.vocabulary import TRAITS
 from tests.common import ROOT
 
 

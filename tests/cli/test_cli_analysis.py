@@ -9,7 +9,7 @@ import pytest
 
 from sim.cli.main import main
 from sim.experiments.store import read_runs
-from sim.model.population import TRAITS
+from sim.model.vocabulary import TRAITS
 from tests.common import ROOT
 
 GOOD = """

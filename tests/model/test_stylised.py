@@ -197,9 +197,24 @@ def test_web_self_service_spreads_gradually_after_golive():
 
 
 def test_planning_cuts_scope_only_when_it_comes_first():
-    four = CRMRolloutModel(small_scenario("four_ps"), seed=2)
-    bang = CRMRolloutModel(small_scenario("big_bang"), seed=2)
+    # the sponsor's runaway rescope (ODD 7.1.4) also cuts scope: switched off here, so that what is
+    # left is planning's cut alone
+    four = CRMRolloutModel(small_scenario("four_ps", sponsor__rescope_cut=0.0), seed=2)
+    bang = CRMRolloutModel(small_scenario("big_bang", sponsor__rescope_cut=0.0), seed=2)
     for m in (four, bang):
         m.run_model()
     assert four.programme.scope < 0.75 * four.org.scope
     assert bang.programme.scope == bang.org.scope
+
+
+def test_a_runaway_programme_is_rescoped_by_its_sponsor():
+    """With the rescope on, a big bang that runs away has its scope cut once (ODD 7.1.4)."""
+    cut = []
+    for seed in range(12):
+        m = CRMRolloutModel(small_scenario("big_bang", sponsor__rescope_cut=0.5), seed=seed)
+        m.run_model()
+        if m.programme.scope != m.org.scope:
+            # the cut grows with the sponsor's strength: scope * (1 - cut * strength)
+            cut.append(m.programme.scope / m.org.scope - (1 - 0.5 * m.org.sponsor_strength))
+    assert cut, "no big bang of 12 was rescoped"
+    assert np.allclose(cut, 0.0, atol=1e-12)
