@@ -71,13 +71,18 @@ def format_report(
         "## Method",
         "",
         f"Scenario `{result['scenario']}`, its members run as arms ({', '.join(result['arms'])}) "
-        "on common seeds; a mix member's share reweights their runs. "
+        "on common seeds (each design point its own); a mix member's share reweights their runs. "
         f"{len(result['waves'])} design wave(s), {design_points} points in all "
         f"({sizes['points']} in a Latin hypercube over the priors' box"
         + (
-            f", then {sizes['wave_points']} a wave from the non-implausible region of history "
-            "matching"
+            f", then {sizes['wave_points']} from the non-implausible region of history matching"
             if len(result["waves"]) > 1
+            else ""
+        )
+        + (
+            f", then {len(result['waves']) - 2} wave(s) of {sizes['wave_points']} drawn from the "
+            "posterior on the emulators fitted so far"
+            if len(result["waves"]) > 2
             else ""
         )
         + f"), {sizes['replicates']} paired replicates per arm at each point. One Gaussian-process "

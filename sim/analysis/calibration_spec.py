@@ -60,9 +60,9 @@ __all__ = ["Claim", "CalibrationSpec", "load_calibration", "check_output_file", 
 SIZES = {
     "root_seed": (0, "root of the seed tree"),
     "points": (4, "first-wave design points (a Latin hypercube over the priors' bounds)"),
-    "waves": (1, "design waves (each after the first refocused on the non-implausible region)"),
+    "waves": (1, "design waves (2nd: non-implausible region; later: the posterior)"),
     "wave_points": (1, "design points of each later wave"),
-    "replicates": (1, "paired replicates per arm at each design point (the same seeds everywhere)"),
+    "replicates": (1, "paired replicates per arm at each design point (its own seeds)"),
     "walkers": (2, "emcee walkers (at least twice the parameters)"),
     "steps": (2, "emcee steps per walker"),
     "burn": (0, "steps dropped from the start of every walker"),
@@ -129,12 +129,17 @@ class CalibrationSpec:
         """The patterns that enter the likelihood (not held out)."""
         return [p for p in self.patterns if not p.held_out]
 
+    @property
+    def design_points(self) -> int:
+        """Design points over every wave."""
+        return self.points + (self.waves - 1) * self.wave_points
+
     def runs(self) -> int:
         """Runs the calibration makes: every wave's design and the predictive draws, per arm."""
         arms = max(1, len(mix_members(self.scenario)))
-        design = self.points + (self.waves - 1) * self.wave_points
         return arms * (
-            design * self.replicates + self.predictive_draws * self.predictive_replicates
+            self.design_points * self.replicates
+            + self.predictive_draws * self.predictive_replicates
         )
 
     def quick_mode(self) -> CalibrationSpec:

@@ -11,7 +11,15 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from sim.analysis.posterior import CUTOFF, Z95, Likelihood, refocus, sample, summarise
+from sim.analysis.posterior import (
+    CUTOFF,
+    Z95,
+    Likelihood,
+    posterior_wave,
+    refocus,
+    sample,
+    summarise,
+)
 from sim.analysis.priors import Prior, log_prior
 
 
@@ -91,9 +99,34 @@ def test_refocus_keeps_non_implausible_points():
     assert share == pytest.approx(2 * CUTOFF * sd, abs=0.03)  # |x - 0.5| < 3 sd
 
 
+def test_a_posterior_wave_lies_where_the_posterior_is():
+    """Figure = x, observed 0.5: the wave's points are distinct and their x is Normal(0.5, sd)."""
+    sd = (0.6 - 0.4) / (2 * Z95)
+    lik = Likelihood(PRIORS, [pattern()], {"p": Exact()})
+    points, acceptance = posterior_wave(lik, 40, seed=5, walkers=16, steps=800)
+    assert points.shape == (40, 2) and len(np.unique(points, axis=0)) == 40
+    assert abs(points[:, 0].mean() - 0.5) < 3 * sd / np.sqrt(10)  # thinned draws, correlated
+    assert np.all(np.abs(points[:, 0] - 0.5) < 5 * sd)  # none in the prior's empty tails
+    assert points[:, 1].std() > 0.15  # y unconstrained: spread over its prior
+    assert 0.0 < acceptance < 1.0
+
+
 def test_a_posterior_against_a_bound_is_flagged():
     rng = np.random.default_rng(4)
     draws = pd.DataFrame({"x": rng.uniform(0.0, 0.04, 500), "y": rng.uniform(0, 1, 500)})
     table = summarise(draws, PRIORS).set_index("parameter")
     assert table.loc["x", "piled"] == "low" and table.loc["y", "piled"] == ""
     assert table.loc["x", "post_high"] <= 0.04
+
+
+def test_each_design_point_has_its_own_seeds():
+    """No two design points share a seed; a point's seeds do not depend on the waves after it."""
+    from sim.analysis.calibration import design_seeds
+
+    first_wave = design_seeds(2026, 5, 0, 8)
+    second_wave = design_seeds(2026, 5, 8, 6)
+    every = [s for point in first_wave + second_wave for s in point]
+    assert all(len(point) == 5 for point in first_wave + second_wave)
+    assert len(set(every)) == len(every) == 14 * 5
+    assert design_seeds(2026, 5, 0, 14)[:8] == first_wave  # the same points, the same seeds
+    assert design_seeds(2026, 5, 0, 14)[8:] == second_wave
