@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     pure = v.prepare(runs.pure_orderings(work, args.pure_replicates, execution))
     later = runs.horizon_runs(work, args.horizon_replicates, execution)
     by_horizon = {"3 years": ok, **{k: v.prepare(d) for k, d in later.items()}}
-    customers = load_scenario(v.ROOT / "scenarios/base.toml").values["org.customers"]
+    # the default organisation's size (base.toml, through a scenario that extends it)
+    customers = load_scenario(v.ROOT / "scenarios/four_ps.toml").values["org.customers"]
     calibration = v.ROOT / "experiments/calibration.toml"
     rows = (
         v.calibration_rows(ok, calibration, v.ROOT / "results/reference/calibration/predictive.csv")

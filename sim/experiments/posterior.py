@@ -182,17 +182,29 @@ def random_effects(est: np.ndarray, var: np.ndarray, level: float = 0.95):
 
 
 def _by_draw(values: np.ndarray, draws: np.ndarray, binary: bool):
-    """Per-draw means and their within-draw variances (a rate's with a half-run correction, so a
-    draw where every run agrees still carries binomial noise)."""
+    """Per-draw means and their within-draw variances.
+
+    A rate's binomial variance uses the rate pooled over every draw (with a half-run correction),
+    not the draw's own: with its own, a draw where no run failed gets a tiny variance and so the
+    largest weight, and the weighted mean is pulled towards the draws with the fewest events
+    (measured on the reference posterior sweep, 10 runs a draw: never live 6.9% weighted against
+    12.9% over all runs). With the pooled rate, draws of equal size weigh the same and the mean is
+    the posterior predictive mean. Any other figure (a paired difference) likewise takes the
+    within-draw variance pooled over the draws.
+    """
     est, var = [], []
-    for b in np.unique(draws):
-        x = values[draws == b].astype(float)
+    x_all = values.astype(float)
+    groups = [x_all[draws == b] for b in np.unique(draws)]
+    if binary:
+        spread = (x_all.sum() + 0.5) / (len(x_all) + 1)
+        spread *= 1 - spread
+    else:
+        dof = sum(len(x) - 1 for x in groups)
+        within = sum(float(((x - x.mean()) ** 2).sum()) for x in groups)
+        spread = max(within / dof if dof > 0 else 0.0, 0.25 / max(len(x_all), 1))
+    for x in groups:
         n = len(x)
-        if binary:
-            p = (x.sum() + 0.5) / (n + 1)
-            v = p * (1 - p) / n
-        else:
-            v = max(float(x.var(ddof=1)) if n > 1 else 0.0, 0.25 / n**2) / n
+        v = spread / n
         est.append(x.mean())
         var.append(v)
     return np.array(est), np.array(var)

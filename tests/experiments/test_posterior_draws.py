@@ -149,3 +149,14 @@ def test_a_mix_share_reweights_the_members_and_only_a_mix_takes_it():
             mix.with_overrides(bad)
     with pytest.raises(InputError, match="not a mix"):
         sim.load_scenario(ROOT / "scenarios/four_ps.toml").with_overrides({"mix.four_ps": 0.5})
+
+
+def test_a_rate_over_draws_is_the_mean_of_every_run():
+    """Draws of equal size weigh the same: rare events in a few draws do not pull the rate down."""
+    draws = np.repeat(np.arange(100), 10)
+    rng = np.random.default_rng(3)
+    rate_of_draw = rng.beta(0.6, 4.0, 100)  # skewed: many draws with few events, as never live
+    flags = rng.random(1000) < rate_of_draw[draws]
+    value, lo, hi = draw_interval(flags, draws)
+    assert value == pytest.approx(flags.mean(), abs=1e-9)
+    assert lo < flags.mean() < hi
