@@ -44,6 +44,7 @@ reference: $(STAMP)
 	  --posterior results/failure_rates_posterior
 	$(BIN)/python -m sim.cli.validation
 	$(BIN)/python -m sim.report.reference_doc --claims
+	$(BIN)/python -m sim.report.reference_doc --first-run
 	$(BIN)/crmsim sensitivity experiments/sensitivity.toml --workers 2 --out results/sensitivity
 	cd results/sensitivity/sensitivity && cp indices.csv convergence.csv noise.csv emulator.csv \
 	  emulator_test.csv summary.json report.md sobol.png emulator_check.png ../../reference/sensitivity/

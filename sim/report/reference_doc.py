@@ -17,7 +17,9 @@
   the point sweep's with Wilson intervals.
 
 So no figure of these tables is typed: they are regenerated from the sweep by one command. Reads
-result files only; runs nothing.
+result files only; runs nothing, except ``--first-run``, which runs the README's first command
+(``crmsim run scenarios/four_ps.toml --seed 3``, into a temporary folder) and writes its printed
+output into the README's first-run block, the folder named as the command names it by default.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -141,6 +146,27 @@ def write_claims(readme: Path = ROOT / "README.md") -> None:
     readme.write_text(replace_block(readme.read_text(), "claims", claims_table(claims, horizons)))
 
 
+#: The README's first command, and the folder it writes to by default.
+FIRST_RUN = ["run", "scenarios/four_ps.toml", "--seed", "3"]
+FIRST_RUN_FOLDER = "results/runs/four_ps-seed3"
+
+
+def write_first_run(readme: Path = ROOT / "README.md") -> None:
+    """Run the README's first command and put what it prints into the first-run block."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "run"
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", *FIRST_RUN, "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    printed = done.stdout.strip().replace(str(out), FIRST_RUN_FOLDER)
+    block = f"```\n{printed}\n```"
+    readme.write_text(replace_block(readme.read_text(), "first-run", block))
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     """``text`` with the block between the ``reference:NAME`` markers replaced by ``body``."""
     pattern = re.compile(
@@ -191,7 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--posterior", type=Path, help="the same sweep run with --posterior (the README's tables)"
     )
+    parser.add_argument(
+        "--first-run",
+        action="store_true",
+        help="only rewrite the README's first-run block (runs crmsim run four_ps --seed 3)",
+    )
     args = parser.parse_args(argv)
+    if args.first_run:
+        write_first_run()
+        print("wrote the README's first-run block")
+        return 0
     if args.claims:
         write_claims()
         print("wrote the README's claims block")

@@ -69,7 +69,7 @@ def test_bench_block_keeps_the_report_without_its_title():
 def test_readme_first_run_is_what_the_command_prints(tmp_path, capsys, monkeypatch):
     """The README's "A first run" block is `crmsim run scenarios/four_ps.toml --seed 3`'s output.
 
-    When the model changes, rerun it and paste the output between the reference:first-run markers.
+    When the model changes: ``python -m sim.report.reference_doc --first-run``.
     """
     from sim.cli.main import main
 
