@@ -35,6 +35,7 @@ validation: $(STAMP)
 REF := results/reference
 reference: $(STAMP)
 	$(BIN)/crmsim calibrate experiments/calibration.toml --out $(REF)/calibration --write-scenario --workers 2
+	$(BIN)/python -m sim.report.calibration_tables
 	rm -rf results/failure_rates results/failure_rates_posterior results/validation results/sensitivity results/screening results/discovery
 	$(BIN)/crmsim sweep experiments/failure_rates.toml --out results/failure_rates --workers 2 > results/failure_rates.log
 	$(BIN)/crmsim report results/failure_rates
