@@ -61,6 +61,20 @@ def test_validate_needs_no_numba():
     assert "numba" not in _modules_after(_crmsim("validate", "scenarios/four_ps.toml"))
 
 
+def test_validating_a_calibration_file_needs_no_scikit_learn_or_scipy_stats():
+    """Reading priors and patterns is cheap: the emulators and the distributions load later."""
+    probe = (
+        _crmsim("validate", "experiments/calibration.toml")
+        + "\nimport json, sys\nprint(json.dumps([status, sorted(sys.modules)]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    status, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    assert status == 0
+    assert not {"sklearn", "scipy.stats", "numba"} & set(loaded)
+
+
 def test_the_lazy_names_are_the_model_s():
     import sim
     from sim.model import outcomes, scenario

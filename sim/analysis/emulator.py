@@ -32,12 +32,14 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern
 from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold
+
+from sim.analysis.latent import to_latent
 
 __all__ = ["Emulator", "EmulatorCheck", "to_latent", "MIN_POINTS"]
 
@@ -49,21 +51,6 @@ MIN_POINTS = 5
 #: the targets' variance).
 LENGTH_BOUNDS = (0.05, 100.0)
 SCALE_BOUNDS = (1e-3, 1e2)
-
-
-def to_latent(rate, n, var=None) -> tuple[np.ndarray, np.ndarray]:
-    """Rates to the logit scale, with a variance there.
-
-    ``(p n + 0.5) / (n + 1)`` keeps a rate of 0 or 1 finite (a half-run correction); the variance
-    is the delta method applied to the larger of ``var`` (e.g. bootstrapped over seeds) and the
-    binomial variance at that rate over ``n`` runs.
-    """
-    p = np.asarray(rate, dtype=float)
-    n = np.maximum(np.asarray(n, dtype=float), 1.0)
-    q = (p * n + 0.5) / (n + 1)
-    binom = q * (1 - q) / (n + 1)
-    v = binom if var is None else np.fmax(np.nan_to_num(np.asarray(var, float), nan=0.0), binom)
-    return logit(q), v / (q * (1 - q)) ** 2
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
-from sim.analysis.emulator import to_latent
+from sim.analysis.latent import to_latent
 from sim.errors import InputError
 from sim.experiments.experiment import OUTCOME_FIELDS
 from sim.experiments.summary import RATE_METRICS, rate_columns
@@ -330,7 +330,7 @@ class Panel:
 
 def latent(pattern: Pattern, fig: Figure) -> tuple[float, float]:
     """The figure and its variance on the emulator's scale: a rate's logit, with the half-run
-    correction of :func:`sim.analysis.emulator.to_latent` (n the effective number of runs);
+    correction of :func:`sim.analysis.latent.to_latent` (n the effective number of runs);
     any other figure as it is (its variance floored at a numerical 1e-12)."""
     if not math.isfinite(fig.value):
         return math.nan, math.nan

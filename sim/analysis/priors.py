@@ -13,7 +13,6 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from sim.analysis.spec_values import check_number, check_table, check_text
 from sim.errors import InputError
@@ -52,6 +51,8 @@ class Prior:
     def frozen(self):
         """The scipy.stats distribution (built once: scipy's frozen distributions are slow to
         make, and the sampler evaluates the prior a hundred thousand times)."""
+        from scipy import stats  # here: reading a calibration file needs no scipy.stats
+
         if self.dist == "uniform":
             return stats.uniform(self.low, self.high - self.low)
         a, b = (self.low - self.mean) / self.sd, (self.high - self.mean) / self.sd
