@@ -108,8 +108,9 @@ def _takes_axis(stat: Callable) -> bool:
 
 
 def _bca(data: tuple[np.ndarray, ...], stat: Callable, n_boot: int, seed: int, level: float,
-         paired: bool = False) -> tuple[float, float]:  # fmt: skip
-    """The BCa interval of ``stat`` over ``data`` (``scipy.stats.bootstrap``), deterministic."""
+         paired: bool = False, method: str = "BCa") -> tuple[float, float]:  # fmt: skip
+    """The BCa interval of ``stat`` over ``data`` (``scipy.stats.bootstrap``), deterministic
+    (``method="percentile"`` for the plain percentile interval)."""
     from scipy import stats as _scipy_stats
 
     with warnings.catch_warnings():  # a near-degenerate resample distribution: nan, not a warning
@@ -120,7 +121,7 @@ def _bca(data: tuple[np.ndarray, ...], stat: Callable, n_boot: int, seed: int, l
             stat,
             n_resamples=int(n_boot),
             confidence_level=level,
-            method="BCa",
+            method=method,
             paired=paired,
             vectorized=_takes_axis(stat),
             random_state=np.random.default_rng(seed),
@@ -154,8 +155,9 @@ def bootstrap_interval(
     Returns:
         ``(estimate, lo, hi)``; all NaN for an empty sample, and ``lo == hi == estimate`` for a
         sample whose values are all equal (one value included). Where BCa is undefined (a
-        resampling distribution without spread, e.g. a median that no resample moves) the bounds
-        are NaN.
+        resampling distribution without spread, e.g. a median that no resample moves: the median
+        ROI of an ordering whose runs mostly lose exactly their spend, ROI -1) the interval is the
+        percentile interval of the same resamples.
 
     Raises:
         InputError: if ``n_boot`` is not a positive whole number or ``level`` is outside (0, 1).
@@ -171,6 +173,8 @@ def bootstrap_interval(
     if np.ptp(x) == 0:
         return (estimate, estimate, estimate)
     lo, hi = _bca((x,), stat, n_boot, seed, level)
+    if math.isnan(lo) or math.isnan(hi):
+        lo, hi = _bca((x,), stat, n_boot, seed, level, method="percentile")
     return (estimate, lo, hi)
 
 

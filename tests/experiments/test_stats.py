@@ -87,7 +87,12 @@ def test_bootstrap_edge_cases():
     # a statistic without axis= still works
     x = np.random.default_rng(2).normal(size=40)
     est, lo, hi = bootstrap_interval(x, stat=lambda v: float(np.max(v)), n_boot=50)
-    assert est == x.max() and (math.isnan(lo) or lo <= est)
+    assert est == x.max() and lo <= est <= hi
+    # a median no resample moves (most runs lose exactly their spend, ROI -1): BCa is undefined,
+    # the percentile interval is not
+    roi = np.r_[np.full(150, -1.0), np.random.default_rng(3).normal(0.5, 1, 50)]
+    est, lo, hi = bootstrap_interval(roi)
+    assert (est, lo, hi) == (-1.0, -1.0, -1.0)
     with pytest.raises(InputError):
         bootstrap_interval([1.0], n_boot=0)
 
