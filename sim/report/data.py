@@ -48,8 +48,14 @@ def outcome_category(runs: pd.DataFrame) -> pd.Series:
     return pd.Series(cat, index=runs.index, name="outcome")
 
 
+def has_draws(runs: pd.DataFrame) -> bool:
+    """Rows of a posterior sweep (each block of replicates at one posterior draw)."""
+    return "draw" in runs.columns and bool(runs["draw"].notna().any())
+
+
 def outcome_mix(runs: pd.DataFrame) -> pd.DataFrame:
-    """Counts and shares of each outcome per scenario, with Wilson 95% intervals.
+    """Counts and shares of each outcome per scenario, with Wilson 95% intervals (for the rows of
+    a posterior sweep, 95% posterior predictive intervals over its draws, as summary.csv's).
 
     Returns one row per scenario (in :func:`scenario_order`) with ``n``, ``<outcome>`` counts,
     ``share_<outcome>``, and for each boundary of the stack (the cumulative share of the outcomes up
@@ -67,8 +73,33 @@ def outcome_mix(runs: pd.DataFrame) -> pd.DataFrame:
         out[f"share_{cat}"] = counts[cat] / out["n"]
         out[f"cum_{cat}"] = cum[cat] / out["n"]
         out[f"cum_lo_{cat}"], out[f"cum_hi_{cat}"] = wilson_interval(cum[cat], out["n"])
+    if has_draws(runs):
+        _over_draws(out, runs)
     out.index.name = "scenario"
     return out
+
+
+def _over_draws(out: pd.DataFrame, runs: pd.DataFrame) -> None:
+    """Each boundary's interval over the posterior's draws (sim.experiments.posterior), in place."""
+    from sim.experiments.posterior import draw_interval, widened
+
+    runs = runs.reset_index(drop=True)
+    rank_of = {c: i for i, c in enumerate(OUTCOMES)}
+    ranks = outcome_category(runs).map(rank_of).to_numpy()
+    for name, group in runs.groupby("scenario"):
+        rank = ranks[group.index.to_numpy()]
+        for i, cat in enumerate(OUTCOMES):
+            row = {"value": out.at[name, f"cum_{cat}"]}
+            row["ci_low"], row["ci_high"] = (
+                out.at[name, f"cum_lo_{cat}"],
+                out.at[name, f"cum_hi_{cat}"],
+            )
+            res = draw_interval(rank <= i, group["draw"].to_numpy())
+            row = widened(row, None if res is None else (row["value"], res[1], res[2]))
+            out.at[name, f"cum_lo_{cat}"], out.at[name, f"cum_hi_{cat}"] = (
+                row["ci_low"],
+                row["ci_high"],
+            )
 
 
 RUN_COLUMNS = (

@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator, PercentFormatter
 
 from sim.errors import InputError
-from sim.report.data import completed, outcome_mix
+from sim.report.data import completed, has_draws, outcome_mix
 from sim.report.style import (
     BASELINE,
     MONEY_SCALE,
@@ -153,7 +153,11 @@ def outcome_mix_chart(
             marker="_",
             markersize=10,
             lw=1.2,
-            label="Wilson 95% interval (never live, failed, gain)",
+            label=(
+                "95% posterior predictive interval (never live, failed, gain)"
+                if has_draws(runs)
+                else "Wilson 95% interval (never live, failed, gain)"
+            ),
         )
     )
     return finish(fig, "CRM programme outcomes by rollout ordering", source, handles=handles)

@@ -264,3 +264,31 @@ def test_fixture_summary_matches_its_run_rows():
         )
     manifest = json.loads((SWEEP / "manifest.json").read_text())
     assert manifest["spec"]["replicates"] == runs.groupby("scenario")["replicate"].nunique().max()
+
+
+def test_outcome_mix_of_a_posterior_sweep_has_intervals_over_its_draws():
+    """The chart's whiskers are the posterior predictive intervals summary.csv gives, not Wilson."""
+    from sim.experiments.posterior import draw_interval
+    from sim.report.data import outcome_mix
+
+    rng = np.random.default_rng(11)
+    draws = np.repeat(np.arange(40), 10)
+    p_never = rng.beta(1.0, 6.0, 40)[draws]  # parameters that matter: rates differ by draw
+    never = rng.random(400) < p_never
+    runs = pd.DataFrame(
+        {
+            "scenario": "four_ps",
+            "status": np.where(never, "never_live", "live"),
+            "met_expectations": ~never & (rng.random(400) < 0.6),
+            "measurable_gain": ~never & (rng.random(400) < 0.3),
+            "draw": draws,
+        }
+    )
+    mix = outcome_mix(runs).loc["four_ps"]
+    _, lo, hi = draw_interval(never, draws)
+    assert mix["cum_never_live"] == pytest.approx(never.mean())
+    assert (mix["cum_lo_never_live"], mix["cum_hi_never_live"]) == pytest.approx((lo, hi))
+    wilson = outcome_mix(runs.drop(columns="draw")).loc["four_ps"]
+    assert mix["cum_hi_never_live"] - mix["cum_lo_never_live"] > (
+        wilson["cum_hi_never_live"] - wilson["cum_lo_never_live"]
+    )
