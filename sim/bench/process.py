@@ -35,23 +35,29 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _crmsim(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of ``crmsim ARGV`` in a fresh interpreter; a failure raises."""
+    cpu0, t = _children_cpu(), time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli.main", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall, cpu = time.perf_counter() - t, _children_cpu() - cpu0
+    if proc.returncode != 0:
+        raise RuntimeError(f"crmsim {' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
+    return wall, cpu
+
+
 def time_command(args: list[str], repeats: int) -> dict:
     """Median wall and CPU seconds of ``crmsim ARGS`` in a fresh process (after one warm call)."""
     walls, cpus = [], []
     with tempfile.TemporaryDirectory(prefix="crmsim-bench-cli-") as tmp:
         for i in range(repeats + 1):
             argv = [a.replace("{out}", str(Path(tmp) / f"run{i}")) for a in args]
-            cpu0, t = _children_cpu(), time.perf_counter()
-            proc = subprocess.run(
-                [sys.executable, "-m", "sim.cli.main", *argv],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            wall, cpu = time.perf_counter() - t, _children_cpu() - cpu0
-            if proc.returncode != 0:
-                raise RuntimeError(f"crmsim {' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
+            wall, cpu = _crmsim(argv)
             if i:  # the first call warms numba's cache and the file system
                 walls.append(wall)
                 cpus.append(cpu)
@@ -66,10 +72,13 @@ def command_times(repeats: int = 3) -> dict:
 def sweep_process(replicates: int, workers: int = 2) -> dict:
     """``crmsim sweep experiments/failure_rates.toml`` in a fresh process: runs per second, the
     interpreter's start, the pool's start and the results store included."""
+    from sim.experiments.experiment import load_experiment
+
+    experiment = ROOT / "experiments" / "failure_rates.toml"
     with tempfile.TemporaryDirectory(prefix="crmsim-bench-sweep-cli-") as tmp:
         argv = [
             "sweep",
-            str(ROOT / "experiments" / "failure_rates.toml"),
+            str(experiment),
             "--replicates",
             str(replicates),
             "--workers",
@@ -77,18 +86,8 @@ def sweep_process(replicates: int, workers: int = 2) -> dict:
             "--out",
             str(Path(tmp) / "out"),
         ]
-        cpu0, t = _children_cpu(), time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "sim.cli.main", *argv],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        wall, cpu = time.perf_counter() - t, _children_cpu() - cpu0
-    if proc.returncode != 0:
-        raise RuntimeError(f"crmsim sweep failed:\n{proc.stderr[-2000:]}")
-    runs = replicates * 6  # the experiment's six scenarios
+        wall, cpu = _crmsim(argv)
+    runs = replicates * len(load_experiment(experiment).scenarios)
     return {
         "runs": runs,
         "workers": workers,

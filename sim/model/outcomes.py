@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.scenario import Scenario
-from sim.model.vocabulary import SERIES, STATE_NAMES, TRAITS
-
-_PLANNED, LIVE, CANCELLED, ABANDONED = STATE_NAMES
+from sim.model.vocabulary import ABANDONED, CANCELLED, LIVE, SERIES, TRAITS
 
 if TYPE_CHECKING:  # imported where a run is made: reading OUTCOME_FIELDS needs no Mesa
     from sim.model.model import CRMRolloutModel

@@ -25,16 +25,12 @@ from sim.model.population import Organisation
 from sim.model.program_week import N_WORKSTREAMS, PLATFORM
 from sim.model.records import Field, Record
 from sim.model.scenario import Scenario
-from sim.model.vocabulary import STATE_NAMES
-
-#: the programme's states, in the order of their codes in the record (sim.model.program_week)
-STATES = STATE_NAMES
-PLANNED, LIVE, CANCELLED, ABANDONED = STATES
+from sim.model.vocabulary import LIVE, STATE_NAMES
 
 #: The programme's state, changed every week by ``advance``.
 STATE = np.dtype(
     [
-        ("state", np.int64),  # index into STATES
+        ("state", np.int64),  # index into STATE_NAMES (sim.model.vocabulary)
         ("embedded", np.float64),  # process readiness built into the platform's configuration
         ("fit", np.float64),  # platform fit f (sim.model.rules.platform_fit), from package fit up
         ("commitment", np.float64),  # the executive sponsor's commitment C (Repenning 2002)
@@ -226,7 +222,7 @@ class Programme:
 
     @property
     def state(self) -> str:
-        return STATES[int(self.record.state[0])]
+        return STATE_NAMES[int(self.record.state[0])]
 
     @property
     def live(self) -> bool:

@@ -21,6 +21,7 @@ TRAITS = (
 
 #: The programme's states; the programme's record stores the index (sim.model.program_week).
 STATE_NAMES = ("planned", "live", "cancelled", "abandoned")
+PLANNED, LIVE, CANCELLED, ABANDONED = STATE_NAMES
 
 #: The model-level series, one row a week, in this order (the DataCollector's model reporters;
 #: sim.model.week writes them).

@@ -87,19 +87,12 @@ def _over_draws(out: pd.DataFrame, runs: pd.DataFrame) -> None:
     rank_of = {c: i for i, c in enumerate(OUTCOMES)}
     ranks = outcome_category(runs).map(rank_of).to_numpy()
     for name, group in runs.groupby("scenario"):
-        rank = ranks[group.index.to_numpy()]
+        rank, draws = ranks[group.index.to_numpy()], group["draw"].to_numpy()
         for i, cat in enumerate(OUTCOMES):
-            row = {"value": out.at[name, f"cum_{cat}"]}
-            row["ci_low"], row["ci_high"] = (
-                out.at[name, f"cum_lo_{cat}"],
-                out.at[name, f"cum_hi_{cat}"],
-            )
-            res = draw_interval(rank <= i, group["draw"].to_numpy())
-            row = widened(row, None if res is None else (row["value"], res[1], res[2]))
-            out.at[name, f"cum_lo_{cat}"], out.at[name, f"cum_hi_{cat}"] = (
-                row["ci_low"],
-                row["ci_high"],
-            )
+            lo, hi = f"cum_lo_{cat}", f"cum_hi_{cat}"
+            row = {"value": out.at[name, f"cum_{cat}"], "ci_low": out.at[name, lo]}
+            row = widened({**row, "ci_high": out.at[name, hi]}, draw_interval(rank <= i, draws))
+            out.at[name, lo], out.at[name, hi] = row["ci_low"], row["ci_high"]
 
 
 RUN_COLUMNS = (
