@@ -173,11 +173,12 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
         _row(
             "never live: weak-sponsor third minus strong third (industry mix)",
             "independent",
-            "Keil & Robey 1999; Montealegre & Keil 2000 (senior managers de-escalate a runaway); "
-            "Prosci (weak sponsorship: 'unavailability of resources to support the project')",
-            "> 0, interval above 0",
+            "Ewusi-Mensah & Przasnyski 1991; JCIS 2000 ('lack of corporate leadership' the "
+            "first abandonment factor); Prosci (weak sponsorship: 'unavailability of resources "
+            "to support the project')",
+            ">= +5 pp, interval above 0",
             _effect_text(_neg(weak_never)),
-            _neg(weak_never)[1] > 0,
+            _neg(weak_never)[0] >= 0.05 and _neg(weak_never)[1] > 0,
         ),
         _row(
             "budget realism: met expectations, top third minus bottom third (industry mix)",

@@ -330,7 +330,19 @@ _PARAMS = [
         "cancel when spend passes budget x this",
         "DESIGN.md 2.1",
     ),
-    _p("rollout.commitment_floor", float, 0.2, 0, 1, "cancel when sponsor commitment falls below"),
+    _p(
+        "rollout.commitment_floor",
+        float,
+        0.2,
+        0,
+        1,
+        "the floor of the sponsor's support: commitment below it cancels a planned programme and "
+        "lets a low-use one be abandoned; active sponsorship (strength x commitment) below it "
+        "stops a runaway",
+        "Repenning 2002 (the commitment threshold); Ewusi-Mensah & Przasnyski 1991 and JCIS "
+        "2000 (leadership decides abandonment; docs/sources/lit-model-v3.md section 10); value "
+        "an assumption, estimated by the calibration",
+    ),
     _p(
         "rollout.abandon_usage",
         float,

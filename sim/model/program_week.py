@@ -62,6 +62,14 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
 
 
 @njit(cache=True)
+def _unbacked_runaway(st, pl):
+    """A runaway (spend past the budget before go-live, 7.1.8) whose active sponsorship (strength x
+    commitment) is below the floor: nobody with the power and the will defends it, so it is
+    stopped (rules.runaway_stopped)."""
+    return rules.runaway_stopped(st.spend, st.budget, sponsorship(st, pl), pl.commitment_floor)
+
+
+@njit(cache=True)
 def _working(st, pl):
     """Still spending: planned or live, and spend within the cancel limit (budget x multiple)."""
     return (
@@ -310,11 +318,13 @@ def erode_goals(st, pl, week, benefit):
 
 @njit(cache=True)
 def end_programme(st, pl, week, adoption, live_week):
-    """7.1.14 Cancellation before go-live (commitment below the floor, or spend past the cancel
-    limit) and 7.1.15 abandonment after it: shelfware is declared when use has stayed low long
-    enough and the sponsor has given up (Repenning 2002: commitment below the floor); a committed
-    sponsor keeps funding improvement instead (7.1.2)."""
-    if st.state == _PLANNED and (st.commitment < pl.commitment_floor or not _working(st, pl)):
+    """7.1.14 Cancellation before go-live (commitment below the floor, spend past the cancel
+    limit, or a runaway nobody defends) and 7.1.15 abandonment after it: shelfware is declared when
+    use has stayed low long enough and the sponsor has given up (Repenning 2002: commitment below
+    the floor); a committed sponsor keeps funding improvement instead (7.1.2)."""
+    if st.state == _PLANNED and (
+        st.commitment < pl.commitment_floor or not _working(st, pl) or _unbacked_runaway(st, pl)
+    ):
         st.state = _CANCELLED
         st.end_week = week + 1
     elif st.state == _LIVE and live_week.min() >= 0 and week > live_week.max():

@@ -230,6 +230,24 @@ def rescoped(scope, strength, cut):
 
 
 @njit(cache=True)
+def runaway_stopped(spend, budget, sponsorship_, floor):
+    """A runaway project (spend past its budget before go-live) is stopped when its active
+    sponsorship is below ``floor``: ``spend > budget and sponsorship < floor``.
+
+    Projects are abandoned for "any combination of factors including cost overruns ... and
+    behavioral, political, or organizational issues", the last "the most dominant"
+    (Ewusi-Mensah & Przasnyski 1991, MIS Quarterly 15(1)); the first factor CIOs give for
+    abandonment is "lack of corporate leadership" (J. Computer Information Systems 2000, pp. 66-78).
+    A runaway's exit is rescope for a strong sponsor (Montealegre & Keil 2000; ``rescoped``),
+    escalation for a committed one (Keil 1995), and a stop for a weak one: nobody with the power
+    and the will defends it (docs/sources/lit-model-v3.md sections 2.5 and 10). The threshold
+    form, and the floor shared with the commitment's (``rollout.commitment_floor``), are
+    assumptions; the floor is a calibrated parameter.
+    """
+    return spend > budget and sponsorship_ < floor
+
+
+@njit(cache=True)
 def reconfigure(embedded, process_readiness, effort, rate):
     """Reconfiguration after go-live embeds process work done since: ``E += rate * e * gap``.
 

@@ -65,6 +65,7 @@ TESTED = {
     "budget_cut",
     "scope_work",
     "rescoped",
+    "runaway_stopped",
     "support_effort",
     "turnover",
     "weekly_rate",
@@ -224,6 +225,14 @@ def test_rescoped():
     assert rules.rescoped(0.6, 1.0, 0.5) == approx(0.3)
     assert rules.rescoped(0.6, 0.1, 0.5) == approx(0.6 * 0.95)
     assert rules.rescoped(0.6, 0.0, 0.5) == 0.6
+
+
+def test_runaway_stopped():
+    # stopped only over budget and with active sponsorship below the floor
+    assert rules.runaway_stopped(101.0, 100.0, 0.1, 0.2)
+    assert not rules.runaway_stopped(101.0, 100.0, 0.3, 0.2)  # a defended runaway escalates
+    assert not rules.runaway_stopped(100.0, 100.0, 0.1, 0.2)  # within budget: no runaway
+    assert not rules.runaway_stopped(101.0, 100.0, 0.2, 0.2)  # at the floor: still defended
 
 
 def test_support_effort():

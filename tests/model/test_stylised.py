@@ -218,3 +218,28 @@ def test_a_runaway_programme_is_rescoped_by_its_sponsor():
             cut.append(m.programme.scope / m.org.scope - (1 - 0.5 * m.org.sponsor_strength))
     assert cut, "no big bang of 12 was rescoped"
     assert np.allclose(cut, 0.0, atol=1e-12)
+
+
+def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
+    """An unrealistic budget makes every big bang a runaway (ODD 7.1.8): a weak sponsor's is
+    stopped as soon as it passes its budget (7.1.14), a strong one rescopes it and carries on."""
+    def ends(strength):
+        out = []
+        for seed in range(6):
+            scen = small_scenario(
+                "big_bang",
+                profile__sponsor_strength=strength,
+                profile__sponsor_strength_spread=0.0,
+                profile__budget_realism=0.3,
+                profile__budget_realism_spread=0.0,
+            )
+            m = CRMRolloutModel(scen, seed=seed)
+            m.run_model()
+            out.append((m.programme.state, m.programme.spend / m.programme.budget))
+        return out
+
+    weak, strong = ends(0.1), ends(0.9)
+    # stopped at the runaway, long before the cancel limit (1.75 x budget)
+    assert all(state == "cancelled" and 1.0 < ratio < 1.1 for state, ratio in weak), weak
+    assert sum(state == "live" for state, _ in strong) >= 4, strong
+    assert max(ratio for _, ratio in strong) > 1.2, strong  # it escalated past its budget
