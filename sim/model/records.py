@@ -54,11 +54,13 @@ class Record:
             A one-element ``np.recarray`` (``rec[0].name`` and ``rec.name[0]`` both read it).
         """
         ns = SimpleNamespace(v=values, **inputs)
-        out = np.zeros(1, dtype=self.dtype).view(np.recarray)
-        for f in self.fields:
-            raw = values[f.value] if isinstance(f.value, str) else f.value(ns)
-            out[f.name][0] = f.kind(raw)
-        return out
+        row = tuple(
+            f.kind(values[f.value] if isinstance(f.value, str) else f.value(ns))
+            for f in self.fields
+        )
+        # one structured array from one tuple: a field at a time through the recarray cost
+        # more than the rest of building a model (sim.bench.profile)
+        return np.array([row], dtype=self.dtype).view(np.recarray)
 
     def empty(self) -> np.recarray:
         """A zeroed one-element record array (a record the compiled code fills itself)."""
@@ -80,7 +82,7 @@ def record_of(dtype: np.dtype, **values: Any) -> np.recarray:
     missing = set(dtype.names) - set(values)
     if missing:
         raise ValueError(f"missing fields: {sorted(missing)}")
-    out = np.zeros(1, dtype=dtype).view(np.recarray)
-    for name, value in values.items():
-        out[name][0] = value
-    return out
+    unknown = set(values) - set(dtype.names)
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    return np.array([tuple(values[name] for name in dtype.names)], dtype=dtype).view(np.recarray)
