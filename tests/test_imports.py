@@ -61,6 +61,21 @@ def test_validate_needs_no_numba():
     assert "numba" not in _modules_after(_crmsim("validate", "scenarios/four_ps.toml"))
 
 
+def test_a_run_with_the_numba_engine_needs_no_mesa():
+    """sim.run and crmsim run build a World (sim.model.world), not a Mesa model: Mesa's import
+    (about a quarter of a second) is paid only by the agents engine and by users of the model."""
+    scenario = "sim.load_scenario('scenarios/four_ps.toml', overrides={'horizon_weeks': 8})"
+    run = f"import sim; sim.run({scenario}, seed=1)"
+    assert "mesa" not in _modules_after(run)
+    assert "mesa" in _modules_after(run.replace("seed=1)", "seed=1, engine='agents')"))
+
+
+def test_crmsim_run_needs_no_mesa_or_matplotlib_without_charts(tmp_path):
+    args = ("run", "scenarios/four_ps.toml", "--no-charts", "--set", "horizon_weeks=8")
+    loaded = _modules_after(_crmsim(*args, "--out", str(tmp_path / "r")))
+    assert not loaded & {"mesa", "matplotlib"}
+
+
 def test_validating_a_calibration_file_needs_no_scikit_learn_or_scipy_stats():
     """Reading priors and patterns is cheap: the emulators and the distributions load later."""
     probe = (

@@ -20,10 +20,10 @@ from dataclasses import replace
 #: (label, file fragment, function name): the parts reported, cumulative time each.
 PARTS = (
     ("whole runs (sim.run)", "outcomes.py", "run"),
-    ("  model steps (run_model)", "model.py", "run_model"),
+    ("  model steps (run_model)", "world.py", "run_model"),
     ("    compiled weeks: programme, kernels, measures (run_weeks)", "week.py", "run_weeks"),
-    ("    Python after the weeks: series, counters (_after_weeks)", "model.py", "_after_weeks"),
-    ("  building models (CRMRolloutModel.__init__)", "model.py", "__init__"),
+    ("    Python after the weeks: counters, metrics (_after_weeks)", "world.py", "_after_weeks"),
+    ("  building worlds (World.__init__)", "world.py", "__init__"),
     ("  counterfactual (counterfactual_series)", "outcomes.py", "counterfactual_series"),
     ("  classify", "outcomes.py", "classify"),
     ("  series DataFrame (paired_series)", "outcomes.py", "paired_series"),

@@ -1,47 +1,29 @@
-"""CRMRolloutModel: the Mesa model that owns the state, draws the randomness and runs the engines.
+"""CRMRolloutModel: the Mesa model of one organisation, its agents and both engines.
 
-One step is one week (DESIGN.md 2, sim.model.week). Each week the model draws every random number
-of the week from its Generator (a fixed count, so a run and its no-CRM counterfactual consume
-identical streams), advances the programme on last week's measures, lets the engine update every
-agent synchronously (new state from old state, then commit), adds arriving customers, measures and
-collects the series. ``engine="agents"`` steps Mesa agents one by one around the compiled begin and
-end of the week (readable reference); ``engine="numba"`` (default) runs whole weeks in compiled
-code, a whole run in one call from ``run_model``. Same seed, same scenario: same numbers.
+A ``CRMRolloutModel`` is a :class:`sim.model.world.World` (the state, the draws, the compiled weeks)
+and a ``mesa.Model``: it adds the Mesa agents, views on the arrays, and the agents engine that steps
+them one by one around the compiled begin and end of the week (the readable reference), and
+collects the series with Mesa's DataCollector. ``engine="numba"`` (default) runs whole weeks in
+compiled code, a whole run in one call from ``run_model``. Same seed, same scenario: same numbers,
+from either engine and from a bare ``World`` (which ``sim.run`` uses for the numba engine, so a
+run never imports Mesa).
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections import namedtuple
-
 import mesa
 import numpy as np
 
-from sim.errors import InputError
-from sim.model import kernels, streams, week
+from sim.model import kernels, week
 from sim.model.agents import Customer, Employee, Manager
-from sim.model.context import WEEK, channel_bounds, customer_params, employee_params
-from sim.model.population import build_customers, build_employees, draw_organisation
-from sim.model.program import Programme
 from sim.model.scenario import Scenario
 from sim.model.vocabulary import SERIES
+from sim.model.world import ENGINES, World, choose_variant, draw
 
-ENGINES = ("numba", "agents")
-
-
-def choose_variant(scenario: Scenario, draw: float) -> Scenario:
-    """The scenario actually run: for a mix scenario, the member the uniform ``draw`` selects."""
-    if not scenario.is_mix:
-        return scenario
-    total = 0.0
-    for variant in scenario.variants:
-        total += variant.weight
-        if draw < total:
-            return variant.scenario
-    return scenario.variants[-1].scenario
+__all__ = ["ENGINES", "CRMRolloutModel", "SeriesCollector", "choose_variant", "draw"]
 
 
-class CRMRolloutModel(mesa.Model):
+class CRMRolloutModel(World, mesa.Model):
     """An organisation living through a CRM rollout (or, with ``counterfactual=True``, without one).
 
     Args:
@@ -53,6 +35,8 @@ class CRMRolloutModel(mesa.Model):
             agents engine always creates them, sweeps with the numba engine never pay for them.
     """
 
+    engines = ENGINES
+
     def __init__(
         self,
         scenario: Scenario,
@@ -61,88 +45,18 @@ class CRMRolloutModel(mesa.Model):
         counterfactual: bool = False,
         agents: bool = False,
     ):
-        if engine not in ENGINES:
-            raise InputError(f"expected one of {', '.join(ENGINES)}", key="engine", value=engine)
-        super().__init__(rng=seed)
-        self._seed = seed
-        drawn = draw(scenario, self.rng)
-        #: the Generator's state after the draws (what a twin starts from: ``counterfactual_twin``)
-        self._rng_after_draws = self.rng.bit_generator.state
-        self._assemble(scenario, engine, counterfactual, drawn, agents)
+        World.__init__(self, scenario, seed, engine, counterfactual)
+        if agents:
+            self.make_agents()
 
-    def counterfactual_twin(self) -> CRMRolloutModel:
-        """This organisation with no CRM programme, in its initial state: the model
-        ``CRMRolloutModel(scenario, seed, engine, counterfactual=True)`` builds (the same seed
-        draws the same organisation: common random numbers), made by copying this model's drawn
-        state instead of drawing it again. Call it before this model's first week.
-        """
-        if self.steps:
-            raise RuntimeError("a counterfactual twin is made before the model's first week")
-        twin = object.__new__(type(self))
-        mesa.Model.__init__(twin, rng=self._seed)
-        twin._seed = self._seed
-        twin.rng.bit_generator.state = self._rng_after_draws
-        twin._rng_after_draws = self._rng_after_draws
-        d = self._drawn
-        drawn = d._replace(
-            employees=_buffer_copy(d.employees),
-            teams=_buffer_copy(d.teams),
-            customers=_buffer_copy(d.customers),
-        )
-        twin._assemble(self.scenario, self.engine, True, drawn, False)
-        return twin
+    def _start(self, seed) -> None:
+        """Mesa's Generator (``np.random.default_rng(seed)``, as a World's), counters and agent
+        registry."""
+        mesa.Model.__init__(self, rng=seed)
 
-    def _assemble(self, scenario, engine, counterfactual, drawn, agents) -> None:
-        """Everything a model holds besides what it drew: the programme, the rule parameters, the
-        next-week buffers, the measures, the series (no random draws here)."""
-        self.engine = engine
-        self.scenario = scenario
-        self.counterfactual = counterfactual
-        self._drawn = drawn
-        self.variant, self.org = drawn.variant, drawn.org
-        s = self.variant
-        self.horizon = s["horizon_weeks"]
-        self.employees, self.teams, self.customers = drawn.employees, drawn.teams, drawn.customers
-        self.employees_next = _buffer_copy(self.employees)
-        self.customers_next = _buffer_copy(self.customers)
-        self.programme = Programme(s, self.org, self.employees.n, counterfactual)
-        #: the rule parameters (one-element records, sim.model.context; ``rec[0].mandate``)
-        self.employee_params = employee_params(s, self.org)
-        self.customer_params = customer_params(s)
-        self.channel_bounds = channel_bounds(s)
-        self._week_record = np.zeros(1, dtype=WEEK).view(np.recarray)
-        self._kernel_params = week.KernelParams(
-            week.values_of(self.employee_params, week.EmployeeValues),
-            week.values_of(self.customer_params, week.CustomerValues),
-            self._week_record,
-            tuple(float(b) for b in self.channel_bounds),  # a tuple: see KernelParams
-            self.employee_params,
-            self.customer_params,
-        )
-        self._created_by = self.customers.arrivals_table(self.horizon)
-        n = self.employees.n
-        self._economy = week.ECONOMY.build(
-            s.values, key=drawn.key, stride=streams.slots(n, self.customers.capacity), n=n
-        )
-        self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
-        self._measures[0].created = self.customers.created
-        self.team_usage = np.zeros(self.teams.n)
-        self.week = None
-        self.metrics = dict.fromkeys(SERIES, 0.0)
-        #: the model series, one row a week in the order of sim.model.vocabulary.SERIES
-        self.series = np.zeros((self.horizon, len(SERIES)))
-        week.observe(
-            self._measures,
-            self._economy,
-            self.employees.arrays(),
-            self.customers.arrays(),
-            self.team_usage,
-        )
-        #: the active customers' slots, ascending (the first ``n_active`` of the measures), and
-        #: next week's list: the numba engine's loops visit only these (sim.model.kernels)
-        self._slots = np.flatnonzero(self.customers.active).astype(np.int64)
-        self._slots.resize(self.customers.capacity, refcheck=False)
-        self._slots_next = np.zeros(self.customers.capacity, dtype=np.int64)
+    def _assemble(self, scenario, engine, counterfactual, drawn) -> None:
+        """The world's state, then Mesa's side: the DataCollector and the (empty) agent lists."""
+        World._assemble(self, scenario, engine, counterfactual, drawn)
         self.datacollector = SeriesCollector(
             model_reporters={name: _reporter(name) for name in SERIES}
         )
@@ -151,9 +65,8 @@ class CRMRolloutModel(mesa.Model):
         #: each customer's revenue and cost to serve this week, written by the Mesa agents
         self.revenue_by_customer = np.zeros(0)
         self.cost_by_customer = np.zeros(0)
-        if engine == "agents" or agents:
+        if engine == "agents":  # a twin of an agents-engine model steps agents too
             self.make_agents()
-        self.running = True
 
     # --- agents ------------------------------------------------------------------------------
 
@@ -175,22 +88,6 @@ class CRMRolloutModel(mesa.Model):
                 self._customer_agents.append(Customer(self, i))
 
     # --- one week ----------------------------------------------------------------------------
-
-    @property
-    def market(self) -> float:
-        """Log-demand of the market, AR(1) (sim.model.market; params economics.market_*)."""
-        return float(self._measures.market[0])
-
-    def week_draws(self):
-        """The draws of the coming week as arrays (peer, work, contact, churn, market), for tests
-        and benchmarks; the engines draw each number where it is used (sim.model.streams)."""
-        return streams.week_draws(
-            int(self._economy.key[0]),
-            self.steps,
-            self.employees.n,
-            self.customers.capacity,
-            self.customers.created,
-        )
 
     def step(self) -> None:
         """Advance one week (sim.model.week; see the module docstring for the order)."""
@@ -240,78 +137,11 @@ class CRMRolloutModel(mesa.Model):
         )
         self._after_weeks(self.series[t : t + 1])
 
-    def _swap(self) -> None:
-        self.employees, self.employees_next = self.employees_next, self.employees
-        self.customers, self.customers_next = self.customers_next, self.customers
-        self._slots, self._slots_next = self._slots_next, self._slots
-
-    def _run_compiled(self, t0: int, t1: int) -> None:
-        """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks).
-
-        Below ``week.PARALLEL_MIN_CUSTOMERS`` customer slots the week runs on one thread (cached,
-        no thread pool started); above it on numba's threads, as many as the caller set.
-        """
-        rows = self.series[t0:t1]
-        parallel = self.customers.capacity >= week.PARALLEL_MIN_CUSTOMERS
-        run = week.run_weeks_parallel if parallel else week.run_weeks
-        run(
-            t0,
-            t1,
-            self._measures,
-            self._economy,
-            self.programme.arrays(),
-            self.teams.arrays(),
-            self.team_usage,
-            self._created_by,
-            self._kernel_params,
-            self.employees.arrays(),
-            self.employees_next.arrays(),
-            self.customers.arrays(),
-            self.customers_next.arrays(),
-            self._slots,
-            self._slots_next,
-            rows,
-        )
-        if (t1 - t0) % 2:
-            self._swap()
-        self.week = self._week_record[0]
-        self._after_weeks(rows)
-
     def _after_weeks(self, rows: np.ndarray) -> None:
-        """Python's side of the weeks just run: counters, new agents, the series, the end."""
-        created = int(self._measures.created[0])
-        self.customers.created = self.customers_next.created = created
+        """The world's counters and metrics, then Mesa's side: new agents and the series."""
+        World._after_weeks(self, rows)
         self._add_customer_agents()
-        self.metrics = dict(zip(SERIES, rows[-1].tolist(), strict=True))
         self.datacollector.collect_rows(rows)
-        if self.steps >= self.horizon:
-            self.running = False
-
-    def run_model(self) -> None:
-        """Run to the horizon: the numba engine in one compiled call, the agents week by week."""
-        if self.engine == "numba" and self.running:
-            t0 = self.steps
-            self.steps = self.horizon
-            self._run_compiled(t0, self.horizon)
-            return
-        while self.running:
-            self.step()
-
-
-#: What a model draws from its Generator (``draw``).
-Drawn = namedtuple("Drawn", "variant org employees teams customers key")
-
-
-def draw(scenario: Scenario, rng: np.random.Generator) -> Drawn:
-    """Everything a model draws, in the order it always draws it: the mix's member, the
-    organisation, its employees and customers, then the run's random stream (sim.model.streams;
-    drawn after the organisation, so a run and its counterfactual get the same one)."""
-    variant = choose_variant(scenario, rng.random())
-    org = draw_organisation(variant, rng)
-    employees, teams = build_employees(variant, org, rng)
-    customers = build_customers(variant, employees.n, rng, org.data_maturity)
-    key = int(rng.integers(0, streams.KEY_BOUND))
-    return Drawn(variant, org, employees, teams, customers, key)
 
 
 class SeriesCollector(mesa.DataCollector):
@@ -328,18 +158,6 @@ class SeriesCollector(mesa.DataCollector):
         for j, var in enumerate(SERIES):
             if var in self.model_vars:
                 self.model_vars[var].extend(rows[:, j].tolist())
-
-
-def _buffer_copy(state):
-    """A second buffer of a state dataclass: every array copied, scalars shared."""
-    return dataclasses.replace(
-        state,
-        **{
-            f.name: getattr(state, f.name).copy()
-            for f in dataclasses.fields(state)
-            if isinstance(getattr(state, f.name), np.ndarray)
-        },
-    )
 
 
 def _reporter(name: str):

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.errors import InputError
 from sim.model.scenario import Scenario
 from sim.model.vocabulary import ABANDONED, CANCELLED, LIVE, SERIES, TRAITS
 
-if TYPE_CHECKING:  # imported where a run is made: reading OUTCOME_FIELDS needs no Mesa
-    from sim.model.model import CRMRolloutModel
+if TYPE_CHECKING:  # imported where a run is made: reading OUTCOME_FIELDS needs no numba
+    from sim.model.world import World
 
 #: Counterfactual series kept beside the run's own (with a ``cf_`` prefix).
 CF_SERIES = (
@@ -119,7 +120,7 @@ def measured_gain(gain: np.ndarray, cf_profit: np.ndarray) -> float:
     return last_year / noise_sd if noise_sd > 0 else float(np.sign(last_year)) * np.inf
 
 
-def classify(ts: pd.DataFrame, model: CRMRolloutModel) -> dict:
+def classify(ts: pd.DataFrame, model: World) -> dict:
     """The outcome fields of DESIGN.md 2.4 from a paired time series (treatment and ``cf_``)."""
     v = model.variant.values
     prog = model.programme
@@ -188,15 +189,30 @@ _CF_CACHE: OrderedDict = OrderedDict()
 _CF_CACHE_SIZE = 32
 
 
+def model_class(engine: str) -> type[World]:
+    """What runs ``engine``: a bare World for the numba engine (no Mesa imported), the Mesa model
+    (sim.model.model.CRMRolloutModel, whose agents step one by one) for the agents engine. Both
+    give the same numbers (tests/model/test_engines.py)."""
+    from sim.model.world import ENGINES, World
+
+    if engine not in ENGINES:
+        raise InputError(f"expected one of {', '.join(ENGINES)}", key="engine", value=engine)
+    if engine == "agents":
+        from sim.model.model import CRMRolloutModel
+
+        return CRMRolloutModel
+    return World
+
+
 def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
     """What a counterfactual run depends on: the seed, the engine and the organisation's values.
 
     Scenarios that differ only in their programme (the orderings of one organisation) share it, so
     a sweep that runs replicate i of every ordering computes that counterfactual once per worker.
     The initial sponsor commitment is the one programme value it reads (managers follow it).
-    The variant of a mix is the one the seed's first draw picks, as in ``CRMRolloutModel``.
+    The variant of a mix is the one the seed's first draw picks, as in ``World``.
     """
-    from sim.model.model import choose_variant
+    from sim.model.world import choose_variant
 
     variant = choose_variant(scenario, np.random.default_rng(seed).random())
     values = variant.values
@@ -205,13 +221,13 @@ def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
 
 
 def counterfactual_series(
-    scenario: Scenario, seed: int, engine: str, twin_of: CRMRolloutModel | None = None
+    scenario: Scenario, seed: int, engine: str, twin_of: World | None = None
 ) -> np.ndarray:
     """The no-CRM counterfactual's weekly series (sim.model.vocabulary.SERIES), from a small
     per-process cache when possible.
 
     ``twin_of``, the run's own model not yet run, is copied instead of drawing the organisation
-    again (``CRMRolloutModel.counterfactual_twin``: the same model, a millisecond less).
+    again (``World.counterfactual_twin``: the same model, a millisecond less).
     """
     key = counterfactual_key(scenario, seed, engine)
     if key in _CF_CACHE:
@@ -220,9 +236,7 @@ def counterfactual_series(
     if twin_of is not None:
         cf = twin_of.counterfactual_twin()
     else:
-        from sim.model.model import CRMRolloutModel
-
-        cf = CRMRolloutModel(scenario, seed=seed, engine=engine, counterfactual=True)
+        cf = model_class(engine)(scenario, seed=seed, engine=engine, counterfactual=True)
     cf.run_model()
     _CF_CACHE[key] = cf.series
     if len(_CF_CACHE) > _CF_CACHE_SIZE:
@@ -251,9 +265,7 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
         seed: the run's seed; the counterfactual uses the same one (common random numbers).
         engine: ``"numba"`` (default) or ``"agents"``.
     """
-    from sim.model.model import CRMRolloutModel
-
-    model = CRMRolloutModel(scenario, seed=seed, engine=engine)
+    model = model_class(engine)(scenario, seed=seed, engine=engine)
     cf_series = counterfactual_series(scenario, seed, engine, twin_of=model)
     model.run_model()
     ts = paired_series(model.series, cf_series)

@@ -223,6 +223,7 @@ def test_a_runaway_programme_is_rescoped_by_its_sponsor():
 def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
     """An unrealistic budget makes every big bang a runaway (ODD 7.1.8): a weak sponsor's is
     stopped as soon as it passes its budget (7.1.14), a strong one rescopes it and carries on."""
+
     def ends(strength):
         out = []
         for seed in range(6):
