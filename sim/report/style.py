@@ -15,11 +15,11 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-import seaborn as sns
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from sim.report.house_rc import SEABORN_WHITEGRID_NOTEBOOK
 from sim.safepaths import atomic_write_bytes
 
 #: One colour per rollout ordering, from Paul Tol's colour-blind-safe "bright" and "vibrant"
@@ -112,9 +112,10 @@ def money(value: float, signed: bool = False) -> str:
     return f"{v:+,.0f}" if signed else f"{v:,.0f}"
 
 
+#: The house style: seaborn's whitegrid style and notebook context (sim.report.house_rc, written
+#: from seaborn and tested against it), with our titles, legends and reproducible SVGs.
 RC_PARAMS = {
-    **sns.axes_style("whitegrid"),
-    **sns.plotting_context("notebook"),
+    **SEABORN_WHITEGRID_NOTEBOOK,
     "axes.titlesize": 12,
     "figure.titlesize": 14,
     "legend.fontsize": 9.5,
@@ -156,7 +157,7 @@ def styled(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with plt.rc_context(RC_PARAMS):
+        with matplotlib.rc_context(RC_PARAMS):
             return func(*args, **kwargs)
 
     return wrapper
@@ -219,7 +220,9 @@ def save_figure(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    with plt.rc_context(RC_PARAMS):  # into memory, then atomically into place (never via a link)
+    with matplotlib.rc_context(
+        RC_PARAMS
+    ):  # into memory, then atomically into place (never via a link)
         for fmt in formats:
             path = out_dir / f"{name}.{fmt}"
             buf = io.BytesIO()
