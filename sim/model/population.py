@@ -206,10 +206,11 @@ def draw_organisation(scenario: Scenario, rng: np.random.Generator) -> Organisat
 
 @njit(cache=True)
 def _rewired_edges(src, dst, rewire, targets, n):
-    """The undirected edges after rewiring, as sorted keys ``low * n + high``.
+    """The undirected edges after rewiring, as keys ``low * n + high`` (unsorted).
 
     Edges are rewired in order; a rewiring that would make a self-loop or a duplicate edge is
-    skipped. Compiled: building the network was a third of building a model in Python.
+    skipped. Compiled: building the network was a third of building a model in Python. The caller
+    sorts the keys with numpy: numba's sort cost over a second of a cold first run to compile.
     """
     edges = set()
     for e in range(src.shape[0]):
@@ -228,7 +229,7 @@ def _rewired_edges(src, dst, rewire, targets, n):
     for key in edges:
         keys[i] = key
         i += 1
-    return np.sort(keys)
+    return keys
 
 
 def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator):
@@ -243,7 +244,7 @@ def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator):
     dst = (src + np.tile(np.arange(1, half + 1), n)) % n
     rewire = rng.random(len(src)) < p
     targets = rng.integers(0, n, len(src))
-    keys = _rewired_edges(src, dst, rewire, targets, n)
+    keys = np.sort(_rewired_edges(src, dst, rewire, targets, n))
     pairs = np.stack([keys // n, keys % n], axis=1)
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
