@@ -330,19 +330,7 @@ _PARAMS = [
         "cancel when spend passes budget x this",
         "DESIGN.md 2.1",
     ),
-    _p(
-        "rollout.commitment_floor",
-        float,
-        0.2,
-        0,
-        1,
-        "the floor of the sponsor's support: commitment below it cancels a planned programme and "
-        "lets a low-use one be abandoned; active sponsorship (strength x commitment) below it "
-        "stops a runaway",
-        "Repenning 2002 (the commitment threshold); Ewusi-Mensah & Przasnyski 1991 and JCIS "
-        "2000 (leadership decides abandonment; docs/sources/lit-model-v3.md section 10); value "
-        "an assumption, estimated by the calibration",
-    ),
+    _p("rollout.commitment_floor", float, 0.2, 0, 1, "cancel when sponsor commitment falls below"),
     _p(
         "rollout.abandon_usage",
         float,
@@ -551,6 +539,33 @@ _PARAMS = [
         "budget before go-live (de-escalation); strength x this share is cut, once",
         "Keil & Robey 1999 (de-escalation by changing the level of resources); Montealegre & "
         "Keil 2000 (the exit was a cut-down system); value assumption",
+    ),
+    _p(
+        "sponsor.defence_floor",
+        float,
+        0.2,
+        0,
+        1,
+        "the active sponsorship (strength x commitment) a runaway project needs at its review "
+        "(sponsor.review_weeks over budget) to go on; below it the project is stopped",
+        "Ewusi-Mensah & Przasnyski 1991 and JCIS 2000 (leadership decides abandonment; "
+        "docs/sources/lit-model-v3.md section 10); value an assumption (the commitment floor's), "
+        "estimated by the calibration",
+    ),
+    _p(
+        "sponsor.review_weeks",
+        int,
+        13,
+        1,
+        520,
+        "weeks a runaway project spends past its budget before go-live before the organisation "
+        "reviews it: then, if its active sponsorship (strength x commitment) is below "
+        "sponsor.defence_floor, it is stopped",
+        "Montealegre & Keil 2000 (de-escalation a four-phase process, problem recognition first, "
+        "with a lag); Keil & Robey 1999 (triggered by senior managers, auditors or consultants); "
+        "Keil & Mann 1997, as read (2nd) in docs/sources/lit-model-v3.md 2.2 (escalated "
+        "projects overran 158% on average, 18% of them were abandoned); a quarter is an "
+        "assumption",
     ),
     _p(
         "sponsor.alpha",

@@ -98,6 +98,8 @@ PLAN = Record(
         _org("sponsor_strength"),
         Field("day_job_drain", "sponsor.day_job_drain"),
         Field("rescope_cut", "sponsor.rescope_cut"),
+        Field("review_weeks", "sponsor.review_weeks", int),
+        Field("defence_floor", "sponsor.defence_floor"),
         Field("budget_cut_rate", "programme.budget_cut"),
         Field("scope_work_share", "programme.scope_work"),
         Field("support_effort", "programme.support_effort"),

@@ -63,10 +63,12 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
 
 @njit(cache=True)
 def _unbacked_runaway(st, pl):
-    """A runaway (spend past the budget before go-live, 7.1.8) whose active sponsorship (strength x
-    commitment) is below the floor: nobody with the power and the will defends it, so it is
-    stopped (rules.runaway_stopped)."""
-    return rules.runaway_stopped(st.spend, st.budget, sponsorship(st, pl), pl.commitment_floor)
+    """A runaway (spend past the budget before go-live, 7.1.8), reviewed after ``review_weeks``
+    over budget, whose active sponsorship (strength x commitment) is below the defence floor:
+    nobody with the power and the will defends it, so it is stopped (rules.runaway_stopped)."""
+    return st.spend > st.budget and rules.runaway_stopped(
+        st.over_budget_weeks, pl.review_weeks, sponsorship(st, pl), pl.defence_floor
+    )
 
 
 @njit(cache=True)

@@ -230,21 +230,19 @@ def rescoped(scope, strength, cut):
 
 
 @njit(cache=True)
-def runaway_stopped(spend, budget, sponsorship_, floor):
-    """A runaway project (spend past its budget before go-live) is stopped when its active
-    sponsorship is below ``floor``: ``spend > budget and sponsorship < floor``.
+def runaway_stopped(weeks_over, review_weeks, sponsorship_, floor):
+    """A runaway project (spend past its budget before go-live) is stopped once it has run over
+    budget for ``review_weeks`` and its active sponsorship is below ``floor``:
+    ``weeks_over >= review_weeks and sponsorship < floor``.
 
-    Projects are abandoned for "any combination of factors including cost overruns ... and
-    behavioral, political, or organizational issues", the last "the most dominant"
-    (Ewusi-Mensah & Przasnyski 1991, MIS Quarterly 15(1)); the first factor CIOs give for
-    abandonment is "lack of corporate leadership" (J. Computer Information Systems 2000, pp. 66-78).
-    A runaway's exit is rescope for a strong sponsor (Montealegre & Keil 2000; ``rescoped``),
-    escalation for a committed one (Keil 1995), and a stop for a weak one: nobody with the power
-    and the will defends it (docs/sources/lit-model-v3.md sections 2.5 and 10). The threshold
-    form, and the floor shared with the commitment's (``rollout.commitment_floor``), are
-    assumptions; the floor is a calibrated parameter.
+    Behavioural, political and organisational issues dominate abandonment decisions
+    (Ewusi-Mensah & Przasnyski 1991); "lack of corporate leadership" is the first abandonment
+    factor (JCIS 2000). De-escalation takes time and an outside trigger (Montealegre & Keil 2000;
+    Keil & Robey 1999), so a runaway first escalates; at the review a strong sponsor has rescoped
+    it (``rescoped``), a committed one funds it on (Keil 1995), a weak one lets it be stopped
+    (docs/sources/lit-model-v3.md 2.5, 10; ODD 7.1.14). Form, lag and floor are assumptions.
     """
-    return spend > budget and sponsorship_ < floor
+    return weeks_over >= review_weeks and sponsorship_ < floor
 
 
 @njit(cache=True)

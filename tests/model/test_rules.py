@@ -228,11 +228,11 @@ def test_rescoped():
 
 
 def test_runaway_stopped():
-    # stopped only over budget and with active sponsorship below the floor
-    assert rules.runaway_stopped(101.0, 100.0, 0.1, 0.2)
-    assert not rules.runaway_stopped(101.0, 100.0, 0.3, 0.2)  # a defended runaway escalates
-    assert not rules.runaway_stopped(100.0, 100.0, 0.1, 0.2)  # within budget: no runaway
-    assert not rules.runaway_stopped(101.0, 100.0, 0.2, 0.2)  # at the floor: still defended
+    # stopped only after the review and with active sponsorship below the floor
+    assert rules.runaway_stopped(13, 13, 0.1, 0.2)
+    assert not rules.runaway_stopped(12, 13, 0.1, 0.2)  # not reviewed yet: it escalates
+    assert not rules.runaway_stopped(20, 13, 0.3, 0.2)  # a defended runaway escalates
+    assert not rules.runaway_stopped(20, 13, 0.2, 0.2)  # at the floor: still defended
 
 
 def test_support_effort():

@@ -222,7 +222,8 @@ def test_a_runaway_programme_is_rescoped_by_its_sponsor():
 
 def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
     """An unrealistic budget makes every big bang a runaway (ODD 7.1.8): a weak sponsor's is
-    stopped as soon as it passes its budget (7.1.14), a strong one rescopes it and carries on."""
+    stopped at its review, a quarter over budget (7.1.14), a strong one rescopes it and carries
+    on."""
 
     def ends(strength):
         out = []
@@ -240,7 +241,9 @@ def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
         return out
 
     weak, strong = ends(0.1), ends(0.9)
-    # stopped at the runaway, long before the cancel limit (1.75 x budget)
-    assert all(state == "cancelled" and 1.0 < ratio < 1.1 for state, ratio in weak), weak
+    stopped = [ratio for state, ratio in weak if state == "cancelled"]
+    assert len(stopped) >= 4, weak
+    # stopped after escalating for a quarter, long before the cancel limit (1.75 x budget)
+    assert all(1.05 < ratio < 1.5 for ratio in stopped), weak
     assert sum(state == "live" for state, _ in strong) >= 4, strong
     assert max(ratio for _, ratio in strong) > 1.2, strong  # it escalated past its budget
