@@ -76,6 +76,14 @@ def test_crmsim_run_needs_no_mesa_or_matplotlib_without_charts(tmp_path):
     assert not loaded & {"mesa", "matplotlib"}
 
 
+def test_crmsim_run_draws_its_charts_without_seaborn(tmp_path):
+    """The run charts use the house style without importing seaborn (sim.report.house_rc)."""
+    args = ("run", "scenarios/four_ps.toml", "--set", "horizon_weeks=8", "--out", str(tmp_path))
+    loaded = _modules_after(_crmsim(*args) + "\nimport sys\nassert 'seaborn' not in sys.modules")
+    assert "matplotlib" in loaded
+    assert len(list((tmp_path / "charts").glob("*.png"))) == 4
+
+
 def test_validating_a_calibration_file_needs_no_scikit_learn_or_scipy_stats():
     """Reading priors and patterns is cheap: the emulators and the distributions load later."""
     probe = (

@@ -114,8 +114,10 @@ def money(value: float, signed: bool = False) -> str:
 
 #: The house style: seaborn's whitegrid style and notebook context (sim.report.house_rc, written
 #: from seaborn and tested against it), with our titles, legends and reproducible SVGs.
+#: Less seaborn's default colormap, "rocket", which exists only once seaborn is imported (every
+#: colour-mapped chart here names its colormap; an artist that maps nothing still looks one up).
 RC_PARAMS = {
-    **SEABORN_WHITEGRID_NOTEBOOK,
+    **{k: v for k, v in SEABORN_WHITEGRID_NOTEBOOK.items() if k != "image.cmap"},
     "axes.titlesize": 12,
     "figure.titlesize": 14,
     "legend.fontsize": 9.5,
