@@ -35,10 +35,10 @@ def test_rows_are_the_runs_a_sweep_makes():
 
 
 def test_points_that_change_only_the_programme_share_a_counterfactual(monkeypatch):
-    from sim.model import model
+    from sim.model.world import World  # what sim.run builds for the numba engine
 
     made = []
-    real_init, real_twin = model.CRMRolloutModel.__init__, model.CRMRolloutModel.counterfactual_twin
+    real_init, real_twin = World.__init__, World.counterfactual_twin
 
     def init(self, *args, **kwargs):
         made.append(kwargs.get("counterfactual", False))
@@ -48,8 +48,8 @@ def test_points_that_change_only_the_programme_share_a_counterfactual(monkeypatc
         made.append(True)
         return real_twin(self)
 
-    monkeypatch.setattr(model.CRMRolloutModel, "__init__", init)
-    monkeypatch.setattr(model.CRMRolloutModel, "counterfactual_twin", twin)
+    monkeypatch.setattr(World, "__init__", init)
+    monkeypatch.setattr(World, "counterfactual_twin", twin)
     outcomes._CF_CACHE.clear()
     run_points(small_scenario("four_ps"), POINTS, seeds=[3, 8])
     assert made.count(True) == 2  # one counterfactual per seed, three points each
@@ -57,12 +57,12 @@ def test_points_that_change_only_the_programme_share_a_counterfactual(monkeypatc
 
 
 def test_a_bad_point_fails_before_any_run(monkeypatch):
-    from sim.model import model
+    from sim.model.world import World  # what sim.run builds for the numba engine
 
     def no_run(*args, **kwargs):
         raise AssertionError("a run started")
 
-    monkeypatch.setattr(model.CRMRolloutModel, "__init__", no_run)
+    monkeypatch.setattr(World, "__init__", no_run)
     with pytest.raises(InputError) as err:
         run_points("four_ps", [{}, {"rollout.vendor_pressure": 7.0}], seeds=[1])
     assert "rollout.vendor_pressure" in str(err.value)

@@ -234,6 +234,7 @@ def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
                 profile__sponsor_strength_spread=0.0,
                 profile__budget_realism=0.3,
                 profile__budget_realism_spread=0.0,
+                sponsor__defence_floor=0.2,  # the mechanism on (calibrated near 0: ODD 7.1.14)
             )
             m = CRMRolloutModel(scen, seed=seed)
             m.run_model()
