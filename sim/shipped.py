@@ -85,12 +85,11 @@ def source_root() -> Path:
     """The source checkout the package runs from (editable install), else the current folder.
 
     For the developer commands that rewrite files of the repository (docs/ODD.md, the README's
-    generated blocks, results/reference/): the checkout is the folder above the shipped folders
-    when it holds ``pyproject.toml``; an installed wheel has no checkout, so they act on the
-    folder they are run from.
+    generated blocks, results/reference/): the checkout is the folder above the imported ``sim``
+    package when it holds ``pyproject.toml``; an installed wheel has no checkout, so they act on
+    the folder they are run from. It follows the imported code, not the editable install's map of
+    the shipped folders: a second checkout (a ``git worktree``) run with the first one's venv and
+    ``PYTHONPATH`` writes into itself, not into the first checkout.
     """
-    try:
-        above = shipped_dir("experiments").parent
-    except InputError:
-        return Path.cwd()
+    above = Path(__file__).resolve().parent.parent
     return above if (above / "pyproject.toml").is_file() else Path.cwd()

@@ -199,3 +199,29 @@ def test_license_citation_and_changelog():
     assert set(re.findall(r"^### (\w+)", changelog, flags=re.M)) <= {
         "Added", "Changed", "Deprecated", "Removed", "Fixed", "Security"
     }  # fmt: skip
+
+
+def _shipped_copy(folder):
+    """sim/shipped.py loaded from a copy under ``folder``/sim (its imports are the real sim's)."""
+    import importlib.util
+
+    (folder / "sim").mkdir(parents=True)
+    shutil.copy(ROOT / "sim" / "shipped.py", folder / "sim" / "shipped.py")
+    spec = importlib.util.spec_from_file_location("shipped_copy", folder / "sim" / "shipped.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_source_root_is_the_checkout_of_the_imported_code(tmp_path, monkeypatch):
+    """The doc writers' ROOT follows the imported sim package (a second checkout run with the
+    first one's venv writes into itself), and is the current folder for an installed wheel."""
+    from sim.shipped import source_root
+
+    assert source_root() == ROOT
+    checkout = tmp_path / "worktree"
+    copy = _shipped_copy(checkout)
+    (checkout / "pyproject.toml").write_text("")
+    assert copy.source_root() == checkout
+    monkeypatch.chdir(tmp_path)
+    assert _shipped_copy(tmp_path / "site-packages").source_root() == tmp_path  # no checkout
