@@ -62,11 +62,17 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
 
 
 @njit(cache=True)
+def _runaway(st):
+    """Spend past the budget: before go-live, a runaway (7.1.8)."""
+    return st.spend > st.budget
+
+
+@njit(cache=True)
 def _unbacked_runaway(st, pl):
-    """A runaway (spend past the budget before go-live, 7.1.8), reviewed after ``review_weeks``
-    over budget, whose active sponsorship (strength x commitment) is below the defence floor:
-    nobody with the power and the will defends it, so it is stopped (rules.runaway_stopped)."""
-    return st.spend > st.budget and rules.runaway_stopped(
+    """A runaway (7.1.8), reviewed after ``review_weeks`` over budget, whose active sponsorship
+    (strength x commitment) is below the defence floor: nobody with the power and the will
+    defends it, so it is stopped (rules.runaway_stopped)."""
+    return _runaway(st) and rules.runaway_stopped(
         st.over_budget_weeks, pl.review_weeks, sponsorship(st, pl), pl.defence_floor
     )
 
@@ -204,7 +210,7 @@ def runaway(st, pl):
     its course; the weeks are counted) unless its sponsor de-escalates it, once, by cutting its
     scope in proportion to the sponsor's strength (rules.rescoped; Keil 1995, Keil & Robey 1999,
     Montealegre & Keil 2000)."""
-    if st.spend <= st.budget:
+    if not _runaway(st):
         return
     st.over_budget_weeks += 1
     if not st.rescoped:

@@ -90,7 +90,8 @@ def _literal(value) -> str:
 def _item(key: str, value) -> str:
     """One ``key: value,`` line, a long list exploded one element a line (ruff's format)."""
     line = f"    {_literal(key)}: {_literal(value)},\n"
-    if len(line) <= 101 or not isinstance(value, list | tuple):
+    # ruff's line length (pyproject.toml), plus the newline
+    if len(line) <= 100 + 1 or not isinstance(value, list | tuple):
         return line
     inner = "".join(f"        {_literal(v)},\n" for v in value)
     return f"    {_literal(key)}: [\n{inner}    ],\n"

@@ -77,6 +77,26 @@ def test_sponsor_rows_hold_only_when_the_sponsor_matters():
     assert not budget["holds"]  # budget realism did nothing here: its interval spans 0
 
 
+def test_the_weak_sponsor_never_live_row_asks_for_five_points():
+    """Weak sponsors cancelled 3 points more, with an interval above 0: not enough (issue 19)."""
+    n = 3000
+    rows = [
+        {
+            "seed": i,
+            "sponsor_strength": i / n,
+            "status": "never_live" if i < n // 3 and i % 100 < 3 else "live",
+        }
+        for i in range(n)
+    ]
+    never = next(
+        r for r in v.sponsor_budget_rows(_runs(rows)) if r["pattern"].startswith("never live")
+    )
+    assert never["model"].startswith("+3.0 pp [+")
+    low = float(never["model"].split("[")[1].split(",")[0])
+    assert low > 0  # the interval is above 0 ...
+    assert not never["holds"]  # ... but the effect is under +5 pp
+
+
 def test_paired_contrasts_are_paired_on_seeds():
     rows = []
     for seed in range(40):
