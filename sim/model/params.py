@@ -553,6 +553,21 @@ _PARAMS = [
         "estimated by the calibration",
     ),
     _p(
+        "sponsor.escalation",
+        float,
+        1.0,
+        0,
+        10,
+        "how far a backing sponsor raises the cancel limit (multiples of the budget) at full "
+        "active sponsorship and full completion seen: limit = rollout.cancel_spend_multiple + "
+        "this x sponsorship x completion",
+        "Keil 1995 (a backed runaway absorbs resources for years); Keil, Mann & Rai 2000 "
+        "(escalation is adding resources; the completion effect predicts it); value an assumption "
+        "near Keil & Mann 1997's 158% mean overrun of escalated projects (2nd; a limit of 2.75 x "
+        "budget), "
+        "estimated by the calibration",
+    ),
+    _p(
         "sponsor.review_weeks",
         int,
         13,

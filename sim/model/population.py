@@ -284,7 +284,7 @@ def build_employees(scenario: Scenario, org: Organisation, rng: np.random.Genera
         workaround=np.zeros(n),
         productivity=np.ones(n),
         dip=np.zeros(n),
-        # managers follow the sponsor's active support (sim.model.rules.sponsorship)
+        # managers follow the sponsor's active support (sim.model.sponsor_rules.sponsorship)
         commitment=np.full(n, org.sponsor_strength * v["sponsor.commitment_initial"]),
         indptr=indptr,
         indices=indices,

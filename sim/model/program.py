@@ -57,6 +57,12 @@ STATE = np.dtype(
         ("cut", np.float64),  # share of people and process effort cut for the budget this week
         ("rescoped", np.bool_),  # has the sponsor cut the scope of a runaway project?
         ("over_budget_weeks", np.int64),  # weeks before go-live with spend past the budget
+        # the completion the sponsor sees: weighted readiness against the go-live threshold before
+        # go-live, 1 after (7.1.12); it raises a backing sponsor's cancel limit (7.1.14)
+        ("completion", np.float64),
+        # the share of the promised functions the release still covers: 1, less a runaway's
+        # rescope (7.1.8); it scales the fit (sim.model.rules.platform_fit)
+        ("coverage", np.float64),
     ]
 )
 
@@ -100,6 +106,7 @@ PLAN = Record(
         Field("rescope_cut", "sponsor.rescope_cut"),
         Field("review_weeks", "sponsor.review_weeks", int),
         Field("defence_floor", "sponsor.defence_floor"),
+        Field("escalation", "sponsor.escalation"),
         Field("budget_cut_rate", "programme.budget_cut"),
         Field("scope_work_share", "programme.scope_work"),
         Field("support_effort", "programme.support_effort"),
@@ -161,7 +168,8 @@ class Programme:
         self.readiness = np.zeros(N_WORKSTREAMS)
         self.efforts = np.zeros(N_WORKSTREAMS)
         rec = self.record[0]
-        rec.fit = rules.platform_fit(0.0, org.package_fit)
+        rec.coverage = 1.0
+        rec.fit = rules.platform_fit(0.0, org.package_fit, rec.coverage)
         rec.commitment = v["sponsor.commitment_initial"]
         rec.released = 1.0
         rec.golive_week = rec.end_week = rec.second_wave_week = -1

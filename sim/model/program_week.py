@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.model import rules
+from sim.model import rules, sponsor_rules
 from sim.model.params import WORKSTREAMS
 from sim.model.vocabulary import STATE_NAMES
 
@@ -71,26 +71,28 @@ def _runaway(st):
 def _unbacked_runaway(st, pl):
     """A runaway (7.1.8), reviewed after ``review_weeks`` over budget, whose active sponsorship
     (strength x commitment) is below the defence floor: nobody with the power and the will
-    defends it, so it is stopped (rules.runaway_stopped)."""
-    return _runaway(st) and rules.runaway_stopped(
+    defends it, so it is stopped (sponsor_rules.runaway_stopped)."""
+    return _runaway(st) and sponsor_rules.runaway_stopped(
         st.over_budget_weeks, pl.review_weeks, sponsorship(st, pl), pl.defence_floor
     )
 
 
 @njit(cache=True)
 def _working(st, pl):
-    """Still spending: planned or live, and spend within the cancel limit (budget x multiple)."""
-    return (
-        pl.has_phases
-        and (st.state == _PLANNED or st.state == _LIVE)
-        and st.spend <= pl.cancel_spend_multiple * st.budget
+    """Still spending: planned or live, and spend within the cancel limit (the budget times the
+    organisation's multiple, raised by a backing sponsor's escalation: sponsor_rules.cancel_limit,
+    with the completion the sponsor saw last week)."""
+    limit = sponsor_rules.cancel_limit(
+        pl.cancel_spend_multiple, pl.escalation, sponsorship(st, pl), st.completion
     )
+    working = st.state == _PLANNED or st.state == _LIVE
+    return pl.has_phases and working and st.spend <= limit * st.budget
 
 
 @njit(cache=True)
 def sponsorship(st, pl):
-    """The sponsor's active support this week (strength x commitment; rules.sponsorship)."""
-    return rules.sponsorship(pl.sponsor_strength, st.commitment)
+    """The sponsor's active support this week (strength x commitment; sponsor_rules.sponsorship)."""
+    return sponsor_rules.sponsorship(pl.sponsor_strength, st.commitment)
 
 
 @njit(cache=True)
@@ -102,7 +104,8 @@ def planned_efforts(st, pl, prog, week, out):
     ``rollout.extension_effort`` (a late programme keeps building; assumption). When the project's
     cost at completion (its spend so far and the plan's effort still to come) passes the budget,
     people and process work are cut first (``rules.budget_cut``). Of the effort paid for
-    (``st.paid``), the share ``rules.released_effort`` is released from the day job and done.
+    (``st.paid``), the share ``sponsor_rules.released_effort`` is released from the day job and
+    done.
     """
     out[:] = 0.0
     st.paid = 0.0
@@ -122,7 +125,7 @@ def planned_efforts(st, pl, prog, week, out):
     # the plan's people and consultants are paid for the week, but only the released share of
     # their time goes into the programme: progress slows, the cost does not
     st.paid = 0.0
-    st.released = rules.released_effort(pl.day_job_drain, sponsorship(st, pl))
+    st.released = sponsor_rules.released_effort(pl.day_job_drain, sponsorship(st, pl))
     for w in range(N_WORKSTREAMS):
         st.paid += out[w]
         out[w] *= st.released
@@ -186,7 +189,7 @@ def build(st, pl, readiness, efforts, rates):
         st.embedded = rules.reconfigure(
             st.embedded, readiness[PROCESS], st.improve, pl.reconfigure_rate
         )
-    st.fit = rules.platform_fit(st.embedded, pl.package_fit)
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit, st.coverage)
     return loss
 
 
@@ -208,13 +211,15 @@ def pay(st, pl, efforts, loss):
 def runaway(st, pl):
     """7.1.8 A project past its budget before go-live is a runaway: it escalates (keeps spending on
     its course; the weeks are counted) unless its sponsor de-escalates it, once, by cutting its
-    scope in proportion to the sponsor's strength (rules.rescoped; Keil 1995, Keil & Robey 1999,
-    Montealegre & Keil 2000)."""
+    scope in proportion to the sponsor's strength (sponsor_rules.rescoped; Keil 1995, Keil & Robey
+    1999, Montealegre & Keil 2000). The release then covers that much less of what was promised
+    (``st.coverage``, which scales the fit: rules.platform_fit)."""
     if not _runaway(st):
         return
     st.over_budget_weeks += 1
     if not st.rescoped:
-        st.scope = rules.rescoped(st.scope, pl.sponsor_strength, pl.rescope_cut)
+        st.scope = sponsor_rules.rescoped(st.scope, pl.sponsor_strength, pl.rescope_cut)
+        st.coverage = sponsor_rules.rescoped(1.0, pl.sponsor_strength, pl.rescope_cut)
         st.rescoped = True
 
 
@@ -273,7 +278,7 @@ def _second_wave(st, pl, readiness):
     and spare part of the shock (Robey, Ross & Boudreau 2002; value assumption)."""
     learned = pl.pilot_learning
     st.embedded = rules.reconfigure(st.embedded, readiness[PROCESS], 1.0, learned)
-    st.fit = rules.platform_fit(st.embedded, pl.package_fit)
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit, st.coverage)
     st.shock = rules.golive_shock(1.0 - st.pilot_share, st.scope, pl.golive_shock, learned)
 
 
@@ -294,13 +299,17 @@ def update_commitment(st, pl, readiness, prog, week, benefit, backing):
     go-live threshold, weighted by its planned effort) against the plan's schedule (the share of
     planned effort-weeks that should be done); after go-live, the benefit index against the
     expectation (set by vendor pressure and planning: sim.model.rules.realistic_expectation).
+    The progress seen before go-live is also the completion the sponsor sees (``st.completion``,
+    1 once live), which raises a backing sponsor's cancel limit (sponsor_rules.cancel_limit).
     """
     if st.state == _PLANNED:
         perceived = 0.0
         for w in range(N_WORKSTREAMS):
             perceived += min(1.0, readiness[w] / pl.golive_threshold) * prog.plan_weights[w]
+        st.completion = perceived
         expected = prog.progress[min(week, prog.progress.shape[0] - 1)]
     else:
+        st.completion = 1.0
         ramp = min(1.0, (week + 2 - st.golive_week) / pl.benefit_ramp_weeks)
         perceived = min(2.0, benefit / max(st.expectation, 1e-9))
         expected = ramp
@@ -327,9 +336,10 @@ def erode_goals(st, pl, week, benefit):
 @njit(cache=True)
 def end_programme(st, pl, week, adoption, live_week):
     """7.1.14 Cancellation before go-live (commitment below the floor, spend past the cancel
-    limit, or a runaway nobody defends) and 7.1.15 abandonment after it: shelfware is declared when
-    use has stayed low long enough and the sponsor has given up (Repenning 2002: commitment below
-    the floor); a committed sponsor keeps funding improvement instead (7.1.2)."""
+    limit, which a backing sponsor raises, or a runaway nobody defends) and 7.1.15 abandonment
+    after it: shelfware is declared when use has stayed low long enough and the sponsor has given
+    up (Repenning 2002: commitment below the floor); a committed sponsor keeps funding improvement
+    instead (7.1.2)."""
     if st.state == _PLANNED and (
         st.commitment < pl.commitment_floor or not _working(st, pl) or _unbacked_runaway(st, pl)
     ):

@@ -109,15 +109,19 @@ def embed_process(embedded, platform_before, platform_gain, process_readiness):
 
 
 @njit(cache=True)
-def platform_fit(embedded, package_fit):
-    """Fit of the platform to the way the organisation works: ``f = fit0 + (1 - fit0) * E``.
+def platform_fit(embedded, package_fit, coverage):
+    """Fit of the platform to the way the organisation works: ``f = (fit0 + (1 - fit0) * E) * K``.
 
     ``fit0`` is the organisation's package fit, what the standard package covers out of the box;
     configuration around known processes covers the rest (Soh, Kien & Tay-Yap 2000: misfits are
     resolved by adapting the package or the process). A platform built before the processes were
-    designed fits only as well as the package does (Gerson 2001).
+    designed fits only as well as the package does (Gerson 2001). ``K`` is the share of the
+    promised functions the release still covers: 1, less what a sponsor cut from a runaway
+    (7.1.8). A cut-down system leaves the functions cut to manual work (Montealegre & Keil 2000:
+    Denver's exit was a cut-down system with a manual backup; Keil & Mann 1997 (2nd): 23% of
+    escalated projects only partially completed); that the loss is proportional is an assumption.
     """
-    return package_fit + (1.0 - package_fit) * embedded
+    return (package_fit + (1.0 - package_fit) * embedded) * coverage
 
 
 @njit(cache=True)
@@ -162,33 +166,6 @@ def eroded_expectation(expectation, benefit, floor, rate):
 
 
 @njit(cache=True)
-def sponsorship(strength, commitment):
-    """Active sponsorship: the sponsor's strength (authority, time, budget power) times their
-    commitment (the will, Repenning's stock, which moves with results).
-
-    Top-management support is several actions, resources, change management and vision sharing
-    (Dong, Neufeld & Higgins 2009, J. Information Technology 24), and it "tends to change over
-    time" (Boonstra 2013, Int. J. Project Management 31(4)): a strong sponsor who has lost faith
-    and a committed one without power both act weakly. The product form is an assumption.
-    """
-    return strength * commitment
-
-
-@njit(cache=True)
-def released_effort(drain, sponsorship_):
-    """Share of a workstream's planned effort the organisation actually releases from the day job:
-    ``1 - drain * (1 - sponsorship)``.
-
-    A sponsor frees project staff and users from their regular work; without that, the team
-    works the project beside the day job and the plan slips (Dong et al. 2009: resource provision
-    "affected project completion"; a practitioner: "hire temporary help to backfill key user team
-    members in their regular jobs", Scavo 2002; Prosci: sponsorship ensures that "priorities are
-    established between competing initiatives"). ``drain`` is an assumption.
-    """
-    return 1.0 - drain * (1.0 - sponsorship_)
-
-
-@njit(cache=True)
 def budget_cut(cost_at_completion, budget, rate):
     """Share of the people and process effort cut when the cost at completion passes the budget:
     ``min(1, rate * max(0, cost_at_completion / budget - 1))``.
@@ -214,35 +191,6 @@ def scope_work(scope, share):
     only). ``share`` is an assumption; scope 0.5 keeps the build as large as planned.
     """
     return (1.0 - share) + share * 2.0 * scope
-
-
-@njit(cache=True)
-def rescoped(scope, strength, cut):
-    """Scope after a sponsor de-escalates a runaway project: ``scope * (1 - cut * strength)``.
-
-    De-escalation is triggered from outside the project team and done by "managing resources
-    better or changing their level" (Keil & Robey 1999, JMIS 15(4)); at the Denver airport the
-    exit was a cut-down system (Montealegre & Keil 2000, MIS Quarterly 24(3)). A weak sponsor has
-    not the authority to redefine the project, which then escalates: it keeps absorbing resources
-    on its original course (Keil 1995). ``cut`` is an assumption.
-    """
-    return scope * (1.0 - cut * strength)
-
-
-@njit(cache=True)
-def runaway_stopped(weeks_over, review_weeks, sponsorship_, floor):
-    """A runaway project (spend past its budget before go-live) is stopped once it has run over
-    budget for ``review_weeks`` and its active sponsorship is below ``floor``:
-    ``weeks_over >= review_weeks and sponsorship < floor``.
-
-    Behavioural, political and organisational issues dominate abandonment decisions
-    (Ewusi-Mensah & Przasnyski 1991); "lack of corporate leadership" is the first abandonment
-    factor (JCIS 2000). De-escalation takes time and an outside trigger (Montealegre & Keil 2000;
-    Keil & Robey 1999), so a runaway first escalates; at the review a strong sponsor has rescoped
-    it (``rescoped``), a committed one funds it on (Keil 1995), a weak one lets it be stopped
-    (docs/sources/lit-model-v3.md 2.5, 10; ODD 7.1.14). Form, lag and floor are assumptions.
-    """
-    return weeks_over >= review_weeks and sponsorship_ < floor
 
 
 @njit(cache=True)

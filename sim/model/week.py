@@ -150,9 +150,10 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
     program_week.advance(
         prog, teams.live_week, teams.pilot, t, adoption, backing, adoption * quality * st.fit
     )
-    # each team's fit: its own package fit plus the process knowledge embedded (issue 11)
+    # each team's fit: its own package fit plus the process knowledge embedded (issue 11), over
+    # the functions the release still covers
     for j in range(teams.fit.shape[0]):
-        teams.fit[j] = rules.platform_fit(st.embedded, teams.package_fit[j])
+        teams.fit[j] = rules.platform_fit(st.embedded, teams.package_fit[j], st.coverage)
     wk = week[0]
     wk.t = t
     wk.quality = quality

@@ -7,6 +7,7 @@ figures; the measured figures are printed (`pytest -s`) and reported in the READ
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import sim
 from sim.model.model import CRMRolloutModel
@@ -119,7 +120,12 @@ def test_a_trait_with_spread_zero_is_fixed_for_every_organisation():
 
 
 def test_fit_starts_at_the_package_fit_and_reconfiguration_raises_it_after_golive():
-    over = dict(profile__package_fit=0.5, profile__package_fit_spread=0.0, horizon_weeks=120)
+    over = dict(
+        profile__package_fit=0.5,
+        profile__package_fit_spread=0.0,
+        horizon_weeks=120,
+        sponsor__rescope_cut=0.0,  # no runaway rescoped: the release covers all it promised
+    )
     model, ts = _run_model("technology_first", **over)
     assert ts["fit"].min() >= 0.5 - 1e-12
     golive = model.programme.golive_week
@@ -248,3 +254,61 @@ def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
     assert all(1.05 < ratio < 1.5 for ratio in stopped), weak
     assert sum(state == "live" for state, _ in strong) >= 4, strong
     assert max(ratio for _, ratio in strong) > 1.2, strong  # it escalated past its budget
+
+
+def _runaways(strength, seeds=range(6), **over):
+    """Big bangs on an unrealistic budget (every one a runaway: ODD 7.1.8), sponsor fixed."""
+    out = []
+    for seed in seeds:
+        scen = small_scenario(
+            "big_bang",
+            profile__sponsor_strength=strength,
+            profile__sponsor_strength_spread=0.0,
+            profile__budget_realism=0.3,
+            profile__budget_realism_spread=0.0,
+            **over,
+        )
+        m = CRMRolloutModel(scen, seed=seed)
+        m.run_model()
+        out.append(m)
+    return out
+
+
+def test_a_rescoped_runaway_delivers_a_cut_down_system():
+    """The sponsor's rescope (7.1.8) keeps 1 - cut x strength of the promised functions, and the
+    fit, the organisation's and every team's, covers only that share (7.1.5)."""
+    cut, strength = 0.5, 0.9
+    for m in _runaways(strength, seeds=range(3), sponsor__rescope_cut=cut):
+        prog = m.programme
+        assert prog.rescoped
+        assert prog.record.coverage[0] == pytest.approx(1 - cut * strength)
+        assert prog.fit <= prog.record.coverage[0] + 1e-12
+        assert (m.teams.fit <= prog.record.coverage[0] + 1e-12).all()
+    for m in _runaways(strength, seeds=range(3), sponsor__rescope_cut=0.0):
+        assert m.programme.record.coverage[0] == 1.0
+
+
+def test_a_backing_sponsor_escalates_past_the_organisations_cancel_limit():
+    """Without escalation no runaway spends past budget x rollout.cancel_spend_multiple; a
+    strong, committed sponsor with escalation keeps adding resources past it (7.1.14; Keil 1995,
+    Keil, Mann & Rai 2000), a weak one cannot."""
+    common = dict(
+        rollout__cancel_spend_multiple=1.2,
+        sponsor__rescope_cut=0.0,
+        sponsor__defence_floor=0.0,
+        sponsor__commitment_initial=1.0,
+        org__complexity=1.5,
+        org__complexity_sigma=0.0,
+    )
+
+    def ratios(strength, escalation):
+        # the project's own spend (improvement work after a go-live is not the runaway's)
+        return [
+            (m.programme.spend - m.programme.improve_spend) / m.programme.budget
+            for m in _runaways(strength, sponsor__escalation=escalation, **common)
+        ]
+
+    limit = 1.2 + 0.05  # a week's spend may cross the limit before the cancel
+    assert max(ratios(0.9, 0.0)) < limit
+    assert max(ratios(0.9, 3.0)) > limit
+    assert max(ratios(0.9, 3.0)) > max(ratios(0.1, 3.0))

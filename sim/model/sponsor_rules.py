@@ -1,0 +1,85 @@
+"""The sponsor's rules: what an executive sponsor's strength and commitment do to a programme.
+
+One small pure scalar function each, with its source, like sim.model.rules (split from it so that
+each module stays one subject): the sponsor staffs the workstreams, rescopes a runaway, lets an
+undefended one be stopped, and escalates a defended one. Compiled with ``@njit`` for the same
+reason as sim.model.rules: both engines call them from the compiled programme week.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+
+@njit(cache=True)
+def sponsorship(strength, commitment):
+    """Active sponsorship: the sponsor's strength (authority, time, budget power) times their
+    commitment (the will, Repenning's stock, which moves with results).
+
+    Top-management support is several actions, resources, change management and vision sharing
+    (Dong, Neufeld & Higgins 2009, J. Information Technology 24), and it "tends to change over
+    time" (Boonstra 2013, Int. J. Project Management 31(4)): a strong sponsor who has lost faith
+    and a committed one without power both act weakly. The product form is an assumption.
+    """
+    return strength * commitment
+
+
+@njit(cache=True)
+def released_effort(drain, sponsorship_):
+    """Share of a workstream's planned effort the organisation actually releases from the day job:
+    ``1 - drain * (1 - sponsorship)``.
+
+    A sponsor frees project staff and users from their regular work; without that, the team
+    works the project beside the day job and the plan slips (Dong et al. 2009: resource provision
+    "affected project completion"; a practitioner: "hire temporary help to backfill key user team
+    members in their regular jobs", Scavo 2002; Prosci: sponsorship ensures that "priorities are
+    established between competing initiatives"). ``drain`` is an assumption.
+    """
+    return 1.0 - drain * (1.0 - sponsorship_)
+
+
+@njit(cache=True)
+def rescoped(scope, strength, cut):
+    """Scope after a sponsor de-escalates a runaway project: ``scope * (1 - cut * strength)``.
+
+    De-escalation is triggered from outside the project team and done by "managing resources
+    better or changing their level" (Keil & Robey 1999, JMIS 15(4)); at the Denver airport the
+    exit was a cut-down system (Montealegre & Keil 2000, MIS Quarterly 24(3)). A weak sponsor has
+    not the authority to redefine the project, which then escalates: it keeps absorbing resources
+    on its original course (Keil 1995). ``cut`` is an assumption.
+    """
+    return scope * (1.0 - cut * strength)
+
+
+@njit(cache=True)
+def runaway_stopped(weeks_over, review_weeks, sponsorship_, floor):
+    """A runaway project (spend past its budget before go-live) is stopped once it has run over
+    budget for ``review_weeks`` and its active sponsorship is below ``floor``:
+    ``weeks_over >= review_weeks and sponsorship < floor``.
+
+    Behavioural, political and organisational issues dominate abandonment decisions
+    (Ewusi-Mensah & Przasnyski 1991); "lack of corporate leadership" is the first abandonment
+    factor (JCIS 2000). De-escalation takes time and an outside trigger (Montealegre & Keil 2000;
+    Keil & Robey 1999), so a runaway first escalates; at the review a strong sponsor has rescoped
+    it (``rescoped``), a committed one funds it on (Keil 1995), a weak one lets it be stopped
+    (docs/sources/lit-model-v3.md 2.5, 10; ODD 7.1.14). Form, lag and floor are assumptions.
+    """
+    return weeks_over >= review_weeks and sponsorship_ < floor
+
+
+@njit(cache=True)
+def cancel_limit(multiple, escalation, sponsorship_, completion):
+    """Spend, as a multiple of the budget, past which a programme is cancelled:
+    ``multiple + escalation * sponsorship * completion``.
+
+    A runaway "takes on a life of its own, continuing to absorb valuable resources" when it has
+    backing: CONFIG had top-management support and ran about ten years (Keil 1995, MIS Quarterly
+    19(4)). Escalation is "constantly adding resources to the project" (Keil, Mann & Rai 2000, MIS
+    Quarterly 24(4), as read by Budzier (2nd)); the completion effect (the nearer the project seems
+    to completion, the more is added) classified escalation best, and escalated projects overran
+    by 158% against 20% (Keil & Mann 1997 (2nd)). So the limit rises with the active sponsorship
+    (strength x commitment) and the completion the sponsor sees (0 to 1; 1 once live). Without a
+    sponsor's backing the limit is the organisation's own, ``multiple``. The linear form and
+    ``escalation`` are assumptions (docs/sources/lit-model-v3.md 2.1, 2.2).
+    """
+    return multiple + escalation * sponsorship_ * completion
