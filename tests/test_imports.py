@@ -70,10 +70,10 @@ def test_a_run_with_the_numba_engine_needs_no_mesa():
     assert "mesa" in _modules_after(run.replace("seed=1)", "seed=1, engine='agents')"))
 
 
-def test_crmsim_run_needs_no_mesa_or_matplotlib_without_charts(tmp_path):
+def test_crmsim_run_needs_no_mesa_matplotlib_or_pandas_without_charts(tmp_path):
     args = ("run", "scenarios/four_ps.toml", "--no-charts", "--set", "horizon_weeks=8")
     loaded = _modules_after(_crmsim(*args, "--out", str(tmp_path / "r")))
-    assert not loaded & {"mesa", "matplotlib"}
+    assert not loaded & {"mesa", "matplotlib", "pandas"}  # sim.cli.run_files writes its table
 
 
 def test_crmsim_run_draws_its_charts_without_seaborn(tmp_path):

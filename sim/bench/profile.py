@@ -26,7 +26,7 @@ PARTS = (
     ("  building worlds (World.__init__)", "world.py", "__init__"),
     ("  counterfactual (counterfactual_series)", "outcomes.py", "counterfactual_series"),
     ("  classify", "outcomes.py", "classify"),
-    ("  series DataFrame (paired_series)", "outcomes.py", "paired_series"),
+    ("  weekly table (paired_series)", "outcomes.py", "paired_series"),
 )
 
 

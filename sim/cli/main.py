@@ -97,6 +97,7 @@ def _publish(tmp: Path, out: Path) -> None:
 def cmd_run(args) -> int:
     """Run one scenario and its counterfactual; write summary.json, timeseries, charts."""
     import sim
+    from sim.cli.run_files import write_csv, write_parquet
     from sim.safepaths import check_output_dir, refuse_symlinks, safe_name
 
     scenario = _scenario_from(args)
@@ -117,8 +118,8 @@ def cmd_run(args) -> int:
         }
         summary["overrides"] = scenario.overrides
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        result.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
-        result.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        write_parquet(tmp / "timeseries.parquet", result.columns, result.data)
+        write_csv(tmp / "timeseries.csv", result.columns, result.data)
         charts = _run_charts(tmp, args)
         _publish(tmp, out)
     _print_summary(result.summary, scenario, out, charts)

@@ -29,13 +29,15 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.errors import InputError
 from sim.model.params import PARAMS
+
+if TYPE_CHECKING:  # a run's preflight imports this module: pandas only where a posterior is read
+    import pandas as pd
 
 __all__ = ["Posterior", "POSTERIOR_SPAWN_KEY", "DEFAULT_PER_DRAW", "SHARE_PREFIX"]
 
@@ -80,6 +82,8 @@ class Posterior:
         """
         if isinstance(per_draw, bool) or not isinstance(per_draw, int) or per_draw < 1:
             raise InputError("expected a whole number >= 1", key="--per-draw", value=per_draw)
+        import pandas as pd
+
         path = Path(path)
         try:
             data = path.read_bytes()
@@ -213,6 +217,8 @@ def _by_draw(values: np.ndarray, draws: np.ndarray, binary: bool):
 def draw_interval(values, draws, binary: bool = True, bounds=(0.0, 1.0)):
     """``(value, lo, hi)`` of a figure over a posterior sweep's draws (:func:`random_effects`),
     clipped to ``bounds``; None with fewer than 3 draws."""
+    import pandas as pd
+
     values, draws = np.asarray(values), np.asarray(draws)
     ok = ~pd.isna(values)
     est, var = _by_draw(values[ok], draws[ok], binary)

@@ -7,17 +7,18 @@ programme (common random numbers), so every difference between the two is the pr
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.errors import InputError
 from sim.model.scenario import Scenario
 from sim.model.vocabulary import ABANDONED, CANCELLED, LIVE, SERIES, TRAITS
 
 if TYPE_CHECKING:  # imported where a run is made: reading OUTCOME_FIELDS needs no numba
+    import pandas as pd
+
     from sim.model.world import World
 
 #: Counterfactual series kept beside the run's own (with a ``cf_`` prefix).
@@ -60,12 +61,33 @@ OUTCOME_FIELDS = (
 )
 
 
-@dataclass
 class RunResult:
-    """A run's outcome fields (``summary``) and weekly series (``timeseries``)."""
+    """A run's outcome fields (``summary``) and weekly series.
 
-    summary: dict
-    timeseries: pd.DataFrame
+    The series are ``columns`` (names) and ``data`` (weeks x columns), the same as the pandas
+    DataFrame ``timeseries``, which is built on first use: a run from the command line writes its
+    files without importing pandas (a quarter of a second of a warm ``crmsim run``:
+    sim.cli.run_files).
+    """
+
+    def __init__(self, summary: dict, columns: tuple[str, ...], data: np.ndarray):
+        self.summary = summary
+        self.columns = columns
+        self.data = data
+
+    def column(self, name: str) -> np.ndarray:
+        """One weekly series as a numpy array (a view; ``week`` as integers)."""
+        values = self.data[:, self.columns.index(name)]
+        return values.astype(np.int64) if name == "week" else values
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The weekly series as a DataFrame: ``week`` (int) and one float column per series."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.data, columns=list(self.columns))
+        frame["week"] = self.column("week")
+        return frame
 
 
 def weekly_profit(revenue: np.ndarray, cost: np.ndarray, spend_cumulative, margin: float):
@@ -81,22 +103,22 @@ def quarterly(values: np.ndarray, weeks: int = 13) -> np.ndarray:
     return values[len(values) - n * weeks :].reshape(n, weeks).sum(axis=1)
 
 
-def kpis_set(ts: pd.DataFrame, golive_week: int | None, threshold: float) -> bool:
+def kpis_set(ts, golive_week: int | None, threshold: float) -> bool:
     """Did planning set KPIs and measure a baseline before go-live? Planning readiness at go-live
     at least ``threshold`` (ODD 7.5; Gartner 2002: most firms "failed to begin using
     metrics before implementing CRM and are unable to report their ROI")."""
     if golive_week is None:
         return False
-    return bool(ts["readiness_planning"].to_numpy()[golive_week - 1] >= threshold)
+    return bool(np.asarray(ts["readiness_planning"])[golive_week - 1] >= threshold)
 
 
-def disruption_weeks(ts: pd.DataFrame, golive_week: int | None, depth: float) -> float:
+def disruption_weeks(ts, golive_week: int | None, depth: float) -> float:
     """Weeks in a row from the go-live during which the organisation's productivity stays at least
     ``depth`` below normal (0 when never live): the length of the go-live's operational disruption,
     compared with Panorama 2014's "a month or more" (ODD 7.5)."""
     if golive_week is None:
         return 0.0
-    below = ts["productivity"].to_numpy()[golive_week - 1 :] <= 1.0 - depth
+    below = np.asarray(ts["productivity"])[golive_week - 1 :] <= 1.0 - depth
     return float(np.argmin(below)) if not below.all() else float(len(below))
 
 
@@ -120,20 +142,20 @@ def measured_gain(gain: np.ndarray, cf_profit: np.ndarray) -> float:
     return last_year / noise_sd if noise_sd > 0 else float(np.sign(last_year)) * np.inf
 
 
-def classify(ts: pd.DataFrame, model: World) -> dict:
-    """The outcome fields of DESIGN.md 2.4 from a paired time series (treatment and ``cf_``)."""
+def classify(ts, model: World) -> dict:
+    """The outcome fields of DESIGN.md 2.4 from a paired time series (treatment and ``cf_``):
+    ``ts`` maps each series' name to its weekly values (a DataFrame or a dict of arrays)."""
     v = model.variant.values
     prog = model.programme
     status = {LIVE: "live", ABANDONED: "abandoned", CANCELLED: "never_live"}.get(
         prog.state, "never_live"
     )
     margin = v["economics.margin"]
-    revenue, cost = ts["revenue"].to_numpy(), ts["cost"].to_numpy()
-    operating = weekly_profit(revenue, cost, np.zeros(len(ts)), margin)
-    profit = weekly_profit(revenue, cost, ts["spend"].to_numpy(), margin)
-    cf_profit = weekly_profit(
-        ts["cf_revenue"].to_numpy(), ts["cf_cost"].to_numpy(), np.zeros(len(ts)), margin
-    )
+    revenue, cost = np.asarray(ts["revenue"]), np.asarray(ts["cost"])
+    none = np.zeros(len(revenue))
+    operating = weekly_profit(revenue, cost, none, margin)
+    profit = weekly_profit(revenue, cost, np.asarray(ts["spend"]), margin)
+    cf_profit = weekly_profit(np.asarray(ts["cf_revenue"]), np.asarray(ts["cf_cost"]), none, margin)
     delta_profit = float(profit.sum() - cf_profit.sum())
     spend = float(prog.spend)
     roi = delta_profit / spend if spend > 0 else 0.0
@@ -144,11 +166,11 @@ def classify(ts: pd.DataFrame, model: World) -> dict:
     measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"])
     # Met expectations: the sponsor's judgement of the benefit index against the expectation set
     # at the start (inflated by vendor pressure), over the last judgement weeks.
-    judged = ts["benefit"].to_numpy()[-v["sponsor.judgement_weeks"] :]
+    judged = np.asarray(ts["benefit"])[-v["sponsor.judgement_weeks"] :]
     met = bool(status == "live" and judged.mean() >= prog.expectation)
     # Cost overrun of the project: spend before post-go-live improvement work, against budget.
     overrun = (spend - prog.improve_spend) / prog.budget if prog.budget > 0 else float("nan")
-    last = ts.iloc[-1]
+    last = {name: np.asarray(ts[name])[-1] for name in _LAST}
     created = last["active_customers"] + last["churned"]
     return {
         "status": status,
@@ -181,7 +203,10 @@ def classify(ts: pd.DataFrame, model: World) -> dict:
 
 
 _CF_COLUMNS = [SERIES.index(name) for name in CF_SERIES]
-_PAIRED_COLUMNS = ["week", *SERIES, *("cf_" + name for name in CF_SERIES)]
+#: the series whose last week classify reads
+_LAST = ("active_customers", "churned", "adoption", "csat", "cf_csat", "cf_churned")
+#: The columns of a run's weekly table: the week, the run's series, the counterfactual's (``cf_``).
+PAIRED_COLUMNS = ("week", *SERIES, *("cf_" + name for name in CF_SERIES))
 
 #: Parameters a counterfactual run never reads (it has no programme): they stay out of its key.
 _PROGRAMME_ONLY = ("rollout.", "sponsor.", "programme.", "outcome.")
@@ -244,17 +269,12 @@ def counterfactual_series(
     return cf.series
 
 
-def paired_series(series: np.ndarray, cf_series: np.ndarray) -> pd.DataFrame:
-    """The run's weekly series beside its counterfactual's ``cf_`` columns, in one frame.
-
-    Built from one 2-D array (a single pandas block): a column at a time cost more than the rest of
-    the run's Python (sim.bench.profile).
-    """
+def paired_series(series: np.ndarray, cf_series: np.ndarray) -> np.ndarray:
+    """The run's weekly series beside its counterfactual's ``cf_`` columns, as one 2-D array
+    (weeks x ``PAIRED_COLUMNS``): one block, which a DataFrame takes without copying column by
+    column (a column at a time cost more than the rest of the run's Python: sim.bench.profile)."""
     weeks = np.arange(1, len(series) + 1)
-    data = np.column_stack([weeks, series, cf_series[:, _CF_COLUMNS]])
-    frame = pd.DataFrame(data, columns=_PAIRED_COLUMNS)
-    frame["week"] = weeks
-    return frame
+    return np.column_stack([weeks, series, cf_series[:, _CF_COLUMNS]])
 
 
 def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
@@ -268,7 +288,8 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
     model = model_class(engine)(scenario, seed=seed, engine=engine)
     cf_series = counterfactual_series(scenario, seed, engine, twin_of=model)
     model.run_model()
-    ts = paired_series(model.series, cf_series)
+    data = paired_series(model.series, cf_series)
+    ts = {name: data[:, j] for j, name in enumerate(PAIRED_COLUMNS)}
     summary = {
         "scenario": scenario.name,
         "variant": model.variant.name,
@@ -276,4 +297,4 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
         "engine": engine,
         **classify(ts, model),
     }
-    return RunResult(summary, ts)
+    return RunResult(summary, PAIRED_COLUMNS, data)
