@@ -17,7 +17,7 @@ from sim.experiments import guards
 from sim.experiments.experiment import experiment_from_dict
 from sim.experiments.fingerprint import scenario_files
 from sim.experiments.preflight import KINDS, detect_kind, prepare_run, prepare_sweep, sizes
-from sim.model.scenario import load_scenario, read_toml
+from sim.model.scenario import load_scenario, load_settings, read_toml
 
 
 def prepare_calibration(
@@ -100,6 +100,12 @@ def validate_file(path: str | Path, kind: str | None = None) -> str:
         )
     if kind != "scenario":
         raise InputError(f"allowed: {', '.join(KINDS)}", key="--kind", value=kind)
+    name, values, runnable = load_settings(path)
+    if not runnable:
+        return (
+            f"{path}: valid settings {name!r} ({reason}): {len(values)} values checked; no "
+            "rollout, so not a runnable scenario: scenarios use it through `extends`"
+        )
     scen = prepare_run(path)
     n_files = len(scenario_files(path))
     files = f"; {n_files} files checked (extends and mix members)" if n_files > 1 else ""

@@ -1,6 +1,6 @@
 """A run's weekly table written as ``timeseries.parquet`` and ``timeseries.csv`` without pandas.
 
-``crmsim run`` is a command that should answer in about a second (issue 22); importing pandas
+``crmsim run`` is a command that should answer in about a second; importing pandas
 took a quarter of it. The files are the ones pandas wrote before (tests/cli/test_run_files.py reads
 them back with pandas and compares): the Parquet file through pyarrow's own arrays (built from
 buffers: ``pyarrow.array`` on a numpy array imports pandas to look for a Series), the CSV with

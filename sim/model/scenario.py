@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
-from sim.model.params import CHANNELS, PARAMS, WORKSTREAMS, defaults
+from sim.model.params import CHANNELS, PARAMS, defaults
+from sim.model.rollout_plan import Phase, check_ordering, ordering_phases, phases_from
 from sim.model.tomlfile import read_toml as _read_toml
 from sim.shipped import find_file
 
@@ -30,23 +31,6 @@ _MAX_TEXT = 2000
 _MAX_WEIGHT = 1e6
 #: An override ``mix.MEMBER`` sets a mix member's share (Scenario.with_overrides).
 MIX_SHARE = "mix."
-
-
-@dataclass(frozen=True)
-class Phase:
-    """One phase of the rollout plan: a workstream worked on from ``start`` for ``duration`` weeks.
-
-    ``effort`` is the share of a full team on it (1 = full effort); phases may overlap.
-    """
-
-    workstream: str
-    start: int
-    duration: int
-    effort: float = 1.0
-
-    @property
-    def end(self) -> int:
-        return self.start + self.duration
 
 
 @dataclass(frozen=True)
@@ -102,7 +86,7 @@ class Scenario:
         own = {k: v for k, v in overrides.items() if k not in shares}
         for key, value in own.items():
             if key == "rollout.ordering":  # the plan's shorthand, settable like a parameter
-                ordering = _check_ordering(value, file)
+                ordering = check_ordering(value, file)
                 continue
             values[key] = _check_value(key, value, file)
         _check_touchpoints(values, file)
@@ -239,93 +223,6 @@ def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dic
     return [*layers, (path, raw)]
 
 
-def _phases_from(values: dict[str, Any], plan: dict[str, Any], file: str) -> tuple[Phase, ...]:
-    """Build the phase list from ``rollout.phases`` or the ``rollout.ordering`` shorthand."""
-    if "phases" in plan:
-        phases = []
-        if not isinstance(plan["phases"], list) or not plan["phases"]:
-            raise InputError("expected a list of phase tables", file=file, key="rollout.phases")
-        for i, ph in enumerate(plan["phases"]):
-            key = f"rollout.phases[{i}]"
-            if not isinstance(ph, dict):
-                raise InputError("expected a table", file=file, key=key, value=ph)
-            unknown = set(ph) - {"workstream", "start", "duration", "effort"}
-            if unknown:
-                raise InputError(
-                    "unknown field; allowed: workstream, start, duration, effort",
-                    file=file,
-                    key=f"{key}.{sorted(unknown)[0]}",
-                )
-            ws = ph.get("workstream")
-            if ws not in WORKSTREAMS:
-                raise InputError(
-                    f"expected one of {', '.join(WORKSTREAMS)}",
-                    file=file,
-                    key=f"{key}.workstream",
-                    value=ws,
-                )
-            start, duration, effort = ph.get("start", 0), ph.get("duration"), ph.get("effort", 1.0)
-            for name, val, lo, hi in (("start", start, 0, 1040), ("duration", duration, 1, 1040)):
-                if isinstance(val, bool) or not isinstance(val, int) or not lo <= val <= hi:
-                    raise InputError(
-                        f"expected an integer in [{lo}, {hi}] weeks",
-                        file=file,
-                        key=f"{key}.{name}",
-                        value=val,
-                    )
-            if (
-                isinstance(effort, bool)
-                or not isinstance(effort, int | float)
-                or not (0 <= effort <= 5)
-            ):
-                raise InputError(
-                    "expected a number in [0, 5]", file=file, key=f"{key}.effort", value=effort
-                )
-            phases.append(Phase(ws, start, duration, float(effort)))
-        return tuple(phases)
-    ordering = plan.get("ordering")
-    if ordering is None:
-        raise InputError(
-            "a scenario needs rollout.ordering or [[rollout.phases]] (or [[mix]] members)",
-            file=file,
-            key="rollout",
-        )
-    return ordering_phases(values, _check_ordering(ordering, file))
-
-
-def _check_ordering(ordering: Any, file: str) -> tuple[str, ...]:
-    """A validated ordering: a list of workstreams (from ``--set``, also "a,b,c")."""
-    if isinstance(ordering, str) and ordering:
-        ordering = [w.strip() for w in ordering.split(",")]
-    if not isinstance(ordering, list) or not ordering or len(ordering) > 4 * len(WORKSTREAMS):
-        raise InputError(
-            f"expected a list of 1 to {4 * len(WORKSTREAMS)} workstreams from "
-            f"{', '.join(WORKSTREAMS)}",
-            file=file,
-            key="rollout.ordering",
-            value=ordering,
-        )
-    for ws in ordering:
-        if not isinstance(ws, str) or ws not in WORKSTREAMS:
-            raise InputError(
-                f"expected workstreams from {', '.join(WORKSTREAMS)}",
-                file=file,
-                key="rollout.ordering",
-                value=ws,
-            )
-    return tuple(ordering)
-
-
-def ordering_phases(values: dict[str, Any], ordering: tuple[str, ...]) -> tuple[Phase, ...]:
-    """Back-to-back phases at full effort, each lasting ``rollout.durations.<workstream>``."""
-    phases, week = [], 0
-    for ws in ordering:
-        duration = values[f"rollout.durations.{ws}"]
-        phases.append(Phase(ws, week, duration, 1.0))
-        week += duration
-    return tuple(phases)
-
-
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load, merge (``extends``) and validate a scenario TOML.
 
@@ -341,9 +238,48 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         InputError: for a missing or malformed file, an unknown key or a value out of bounds.
     """
     path = find_file(path, "scenarios")
+    name, description, values, mix, plan = _merged(path)
+    file = str(path)
+    if mix is not None:
+        variants = _load_mix(*mix)
+        scen = Scenario(name, description, values, (), variants, str(path))
+    else:
+        ordering = check_ordering(plan["ordering"], file) if "ordering" in plan else None
+        scen = Scenario(
+            name,
+            description,
+            values,
+            phases_from(values, plan, file),
+            (),
+            str(path),
+            ordering=ordering,
+        )
+    return scen.with_overrides(overrides or {}, f"{file} (overrides)")
+
+
+def load_settings(path: str | Path) -> tuple[str, dict[str, Any], bool]:
+    """Check a settings file and its ``extends`` chain as :func:`load_scenario` does, without
+    asking for a rollout: the shared layers every shipped scenario extends (``base.toml``,
+    ``calibrated.toml``) are valid files that are not runnable scenarios.
+
+    Returns:
+        ``(name, values, runnable)``: the merged values (defaults included) and whether the chain
+        has a rollout plan or mix members (then :func:`load_scenario` applies).
+
+    Raises:
+        InputError: as :func:`load_scenario`, for everything but a missing rollout.
+    """
+    path = find_file(path, "scenarios")
+    name, _, values, mix, plan = _merged(path)
+    return name, values, mix is not None or bool(plan)
+
+
+def _merged(path: Path):
+    """The checked, merged layers of ``path``'s ``extends`` chain: ``(name, description, values,
+    mix, plan)``."""
     values = defaults()
     plan: dict[str, Any] = {}
-    name, description, mix = path.stem, "", None
+    description, mix = "", None
     top = path.resolve()
     for layer_path, raw in _raw_layers(path):
         file = str(layer_path)
@@ -370,22 +306,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
             key="name",
             value=name,
         )
-    file = str(path)
-    if mix is not None:
-        variants = _load_mix(*mix)
-        scen = Scenario(name, description, values, (), variants, str(path))
-    else:
-        ordering = _check_ordering(plan["ordering"], file) if "ordering" in plan else None
-        scen = Scenario(
-            name,
-            description,
-            values,
-            _phases_from(values, plan, file),
-            (),
-            str(path),
-            ordering=ordering,
-        )
-    return scen.with_overrides(overrides or {}, f"{file} (overrides)")
+    return name, description, values, mix, plan
 
 
 def _apply_layer(raw, file, layer_path, values, description, mix, plan):

@@ -168,6 +168,27 @@ def test_validate_shipped_scenarios(name, capsys):
     assert ("valid mix scenario" if name == "industry_mix" else "valid scenario") in out
 
 
+@pytest.mark.parametrize("name", ["base", "calibrated"])
+def test_validate_accepts_the_shared_settings_every_scenario_extends(name, capsys):
+    # base.toml and calibrated.toml are not runnable (no rollout), but they are valid files
+    assert main(["validate", str(SCENARIOS / f"{name}.toml")]) == 0
+    out = capsys.readouterr().out
+    assert f"valid settings '{name}'" in out and "not a runnable scenario" in out
+
+
+def test_validate_checks_the_values_of_shared_settings(tmp_path, capsys):
+    (tmp_path / "shared.toml").write_text('name = "shared"\n[sponsor]\nescalation = -1\n')
+    assert main(["validate", str(tmp_path / "shared.toml")]) == 2
+    err = capsys.readouterr().err
+    assert "shared.toml" in err and "sponsor.escalation" in err and "[0, 10]" in err
+
+
+def test_running_shared_settings_says_a_rollout_is_missing(tmp_path, capsys):
+    assert main(["run", str(SCENARIOS / "base.toml"), "--out", str(tmp_path / "r")]) == 2
+    assert "a scenario needs rollout.ordering" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
 def test_validate_lists_the_plan(capsys):
     assert main(["validate", str(SCENARIOS / "four_ps.toml")]) == 0
     out = capsys.readouterr().out

@@ -227,33 +227,29 @@ def test_a_runaway_programme_is_rescoped_by_its_sponsor():
 
 
 def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
-    """An unrealistic budget makes every big bang a runaway (ODD 7.1.8): a weak sponsor's is
-    stopped at its review, a quarter over budget (7.1.14), a strong one rescopes it and carries
-    on."""
+    """An unrealistic budget makes every big bang a runaway (ODD 7.1.8): a weak sponsor's still
+    planned at its review, a quarter over budget, is stopped there (7.1.14); a strong one rescopes
+    it and carries on, escalating past the budget."""
+    review = 13  # sponsor.review_weeks
 
     def ends(strength):
-        out = []
-        for seed in range(6):
-            scen = small_scenario(
-                "big_bang",
-                profile__sponsor_strength=strength,
-                profile__sponsor_strength_spread=0.0,
-                profile__budget_realism=0.3,
-                profile__budget_realism_spread=0.0,
-                sponsor__defence_floor=0.2,  # the mechanism on (calibrated near 0: ODD 7.1.14)
-            )
-            m = CRMRolloutModel(scen, seed=seed)
-            m.run_model()
-            out.append((m.programme.state, m.programme.spend / m.programme.budget))
-        return out
+        ms = _runaways(strength, seeds=range(8), sponsor__defence_floor=0.2)  # calibrated near 0
+        return [
+            (p.state, p.spend / p.budget, p.over_budget_weeks) for p in (m.programme for m in ms)
+        ]
 
     weak, strong = ends(0.1), ends(0.9)
-    stopped = [ratio for state, ratio in weak if state == "cancelled"]
-    assert len(stopped) >= 4, weak
-    # stopped after escalating for a quarter, long before the cancel limit (1.75 x budget)
-    assert all(1.05 < ratio < 1.5 for ratio in stopped), weak
-    assert sum(state == "live" for state, _ in strong) >= 4, strong
-    assert max(ratio for _, ratio in strong) > 1.2, strong  # it escalated past its budget
+    stopped = [(ratio, weeks) for state, ratio, weeks in weak if state == "cancelled"]
+    assert len(stopped) >= 3, weak
+    # stopped at the review, after escalating for a quarter, long before the cancel limit
+    assert all(weeks == review and 1.05 < ratio < 1.5 for ratio, weeks in stopped), weak
+    # the others went live before their review came
+    assert all(state != "cancelled" or weeks == review for state, _, weeks in weak), weak
+    assert all(weeks <= review for state, _, weeks in weak if state != "cancelled"), weak
+    # a strong sponsor's runaway is defended at its review: none stopped there
+    assert all(weeks > review for state, _, weeks in strong if state == "cancelled"), strong
+    assert sum(state == "live" for state, _, _ in strong) >= 5, strong
+    assert max(ratio for _, ratio, _ in strong) > 1.2, strong  # it escalated past its budget
 
 
 def _runaways(strength, seeds=range(6), **over):
