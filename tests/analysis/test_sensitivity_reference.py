@@ -53,15 +53,26 @@ def test_the_verdicts_agree_with_the_table():
         assert entry["target_met"] == (entry["intervals_narrow"] and entry["emulator"]["passed"])
 
 
+#: Outputs of the shipped run whose five largest total indices' widest interval misses the 0.1
+#: target, with the width docs/sensitivity.md reports (the 1,000-point design; 0.119 at 800).
+KNOWN_WIDE = {"business_case_met": 0.102}
+
+
 def test_the_shipped_run_meets_the_width_target_with_passed_emulators():
     """docs/sensitivity.md says so of the shipped run: every output's emulator passed its held-out
-    check and its five largest total indices have intervals at most 0.1 wide."""
+    check, and its five largest total indices have intervals at most 0.1 wide except the misses
+    it names (KNOWN_WIDE, at the width it gives: a wider one, or a new miss, fails here)."""
     summary = json.loads((REFERENCE / "summary.json").read_text())
     outputs = {k: v for k, v in summary["outputs"].items() if k not in summary["constant_outputs"]}
     assert "failed" in outputs
-    assert all(entry["target_met"] for entry in outputs.values()), {
-        k: v["widest_top_interval"] for k, v in outputs.items()
-    }
+    assert all(entry["emulator"]["passed"] for entry in outputs.values())
+    widths = {k: v["widest_top_interval"] for k, v in outputs.items()}
+    assert all(entry["target_met"] for k, entry in outputs.items() if k not in KNOWN_WIDE), widths
+    for name, width in KNOWN_WIDE.items():
+        assert not outputs[name]["target_met"]  # a met target belongs out of KNOWN_WIDE
+        assert widths[name] == pytest.approx(width, abs=0.0005)
+    text = (ROOT / "docs" / "sensitivity.md").read_text()
+    assert all(f"{name}'s widest top-5 interval is {width}" in text for name, width in KNOWN_WIDE.items())
 
 
 def test_odd_section_8_is_generated_from_the_shipped_results():
