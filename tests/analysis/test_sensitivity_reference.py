@@ -72,7 +72,8 @@ def test_the_shipped_run_meets_the_width_target_with_passed_emulators():
         assert not outputs[name]["target_met"]  # a met target belongs out of KNOWN_WIDE
         assert widths[name] == pytest.approx(width, abs=0.0005)
     text = (ROOT / "docs" / "sensitivity.md").read_text()
-    assert all(f"{name}'s widest top-5 interval is {width}" in text for name, width in KNOWN_WIDE.items())
+    for name, width in KNOWN_WIDE.items():
+        assert f"{name}'s widest top-5 interval is {width}" in text
 
 
 def test_odd_section_8_is_generated_from_the_shipped_results():
