@@ -392,8 +392,11 @@ def pure_table(pure: pd.DataFrame) -> pd.DataFrame:
         row = {"ordering (equal resources)": s, "n": len(d)}
         for m in ("never_live", "failed", "financial_failure", "measurable_gain"):
             row[m] = float(d[m].mean())
-        diff, lo, hi = _paired(pure, s, "four_ps", "failed")
-        row["failed vs four_ps"] = f"{100 * diff:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+        if s == "four_ps":  # the baseline against itself: no difference, no interval
+            row["failed vs four_ps"] = "baseline"
+        else:
+            diff, lo, hi = _paired(pure, s, "four_ps", "failed")
+            row["failed vs four_ps"] = f"{100 * diff:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
         rows.append(row)
     return pd.DataFrame(rows)
 

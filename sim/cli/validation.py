@@ -16,6 +16,7 @@ import pandas as pd
 
 from sim.analysis import validation as v
 from sim.analysis import validation_runs as runs
+from sim.errors import InputError
 from sim.experiments import Execution, read_runs
 from sim.model.scenario import load_scenario
 from sim.report import model_charts, validation_doc
@@ -24,6 +25,16 @@ TABLES = ("patterns", "horizons", "claims_by_horizon", "pure", "trait_effects", 
 
 
 def main(argv=None) -> int:
+    """``make validation``: status 2 and one line for bad input (a work folder holding another
+    experiment's runs, say), as every crmsim command."""
+    try:
+        return _run(argv)
+    except InputError as exc:
+        print(f"python -m sim.cli.validation: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(argv) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.cli.validation")
     parser.add_argument("--results", default=str(v.ROOT / "results/failure_rates"))
     parser.add_argument("--work", default=str(v.ROOT / "results/validation"))
@@ -57,7 +68,15 @@ def main(argv=None) -> int:
             cwd=v.ROOT,
         )
     execution = Execution(workers=args.workers)
-    ok = v.prepare(read_runs(results))
+    table = read_runs(results)
+    if table.empty or "status" not in table:
+        raise InputError(
+            "no runs here: expected the results of `crmsim sweep experiments/failure_rates.toml` "
+            "(a folder without manifest.json is swept afresh)",
+            key="--results",
+            value=str(results),
+        )
+    ok = v.prepare(table)
     pure = v.prepare(runs.pure_orderings(work, args.pure_replicates, execution))
     later = runs.horizon_runs(work, args.horizon_replicates, execution)
     by_horizon = {"3 years": ok, **{k: v.prepare(d) for k, d in later.items()}}

@@ -158,3 +158,24 @@ def test_horizon_tables():
     row = claims[claims.claim == "big bang fails more than the four Ps"].iloc[0]
     assert row["3 years"].startswith("+60.0 pp") and row["3 years holds"]
     assert row["5 years"].startswith("+0.0 pp") and not row["5 years holds"]
+
+
+def test_the_equal_resources_table_pairs_each_ordering_with_the_four_ps():
+    seeds = np.arange(40)
+    rows = []
+    for name, fails in (("four_ps", seeds < 10), ("technology_first", seeds < 20)):
+        for seed, f in zip(seeds, fails, strict=True):
+            rows.append(
+                {
+                    "scenario": name,
+                    "seed": seed,
+                    "never_live": False,
+                    "failed": bool(f),
+                    "financial_failure": bool(f),
+                    "measurable_gain": not f,
+                }
+            )
+    table = v.pure_table(pd.DataFrame(rows)).set_index("ordering (equal resources)")
+    assert table.loc["four_ps", "failed vs four_ps"] == "baseline"  # not an interval of itself
+    assert table.loc["technology_first", "failed vs four_ps"].startswith("+25.0 pp [")
+    assert table.loc["technology_first", "failed"] == pytest.approx(0.5)
