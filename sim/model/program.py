@@ -60,9 +60,6 @@ STATE = np.dtype(
         # the completion the sponsor sees: weighted readiness against the go-live threshold before
         # go-live, 1 after (7.1.12); it raises a backing sponsor's cancel limit (7.1.14)
         ("completion", np.float64),
-        # the share of the promised functions the release still covers: 1, less a runaway's
-        # rescope (7.1.8); it scales the fit (sim.model.rules.platform_fit)
-        ("coverage", np.float64),
     ]
 )
 
@@ -168,8 +165,7 @@ class Programme:
         self.readiness = np.zeros(N_WORKSTREAMS)
         self.efforts = np.zeros(N_WORKSTREAMS)
         rec = self.record[0]
-        rec.coverage = 1.0
-        rec.fit = rules.platform_fit(0.0, org.package_fit, rec.coverage)
+        rec.fit = rules.platform_fit(0.0, org.package_fit, 1.0)  # nothing rescoped yet
         rec.commitment = v["sponsor.commitment_initial"]
         rec.released = 1.0
         rec.golive_week = rec.end_week = rec.second_wave_week = -1

@@ -90,6 +90,16 @@ def _working(st, pl):
 
 
 @njit(cache=True)
+def coverage(st, pl):
+    """The share of the promised functions the release still covers (7.1.8): 1, or what the
+    sponsor's rescope of a runaway kept (sponsor_rules.rescoped of the whole); it scales the fit
+    (rules.platform_fit)."""
+    if not st.rescoped:
+        return 1.0
+    return sponsor_rules.rescoped(1.0, pl.sponsor_strength, pl.rescope_cut)
+
+
+@njit(cache=True)
 def sponsorship(st, pl):
     """The sponsor's active support this week (strength x commitment; sponsor_rules.sponsorship)."""
     return sponsor_rules.sponsorship(pl.sponsor_strength, st.commitment)
@@ -189,7 +199,7 @@ def build(st, pl, readiness, efforts, rates):
         st.embedded = rules.reconfigure(
             st.embedded, readiness[PROCESS], st.improve, pl.reconfigure_rate
         )
-    st.fit = rules.platform_fit(st.embedded, pl.package_fit, st.coverage)
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit, coverage(st, pl))
     return loss
 
 
@@ -213,13 +223,12 @@ def runaway(st, pl):
     its course; the weeks are counted) unless its sponsor de-escalates it, once, by cutting its
     scope in proportion to the sponsor's strength (sponsor_rules.rescoped; Keil 1995, Keil & Robey
     1999, Montealegre & Keil 2000). The release then covers that much less of what was promised
-    (``st.coverage``, which scales the fit: rules.platform_fit)."""
+    (``coverage``, which scales the fit: rules.platform_fit)."""
     if not _runaway(st):
         return
     st.over_budget_weeks += 1
     if not st.rescoped:
         st.scope = sponsor_rules.rescoped(st.scope, pl.sponsor_strength, pl.rescope_cut)
-        st.coverage = sponsor_rules.rescoped(1.0, pl.sponsor_strength, pl.rescope_cut)
         st.rescoped = True
 
 
@@ -278,7 +287,7 @@ def _second_wave(st, pl, readiness):
     and spare part of the shock (Robey, Ross & Boudreau 2002; value assumption)."""
     learned = pl.pilot_learning
     st.embedded = rules.reconfigure(st.embedded, readiness[PROCESS], 1.0, learned)
-    st.fit = rules.platform_fit(st.embedded, pl.package_fit, st.coverage)
+    st.fit = rules.platform_fit(st.embedded, pl.package_fit, coverage(st, pl))
     st.shock = rules.golive_shock(1.0 - st.pilot_share, st.scope, pl.golive_shock, learned)
 
 

@@ -152,8 +152,9 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
     )
     # each team's fit: its own package fit plus the process knowledge embedded (issue 11), over
     # the functions the release still covers
+    covered = program_week.coverage(st, prog.plan[0])
     for j in range(teams.fit.shape[0]):
-        teams.fit[j] = rules.platform_fit(st.embedded, teams.package_fit[j], st.coverage)
+        teams.fit[j] = rules.platform_fit(st.embedded, teams.package_fit[j], covered)
     wk = week[0]
     wk.t = t
     wk.quality = quality

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.model import program_week
 from sim.model.model import CRMRolloutModel
 from tests.common import SCENARIOS, small_scenario
 
@@ -277,11 +278,13 @@ def test_a_rescoped_runaway_delivers_a_cut_down_system():
     for m in _runaways(strength, seeds=range(3), sponsor__rescope_cut=cut):
         prog = m.programme
         assert prog.rescoped
-        assert prog.record.coverage[0] == pytest.approx(1 - cut * strength)
-        assert prog.fit <= prog.record.coverage[0] + 1e-12
-        assert (m.teams.fit <= prog.record.coverage[0] + 1e-12).all()
+        kept = program_week.coverage(prog.record[0], prog.plan[0])
+        assert kept == pytest.approx(1 - cut * strength)
+        assert prog.fit <= kept + 1e-12
+        assert (m.teams.fit <= kept + 1e-12).all()
     for m in _runaways(strength, seeds=range(3), sponsor__rescope_cut=0.0):
-        assert m.programme.record.coverage[0] == 1.0
+        prog = m.programme
+        assert program_week.coverage(prog.record[0], prog.plan[0]) == 1.0
 
 
 def test_a_backing_sponsor_escalates_past_the_organisations_cancel_limit():
