@@ -99,7 +99,7 @@ class Runner:
     def __enter__(self) -> Runner:
         t0 = time.perf_counter()
         warm = partial(worker.warm_up, self.engine)
-        if self.execution.executor is None and not self.execution.in_process:
+        if self.execution.compiles_in_parent:
             worker.compile_here(self.engine)  # before workers share the numba cache
         self._ctx = self.execution.make_executor(warm_up=warm)
         self._executor = self._ctx.__enter__()

@@ -8,10 +8,12 @@ run's seed is fixed in the parent before dispatch (DESIGN.md section 4).
 Backends:
 
 * :class:`SerialExecutor`: in this process (``workers=1``); simplest to debug and profile.
-* :class:`PoolExecutor`: ``concurrent.futures.ProcessPoolExecutor`` with the ``spawn`` start method.
-  ``fork`` copies a parent that may hold numba's threading layer, Dask's threads or open files,
-  which can deadlock a child; ``spawn`` starts clean interpreters (the default on macOS and
-  Windows).
+* :class:`PoolExecutor`: ``concurrent.futures.ProcessPoolExecutor`` with the ``forkserver`` start
+  method where the platform has it (Linux, macOS), else ``spawn`` (Windows). ``fork`` copies a
+  parent that may hold numba's threading layer, Dask's threads or open files, which can deadlock a
+  child. The fork server is a clean single-threaded process that imports the package and loads the
+  kernels once (sim.experiments.forkserver_warm); each worker is forked from it, warm, in
+  milliseconds, where a spawned one starts an interpreter and loads the kernels itself.
 * :class:`DaskExecutor`: a Dask ``Client`` on a scheduler address (a cluster: every worker needs
   this package installed) or on a
   ``LocalCluster(n_workers=N, threads_per_worker=1, processes=True)``.
@@ -33,10 +35,11 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecu
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from multiprocessing import current_process, get_context
+from multiprocessing import current_process, forkserver, get_all_start_methods, get_context
 from typing import Any
 
 from sim.errors import InputError, StoppedError
+from sim.experiments.forkserver_env import FORKSERVER_ENV
 from sim.experiments.parentwatch import worker_init
 from sim.experiments.scheduler import check_address
 from sim.optional import require
@@ -52,7 +55,8 @@ POOL_PARENT_ENV = "CRMSIM_POOL_PARENT"
 
 REIMPORT_MESSAGE = (
     "{script} starts a sweep as soon as it is imported, and the worker processes import it "
-    "again (Python starts them with 'spawn'), so each would start the sweep once more; put the "
+    "again (as Python's 'spawn' and 'forkserver' start methods do), so each would start the "
+    "sweep once more; put the "
     'calls under `if __name__ == "__main__":` at the end of the script (see "Safe importing of '
     'main module" in the multiprocessing documentation)'
 )
@@ -77,10 +81,21 @@ def refuse_reimported_main() -> None:
     # reads); sys.modules cannot tell: servers such as Solara's replace __main__ in the parent
     if not getattr(current_process(), "_inheriting", False):
         return
-    if os.environ.get(POOL_PARENT_ENV) != str(os.getppid()):
+    # a pool's worker: its parent is the pool's process (spawn) or that process's fork server
+    parent = str(os.getppid())
+    if parent not in (os.environ.get(POOL_PARENT_ENV), os.environ.get(FORKSERVER_ENV)):
         message = REIMPORT_MESSAGE.format(script=_main_script("__mp_main__"))
         print(f"crmsim: error: {message}", file=sys.stderr, flush=True)
     os._exit(EXIT_REIMPORT)
+
+
+#: Imported by the pool's fork server before it forks any worker (sim.experiments.forkserver_warm).
+FORKSERVER_PRELOAD = "sim.experiments.forkserver_warm"
+
+
+def default_start_method() -> str:
+    """``forkserver`` where the platform has it (Linux, macOS), else ``spawn`` (Windows)."""
+    return "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
 
 
 def default_workers() -> int:
@@ -110,21 +125,25 @@ class SerialExecutor:
 
 
 class PoolExecutor(SerialExecutor):
-    """Run batches on a pool of ``workers`` spawned local processes.
+    """Run batches on a pool of ``workers`` local processes.
 
     At most ``2 * workers`` tasks are queued at once, so a sweep of many thousands of batches
     neither pickles them all up front nor loses much when it is interrupted.
 
     Args:
         workers: number of worker processes (>= 1).
-        start_method: multiprocessing start method, ``"spawn"`` (default) or ``"forkserver"``.
+        start_method: multiprocessing start method, ``"forkserver"`` or ``"spawn"``; default
+            :func:`default_start_method`.
         warm_up: picklable callable each worker runs once when it starts (imports, kernels loaded
             from numba's cache, one thread: sim.experiments.worker.warm_up), so no batch pays it.
     """
 
     parallel = True
 
-    def __init__(self, workers: int, start_method: str = "spawn", warm_up: Callable | None = None):
+    def __init__(
+        self, workers: int, start_method: str | None = None, warm_up: Callable | None = None
+    ):
+        start_method = start_method or default_start_method()
         if start_method not in ("spawn", "forkserver"):
             raise InputError(
                 "allowed: spawn, forkserver (fork is unsafe with numba threads)",
@@ -135,9 +154,15 @@ class PoolExecutor(SerialExecutor):
         self.workers = int(workers)
         self.description = f"{self.workers} local processes"
         os.environ[POOL_PARENT_ENV] = str(os.getpid())  # inherited by the spawned workers
+        context = get_context(start_method)
+        if start_method == "forkserver":
+            context.set_forkserver_preload([FORKSERVER_PRELOAD])
+        self.start_method = start_method
+        if start_method == "forkserver":
+            forkserver.ensure_running()  # the server warms up while the caller goes on
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=get_context(start_method),
+            mp_context=context,
             initializer=worker_init,  # dies with the sweep (no orphans after kill -9), warms up
             initargs=(os.getpid(), warm_up, start_method),
         )
@@ -345,6 +370,19 @@ class Execution:
         if self.executor is not None:
             return not getattr(self.executor, "parallel", False)
         return self.workers == 1 and not self.scheduler and not self.dask_local
+
+    @property
+    def compiles_in_parent(self) -> bool:
+        """Whether the caller must load (or compile) the kernels itself before the workers start.
+
+        Spawned and Dask workers load every kernel from numba's cache at once, and workers that
+        find it empty would compile and write the same files together (numba issue #10128), so
+        the parent fills it first. Workers forked from the warm fork server
+        (:data:`FORKSERVER_PRELOAD`) get the kernels from it; the server alone fills the cache.
+        """
+        if self.executor is not None or self.in_process:
+            return False
+        return bool(self.scheduler or self.dask_local) or default_start_method() == "spawn"
 
     def make_executor(
         self, n_tasks: int | None = None, warm_up: Callable | None = None

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from multiprocessing import connection, parent_process
+from multiprocessing import connection, parent_process, set_start_method
 
 __all__ = ["die_with_parent", "worker_init", "POLL_SECONDS"]
 
@@ -91,7 +91,16 @@ def die_with_parent(parent_pid: int, start_method: str = "spawn") -> None:
 
 
 def worker_init(parent_pid: int, warm_up=None, start_method: str = "spawn") -> None:
-    """Pool initializer: :func:`die_with_parent`, then the pool's own ``warm_up`` (if any)."""
+    """Pool initializer: :func:`die_with_parent`, then the pool's own ``warm_up`` (if any).
+
+    A worker forked from the fork server inherits ``forkserver`` as its default start method;
+    numba reads any method named "fork..." as a sign that the process may fork and, on starting
+    its threading layer, makes a named multiprocessing lock, which a worker stopped by a signal
+    leaves behind (the resource tracker's "leaked semaphore" warning). A worker starts no
+    processes, so it takes ``spawn``, as a spawned worker has.
+    """
+    if start_method == "forkserver":
+        set_start_method("spawn", force=True)
     die_with_parent(parent_pid, start_method)
     if warm_up is not None:
         warm_up()

@@ -44,6 +44,7 @@ from sim.experiments.preflight import prepare_sweep
 from sim.experiments.progress import make_progress
 from sim.experiments.scheduler import probe as probe_scheduler
 from sim.experiments.signals import Stopped, holding_sigterm, sigterm_as_interrupt, stopped
+from sim.experiments.stats import import_bootstrap_soon
 from sim.experiments.store import ResultsStore
 from sim.experiments.summary import (
     default_baseline,
@@ -356,12 +357,14 @@ def _sweep_locked(
         pending = [replace(b, numba_threads=1) for b in pending]
         warm = partial(worker.warm_up, spec.engine) if run_fn is None else None
         buffer = PartBuffer(store.write_part, part_rows=part_rows, flush_s=flush_s)
-        if warm is not None and execution.executor is None and not execution.in_process:
+        if warm is not None and execution.compiles_in_parent:
             worker.compile_here(spec.engine)  # before workers share the numba cache
         try:
             # the caller's own (warm) executor is used, not closed
             ctx = execution.make_executor(n_tasks=len(pending), warm_up=warm)
             with ctx as executor, worker.one_thread():
+                if getattr(executor, "parallel", False):  # while the workers start
+                    import_bootstrap_soon()
                 try:
                     for result in executor.map_unordered(execute_batch, pending):
                         buffer.add(result.rows, result.series)

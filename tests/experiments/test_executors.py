@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from sim.errors import InputError
-from sim.experiments.executors import Execution, PoolExecutor, SerialExecutor
+from sim.experiments.executors import (
+    Execution,
+    PoolExecutor,
+    SerialExecutor,
+    default_start_method,
+)
 from sim.experiments.store import read_runs, read_series
 from sim.experiments.sweep import run_experiment
 from tests.sweep_helpers import model_kwargs, write_experiment
@@ -16,6 +21,21 @@ from tests.sweep_helpers import model_kwargs, write_experiment
 
 def _square(x):
     return x * x
+
+
+def _worker_state(_):
+    """In a pool worker: the kernels already loaded, the parent the fork server, and how many
+    threads that parent has (Linux's /proc; None elsewhere)."""
+    import os
+    from pathlib import Path
+
+    from sim.experiments import worker
+    from sim.experiments.forkserver_env import FORKSERVER_ENV
+
+    parent = os.getppid()
+    tasks = Path(f"/proc/{parent}/task")
+    threads = len(list(tasks.iterdir())) if tasks.is_dir() else None
+    return "numba" in worker._WARM, os.environ.get(FORKSERVER_ENV) == str(parent), threads
 
 
 def test_serial_pool_and_dask_give_identical_rows(tmp_path):
@@ -85,6 +105,30 @@ def test_execution_refuses_bad_choices_when_made():
         Execution(scheduler="not an address")
     with pytest.raises(InputError):
         PoolExecutor(2, start_method="fork")
+
+
+@pytest.mark.skipif(default_start_method() != "forkserver", reason="no fork server (Windows)")
+def test_pool_workers_are_forked_warm_from_a_single_threaded_fork_server():
+    """The workers get the kernels from the fork server (this pool has no warm-up of its own), and
+    the server never started a thread (numba's threading layer is not fork-safe)."""
+    with PoolExecutor(2) as ex:
+        assert ex.start_method == "forkserver"
+        states = list(ex.map_unordered(_worker_state, range(4)))
+    for warm, forked_from_server, server_threads in states:
+        assert warm and forked_from_server
+        assert server_threads in (1, None)
+
+
+def test_only_spawned_and_dask_workers_need_the_parent_to_compile_first(monkeypatch):
+    from sim.experiments import executors
+
+    assert not Execution(workers=1).compiles_in_parent  # runs in this process
+    assert not Execution(executor=SerialExecutor()).compiles_in_parent  # the caller's own
+    assert Execution(dask_local=2).compiles_in_parent
+    monkeypatch.setattr(executors, "default_start_method", lambda: "forkserver")
+    assert not Execution(workers=2).compiles_in_parent  # the fork server compiles, alone
+    monkeypatch.setattr(executors, "default_start_method", lambda: "spawn")
+    assert Execution(workers=2).compiles_in_parent
 
 
 def test_execution_concurrency_for_the_memory_guards():
