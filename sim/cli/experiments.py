@@ -55,6 +55,8 @@ def _posterior_flags(p) -> None:
 
 def cmd_sweep(args) -> int:
     """Run (or resume) an experiment; exit 1 when some runs raised (they are error rows)."""
+    execution = execution_of(args)
+    execution.start_early()  # the workers' fork server warms up while the sweep prepares
     from sim.experiments.experiment import load_experiment
     from sim.experiments.sweep import run_experiment
 
@@ -62,7 +64,7 @@ def cmd_sweep(args) -> int:
     out = run_experiment(
         spec,
         args.out,
-        execution=execution_of(args),
+        execution=execution,
         resume=args.resume,
         progress=True,
         allow_large=args.allow_large,

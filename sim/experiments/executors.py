@@ -98,6 +98,17 @@ def default_start_method() -> str:
     return "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
 
 
+def start_fork_server() -> None:
+    """Start the pools' fork server now, warming up (:data:`FORKSERVER_PRELOAD`), if it is not
+    running: its imports and kernels load while the caller goes on with its own preparation.
+
+    One server per process, kept until the process ends (``multiprocessing.forkserver``); every
+    later pool forks its workers from it.
+    """
+    get_context("forkserver").set_forkserver_preload([FORKSERVER_PRELOAD])
+    forkserver.ensure_running()
+
+
 def default_workers() -> int:
     """Worker processes to use when none are asked for: one per CPU core."""
     return os.cpu_count() or 1
@@ -156,10 +167,8 @@ class PoolExecutor(SerialExecutor):
         os.environ[POOL_PARENT_ENV] = str(os.getpid())  # inherited by the spawned workers
         context = get_context(start_method)
         if start_method == "forkserver":
-            context.set_forkserver_preload([FORKSERVER_PRELOAD])
+            start_fork_server()
         self.start_method = start_method
-        if start_method == "forkserver":
-            forkserver.ensure_running()  # the server warms up while the caller goes on
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=context,
@@ -383,6 +392,14 @@ class Execution:
         if self.executor is not None or self.in_process:
             return False
         return bool(self.scheduler or self.dask_local) or default_start_method() == "spawn"
+
+    def start_early(self) -> None:
+        """Start what this execution's workers will come from, now: the fork server of a local
+        pool (:func:`start_fork_server`), whose warm-up (about a second) then overlaps the
+        caller's own imports and preparation. Nothing for the other backends."""
+        if self.executor is None and not self.in_process and not self.scheduler:
+            if not self.dask_local and default_start_method() == "forkserver":
+                start_fork_server()
 
     def make_executor(
         self, n_tasks: int | None = None, warm_up: Callable | None = None

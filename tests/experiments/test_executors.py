@@ -131,6 +131,27 @@ def test_only_spawned_and_dask_workers_need_the_parent_to_compile_first(monkeypa
     assert Execution(workers=2).compiles_in_parent
 
 
+def test_only_a_local_pool_starts_its_fork_server_early(monkeypatch):
+    from sim.experiments import executors
+
+    started = []
+    monkeypatch.setattr(executors, "start_fork_server", lambda: started.append(True))
+    monkeypatch.setattr(executors, "default_start_method", lambda: "forkserver")
+    for execution in (
+        Execution(workers=1),
+        Execution(dask_local=2),
+        Execution(scheduler="tcp://127.0.0.1:8786"),
+        Execution(executor=SerialExecutor()),
+    ):
+        execution.start_early()
+    assert started == []
+    Execution(workers=2).start_early()
+    assert started == [True]
+    monkeypatch.setattr(executors, "default_start_method", lambda: "spawn")
+    Execution(workers=2).start_early()  # spawned workers have nothing to start early
+    assert started == [True]
+
+
 def test_execution_concurrency_for_the_memory_guards():
     assert Execution(workers=3).concurrency == 3
     assert Execution(dask_local=2).concurrency == 2
