@@ -239,8 +239,9 @@ def process_rows(res: dict) -> list[dict]:
                 TARGETS["sweep_runs_per_s"] if sp["runs"] >= 2400 else None,
                 "higher",
                 f"{sp['runs']:,} runs, {sp['workers']} workers, process start included, "
-                f"{sp['wall_s']:.1f} s; the sweep's own process CPU {sp['cpu_s']:.1f} s, its "
-                "workers forked from the pool's fork server are not counted",
+                f"median of {sp.get('repeats', 1)} sweeps, {sp['wall_s']:.1f} s; the sweep's own "
+                f"process CPU {sp['cpu_s']:.1f} s (its workers, forked from the pool's fork "
+                "server, are not its children)",
             )
         )
     if "batch" in res:

@@ -69,30 +69,39 @@ def command_times(repeats: int = 3) -> dict:
     return {label: time_command(args, repeats) for label, args in COMMANDS.items()}
 
 
-def sweep_process(replicates: int, workers: int = 2) -> dict:
+def sweep_process(replicates: int, workers: int = 2, repeats: int = 3) -> dict:
     """``crmsim sweep experiments/failure_rates.toml`` in a fresh process: runs per second, the
-    interpreter's start, the pool's start and the results store included."""
+    interpreter's start, the pool's start and the results store included; the median of
+    ``repeats`` sweeps, each into a fresh folder (one sweep's wall time moved by a tenth between
+    calls on the shared machine)."""
     from sim.experiments.experiment import load_experiment
 
     experiment = ROOT / "experiments" / "failure_rates.toml"
+    walls, cpus = [], []
     with tempfile.TemporaryDirectory(prefix="crmsim-bench-sweep-cli-") as tmp:
-        argv = [
-            "sweep",
-            str(experiment),
-            "--replicates",
-            str(replicates),
-            "--workers",
-            str(workers),
-            "--out",
-            str(Path(tmp) / "out"),
-        ]
-        wall, cpu = _crmsim(argv)
+        for i in range(repeats):
+            argv = [
+                "sweep",
+                str(experiment),
+                "--replicates",
+                str(replicates),
+                "--workers",
+                str(workers),
+                "--out",
+                str(Path(tmp) / f"out{i}"),
+            ]
+            wall, cpu = _crmsim(argv)
+            walls.append(wall)
+            cpus.append(cpu)
     runs = replicates * len(load_experiment(experiment).scenarios)
+    wall = statistics.median(walls)
     return {
         "runs": runs,
         "workers": workers,
+        "repeats": repeats,
         "wall_s": wall,
-        "cpu_s": cpu,
+        "walls_s": walls,
+        "cpu_s": statistics.median(cpus),
         "runs_per_s": runs / wall,
     }
 

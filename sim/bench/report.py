@@ -252,7 +252,7 @@ def measure(quick: bool, log=print) -> dict:
 
     log("whole processes: crmsim commands, a sweep, a batch ...")
     res["process"] = command_times(1 if quick else 3)
-    res["sweep_process"] = sweep_process(10 if quick else 400, workers=2)
+    res["sweep_process"] = sweep_process(10 if quick else 400, workers=2, repeats=1 if quick else 3)
     res["batch"] = batch_throughput(4 if quick else 8, 3 if quick else 25)
 
     log("dashboard odds (2 orderings on common seeds, warm pool) ...")
