@@ -195,7 +195,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
 def _neg(effect):
     """An effect of the top third read as one of the bottom third (bottom minus top)."""
     d, lo, hi = effect
-    return -d, -hi, -lo
+    return 0.0 - d, 0.0 - hi, 0.0 - lo  # 0.0 - x: no "-0.0 pp" for an effect of zero
 
 
 def _paired(ok: pd.DataFrame, a: str, b: str, metric: str):
@@ -398,6 +398,32 @@ def pure_table(pure: pd.DataFrame) -> pd.DataFrame:
             diff, lo, hi = _paired(pure, s, "four_ps", "failed")
             row["failed vs four_ps"] = f"{100 * diff:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
+    """experiments/sponsor_levers.toml, one row an arm: the never-live gap between weak and strong
+    sponsors beside the calibration's overrun targets, which the same levers move."""
+    rows = []
+    for s in levers.scenario.unique():
+        d = levers[levers.scenario == s]
+        rows.append(
+            {
+                "industry mix": s,
+                "n": len(d),
+                "never_live": float(d.never_live.mean()),
+                "never live, weak minus strong third": _effect_text(
+                    _neg(trait_effect(d, "sponsor_strength", "never_live"))
+                ),
+                "sponsor effect on met expectations": _effect_text(
+                    trait_effect(d, "sponsor_strength", "met_expectations")
+                ),
+                "abandoned": float(d.status.eq("abandoned").mean()),
+                "financial_failure": float(d.financial_failure.mean()),
+                "overrun mean": round(float(d.overrun.mean()), 3),
+                "overrun > 1.5": float((d.overrun > 1.5).mean()),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -1,5 +1,6 @@
 """The runs docs/VALIDATION.md needs besides the reference sweep: the orderings on equal resources,
-the orderings judged at four and five years, and weekly series for the go-live dip.
+the orderings judged at four and five years, weekly series for the go-live dip, and the mix with
+the sponsor's levers raised.
 
 Every run goes through the sweep machinery (sim.experiments.run_experiment: its process pool or
 Dask, its seeds, its store), on the seeds of experiments/failure_rates.toml, so the organisations
@@ -34,6 +35,13 @@ def pure_orderings(work: Path, replicates: int, execution: Execution) -> pd.Data
     """experiments/orderings_pure.toml: the orderings on equal resources."""
     spec = replace(load_experiment(ROOT / "experiments/orderings_pure.toml"), replicates=replicates)
     return _sweep(spec, work / "orderings_pure", execution)
+
+
+def sponsor_levers(work: Path, replicates: int, execution: Execution) -> pd.DataFrame:
+    """experiments/sponsor_levers.toml: the mix at the calibrated point and with the sponsor's
+    pre-go-live levers raised (what the calibration trades)."""
+    spec = replace(load_experiment(ROOT / "experiments/sponsor_levers.toml"), replicates=replicates)
+    return _sweep(spec, work / "sponsor_levers", execution)
 
 
 def horizon_runs(

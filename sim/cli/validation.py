@@ -21,7 +21,15 @@ from sim.experiments import Execution, read_runs
 from sim.model.scenario import load_scenario
 from sim.report import model_charts, validation_doc
 
-TABLES = ("patterns", "horizons", "claims_by_horizon", "pure", "trait_effects", "tf_share")
+TABLES = (
+    "patterns",
+    "horizons",
+    "claims_by_horizon",
+    "pure",
+    "trait_effects",
+    "tf_share",
+    "levers",
+)
 
 
 def main(argv=None) -> int:
@@ -42,6 +50,7 @@ def _run(argv) -> int:
     parser.add_argument("--doc", default=str(v.ROOT / "docs/VALIDATION.md"))
     parser.add_argument("--horizon-replicates", type=int, default=400)
     parser.add_argument("--pure-replicates", type=int, default=400)
+    parser.add_argument("--lever-replicates", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--from-tables", action="store_true", help="re-render the document from saved tables"
@@ -79,6 +88,7 @@ def _run(argv) -> int:
     ok = v.prepare(table)
     pure = v.prepare(runs.pure_orderings(work, args.pure_replicates, execution))
     later = runs.horizon_runs(work, args.horizon_replicates, execution)
+    levers = v.prepare(runs.sponsor_levers(work, args.lever_replicates, execution))
     by_horizon = {"3 years": ok, **{k: v.prepare(d) for k, d in later.items()}}
     # the default organisation's size (base.toml, through a scenario that extends it)
     customers = load_scenario(v.ROOT / "scenarios/four_ps.toml").values["org.customers"]
@@ -97,6 +107,7 @@ def _run(argv) -> int:
         "pure": v.pure_table(pure),
         "trait_effects": v.trait_table(ok),
         "tf_share": v.tf_share_table(ok, v.ROOT / "scenarios/industry_mix.toml"),
+        "levers": v.lever_table(levers),
     }
     out.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():

@@ -15,6 +15,7 @@ from sim.report.calibration_charts import CHART_FILES as CALIBRATION_CHARTS
 #: not imported: the report does not import what runs a model).
 KINDS = ("independent", "calibrated", "built in", "constraint")
 RATES = ("never_live", "failed", "financial_failure", "measurable_gain")
+LEVER_RATES = ("never_live", "abandoned", "financial_failure", "overrun > 1.5")
 
 
 def _pct(x: float) -> str:
@@ -134,6 +135,20 @@ Share meeting expectations in the top third of a trait minus the bottom third (t
 independently, so this is the trait's average effect; a model-free partial dependence).
 
 {_md_table(pivot, signed=True)}
+
+## What the calibration trades: the sponsor's levers before go-live
+
+Two mechanisms tie a weak sponsor to a programme that never goes live: a runaway that nobody with
+power defends is stopped at its review (`sponsor.defence_floor`, ODD 7.1.14), and a weak sponsor's
+programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). The calibration puts
+both near zero (docs/calibration.md), and the never-live row for weak sponsors above follows from
+that. experiments/sponsor_levers.toml runs the industry mix at the calibrated point and with each
+lever raised, on the reference sweep's organisations. The raised values are settings, not
+estimates. Read the never-live gap beside the overrun columns and financial failure: those are
+calibration targets (experiments/calibration.toml: overrun_mean, overrun_tail,
+mix_financial_failure), and the same levers move them.
+
+{_md_table(tables["levers"], pct_cols=LEVER_RATES)}
 
 ## Sensitivity of the mix figures to the technology-first share
 

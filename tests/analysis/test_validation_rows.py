@@ -179,3 +179,33 @@ def test_the_equal_resources_table_pairs_each_ordering_with_the_four_ps():
     assert table.loc["four_ps", "failed vs four_ps"] == "baseline"  # not an interval of itself
     assert table.loc["technology_first", "failed vs four_ps"].startswith("+25.0 pp [")
     assert table.loc["technology_first", "failed"] == pytest.approx(0.5)
+
+
+def test_the_lever_table_sets_the_never_live_gap_beside_the_overruns():
+    """Worked by hand: 30 organisations per arm, sponsor strength 0 to 1 in thirds; in the raised
+    arm the weak third never goes live (and stopped early: overrun 1.1), elsewhere all go live."""
+    rows = []
+    for arm in ("calibrated", "defence_floor_0.15"):
+        for i in range(30):
+            weak = i < 10
+            stopped = arm != "calibrated" and weak
+            rows.append(
+                {
+                    "scenario": arm,
+                    "seed": i,
+                    "sponsor_strength": i / 29,
+                    "status": "never_live" if stopped else "live",
+                    "met_expectations": not weak,
+                    "overrun": 1.1 if stopped else 1.6,
+                }
+            )
+    table = v.lever_table(_runs(rows)).set_index("industry mix")
+    raised, calibrated = table.loc["defence_floor_0.15"], table.loc["calibrated"]
+    assert raised["never_live"] == pytest.approx(10 / 30)
+    assert raised["never live, weak minus strong third"].startswith("+100.0 pp")
+    assert calibrated["never live, weak minus strong third"].startswith("+0.0 pp")
+    assert calibrated["sponsor effect on met expectations"].startswith("+100.0 pp")
+    assert raised["overrun > 1.5"] == pytest.approx(20 / 30)
+    assert calibrated["overrun > 1.5"] == pytest.approx(1.0)
+    assert raised["overrun mean"] == pytest.approx(round((10 * 1.1 + 20 * 1.6) / 30, 3))
+    assert raised["abandoned"] == 0.0
