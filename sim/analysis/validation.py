@@ -403,7 +403,8 @@ def pure_table(pure: pd.DataFrame) -> pd.DataFrame:
 
 def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
     """experiments/sponsor_levers.toml, one row an arm: the never-live gap between weak and strong
-    sponsors beside the calibration's overrun targets, which the same levers move."""
+    sponsors and the budget's effect beside the calibration's overrun and financial targets, which
+    the same levers move."""
     rows = []
     for s in levers.scenario.unique():
         d = levers[levers.scenario == s]
@@ -417,6 +418,9 @@ def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
                 ),
                 "sponsor effect on met expectations": _effect_text(
                     trait_effect(d, "sponsor_strength", "met_expectations")
+                ),
+                "budget realism effect on met expectations": _effect_text(
+                    trait_effect(d, "budget_realism", "met_expectations")
                 ),
                 "abandoned": float(d.status.eq("abandoned").mean()),
                 "financial_failure": float(d.financial_failure.mean()),

@@ -136,17 +136,19 @@ independently, so this is the trait's average effect; a model-free partial depen
 
 {_md_table(pivot, signed=True)}
 
-## What the calibration trades: the sponsor's levers before go-live
+## What the calibration trades: the sponsor's and the budget's levers
 
 Two mechanisms tie a weak sponsor to a programme that never goes live: a runaway that nobody with
 power defends is stopped at its review (`sponsor.defence_floor`, ODD 7.1.14), and a weak sponsor's
-programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). The calibration puts
-both near zero (docs/calibration.md), and the never-live row for weak sponsors above follows from
-that. experiments/sponsor_levers.toml runs the industry mix at the calibrated point and with each
-lever raised, on the reference sweep's organisations. The raised values are settings, not
-estimates. Read the never-live gap beside the overrun columns and financial failure: those are
-calibration targets (experiments/calibration.toml: overrun_mean, overrun_tail,
-mix_financial_failure), and the same levers move them.
+programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). One ties an
+unrealistic budget to failure: a projected overrun cuts training and process work
+(`programme.budget_cut`, ODD 7.1.1). The calibration puts all three low (docs/calibration.md), and
+the rows above for weak sponsors and for the budget follow from that.
+experiments/sponsor_levers.toml runs the industry mix at the calibrated point and with each lever
+raised, on the reference sweep's organisations. The raised values are settings, not estimates.
+Read the two effects beside the overrun columns and financial failure: those are calibration
+targets (experiments/calibration.toml: overrun_mean, overrun_tail, mix_financial_failure), and the
+same levers move them.
 
 {_md_table(tables["levers"], pct_cols=LEVER_RATES)}
 
