@@ -31,17 +31,21 @@ def _sweep(spec, folder: Path, execution: Execution) -> pd.DataFrame:
     return read_runs(folder)
 
 
+def _shipped(name: str, work: Path, replicates: int, execution: Execution) -> pd.DataFrame:
+    """experiments/NAME.toml at ``replicates``, into ``work / NAME``; the finished run rows."""
+    spec = replace(load_experiment(ROOT / f"experiments/{name}.toml"), replicates=replicates)
+    return _sweep(spec, work / name, execution)
+
+
 def pure_orderings(work: Path, replicates: int, execution: Execution) -> pd.DataFrame:
     """experiments/orderings_pure.toml: the orderings on equal resources."""
-    spec = replace(load_experiment(ROOT / "experiments/orderings_pure.toml"), replicates=replicates)
-    return _sweep(spec, work / "orderings_pure", execution)
+    return _shipped("orderings_pure", work, replicates, execution)
 
 
 def sponsor_levers(work: Path, replicates: int, execution: Execution) -> pd.DataFrame:
     """experiments/sponsor_levers.toml: the mix at the calibrated point and with the sponsor's
     pre-go-live levers raised (what the calibration trades)."""
-    spec = replace(load_experiment(ROOT / "experiments/sponsor_levers.toml"), replicates=replicates)
-    return _sweep(spec, work / "sponsor_levers", execution)
+    return _shipped("sponsor_levers", work, replicates, execution)
 
 
 def horizon_runs(

@@ -99,7 +99,9 @@ class DashboardPool(PoolExecutor):
     worker initializer, :func:`sim.experiments.parentwatch.worker_init`, watches the server)."""
 
     def __init__(self, workers: int):
-        worker.compile_here("numba")  # before the workers share the numba cache
+        # the kernels for this process's own runs, and numba's cache filled before any worker
+        # (spawned, or the fork server) reads it
+        worker.compile_here("numba")
         super().__init__(workers, warm_up=partial(worker.warm_up, "numba"))
 
 

@@ -56,9 +56,8 @@ POOL_PARENT_ENV = "CRMSIM_POOL_PARENT"
 REIMPORT_MESSAGE = (
     "{script} starts a sweep as soon as it is imported, and the worker processes import it "
     "again (as Python's 'spawn' and 'forkserver' start methods do), so each would start the "
-    "sweep once more; put the "
-    'calls under `if __name__ == "__main__":` at the end of the script (see "Safe importing of '
-    'main module" in the multiprocessing documentation)'
+    'sweep once more; put the calls under `if __name__ == "__main__":` at the end of the script '
+    '(see "Safe importing of main module" in the multiprocessing documentation)'
 )
 
 
@@ -381,25 +380,30 @@ class Execution:
         return self.workers == 1 and not self.scheduler and not self.dask_local
 
     @property
+    def forks_warm_workers(self) -> bool:
+        """Whether the workers will be a local pool's, forked from the warm fork server
+        (:data:`FORKSERVER_PRELOAD`; where the platform has the ``forkserver`` start method)."""
+        local_pool = not (self.executor is not None or self.in_process or self.scheduler)
+        return local_pool and not self.dask_local and default_start_method() == "forkserver"
+
+    @property
     def compiles_in_parent(self) -> bool:
         """Whether the caller must load (or compile) the kernels itself before the workers start.
 
         Spawned and Dask workers load every kernel from numba's cache at once, and workers that
         find it empty would compile and write the same files together (numba issue #10128), so
-        the parent fills it first. Workers forked from the warm fork server
-        (:data:`FORKSERVER_PRELOAD`) get the kernels from it; the server alone fills the cache.
+        the parent fills it first. Workers forked from the warm fork server get the kernels from
+        it; the server alone fills the cache.
         """
-        if self.executor is not None or self.in_process:
-            return False
-        return bool(self.scheduler or self.dask_local) or default_start_method() == "spawn"
+        workers_elsewhere = self.executor is None and not self.in_process
+        return workers_elsewhere and not self.forks_warm_workers
 
     def start_early(self) -> None:
         """Start what this execution's workers will come from, now: the fork server of a local
         pool (:func:`start_fork_server`), whose warm-up (about a second) then overlaps the
         caller's own imports and preparation. Nothing for the other backends."""
-        if self.executor is None and not self.in_process and not self.scheduler:
-            if not self.dask_local and default_start_method() == "forkserver":
-                start_fork_server()
+        if self.forks_warm_workers:
+            start_fork_server()
 
     def make_executor(
         self, n_tasks: int | None = None, warm_up: Callable | None = None
