@@ -20,7 +20,8 @@ What is measured, and where the targets are stated as ratios in one run:
   size in its own subprocess, which reports its peak RSS);
 * the customer kernel against :func:`floor_customers`, a kernel that does only the same memory
   reads and writes;
-* compile: a cold first run (empty numba cache) and a warm one, each in a fresh process;
+* compile: a cold first run (empty numba cache) and a warm one, each in a fresh process (and in
+  full mode a cold one compiled in one process, sim.model.precompile's split switched off);
 * whole processes (:mod:`sim.bench.process`): ``crmsim --version``, ``validate``, ``run`` with and
   without its charts, warm, as a user waits for them; the failure-rates sweep as a ``crmsim
   sweep`` process (its start included); a batch of parameter points x seeds in one process (the
@@ -61,6 +62,7 @@ from sim.bench.process import batch_throughput, command_times, sweep_process
 from sim.bench.runs import whole_runs
 from sim.bench.sweep import parallel_efficiency, sweep_end_to_end
 from sim.bench.timing import GIB, child_first, child_scale, run_child, timed
+from sim.model import precompile
 
 FULL_SCALE = [(5_000, 100_000), (20_000, 400_000), (50_000, 1_000_000)]
 
@@ -249,6 +251,12 @@ def measure(quick: bool, log=print) -> dict:
         warm, warm_wall = run_child(["first", repr(time.time())], env)
     cold["process_wall_s"], warm["process_wall_s"] = cold_wall, warm_wall
     res["compile"] = {"cold": cold, "warm": warm}
+    if not quick:  # the compile before the split, for the ratio (another 15 s)
+        with tempfile.TemporaryDirectory(prefix="crmsim-numba-cache-") as cache:
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache, precompile.SPLIT_ENV: "0"}
+            serial, serial_wall = run_child(["first", repr(time.time())], env)
+        serial["process_wall_s"] = serial_wall
+        res["compile"]["cold_one_process"] = serial
 
     log("whole processes: crmsim commands, a sweep, a batch ...")
     res["process"] = command_times(1 if quick else 3)
@@ -273,6 +281,7 @@ def rows(res: dict) -> list[dict]:
         else f"{big['employees']:,}/{big['customers']:,}, {big['weeks']} weeks"
     )
     cold, warm = res["compile"]["cold"], res["compile"]["warm"]
+    serial = res["compile"].get("cold_one_process", {})
     out = run_rows(res) + [
         row(
             "scale run time",
@@ -339,7 +348,16 @@ def rows(res: dict) -> list[dict]:
             "s",
             TARGETS["cold_first_run_s"],
             "lower",
-            "process start to first default run result",
+            "process start to first default run result; the week compiled in two processes "
+            "(sim.model.precompile)",
+        ),
+        row(
+            "cold first run, compiled in one process",
+            serial.get("to_first_result_s", math.nan),
+            "s",
+            None,
+            "lower",
+            f"{precompile.SPLIT_ENV}=0: the compile before the split (same measure)",
         ),
         row(
             "warm first run: compilations of cached functions",

@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.model import agent_week, streams
+from sim.model import agent_week, jit, streams
 
 #: Slots per chunk of a driver's loop. The chunks, not the threads, fix the order in which the sums
 #: are added, so results do not depend on the thread count. An assumption: large enough that a
@@ -44,7 +44,7 @@ from sim.model import agent_week, streams
 CHUNK = 16_384
 
 
-@njit(cache=True)
+@jit.inner
 def _check_employees(emp, teams, team_usage):
     if team_usage.shape[0] != teams.live_week.shape[0]:
         raise ValueError("need one team usage per team")
@@ -144,7 +144,7 @@ def _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
         )
 
 
-@njit(cache=True)
+@jit.inner
 def employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
     """The employees' loop over employees ``lo`` to ``hi - 1`` (arguments: ``step_employees``), as
     a function of its own for the parallel driver's chunks (the one-thread driver inlines the
@@ -161,7 +161,7 @@ def customers_range(lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds,
     )
 
 
-@njit(cache=True)
+@jit.inner
 def customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec):
     """``_customers_offline_range`` as a function of its own, for the parallel driver (see
     ``employees_range``)."""
@@ -170,7 +170,7 @@ def customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience,
     )
 
 
-@njit(cache=True)
+@jit.inner
 def _check_customers(slots, n, nxt_slots, bounds):
     if n > slots.shape[0] or nxt_slots.shape[0] < n:
         raise ValueError("the slot lists must hold every listed customer")
@@ -242,7 +242,7 @@ def step_customers_parallel(slots, n, nxt_slots, cus, nxt, emp, teams, bounds, p
     return _in_order(counts, sums, nxt_slots)
 
 
-@njit(cache=True)
+@jit.inner
 def _in_order(counts, sums, nxt_slots):
     """Pack the chunks' survivor lists (chunk c listed from ``c * CHUNK``) and add the chunks'
     sums in chunk order, as the serial driver does."""
@@ -306,7 +306,7 @@ def _index(i):
     return np.uint64(i)
 
 
-@njit(cache=True)
+@jit.inner
 def _churned(i, nxt, cus):
     """A customer who churned this week: the final state (in ``nxt``) copied to the other buffer,
     so both hold it and the loops need never visit the slot again."""

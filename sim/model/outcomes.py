@@ -284,7 +284,13 @@ def run(scenario: Scenario, seed: int = 0, engine: str = "numba") -> RunResult:
         scenario: a validated scenario (sim.load_scenario).
         seed: the run's seed; the counterfactual uses the same one (common random numbers).
         engine: ``"numba"`` (default) or ``"agents"``.
+
+    A process's first numba run on a cold cache compiles in two processes (sim.model.precompile).
     """
+    if engine == "numba":
+        from sim.model import precompile  # imports numba: not when only the fields are read
+
+        precompile.split_once(scenario)
     model = model_class(engine)(scenario, seed=seed, engine=engine)
     cf_series = counterfactual_series(scenario, seed, engine, twin_of=model)
     model.run_model()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.model import rules
+from sim.model import jit, rules
 from sim.model.scenario import Scenario
 from sim.model.vocabulary import TRAITS
 
@@ -204,6 +204,28 @@ def draw_organisation(scenario: Scenario, rng: np.random.Generator) -> Organisat
     )
 
 
+#: Slot of an edge table (``_EdgeTable``) that never held a key, and one whose key was removed.
+_EMPTY, _REMOVED = -1, -2
+
+
+@jit.inner
+def _edge_slot(table, key):
+    """The slot of ``key`` in an open-addressing table of non-negative int64 keys (linear
+    probing), or ``-1 - slot`` of the first free slot where it would go if it is absent."""
+    mask = table.shape[0] - 1
+    i = key & mask
+    free = -1
+    while True:
+        k = table[i]
+        if k == key:
+            return i
+        if k == _EMPTY:
+            return -1 - (i if free < 0 else free)
+        if k == _REMOVED and free < 0:
+            free = i
+        i = (i + 1) & mask
+
+
 @njit(cache=True)
 def _rewired_edges(src, dst, rewire, targets, n):
     """The undirected edges after rewiring, as keys ``low * n + high`` (unsorted).
@@ -211,24 +233,41 @@ def _rewired_edges(src, dst, rewire, targets, n):
     Edges are rewired in order; a rewiring that would make a self-loop or a duplicate edge is
     skipped. Compiled: building the network was a third of building a model in Python. The caller
     sorts the keys with numpy: numba's sort cost over a second of a cold first run to compile.
+    The set of edges is a small open-addressing table of int64 keys rather than a numba ``set``,
+    whose hashing cost about 0.3 s more of a cold first run to compile (issue 22); a rewiring
+    removes one key and adds one, so the table never holds more than ``src.shape[0]`` keys.
     """
-    edges = set()
-    for e in range(src.shape[0]):
-        edges.add(min(src[e], dst[e]) * n + max(src[e], dst[e]))
-    for e in range(src.shape[0]):
+    m = src.shape[0]
+    size = 4
+    while size < 4 * m:
+        size *= 2
+    table = np.full(size, _EMPTY, dtype=np.int64)
+    for e in range(m):
+        key = min(src[e], dst[e]) * n + max(src[e], dst[e])
+        slot = _edge_slot(table, key)
+        if slot < 0:
+            table[-1 - slot] = key
+    for e in range(m):
         if not rewire[e]:
             continue
         s, old, new = src[e], dst[e], targets[e]
         key_new = min(s, new) * n + max(s, new)
-        if new == s or key_new in edges:
+        if new == s or _edge_slot(table, key_new) >= 0:
             continue
-        edges.discard(min(s, old) * n + max(s, old))
-        edges.add(key_new)
-    keys = np.empty(len(edges), dtype=np.int64)
+        slot_old = _edge_slot(table, min(s, old) * n + max(s, old))
+        if slot_old >= 0:
+            table[slot_old] = _REMOVED
+        table[-1 - _edge_slot(table, key_new)] = key_new
+    count = 0
+    for k in table:
+        if k >= 0:
+            count += 1
+    keys = np.empty(count, dtype=np.int64)
     i = 0
-    for key in edges:
-        keys[i] = key
-        i += 1
+    for k in table:
+        if k >= 0:
+            keys[i] = k
+            i += 1
     return keys
 
 

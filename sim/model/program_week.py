@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.model import rules, sponsor_rules
+from sim.model import jit, rules, sponsor_rules
 from sim.model.params import WORKSTREAMS
 from sim.model.vocabulary import STATE_NAMES
 
@@ -24,7 +24,7 @@ _PLANNED, _LIVE, _CANCELLED, _ABANDONED = range(len(STATE_NAMES))
 LIVE_CODE = _LIVE
 
 
-@njit(cache=True)
+@jit.inner
 def advance(prog, live_week, pilot, week, adoption, backing, benefit):
     """One week of the programme (``week`` is 0-based; reported weeks are 1-based).
 
@@ -61,13 +61,13 @@ def advance(prog, live_week, pilot, week, adoption, backing, benefit):
 # --- the submodels, in the order of ``advance`` -----------------------------------------------
 
 
-@njit(cache=True)
+@jit.inner
 def _runaway(st):
     """Spend past the budget: before go-live, a runaway (7.1.8)."""
     return st.spend > st.budget
 
 
-@njit(cache=True)
+@jit.inner
 def _unbacked_runaway(st, pl):
     """A runaway (7.1.8), reviewed after ``review_weeks`` over budget, whose active sponsorship
     (strength x commitment) is below the defence floor: nobody with the power and the will
@@ -77,7 +77,7 @@ def _unbacked_runaway(st, pl):
     )
 
 
-@njit(cache=True)
+@jit.inner
 def _working(st, pl):
     """Still spending: planned or live, and spend within the cancel limit (the budget times the
     organisation's multiple, raised by a backing sponsor's escalation: sponsor_rules.cancel_limit,
@@ -99,13 +99,13 @@ def coverage(st, pl):
     return sponsor_rules.rescoped(1.0, pl.sponsor_strength, pl.rescope_cut)
 
 
-@njit(cache=True)
+@jit.inner
 def sponsorship(st, pl):
     """The sponsor's active support this week (strength x commitment; sponsor_rules.sponsorship)."""
     return sponsor_rules.sponsorship(pl.sponsor_strength, st.commitment)
 
 
-@njit(cache=True)
+@jit.inner
 def planned_efforts(st, pl, prog, week, out):
     """7.1.1 Effort on each workstream in ``week`` (0-based), into ``out``: the plan's, as far as
     the sponsor releases the people for it and the budget leaves room for people and process work.
@@ -141,7 +141,7 @@ def planned_efforts(st, pl, prog, week, out):
         out[w] *= st.released
 
 
-@njit(cache=True)
+@jit.inner
 def fund_improvement(st, pl, efforts, adoption):
     """7.1.2 After go-live the sponsor funds process work and reconfiguration against the misfit
     left (1 - fit), and training and support for the users not yet on board, in proportion to
@@ -158,7 +158,7 @@ def fund_improvement(st, pl, efforts, adoption):
         efforts[PEOPLE] += st.support
 
 
-@njit(cache=True)
+@jit.inner
 def coordinate(st, pl, efforts):
     """7.1.3 The coordination overhead of the workstreams with effort this week
     (sim.model.rules.coordination_overhead), and whether the work beyond planning has started."""
@@ -170,7 +170,7 @@ def coordinate(st, pl, efforts):
     st.overhead = rules.coordination_overhead(concurrent, st.scope, pl.coordination_cost)
 
 
-@njit(cache=True)
+@jit.inner
 def build(st, pl, readiness, efforts, rates):
     """7.1.4 readiness, 7.1.5 embedded process and fit, 7.1.6 rework; returns the platform
     readiness lost to rework this week (it costs money in ``pay``)."""
@@ -203,7 +203,7 @@ def build(st, pl, readiness, efforts, rates):
     return loss
 
 
-@njit(cache=True)
+@jit.inner
 def pay(st, pl, efforts, loss):
     """7.1.7 Spend: the week's planned effort paid for (released or not) at the weekly cost times
     the overhead, improvement work at twice the cost of support, and the rework (a share of the
@@ -217,7 +217,7 @@ def pay(st, pl, efforts, loss):
     )
 
 
-@njit(cache=True)
+@jit.inner
 def runaway(st, pl):
     """7.1.8 A project past its budget before go-live is a runaway: it escalates (keeps spending on
     its course; the weeks are counted) unless its sponsor de-escalates it, once, by cutting its
@@ -244,7 +244,7 @@ def set_plan_targets(st, pl, readiness):
     )
 
 
-@njit(cache=True)
+@jit.inner
 def cut_over(st, pl, readiness, week, live_week, pilot):
     """7.1.10 Go live at the planned cut-over (the end of the platform phase) or, if the platform is
     not ready by then, when it is: a programme does not cut over before its date. A phased
@@ -259,7 +259,7 @@ def cut_over(st, pl, readiness, week, live_week, pilot):
         _second_wave(st, pl, readiness)
 
 
-@njit(cache=True)
+@jit.inner
 def _go_live(st, pl, week, live_week, pilot):
     """Big bang: every team now. Phased: pilot teams now, the rest ``pilot_weeks`` later.
 
@@ -281,7 +281,7 @@ def _go_live(st, pl, week, live_week, pilot):
     st.shock = rules.golive_shock(share, st.scope, pl.golive_shock, 0.0)
 
 
-@njit(cache=True)
+@jit.inner
 def _second_wave(st, pl, readiness):
     """The rest go live after the pilot: the pilot's lessons fix part of the configuration gap
     and spare part of the shock (Robey, Ross & Boudreau 2002; value assumption)."""
@@ -291,7 +291,7 @@ def _second_wave(st, pl, readiness):
     st.shock = rules.golive_shock(1.0 - st.pilot_share, st.scope, pl.golive_shock, learned)
 
 
-@njit(cache=True)
+@jit.inner
 def diffuse_web(st, pl, readiness):
     """7.1.11 Customers take up web self-service gradually (Bass diffusion; rules.bass_step)."""
     quality = rules.web_experience(1.0, st.fit, readiness[PROCESS])
@@ -300,7 +300,7 @@ def diffuse_web(st, pl, readiness):
     )
 
 
-@njit(cache=True)
+@jit.inner
 def update_commitment(st, pl, readiness, prog, week, benefit, backing):
     """7.1.12 Repenning (2002) commitment: perceived results against expectations.
 
@@ -333,7 +333,7 @@ def update_commitment(st, pl, readiness, prog, week, benefit, backing):
     )
 
 
-@njit(cache=True)
+@jit.inner
 def erode_goals(st, pl, week, benefit):
     """7.1.13 Eroding goals after the benefit ramp (sim.model.rules.eroded_expectation)."""
     if st.state == _LIVE and week + 2 - st.golive_week >= pl.benefit_ramp_weeks:
@@ -342,7 +342,18 @@ def erode_goals(st, pl, week, benefit):
         )
 
 
-@njit(cache=True)
+@jit.inner
+def _all_live_before(live_week, week):
+    """Every team has gone live, each before ``week`` (``live_week.min() >= 0 and week >
+    live_week.max()``, as a loop: numba's array min and max cost about 0.5 s of a cold first run
+    to compile, issue 22)."""
+    for w in live_week:
+        if w < 0 or w >= week:
+            return False
+    return True
+
+
+@jit.inner
 def end_programme(st, pl, week, adoption, live_week):
     """7.1.14 Cancellation before go-live (commitment below the floor, spend past the cancel
     limit, which a backing sponsor raises, or a runaway nobody defends) and 7.1.15 abandonment
@@ -354,7 +365,7 @@ def end_programme(st, pl, week, adoption, live_week):
     ):
         st.state = _CANCELLED
         st.end_week = week + 1
-    elif st.state == _LIVE and live_week.min() >= 0 and week > live_week.max():
+    elif st.state == _LIVE and _all_live_before(live_week, week):
         st.low_use_weeks = st.low_use_weeks + 1 if adoption < pl.abandon_usage else 0
         if st.low_use_weeks >= pl.abandon_weeks and st.commitment < pl.commitment_floor:
             st.state = _ABANDONED

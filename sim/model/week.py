@@ -34,7 +34,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from sim.model import context, kernels, market, program_week, rules, streams
+from sim.model import context, jit, kernels, market, program_week, rules, streams
 from sim.model.records import Field, Record
 from sim.model.vocabulary import SERIES
 
@@ -102,7 +102,7 @@ ECONOMY = Record(
 )
 
 
-@njit(cache=True)
+@jit.inner
 def measure(measures, economy, emp, team_usage, n_active, ss, sd):
     """Set the week's measures from the employees (one pass, which also fills ``team_usage`` with
     each team's mean usage) and the customers' sums (``n_active`` active customers, ``ss`` and

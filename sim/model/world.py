@@ -23,12 +23,14 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from sim.errors import InputError
-from sim.model import streams, week
+from sim.model import cache_lock, streams, week
 from sim.model.context import WEEK, channel_bounds, customer_params, employee_params
 from sim.model.population import build_customers, build_employees, draw_organisation
 from sim.model.program import Programme
 from sim.model.scenario import Scenario
 from sim.model.vocabulary import SERIES
+
+cache_lock.lock_cache_writes()  # before this process compiles anything into the shared cache
 
 ENGINES = ("numba", "agents")
 

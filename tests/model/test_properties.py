@@ -14,6 +14,7 @@ import os
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.model.model import CRMRolloutModel
@@ -171,3 +172,40 @@ def test_counterfactual_shares_the_organisation(run):
         np.testing.assert_array_equal(getattr(a.employees, field), getattr(b.employees, field))
     np.testing.assert_array_equal(a.customers.satisfaction, b.customers.satisfaction)
     np.testing.assert_array_equal(a.customers.handler, b.customers.handler)
+
+
+def _rewired_reference(src, dst, rewire, targets, n):
+    """The rewiring with a Python set, as ``population._rewired_edges`` did before its table."""
+    edges = {min(s, d) * n + max(s, d) for s, d in zip(src.tolist(), dst.tolist(), strict=True)}
+    for s, old, new, r in zip(
+        src.tolist(), dst.tolist(), targets.tolist(), rewire.tolist(), strict=True
+    ):
+        key_new = min(s, new) * n + max(s, new)
+        if not r or new == s or key_new in edges:
+            continue
+        edges.discard(min(s, old) * n + max(s, old))
+        edges.add(key_new)
+    return sorted(edges)
+
+
+@PROPERTY
+@given(
+    n=st.integers(3, 300),
+    k=st.integers(2, 12),
+    p=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_rewired_edges_are_the_set_rewiring(n, k, p, seed):
+    """The compiled open-addressing table keeps exactly the edges a set would (issue 22 replaced
+    numba's set, which was slow to compile)."""
+    from sim.model.population import _rewired_edges
+
+    rng = np.random.default_rng(seed)
+    half = max(1, min(k // 2, (n - 1) // 2))
+    src = np.repeat(np.arange(n), half)
+    dst = (src + np.tile(np.arange(1, half + 1), n)) % n
+    rewire = rng.random(len(src)) < p
+    targets = rng.integers(0, n, len(src))
+    keys = _rewired_edges(src, dst, rewire, targets, n)
+    assert len(keys) == len(set(keys.tolist()))
+    assert sorted(keys.tolist()) == _rewired_reference(src, dst, rewire, targets, n)

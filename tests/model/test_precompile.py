@@ -1,0 +1,114 @@
+"""A cold first run compiles in two processes, with numba's cache writes locked (issue 22)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numba
+import pytest
+from numba.core import caching
+
+import sim
+from sim.model import cache_lock, precompile
+from tests.common import ROOT, small_scenario
+
+pytestmark = pytest.mark.skipif(cache_lock.fcntl is None, reason="no fcntl: no lock, no split")
+
+
+def test_locked_saves_keep_every_signature(tmp_path, monkeypatch):
+    """Two writers of one function's cache, each reading the index before the other writes it:
+    with the lock both signatures stay in the index, each with its own data file (unlocked, the
+    later write drops the earlier's entry and both take data file 1: numba #2028, #10128)."""
+    assert cache_lock.lock_cache_writes()
+    assert caching.IndexDataCacheFile.save.crmsim_locked
+    read = caching.IndexDataCacheFile._load_index
+
+    def slow_read(self):
+        overloads = read(self)
+        time.sleep(0.2)  # the other writer reads now, unless the lock keeps it out
+        return overloads
+
+    monkeypatch.setattr(caching.IndexDataCacheFile, "_load_index", slow_read)
+    writers = [caching.IndexDataCacheFile(str(tmp_path), "fn-1.py311", "stamp") for _ in range(2)]
+    threads = [
+        threading.Thread(target=w.save, args=(("sig", i), f"code {i}"))
+        for i, w in enumerate(writers)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    index = read(writers[0])
+    assert set(index) == {("sig", 0), ("sig", 1)}
+    assert len(set(index.values())) == 2
+    for key, name in index.items():
+        assert writers[0]._load_data(name) == f"code {key[1]}"
+
+
+def test_a_cold_cache_is_one_without_run_weeks(tmp_path, monkeypatch):
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    assert precompile.cache_is_cold()
+    (tmp_path / "model_x").mkdir()
+    (tmp_path / "model_x" / "week.run_weeks-330.py311.nbi").write_bytes(b"")
+    assert not precompile.cache_is_cold()
+
+
+def test_no_split_on_a_warm_cache_or_when_switched_off(monkeypatch):
+    sim.run(small_scenario("four_ps"), seed=1)  # the cache is warm now
+    assert not precompile.split_if_cold()
+    monkeypatch.setenv(precompile.SPLIT_ENV, "0")
+    monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
+    assert not precompile.split_if_cold()
+
+
+_COLD_RUN = """
+import json, sys
+from numba.core import event
+import sim
+from sim.model import cache_lock, precompile
+from tests.common import small_scenario
+
+split = precompile.split_if_cold
+after = []
+class Compiles(event.Listener):
+    def on_start(self, e):
+        pass
+    def on_end(self, e):
+        f = e.data["dispatcher"].py_func
+        if f.__module__.startswith("sim."):
+            after.append(f.__qualname__)
+def split_and_listen():
+    did = split()
+    event.register("numba:compile", Compiles())
+    return did
+precompile.split_if_cold = split_and_listen
+result = sim.run(small_scenario("industry_mix"), seed=7)
+print(json.dumps({"compiled_after": after, "summary": result.summary}, default=float))
+"""
+
+
+@pytest.mark.skipif(precompile.free_cores() < 2, reason="one core: the first run compiles alone")
+def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_path):
+    """A fresh process on an empty cache splits the compile; after the split only ``run_weeks``
+    (and the small functions it alone calls) is compiled, for a mix as for the shipped scenario
+    the halves were compiled with; the run's numbers are this (warm) process's."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), precompile.SPLIT_ENV: "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD_RUN], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    cold = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "run_weeks" in cold["compiled_after"]
+    assert set(cold["compiled_after"]) <= {"run_weeks", "offline"}, cold["compiled_after"]
+    here = sim.run(small_scenario("industry_mix"), seed=7).summary
+    assert cold["summary"].keys() == here.keys()
+    for key, value in here.items():
+        if isinstance(value, float):
+            assert cold["summary"][key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
+        else:
+            assert cold["summary"][key] == value, key
