@@ -148,7 +148,10 @@ experiments/sponsor_levers.toml runs the industry mix at the calibrated point an
 raised, on the reference sweep's organisations. The raised values are settings, not estimates.
 Read the two effects beside the overrun columns and financial failure: those are calibration
 targets (experiments/calibration.toml: overrun_mean, overrun_tail, mix_financial_failure), and the
-same levers move them.
+same levers move them. The last row raises the defence floor and the budget cut together, each to
+the lowest setting above that meets its own target: whether both targets then hold, and what the
+calibration's targets and never live pay for it, is the question a next calibration must answer
+with these patterns among its targets.
 
 {_md_table(tables["levers"], pct_cols=LEVER_RATES)}
 
