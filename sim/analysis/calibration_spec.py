@@ -179,8 +179,8 @@ def _sizes(raw: dict, file: str, where: str) -> dict[str, int]:
 
 
 _PATTERN_KEYS = {
-    "kind", "arm", "baseline", "outcome", "field", "where", "q", "observed", "low", "high",
-    "held_out", "source",
+    "kind", "arm", "baseline", "outcome", "field", "where", "versus", "q", "observed", "low",
+    "high", "held_out", "source",
 }  # fmt: skip
 
 
@@ -206,12 +206,15 @@ def _pattern(name: str, raw: Any, file: str, members: dict) -> Pattern:
         "difference": {"outcome", "baseline"},
         "mean": {"field"},
         "quantile": {"field", "q"},
+        "contrast": {"outcome", "where", "versus"},
     }[kind]
     for k in sorted(needed | {"arm", "low", "high", "source"}):
         if k not in raw:
             raise InputError(f"a {kind} pattern needs {k}", file=file, key=f"{where}.{k}")
-    optional = {"where"} if kind != "difference" else set()
-    extra = sorted(({"outcome", "baseline", "field", "q", "where"} - needed - optional) & set(raw))
+    optional = {"where"} if kind not in ("difference", "contrast") else set()
+    extra = sorted(
+        ({"outcome", "baseline", "field", "q", "where", "versus"} - needed - optional) & set(raw)
+    )
     if extra:
         raise InputError(
             f"{extra[0]} does not apply to a {kind} pattern", file=file, key=f"{where}.{extra[0]}"
@@ -228,6 +231,7 @@ def _pattern(name: str, raw: Any, file: str, members: dict) -> Pattern:
         Condition.parse(raw["outcome"], file, f"{where}.outcome") if "outcome" in raw else None
     )
     cond = Condition.parse(raw["where"], file, f"{where}.where") if "where" in raw else None
+    versus = Condition.parse(raw["versus"], file, f"{where}.versus") if "versus" in raw else None
     fld = None
     if "field" in raw:
         fld = Condition.parse(raw["field"], file, f"{where}.field")
@@ -240,7 +244,9 @@ def _pattern(name: str, raw: Any, file: str, members: dict) -> Pattern:
             )
         fld = fld.field
     q = check_number(raw["q"], file, f"{where}.q", 0.0, 1.0) if "q" in raw else None
-    span = {"rate": (0.0, 1.0), "difference": (-1.0, 1.0)}.get(kind, (-math.inf, math.inf))
+    span = {"rate": (0.0, 1.0), "difference": (-1.0, 1.0), "contrast": (-1.0, 1.0)}.get(
+        kind, (-math.inf, math.inf)
+    )
     low = check_number(raw["low"], file, f"{where}.low", *span)
     high = check_number(raw["high"], file, f"{where}.high", *span)
     if not low < high:
@@ -263,7 +269,7 @@ def _pattern(name: str, raw: Any, file: str, members: dict) -> Pattern:
         raise InputError("expected true or false", file=file, key=f"{where}.held_out", value=held)
     source = check_text(raw["source"], file, f"{where}.source", "the pattern's source")
     return Pattern(
-        name, kind, arm, outcome, fld, cond, baseline, q, observed, low, high, held, source
+        name, kind, arm, outcome, fld, cond, baseline, q, observed, low, high, held, source, versus
     )
 
 

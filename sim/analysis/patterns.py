@@ -10,6 +10,10 @@ docs/VALIDATION.md). Four kinds, written as rows of ``experiments/calibration.to
 * ``difference``: the paired difference of a rate between two arms run on the same seeds
   (``arm`` minus ``baseline``; common random numbers, so it isolates the arms' difference).
 * ``mean`` and ``quantile`` (``q``) of a numeric outcome field, among the runs meeting ``where``.
+* ``contrast``: a rate among the runs meeting ``where`` minus the same rate among those meeting
+  ``versus``, on the same arm's runs: an organisational trait's effect, e.g. never live with a
+  weak sponsor (``where = "sponsor_strength < 0.35"``) minus with a strong one (``versus =
+  "sponsor_strength >= 0.65"``), as docs/VALIDATION.md reports the traits' effects.
 
 A condition is ``FIELD``, ``not FIELD`` or ``FIELD OP VALUE`` with OP one of ``== != < <= > >=``
 and VALUE a TOML number, boolean or quoted string. FIELD is any outcome field of the run rows
@@ -60,7 +64,7 @@ __all__ = [
     "latent_band",
 ]
 
-KINDS = ("rate", "difference", "mean", "quantile")
+KINDS = ("rate", "difference", "mean", "quantile", "contrast")
 #: The arm name that weighs the members of the mix.
 MIX = "mix"
 #: Fields a condition or a ``mean``/``quantile`` may name: the run rows' outcome fields and
@@ -175,6 +179,7 @@ class Pattern:
     high: float = math.inf
     held_out: bool = False
     source: str = ""
+    versus: Condition | None = None
 
     @property
     def transform(self) -> str:
@@ -188,6 +193,11 @@ class Pattern:
             return f"share of {self.arm} runs with {self.outcome.text}{where}"
         if self.kind == "difference":
             return f"{self.outcome.text}: {self.arm} minus {self.baseline} (paired)"
+        if self.kind == "contrast":
+            return (
+                f"{self.outcome.text} among {self.arm} runs with {self.where.text} minus "
+                f"with {self.versus.text}"
+            )
         stat = "mean" if self.kind == "mean" else f"quantile {self.q:g}"
         return f"{stat} of {self.field} over {self.arm} runs{where}"
 
@@ -207,10 +217,10 @@ class Pattern:
         w = np.array(list(arms.values()))
         if self.kind == "quantile":
             return _quantile(panel.values(self.field, arms), x, ok, w, self.q, idx)
+        if self.kind == "contrast":
+            return _contrast(panel, self, arms, ok, w, counts)
         if self.kind == "rate":  # a run without a value for the outcome is left out
-            m = panel.mask(self.outcome, arms)
-            x = np.where(np.isfinite(m), x, 0.0)
-            y = x * np.nan_to_num(m)
+            y, x = _rate_terms(panel, self.outcome, x, arms)
         else:  # mean
             f = panel.values(self.field, arms)
             x = np.where(np.isfinite(f), x, 0.0)
@@ -218,10 +228,39 @@ class Pattern:
         value = _ratio(y, x, ok, w, np.ones((1, R)))[0]
         boot = _ratio(y, x, ok, w, counts)
         var = float(np.nanvar(boot)) if np.isfinite(boot).sum() > 1 else math.nan
-        share = w / ok.sum(axis=0).clip(1)
-        v = (x * share).ravel()
-        n = float(v.sum() ** 2 / (v**2).sum()) if (v**2).sum() > 0 else 0.0
-        return Figure(float(value), var, n)
+        return Figure(float(value), var, _effective_n(x, ok, w))
+
+
+def _rate_terms(panel: Panel, outcome: Condition, x: np.ndarray, arms: dict[str, float]):
+    """A rate's numerator and denominator terms (replicates x arms): ``x`` the runs counted, left
+    out where the run has no value for ``outcome``; ``y`` those of them where it holds."""
+    m = panel.mask(outcome, arms)
+    x = np.where(np.isfinite(m), x, 0.0)
+    return x * np.nan_to_num(m), x
+
+
+def _effective_n(x, ok, w) -> float:
+    """The effective number of runs behind a weighted ratio (Kish: (sum v)^2 / sum v^2)."""
+    share = w / ok.sum(axis=0).clip(1)
+    v = (x * share).ravel()
+    return float(v.sum() ** 2 / (v**2).sum()) if (v**2).sum() > 0 else 0.0
+
+
+def _contrast(panel: Panel, p: Pattern, arms, ok, w, counts) -> Figure:
+    """A rate among the runs meeting ``where`` minus among those meeting ``versus``; both from
+    the same bootstrap of seeds, so their covariance through common seeds is kept."""
+    R = panel.replicates
+    values, boots, ns = [], [], []
+    for cond in (p.where, p.versus):
+        x = np.where(ok, np.nan_to_num(panel.mask(cond, arms)), 0.0)
+        y, x = _rate_terms(panel, p.outcome, x, arms)
+        values.append(_ratio(y, x, ok, w, np.ones((1, R)))[0])
+        boots.append(_ratio(y, x, ok, w, counts))
+        ns.append(_effective_n(x, ok, w))
+    boot = boots[0] - boots[1]
+    var = float(np.nanvar(boot)) if np.isfinite(boot).sum() > 1 else math.nan
+    # the smaller group's runs: what the difference's precision rests on
+    return Figure(float(values[0] - values[1]), var, min(ns))
 
 
 def _ratio(y, x, ok, w, counts) -> np.ndarray:

@@ -92,7 +92,7 @@ def calibration_rows(ok: pd.DataFrame, calibration: Path, predictive: Path | Non
         q = replace(p, arm=MIX_ARM) if p.arm == MIX else p
         fig = q.compute(panel, {MIX_ARM: 1.0})
         half = Z95 * np.sqrt(fig.var) if np.isfinite(fig.var) else np.nan
-        pct = p.kind in ("rate", "difference")
+        pct = p.kind in ("rate", "difference", "contrast")
         fmt = _pct if pct else (lambda x: f"{x:.2f}")
         model = f"{fmt(fig.value)} [{fmt(fig.value - half)}, {fmt(fig.value + half)}]"
         expected = f"{fmt(p.low)} to {fmt(p.high)}"

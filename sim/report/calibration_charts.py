@@ -113,9 +113,12 @@ def pair_chart(posterior: pd.DataFrame, params: pd.DataFrame, source: str = "") 
 @styled
 def predictive_chart(predictive: pd.DataFrame, source: str = "") -> Figure:
     """Each pattern's band against its 95% posterior predictive interval, a panel per kind."""
-    groups = [("rate", "rates (%)", 100), ("difference", "paired differences (pp)", 100)]
+    contrasts = (predictive["kind"] == "contrast").any()  # a trait's effect: not paired
+    differences = "differences (pp)" if contrasts else "paired differences (pp)"
+    groups = [("rate", "rates (%)", 100), ("difference", differences, 100)]
     groups.append(("other", "other figures", 1))
-    kind = predictive["kind"].where(predictive["kind"].isin(["rate", "difference"]), "other")
+    kind = predictive["kind"].replace({"contrast": "difference"})
+    kind = kind.where(kind.isin(["rate", "difference"]), "other")
     used = [(k, t, s) for k, t, s in groups if (kind == k).any()]
     heights = [max(1.0, 0.42 * int((kind == k).sum())) for k, _, _ in used]
     fig = new_figure(8.5, sum(heights) + 1.6)

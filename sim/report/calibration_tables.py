@@ -33,7 +33,7 @@ def _fig(kind: str, x: float) -> str:
         return "-"
     if kind == "rate":
         return f"{100 * x:.1f}%"
-    if kind == "difference":
+    if kind in ("difference", "contrast"):
         return f"{100 * x:+.1f} pp"
     return f"{x:.3g}"
 

@@ -147,3 +147,34 @@ def test_latent_scale_keeps_zero_and_one_finite():
     assert lo == -math.inf and hi < 0 and obs is None
     d = Pattern("d", "difference", "a", low=0.0, high=1.0)
     assert latent(d, Figure(0.2, 0.0, 10)) == (0.2, 1e-12)
+
+
+def test_contrast_is_a_rate_in_one_group_minus_another_over_the_mix():
+    """A trait's effect: never live with a weak sponsor minus with a strong one, each group's rate
+    weighted over the mix's members like any rate; runs in neither group do not count."""
+    weak = {"sponsor_strength": 0.2}
+    strong = {"sponsor_strength": 0.8}
+    middle = {"sponsor_strength": 0.5, "status": "never_live"}
+    never = {"status": "never_live"}
+    data = rows(
+        {  # a: weak 2 of 2 never live, strong 0 of 2; b: weak 1 of 2, strong 1 of 2
+            "a": [{**weak, **never}, {**weak, **never}, strong, strong, middle],
+            "b": [{**weak, **never}, weak, {**strong, **never}, strong, middle],
+        }
+    )
+    panel = Panel(data, ["a", "b"])
+    p = Pattern(
+        "gap",
+        "contrast",
+        "mix",
+        outcome=Condition.parse("never_live"),
+        where=Condition.parse("sponsor_strength < 0.35"),
+        versus=Condition.parse("sponsor_strength >= 0.65"),
+    )
+    fig = p.compute(panel, {"a": 0.5, "b": 0.5})
+    assert fig.value == pytest.approx(0.5 * (1.0 - 0.0) + 0.5 * (0.5 - 0.5))
+    assert fig.var > 0 and fig.n > 0
+    alone = p.compute(Panel(data[data.scenario == "a"], ["a"]), {"a": 1.0})
+    assert alone.value == pytest.approx(1.0)
+    assert p.transform == "identity"
+    assert "minus with sponsor_strength >= 0.65" in p.describe()

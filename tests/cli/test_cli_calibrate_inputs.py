@@ -31,6 +31,18 @@ DIFFERENCE = {
     "held_out": True,
     "source": "a test",
 }
+#: A trait contrast (never live with a weak sponsor minus with a strong one), to break its rules.
+CONTRAST = {
+    "kind": "contrast",
+    "arm": "mix",
+    "outcome": "never_live",
+    "where": "sponsor_strength < 0.35",
+    "versus": "sponsor_strength >= 0.65",
+    "low": 0.0,
+    "high": 0.3,
+    "held_out": True,
+    "source": "a test",
+}
 
 
 def _paths(doc, path=()):
@@ -109,6 +121,15 @@ CASES = [
         "allowed",
     ),
     ({"patterns|overrun_mean|field": "status == 'live'"}, "patterns.overrun_mean.field", "numeric"),
+    (
+        {"patterns|gap": {k: v for k, v in CONTRAST.items() if k != "versus"}},
+        "patterns.gap.versus",
+        "needs versus",
+    ),
+    ({"patterns|gap": dict(CONTRAST, versus="nosuch < 1")}, "patterns.gap.versus", "unknown field"),
+    ({"patterns|gap": dict(CONTRAST, high=1.5)}, "patterns.gap.high", "[-1, 1]"),
+    ({"patterns|mix_failed|versus": "failed"}, "patterns.mix_failed.versus", "does not apply"),
+    ({"patterns|gap": CONTRAST}, None, "a contrast is accepted"),
     ({"parameters|org.complexity|high": 50.0}, "parameters.org.complexity.high", "[0.1, 10]"),
     ({"parameters|org.complexity|prior": "beta"}, "parameters.org.complexity.prior", "allowed"),
     ({"parameters|org.complexity|mean": 1.0}, "parameters.org.complexity.mean", "normal prior"),
