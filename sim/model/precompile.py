@@ -83,6 +83,7 @@ def split_if_cold() -> bool:
     docstring). Returns whether it split."""
     if (
         os.environ.get(SPLIT_ENV, "1") == "0"
+        or numba.config.DISABLE_JIT  # nothing is compiled (make coverage)
         or not cache_lock.lock_cache_writes()
         or free_cores() < 2
         or not cache_is_cold()
