@@ -145,6 +145,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
     met = {t: trait_effect(mix, t, "met_expectations") for t in TRAITS}
     rank = sorted(TRAITS, key=lambda t: -abs(met[t][0])).index("sponsor_strength") + 1
     weak_never = trait_effect(mix, "sponsor_strength", "never_live")
+    tight_never = trait_effect(mix, "budget_realism", "never_live")
     budget = met["budget_realism"]
     tms = (
         "Young & Jordan 2008 (top-management support 'the most important critical success "
@@ -179,6 +180,16 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             ">= +5 pp, interval above 0",
             _effect_text(_neg(weak_never)),
             _neg(weak_never)[0] >= 0.05 and _neg(weak_never)[1] > 0,
+        ),
+        _row(
+            "never live: unrealistic-budget third minus realistic third (industry mix)",
+            "independent",
+            "Ewusi-Mensah & Przasnyski 1991 (projects abandoned for 'cost overruns and/or "
+            "schedule slippages' among other factors); JCIS 2000 ('deviation from timetable or "
+            "budget' an abandonment factor; docs/sources/lit-model-v3.md section 10)",
+            "> 0, interval above 0",
+            _effect_text(_neg(tight_never)),
+            _neg(tight_never)[1] > 0,
         ),
         _row(
             "budget realism: met expectations, top third minus bottom third (industry mix)",
