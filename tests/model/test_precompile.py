@@ -112,3 +112,37 @@ def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_pa
             assert cold["summary"][key] == pytest.approx(value, rel=1e-12, nan_ok=True), key
         else:
             assert cold["summary"][key] == value, key
+
+
+def test_a_failed_split_is_never_fatal(monkeypatch):
+    """No helper (it cannot start) or a half that fails: the split gives up quietly, and a helper
+    still running is stopped; the run then compiles whatever is missing itself."""
+    monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
+    monkeypatch.setattr(precompile, "free_cores", lambda: 2)
+    monkeypatch.setenv(precompile.SPLIT_ENV, "1")
+    monkeypatch.setattr(precompile.sys, "executable", "/nonexistent/python")
+    assert not precompile.split_if_cold()  # the helper could not start
+
+    started = []
+
+    class Helper:
+        def __init__(self, *args, **kwargs):
+            started.append(self)
+            self.killed = False
+
+        def poll(self):
+            return None if not self.killed else -9
+
+        def kill(self):
+            self.killed = True
+
+        def wait(self, timeout=None):
+            return -9
+
+    def broken_half():
+        raise RuntimeError("a half that fails")
+
+    monkeypatch.setattr(precompile.subprocess, "Popen", Helper)
+    monkeypatch.setattr(precompile, "agents_half", broken_half)
+    assert precompile.split_if_cold()  # it split, and nothing was raised
+    assert started and started[0].killed
