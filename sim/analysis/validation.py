@@ -414,8 +414,8 @@ def pure_table(pure: pd.DataFrame) -> pd.DataFrame:
 
 def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
     """experiments/sponsor_levers.toml, one row an arm: the never-live gap between weak and strong
-    sponsors and the budget's effect beside the calibration's overrun and financial targets, which
-    the same levers move."""
+    sponsors and the budget's effect beside the calibration's failure, overrun and financial
+    targets, which the same levers move."""
     rows = []
     for s in levers.scenario.unique():
         d = levers[levers.scenario == s]
@@ -434,6 +434,7 @@ def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
                     trait_effect(d, "budget_realism", "met_expectations")
                 ),
                 "abandoned": float(d.status.eq("abandoned").mean()),
+                "failed": float(d.failed.mean()),
                 "financial_failure": float(d.financial_failure.mean()),
                 "overrun mean": round(float(d.overrun.mean()), 3),
                 "overrun > 1.5": float((d.overrun > 1.5).mean()),
