@@ -211,14 +211,14 @@ class Pattern:
         idx = rng.integers(0, R, size=(n_boot, R)) if R else np.zeros((0, 0), dtype=int)
         counts = np.zeros((n_boot, R))
         np.add.at(counts, (np.arange(n_boot)[:, None], idx), 1.0)
-        x = np.ones((R, len(arms))) if self.where is None else panel.mask(self.where, arms)
         ok = panel.ok(arms)
-        x = np.where(ok, np.nan_to_num(x), 0.0)
         w = np.array(list(arms.values()))
-        if self.kind == "quantile":
-            return _quantile(panel.values(self.field, arms), x, ok, w, self.q, idx)
         if self.kind == "contrast":
             return _contrast(panel, self, arms, ok, w, counts)
+        x = np.ones((R, len(arms))) if self.where is None else panel.mask(self.where, arms)
+        x = np.where(ok, np.nan_to_num(x), 0.0)
+        if self.kind == "quantile":
+            return _quantile(panel.values(self.field, arms), x, ok, w, self.q, idx)
         if self.kind == "rate":  # a run without a value for the outcome is left out
             y, x = _rate_terms(panel, self.outcome, x, arms)
         else:  # mean

@@ -204,7 +204,7 @@ def draw_organisation(scenario: Scenario, rng: np.random.Generator) -> Organisat
     )
 
 
-#: Slot of an edge table (``_EdgeTable``) that never held a key, and one whose key was removed.
+#: A slot of ``_rewired_edges``'s table that never held a key, and one whose key was removed.
 _EMPTY, _REMOVED = -1, -2
 
 
@@ -228,11 +228,12 @@ def _edge_slot(table, key):
 
 @njit(cache=True)
 def _rewired_edges(src, dst, rewire, targets, n):
-    """The undirected edges after rewiring, as keys ``low * n + high`` (unsorted).
+    """The undirected edges after rewiring, as keys ``low * n + high`` in the slots of a table
+    whose other slots are negative (the caller keeps the keys and sorts them with numpy).
 
     Edges are rewired in order; a rewiring that would make a self-loop or a duplicate edge is
-    skipped. Compiled: building the network was a third of building a model in Python. The caller
-    sorts the keys with numpy: numba's sort cost over a second of a cold first run to compile.
+    skipped. Compiled: building the network was a third of building a model in Python. numba's
+    sort cost over a second of a cold first run to compile, so numpy sorts.
     The set of edges is a small open-addressing table of int64 keys rather than a numba ``set``,
     whose hashing cost about 0.3 s more of a cold first run to compile (issue 22); a rewiring
     removes one key and adds one, so the table never holds more than ``src.shape[0]`` keys.
@@ -258,17 +259,7 @@ def _rewired_edges(src, dst, rewire, targets, n):
         if slot_old >= 0:
             table[slot_old] = _REMOVED
         table[-1 - _edge_slot(table, key_new)] = key_new
-    count = 0
-    for k in table:
-        if k >= 0:
-            count += 1
-    keys = np.empty(count, dtype=np.int64)
-    i = 0
-    for k in table:
-        if k >= 0:
-            keys[i] = k
-            i += 1
-    return keys
+    return table
 
 
 def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator):
@@ -283,7 +274,8 @@ def watts_strogatz(n: int, k: int, p: float, rng: np.random.Generator):
     dst = (src + np.tile(np.arange(1, half + 1), n)) % n
     rewire = rng.random(len(src)) < p
     targets = rng.integers(0, n, len(src))
-    keys = np.sort(_rewired_edges(src, dst, rewire, targets, n))
+    table = _rewired_edges(src, dst, rewire, targets, n)
+    keys = np.sort(table[table >= 0])
     pairs = np.stack([keys // n, keys % n], axis=1)
     rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
     cols = np.concatenate([pairs[:, 1], pairs[:, 0]])

@@ -146,3 +146,21 @@ def test_a_failed_split_is_never_fatal(monkeypatch):
     monkeypatch.setattr(precompile, "agents_half", broken_half)
     assert precompile.split_if_cold()  # it split, and nothing was raised
     assert started and started[0].killed
+
+
+def test_split_once_tries_once_and_never_for_the_parallel_week(monkeypatch):
+    """The first programme world of a process may split; later ones, and a world large enough to
+    run the parallel week (compiled apart, never cached), do not."""
+    from sim.model.week import PARALLEL_MIN_CUSTOMERS
+
+    tries = []
+    monkeypatch.setattr(precompile, "split_if_cold", lambda: tries.append(1) or True)
+    monkeypatch.setattr(precompile, "_TRIED", False)
+    big = small_scenario("four_ps", org__customers=PARALLEL_MIN_CUSTOMERS)
+    assert not precompile.split_once(big)
+    assert not precompile.split_once(small_scenario("four_ps"))  # tried once already
+    assert tries == []
+    monkeypatch.setattr(precompile, "_TRIED", False)
+    assert precompile.split_once(small_scenario("four_ps"))
+    assert not precompile.split_once(small_scenario("four_ps"))
+    assert tries == [1]
