@@ -76,11 +76,13 @@ def test_crmsim_run_needs_no_mesa_matplotlib_or_pandas_without_charts(tmp_path):
     assert not loaded & {"mesa", "matplotlib", "pandas"}  # sim.cli.run_files writes its table
 
 
-def test_crmsim_run_draws_its_charts_without_seaborn(tmp_path):
-    """The run charts use the house style without importing seaborn (sim.report.house_rc)."""
+def test_crmsim_run_draws_its_charts_without_seaborn_or_pandas(tmp_path):
+    """The run charts use the house style without importing seaborn (sim.report.house_rc) and
+    read the run's series with pyarrow (sim.report.run_data), not pandas."""
     args = ("run", "scenarios/four_ps.toml", "--set", "horizon_weeks=8", "--out", str(tmp_path))
     loaded = _modules_after(_crmsim(*args) + "\nimport sys\nassert 'seaborn' not in sys.modules")
     assert "matplotlib" in loaded
+    assert "pandas" not in loaded
     assert len(list((tmp_path / "charts").glob("*.png"))) == 4
 
 

@@ -1,18 +1,14 @@
 """Run rows as the charts see them: completed runs, one outcome category per run, the outcome mix.
 
-Charts read results files only (runs parquet, series parquet, ``paired.csv``, a run folder's
-``summary.json`` and ``timeseries.parquet``); this module turns them into the tables they draw.
+Charts read results files only (runs parquet, series parquet, ``paired.csv``; a run folder's
+files: sim.report.run_data); this module turns them into the tables they draw.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
 from sim.experiments.stats import Z95
 from sim.report.style import OUTCOMES, scenario_order
 
@@ -93,43 +89,3 @@ def _over_draws(out: pd.DataFrame, runs: pd.DataFrame) -> None:
             row = {"value": out.at[name, f"cum_{cat}"], "ci_low": out.at[name, lo]}
             row = widened({**row, "ci_high": out.at[name, hi]}, draw_interval(rank <= i, draws))
             out.at[name, lo], out.at[name, hi] = row["ci_low"], row["ci_high"]
-
-
-RUN_COLUMNS = (
-    "week",
-    "adoption",
-    "csat",
-    "cf_csat",
-    "readiness_planning",
-    "readiness_people",
-    "readiness_process",
-    "readiness_platform",
-    "spend",
-)
-
-
-def load_run(run_dir: Path | str) -> tuple[dict, pd.DataFrame]:
-    """Read a ``crmsim run`` folder: ``summary.json`` and ``timeseries.parquet``, validated."""
-    run_dir = Path(run_dir)
-    summ, tsf = run_dir / "summary.json", run_dir / "timeseries.parquet"
-    for f in (summ, tsf):
-        if not f.is_file():
-            raise InputError(
-                "missing: a run folder holds summary.json and timeseries.parquet", file=str(f)
-            )
-    try:
-        summary = json.loads(summ.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not readable JSON ({exc})", file=str(summ)) from None
-    if not isinstance(summary, dict):
-        raise InputError("expected a JSON object of outcome fields", file=str(summ))
-    try:
-        ts = pd.read_parquet(tsf)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(
-            f"not a readable parquet file ({type(exc).__name__}: {exc})", file=str(tsf)
-        ) from None
-    missing = [c for c in RUN_COLUMNS if c not in ts.columns]
-    if missing:
-        raise InputError(f"missing columns {missing}", file=str(tsf))
-    return summary, ts.sort_values("week")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from sim.report.data import load_run
+from sim.report.run_data import Series, load_run
 from sim.report.style import (
     MONEY_SCALE,
     MONEY_UNIT,
@@ -41,7 +40,7 @@ def _golive(summary: dict) -> float | None:
     return None if gl is None or (isinstance(gl, float) and math.isnan(gl)) else float(gl)
 
 
-def _mark_events(ax, ts: pd.DataFrame, summary: dict) -> None:
+def _mark_events(ax, ts: Series, summary: dict) -> None:
     """Go-live (and, for a shelved CRM, the week it was abandoned) as labelled vertical lines.
 
     The labels go to the legend below the chart, never onto the data.
@@ -52,9 +51,9 @@ def _mark_events(ax, ts: pd.DataFrame, summary: dict) -> None:
         return
     ax.axvline(gl, color="0.25", ls="--", lw=1.3, label=f"Go-live (week {gl:.0f})")
     if summary.get("status") == "abandoned" and "live" in ts:
-        off = ts[(ts["week"] > gl) & (ts["live"] <= 0)]
+        off = ts["week"][(ts["week"] > gl) & (ts["live"] <= 0)]
         if len(off):
-            wk = float(off["week"].iloc[0])
+            wk = float(off[0])
             ax.axvline(wk, color="0.25", ls=":", lw=1.6, label=f"Abandoned (week {wk:.0f})")
 
 
@@ -83,7 +82,7 @@ def _run_finish(fig, ax, ts, summary, title, source) -> Figure:
 
 
 @styled
-def run_adoption_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> Figure:
+def run_adoption_chart(ts: Series, summary: dict, *, source: str = "") -> Figure:
     """Adoption of one run over time, go-live marked."""
     fig, ax = _run_figure(summary)
     ax.plot(
@@ -100,7 +99,7 @@ def run_adoption_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> 
 
 
 @styled
-def run_satisfaction_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> Figure:
+def run_satisfaction_chart(ts: Series, summary: dict, *, source: str = "") -> Figure:
     """Customer satisfaction of one run against its no-CRM counterfactual."""
     fig, ax = _run_figure(summary)
     ax.plot(
@@ -116,7 +115,7 @@ def run_satisfaction_chart(ts: pd.DataFrame, summary: dict, *, source: str = "")
 
 
 @styled
-def run_readiness_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> Figure:
+def run_readiness_chart(ts: Series, summary: dict, *, source: str = "") -> Figure:
     """Readiness of the four workstreams over time."""
     fig, ax = _run_figure(summary)
     for ws, colour in WORKSTREAM_COLOURS.items():
@@ -134,7 +133,7 @@ def run_readiness_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") ->
 
 
 @styled
-def run_spend_chart(ts: pd.DataFrame, summary: dict, *, source: str = "") -> Figure:
+def run_spend_chart(ts: Series, summary: dict, *, source: str = "") -> Figure:
     """Cumulative programme spend against the budget."""
     fig, ax = _run_figure(summary)
     budget = summary.get("budget")

@@ -18,7 +18,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from sim.errors import InputError
-from sim.report import data, outcome_charts, run_charts, series_charts, style
+from sim.report import data, outcome_charts, run_charts, run_data, series_charts, style
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 SWEEP = FIX / "results_small"
@@ -212,13 +212,13 @@ def test_run_charts_write_the_single_run_charts(tmp_path):
     for chart in ("run_adoption", "run_satisfaction", "run_readiness", "run_spend"):
         assert {f"{chart}.png", f"{chart}.svg"} <= names
     assert all(p.parent == run_dir / "charts" and p.stat().st_size > 10_000 for p in paths)
-    summary, ts = data.load_run(run_dir)
+    summary, ts = run_data.load_run(run_dir)
     for chart in run_charts.RUN_CHARTS.values():
         _check_readable(chart(ts, summary, source="run"))
 
 
 def test_run_charts_never_live_run(tmp_path):
-    summary, ts = data.load_run(RUN)
+    summary, ts = run_data.load_run(RUN)
     summary = {**summary, "status": "never_live", "golive_week": float("nan")}
     fig = run_charts.run_spend_chart(ts, summary, source="run")
     labels = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
@@ -226,7 +226,16 @@ def test_run_charts_never_live_run(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "damage", ["no_timeseries", "no_summary", "bad_json", "bad_parquet", "missing_column"]
+    "damage",
+    [
+        "no_timeseries",
+        "no_summary",
+        "bad_json",
+        "bad_parquet",
+        "missing_column",
+        "text_column",
+        "missing_values",
+    ],
 )
 def test_run_folder_damage_raises_input_error_naming_the_file(damage, tmp_path):
     run_dir = tmp_path / "run"
@@ -237,6 +246,8 @@ def test_run_folder_damage_raises_input_error_naming_the_file(damage, tmp_path):
         "bad_json": "summary.json",
         "bad_parquet": "timeseries.parquet",
         "missing_column": "timeseries.parquet",
+        "text_column": "timeseries.parquet",
+        "missing_values": "timeseries.parquet",
     }[damage]
     path = run_dir / target
     if damage.startswith("no_"):
@@ -245,8 +256,12 @@ def test_run_folder_damage_raises_input_error_naming_the_file(damage, tmp_path):
         path.write_text("{not json")
     elif damage == "bad_parquet":
         path.write_bytes(b"PAR1 this is not parquet")
-    else:
+    elif damage == "missing_column":
         pd.read_parquet(path).drop(columns=["csat"]).to_parquet(path)
+    else:
+        frame = pd.read_parquet(path)
+        frame["csat"] = "high" if damage == "text_column" else None
+        frame.to_parquet(path)
     with pytest.raises(InputError) as err:
         run_charts.run_charts(run_dir)
     assert target in str(err.value)
