@@ -2,7 +2,7 @@
 
 The weekly series come back as numpy columns read with pyarrow, not as a pandas frame: a
 ``crmsim run`` that draws its four charts then never imports pandas (about 0.4 s of a warm
-command; issue 22's target of 2.5 s for the whole command with its charts).
+command, whose target is 2.5 s with its charts: docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sim.report.calibration_charts import CHART_FILES as CALIBRATION_CHARTS
 #: not imported: the report does not import what runs a model).
 KINDS = ("independent", "calibrated", "built in", "constraint")
 RATES = ("never_live", "failed", "financial_failure", "measurable_gain")
-LEVER_RATES = ("never_live", "abandoned", "failed", "financial_failure", "overrun > 1.5")
+LEVER_RATES = ("never_live", "abandoned", "failed", "financial_failure", "overrun > 1.5, went live")
 
 
 def _pct(x: float) -> str:
@@ -142,19 +142,15 @@ Two mechanisms tie a weak sponsor to a programme that never goes live: a runaway
 power defends is stopped at its review (`sponsor.defence_floor`, ODD 7.1.14), and a weak sponsor's
 programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). One ties an
 unrealistic budget to failure: a projected overrun cuts training and process work
-(`programme.budget_cut`, ODD 7.1.1). The calibration puts all three low (docs/calibration.md), and
-the rows above for weak sponsors and for the budget follow from that.
+(`programme.budget_cut`, ODD 7.1.1). The calibration puts the first two near zero and leaves the
+budget cut barely identified (its posterior spans most of its prior: docs/calibration.md); the
+rows above for weak sponsors and for the budget follow from that.
 experiments/sponsor_levers.toml runs the industry mix at the calibrated point and with each lever
-raised, on the reference sweep's organisations. The raised values are settings, not estimates.
-Read the two effects beside the failure, overrun and financial-failure columns: those are
-calibration targets (experiments/calibration.toml: mix_failed, overrun_mean, overrun_tail,
-mix_financial_failure), and the same levers move them. The row floor_0.15_cut_1.0 raises the
-defence floor and the budget cut together, each to the lowest setting above that meets its own
-target: whether both targets then hold, and what the calibration's targets and never live pay for
-it, is the question a next calibration must answer with these patterns among its targets. The last
-two rows halve how fast the sponsor's commitment answers results (`sponsor.alpha`, ODD 7.1.12), an
-assumption the calibration does not estimate: a sponsor slower to give up on a slipping project,
-alone and with the defence floor raised.
+set otherwise, on the reference sweep's organisations. The values are settings, not
+estimates. Read the two effects beside the never-live, abandonment, failure, overrun and
+financial-failure columns: those are calibration targets (experiments/calibration.toml), and the
+same levers move them. The last row sets how fast the sponsor's commitment answers results
+(`sponsor.alpha`, ODD 7.1.12) back to 0.05, its fixed value before the calibration estimated it.
 
 {_md_table(tables["levers"], pct_cols=LEVER_RATES)}
 
