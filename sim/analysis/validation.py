@@ -146,6 +146,19 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
     rank = sorted(TRAITS, key=lambda t: -abs(met[t][0])).index("sponsor_strength") + 1
     weak_never = trait_effect(mix, "sponsor_strength", "never_live")
     tight_never = trait_effect(mix, "budget_realism", "never_live")
+    # the abandonment studies counted decisions to stop: cancelled, not still building (ODD 7.5)
+    weak_stop = trait_effect(mix, "sponsor_strength", "cancelled")
+    tight_stop = trait_effect(mix, "budget_realism", "cancelled")
+    abandon_src = (
+        "Ewusi-Mensah & Przasnyski 1991; JCIS 2000 ('lack of corporate leadership' the "
+        "first abandonment factor); Prosci (weak sponsorship: 'unavailability of resources "
+        "to support the project')"
+    )
+    budget_src = (
+        "Ewusi-Mensah & Przasnyski 1991 (projects abandoned for 'cost overruns and/or "
+        "schedule slippages' among other factors); JCIS 2000 ('deviation from timetable or "
+        "budget' an abandonment factor; docs/sources/lit-model-v3.md section 10)"
+    )
     budget = met["budget_realism"]
     tms = (
         "Young & Jordan 2008 (top-management support 'the most important critical success "
@@ -174,22 +187,36 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
         _row(
             "never live: weak-sponsor third minus strong third (industry mix)",
             "independent",
-            "Ewusi-Mensah & Przasnyski 1991; JCIS 2000 ('lack of corporate leadership' the "
-            "first abandonment factor); Prosci (weak sponsorship: 'unavailability of resources "
-            "to support the project')",
+            abandon_src,
             ">= +5 pp, interval above 0",
             _effect_text(_neg(weak_never)),
             _neg(weak_never)[0] >= 0.05 and _neg(weak_never)[1] > 0,
         ),
         _row(
+            "cancelled before go-live: weak-sponsor third minus strong third (industry mix; "
+            "never live less the programmes still being built at the horizon)",
+            "independent",
+            abandon_src,
+            ">= +5 pp, interval above 0",
+            _effect_text(_neg(weak_stop)),
+            _neg(weak_stop)[0] >= 0.05 and _neg(weak_stop)[1] > 0,
+        ),
+        _row(
             "never live: unrealistic-budget third minus realistic third (industry mix)",
             "independent",
-            "Ewusi-Mensah & Przasnyski 1991 (projects abandoned for 'cost overruns and/or "
-            "schedule slippages' among other factors); JCIS 2000 ('deviation from timetable or "
-            "budget' an abandonment factor; docs/sources/lit-model-v3.md section 10)",
+            budget_src,
             "> 0, interval above 0",
             _effect_text(_neg(tight_never)),
             _neg(tight_never)[1] > 0,
+        ),
+        _row(
+            "cancelled before go-live: unrealistic-budget third minus realistic third "
+            "(industry mix)",
+            "independent",
+            budget_src,
+            "> 0, interval above 0",
+            _effect_text(_neg(tight_stop)),
+            _neg(tight_stop)[1] > 0,
         ),
         _row(
             "budget realism: met expectations, top third minus bottom third (industry mix)",

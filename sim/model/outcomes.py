@@ -52,6 +52,7 @@ OUTCOME_FIELDS = (
     "kpis_set",
     "escalated",
     "rescoped",
+    "cancelled",
     "disruption_weeks",
     "overrun",
     "benefit",
@@ -193,6 +194,9 @@ def classify(ts, model: World) -> dict:
         # kept spending past its budget before go-live for a quarter or more (ODD 7.5)
         "escalated": bool(prog.over_budget_weeks >= v["outcome.escalation_weeks"]),
         "rescoped": bool(prog.rescoped),
+        # stopped before go-live; the other never-live programmes were still being built at the
+        # horizon (ODD 7.5): the abandonment studies counted decisions to stop
+        "cancelled": bool(prog.state == CANCELLED),
         "disruption_weeks": disruption_weeks(ts, prog.golive_week, v["outcome.disruption_depth"]),
         "overrun": float(overrun),
         "benefit": float(judged.mean()),

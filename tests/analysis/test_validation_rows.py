@@ -28,6 +28,7 @@ def _runs(rows: list[dict]) -> pd.DataFrame:
         "roi": 0.0,
         "adoption_final": 0.5,
         "kpis_set": False,
+        "cancelled": False,
         **dict.fromkeys(TRAITS, 0.5),
     }
     return v.prepare(pd.DataFrame([{**base, **r} for r in rows]))
@@ -95,6 +96,29 @@ def test_the_weak_sponsor_never_live_row_asks_for_five_points():
     low = float(never["model"].split("[")[1].split(",")[0])
     assert low > 0  # the interval is above 0 ...
     assert not never["holds"]  # ... but the effect is under +5 pp
+
+
+def test_cancelled_is_told_from_still_building_at_the_horizon():
+    """Weak sponsors' programmes stopped, strong sponsors' still being built at the horizon (an
+    escalated runaway): never live is the same in both thirds, cancellation is not."""
+    n = 300
+    rows = []
+    for i in range(n):
+        strength = i / n
+        never = i % 10 < 2 and (strength < 1 / 3 or strength >= 2 / 3)
+        rows.append(
+            {
+                "seed": i,
+                "sponsor_strength": strength,
+                "status": "never_live" if never else "live",
+                "cancelled": never and strength < 1 / 3,
+            }
+        )
+    table = {r["pattern"]: r for r in v.sponsor_budget_rows(_runs(rows))}
+    never = next(r for p, r in table.items() if p.startswith("never live: weak"))
+    stopped = next(r for p, r in table.items() if p.startswith("cancelled before go-live: weak"))
+    assert never["model"].startswith("+0.0 pp") and not never["holds"]
+    assert stopped["model"].startswith("+20.0 pp") and stopped["holds"]
 
 
 def test_paired_contrasts_are_paired_on_seeds():
