@@ -139,26 +139,52 @@ def _effect_text(effect) -> str:
     return f"{100 * d:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
 
 
+#: Sources of the stop rows: an abandonment factor for the weak sponsor, one for the budget.
+_STOP_SOURCES = {
+    "sponsor_strength": (
+        "weak-sponsor third minus strong third",
+        "Ewusi-Mensah & Przasnyski 1991; JCIS 2000 ('lack of corporate leadership' the first "
+        "abandonment factor); Prosci (weak sponsorship: 'unavailability of resources to support "
+        "the project')",
+        0.05,
+    ),
+    "budget_realism": (
+        "unrealistic-budget third minus realistic third",
+        "Ewusi-Mensah & Przasnyski 1991 (projects abandoned for 'cost overruns and/or schedule "
+        "slippages' among other factors); JCIS 2000 ('deviation from timetable or budget' an "
+        "abandonment factor; docs/sources/lit-model-v3.md section 10)",
+        0.0,
+    ),
+}
+
+
+def _stop_rows(mix: pd.DataFrame) -> list[dict]:
+    """Never live, and cancelled before go-live, in a trait's bottom third minus its top third.
+    The abandonment studies counted decisions to stop; never live adds the programmes still being
+    built at the horizon (ODD 7.5), so both are reported."""
+    rows = []
+    for trait, (contrast, source, least) in _STOP_SOURCES.items():
+        for outcome, label in (("never_live", "never live"), ("cancelled", "cancelled")):
+            d, lo, hi = _neg(trait_effect(mix, trait, outcome))
+            size = f">= +{100 * least:.0f} pp" if least else "> 0"
+            rows.append(
+                _row(
+                    f"{label}: {contrast} (industry mix)",
+                    "independent",
+                    source,
+                    f"{size}, interval above 0",
+                    _effect_text((d, lo, hi)),
+                    d >= least and lo > 0,
+                )
+            )
+    return rows
+
+
 def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
     """The sponsor and the budget as causal levers (ODD 7.1), in the industry mix."""
     mix = ok[ok.scenario == MIX_ARM]
     met = {t: trait_effect(mix, t, "met_expectations") for t in TRAITS}
     rank = sorted(TRAITS, key=lambda t: -abs(met[t][0])).index("sponsor_strength") + 1
-    weak_never = trait_effect(mix, "sponsor_strength", "never_live")
-    tight_never = trait_effect(mix, "budget_realism", "never_live")
-    # the abandonment studies counted decisions to stop: cancelled, not still building (ODD 7.5)
-    weak_stop = trait_effect(mix, "sponsor_strength", "cancelled")
-    tight_stop = trait_effect(mix, "budget_realism", "cancelled")
-    abandon_src = (
-        "Ewusi-Mensah & Przasnyski 1991; JCIS 2000 ('lack of corporate leadership' the "
-        "first abandonment factor); Prosci (weak sponsorship: 'unavailability of resources "
-        "to support the project')"
-    )
-    budget_src = (
-        "Ewusi-Mensah & Przasnyski 1991 (projects abandoned for 'cost overruns and/or "
-        "schedule slippages' among other factors); JCIS 2000 ('deviation from timetable or "
-        "budget' an abandonment factor; docs/sources/lit-model-v3.md section 10)"
-    )
     budget = met["budget_realism"]
     tms = (
         "Young & Jordan 2008 (top-management support 'the most important critical success "
@@ -184,40 +210,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             f"rank {rank} of {len(TRAITS)}",
             rank <= 2,
         ),
-        _row(
-            "never live: weak-sponsor third minus strong third (industry mix)",
-            "independent",
-            abandon_src,
-            ">= +5 pp, interval above 0",
-            _effect_text(_neg(weak_never)),
-            _neg(weak_never)[0] >= 0.05 and _neg(weak_never)[1] > 0,
-        ),
-        _row(
-            "cancelled before go-live: weak-sponsor third minus strong third (industry mix; "
-            "never live less the programmes still being built at the horizon)",
-            "independent",
-            abandon_src,
-            ">= +5 pp, interval above 0",
-            _effect_text(_neg(weak_stop)),
-            _neg(weak_stop)[0] >= 0.05 and _neg(weak_stop)[1] > 0,
-        ),
-        _row(
-            "never live: unrealistic-budget third minus realistic third (industry mix)",
-            "independent",
-            budget_src,
-            "> 0, interval above 0",
-            _effect_text(_neg(tight_never)),
-            _neg(tight_never)[1] > 0,
-        ),
-        _row(
-            "cancelled before go-live: unrealistic-budget third minus realistic third "
-            "(industry mix)",
-            "independent",
-            budget_src,
-            "> 0, interval above 0",
-            _effect_text(_neg(tight_stop)),
-            _neg(tight_stop)[1] > 0,
-        ),
+        *_stop_rows(mix),
         _row(
             "budget realism: met expectations, top third minus bottom third (industry mix)",
             "independent",

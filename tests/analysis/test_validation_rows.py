@@ -116,7 +116,7 @@ def test_cancelled_is_told_from_still_building_at_the_horizon():
         )
     table = {r["pattern"]: r for r in v.sponsor_budget_rows(_runs(rows))}
     never = next(r for p, r in table.items() if p.startswith("never live: weak"))
-    stopped = next(r for p, r in table.items() if p.startswith("cancelled before go-live: weak"))
+    stopped = next(r for p, r in table.items() if p.startswith("cancelled: weak"))
     assert never["model"].startswith("+0.0 pp") and not never["holds"]
     assert stopped["model"].startswith("+20.0 pp") and stopped["holds"]
 

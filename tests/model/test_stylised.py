@@ -52,9 +52,11 @@ def test_adoption_after_golive_follows_an_s_curve():
     assert s_shaped >= 0.8 * live
 
 
-def test_data_quality_decays_without_training_or_process_work():
+def test_data_quality_decays_without_training_or_process_work_unless_the_crm_is_used():
     """Technology first with no people and no process work (the post-go-live process, training
-    and support work the sponsor funds included): data quality ends below its start."""
+    and support work the sponsor funds included): nothing consolidates the data (ODD 7.3.2), so
+    it decays wherever the CRM is not in use at the end; where it is, every logged contact adds
+    data (DESIGN.md 2.3), and the more it is used the more the data gain."""
     runs = _runs(
         "technology_first",
         rollout__effort__people=0.0,
@@ -62,13 +64,23 @@ def test_data_quality_decays_without_training_or_process_work():
         programme__improve_effort=0.0,
         programme__support_effort=0.0,
     )
-    start = np.array([r.timeseries["data_quality"].iloc[0] for r in runs])
-    end = np.array([r.timeseries["data_quality"].iloc[-1] for r in runs])
-    print(
-        f"data quality without training or process work: {start.mean():.3f} -> "
-        f"{end.mean():.3f} (mean of {len(runs)}); lower at the end in {(end < start).sum()}"
+    change = np.array(
+        [r.timeseries["data_quality"].iloc[-1] - r.timeseries["data_quality"].iloc[0] for r in runs]
     )
-    assert (end < start).mean() >= 0.9
+    start = np.array([r.timeseries["data_quality"].iloc[0] for r in runs])
+    live = np.array([r.summary["status"] == "live" for r in runs])
+    adoption = np.array([r.summary["adoption_final"] for r in runs])
+    # decay takes a share of what is there, logging adds to what is missing: the change against
+    # adoption, the starting quality held fixed (least squares)
+    design = np.column_stack([np.ones(live.sum()), adoption[live], start[live]])
+    coef = np.linalg.lstsq(design, change[live], rcond=None)[0]
+    print(
+        f"data quality change without training or process work: not live {change[~live]}, "
+        f"live {change[live]} at adoption {adoption[live]}; per unit of adoption {coef[1]:+.3f}"
+    )
+    assert (~live).sum() >= 5 and live.sum() >= 5
+    assert (change[~live] < 0).all()
+    assert coef[1] > 0
 
 
 def _paired_adoption(name, key, low, high):
@@ -137,9 +149,19 @@ def test_fit_starts_at_the_package_fit_and_reconfiguration_raises_it_after_goliv
     assert funded > unfunded + 0.01  # post-go-live work, paid for, improves fit
 
 
+#: How fast the sponsor's commitment answers results in the tests of giving up: the calibrated
+#: rate is slow (scenarios/calibrated.toml), and these tests are of the rule, not of its speed.
+FAST_SPONSOR = 0.05
+
+
 def test_licences_end_with_abandonment():
     # unreachable expectations: the sponsor gives up after go-live, and use counts as low
-    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2, sponsor__expectation_base=1.0)
+    over = dict(
+        rollout__abandon_usage=1.0,
+        rollout__abandon_weeks=2,
+        sponsor__expectation_base=1.0,
+        sponsor__alpha=FAST_SPONSOR,
+    )
     model, ts = _run_model("big_bang", **over)
     assert model.programme.state == "abandoned"
     _, free = _run_model("big_bang", programme__licence_per_user_week=0.0, **over)
@@ -150,7 +172,7 @@ def test_licences_end_with_abandonment():
 
 
 def test_a_committed_sponsor_keeps_a_low_use_system_live():
-    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2)
+    over = dict(rollout__abandon_usage=1.0, rollout__abandon_weeks=2, sponsor__alpha=FAST_SPONSOR)
     kept, _ = _run_model("big_bang", sponsor__expectation_base=0.01, **over)
     dropped, _ = _run_model("big_bang", sponsor__expectation_base=1.0, **over)
     assert kept.programme.state == "live"  # results beat expectations: commitment stays up
