@@ -35,6 +35,25 @@ class InputError(Exception):
         super().__init__(one_line(f"{prefix}: {message}" if prefix else message))
 
 
+def read_json_object(path, what: str) -> dict:
+    """A JSON file that must hold an object: the object, or an :class:`InputError` naming the file.
+
+    Args:
+        path: the file (a ``pathlib.Path``).
+        what: what the object is, for the messages ("a results manifest", "outcome fields").
+    """
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"corrupt: not readable JSON ({exc}); expected {what}"
+        raise InputError(msg, file=str(path)) from None
+    if not isinstance(data, dict):
+        raise InputError(f"corrupt: expected a JSON object of {what}", file=str(path))
+    return data
+
+
 def one_line(text: str) -> str:
     """``text`` with newlines and other unprintable characters escaped: a message stays one line
     even when a file's key or value holds them."""

@@ -6,7 +6,6 @@ The folder is read and validated before anything is written: a missing or corrup
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
+from sim.errors import InputError, read_json_object
 from sim.report import data
 
 RUN_COLUMNS = (
@@ -164,12 +163,7 @@ def load_results(results_dir: Path | str) -> Results:
         raise InputError(
             "missing: no manifest.json, so this is not a results folder", file=str(mpath)
         )
-    try:
-        manifest = json.loads(mpath.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"corrupt manifest, not valid JSON ({exc})", file=str(mpath)) from None
-    if not isinstance(manifest, dict):
-        raise InputError("corrupt manifest: expected a JSON object", file=str(mpath))
+    manifest = read_json_object(mpath, "a results manifest")
 
     run_parts = _read_parts(root / "runs", RUN_COLUMNS)
     if not run_parts:

@@ -7,12 +7,11 @@ command, whose target is 2.5 s with its charts: docs/benchmarks.md).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, read_json_object
 
 #: Columns every run's charts draw; ``live`` (the CRM in use that week) is read when present.
 RUN_COLUMNS = (
@@ -46,12 +45,7 @@ def load_run(run_dir: Path | str) -> tuple[dict, Series]:
             raise InputError(
                 "missing: a run folder holds summary.json and timeseries.parquet", file=str(f)
             )
-    try:
-        summary = json.loads(summ.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not readable JSON ({exc})", file=str(summ)) from None
-    if not isinstance(summary, dict):
-        raise InputError("expected a JSON object of outcome fields", file=str(summ))
+    summary = read_json_object(summ, "a run's outcome fields")
     try:
         # not read_table (its dataset API imports pandas), and no pandas metadata
         table = pq.ParquetFile(tsf).read(use_pandas_metadata=False)
