@@ -17,7 +17,7 @@ from sim.report.style import REFERENCE_SCENARIO, ordering_label
 
 #: Published rates the industry mix is calibrated on (DESIGN.md 2.5): metric -> (rate, band, src).
 PUBLISHED = {
-    "failed": (0.55, (0.50, 0.63), "Gartner 2001, Bain 2002, EIU 2007, Johnny Grow, Merkle 2016"),
+    "failed": (0.55, (0.50, 0.63), "Gartner 2001, EIU 2007, Johnny Grow, Merkle 2016"),
     "never_live": (0.12, (0.09, 0.15), "AMR Research"),
     "measurable_gain": (0.16, (0.12, 0.20), "AMR Research"),
 }

@@ -94,8 +94,9 @@ def _mix_caption(res: Results) -> str:
         "included). Error bars: Wilson 95% intervals of the never-live, failure and "
         "measurable-gain shares. Black lines on the industry-mix bar (when the experiment has "
         "one): the published industry-wide rates it is calibrated on, 12% never live and 16% "
-        "with a measurable gain (AMR Research), about 55% failed (Gartner 2001, Bain 2002, EIU "
-        "2007, Johnny Grow); they describe the industry, not any one ordering."
+        "with a measurable gain (AMR Research), about 55% failed (Gartner 2001, EIU 2007, "
+        "Johnny Grow, Merkle 2016: missed expectations); they describe the industry, not any "
+        "one ordering."
         f"{spread} Based on {_count_text(res)}."
     )
 
@@ -290,7 +291,8 @@ def _rates_table(res: Results) -> str:
         f"<tbody>{''.join(rows)}</tbody></table>"
         "<p class='caption'>From summary.csv: share of finished runs with Wilson 95% "
         "intervals. Published: AMR Research (12% never live, 16% measurable gain); Gartner "
-        "2001, Bain 2002, EIU 2007, Johnny Grow (about 55% failed).</p></section>"
+        "2001, EIU 2007, Johnny Grow, Merkle 2016 (about 55% failed: missed "
+        "expectations).</p></section>"
     )
 
 

@@ -65,7 +65,7 @@ BASELINE = "technology_first"
 OUTCOMES = ("never_live", "abandoned", "missed", "met_no_gain", "gain")
 
 OUTCOME_LABELS = {
-    "never_live": "Never live (cancelled)",
+    "never_live": "Never live (cancelled or still in build)",
     "abandoned": "Abandoned after go-live",
     "missed": "Live, missed expectations",
     "met_no_gain": "Met expectations, no measurable gain",
@@ -83,7 +83,7 @@ OUTCOME_COLOURS = {  # ColorBrewer BrBG (diverging): brown = failure, teal = suc
 #: Published reference rates: (share, position from the bottom of the stack, label, source).
 REFERENCE_RATES = (
     (0.12, 0.12, "12% never live", "AMR Research"),
-    (0.55, 0.55, "≈55% failed", "Gartner 2001, Bain 2002,\nEIU 2007, Johnny Grow"),
+    (0.55, 0.55, "≈55% failed", "Gartner 2001, EIU 2007,\nJohnny Grow, Merkle 2016"),
     (0.16, 0.84, "16% measurable gain\n(line at 84%)", "AMR Research"),
 )
 
