@@ -40,7 +40,7 @@ def read_json_object(path, what: str) -> dict:
 
     Args:
         path: the file (a ``pathlib.Path``).
-        what: what the object is, for the messages ("a results manifest", "outcome fields").
+        what: what the object is, for the messages ("a results manifest", "a run's outcome fields").
     """
     import json
 
@@ -50,7 +50,7 @@ def read_json_object(path, what: str) -> dict:
         msg = f"corrupt: not readable JSON ({exc}); expected {what}"
         raise InputError(msg, file=str(path)) from None
     if not isinstance(data, dict):
-        raise InputError(f"corrupt: expected a JSON object of {what}", file=str(path))
+        raise InputError(f"corrupt: expected a JSON object ({what})", file=str(path))
     return data
 
 

@@ -227,6 +227,7 @@ def test_the_lever_table_sets_the_never_live_gap_beside_the_overruns():
     table = v.lever_table(_runs(rows)).set_index("industry mix")
     raised, calibrated = table.loc["defence_floor_0.15"], table.loc["calibrated"]
     assert raised["never_live"] == pytest.approx(10 / 30)
+    assert raised["failed"] == calibrated["failed"] == pytest.approx(10 / 30)  # the weak third
     assert raised["never live, weak minus strong third"].startswith("+100.0 pp")
     assert calibrated["never live, weak minus strong third"].startswith("+0.0 pp")
     assert calibrated["sponsor effect on met expectations"].startswith("+100.0 pp")

@@ -12,7 +12,7 @@ import pytest
 
 import sim
 from sim.model.outcomes import kpis_set, measured_gain, weekly_profit
-from tests.common import small_scenario
+from tests.common import SCENARIOS, small_scenario
 
 WEEKS = 52
 
@@ -85,3 +85,22 @@ def test_classify_judges_on_kpis_only_where_planning_set_them():
         else:
             assert summary["gain_ratio"] == pytest.approx(min(ratio, 0.0)), name
             assert not summary["measurable_gain"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "cancelled"),
+    [
+        ({"sponsor.commitment_initial": 0.1}, "never_live", True),  # below the floor: stopped
+        ({"horizon_weeks": 20}, "never_live", False),  # four Ps go live at week 62: still building
+        ({}, "live", False),
+    ],
+)
+def test_cancelled_tells_a_stopped_programme_from_one_still_being_built(
+    overrides, status, cancelled
+):
+    """ODD 7.5: never live is cancelled or still being built at the horizon; only the first is a
+    decision to stop, which the abandonment studies counted."""
+    scen = sim.load_scenario(SCENARIOS / "four_ps.toml", overrides=overrides)
+    summary = sim.run(scen, seed=3).summary
+    assert summary["status"] == status
+    assert summary["cancelled"] is cancelled
