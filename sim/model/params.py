@@ -310,7 +310,8 @@ _PARAMS = [
         0.6,
         0,
         5,
-        "platform effort kept up after the planned phases while not yet live",
+        "platform effort kept up after the planned phases while not yet live, without a "
+        "backing sponsor (sponsor.escalation raises it)",
     ),
     _p(
         "rollout.vendor_pressure",
@@ -560,7 +561,8 @@ _PARAMS = [
         10,
         "how far a backing sponsor raises the cancel limit (multiples of the budget) at full "
         "active sponsorship and full completion seen: limit = rollout.cancel_spend_multiple + "
-        "this x sponsorship x completion",
+        "this x sponsorship x completion; a late programme's platform effort grows by the same "
+        "term: rollout.extension_effort x (1 + this x sponsorship x completion)",
         "Keil 1995 (a backed runaway absorbs resources for years); Keil, Mann & Rai 2000 "
         "(escalation is adding resources; the completion effect predicts it); value an assumption "
         "near Keil & Mann 1997's 158% mean overrun of escalated projects (2nd; a limit of 2.75 x "

@@ -111,9 +111,10 @@ def planned_efforts(st, pl, prog, week, out):
     the sponsor releases the people for it and the budget leaves room for people and process work.
 
     While the platform is not live after its planned phases ended, platform work continues at
-    ``rollout.extension_effort`` (a late programme keeps building; assumption). When the project's
-    cost at completion (its spend so far and the plan's effort still to come) passes the budget,
-    people and process work are cut first (``rules.budget_cut``). Of the effort paid for
+    ``rollout.extension_effort``, raised by a backing sponsor's escalation (a late programme keeps
+    building; sponsor_rules.escalated_effort). When the project's cost at completion (its spend so
+    far and the plan's effort still to come) passes the budget, people and process work are cut
+    first (``rules.budget_cut``). Of the effort paid for
     (``st.paid``), the share ``sponsor_rules.released_effort`` is released from the day job and
     done.
     """
@@ -127,7 +128,10 @@ def planned_efforts(st, pl, prog, week, out):
         out += schedule[week]
         left = remaining[week]
     if st.state == _PLANNED and week >= pl.platform_end:
-        out[PLATFORM] = max(out[PLATFORM], pl.extension_effort)
+        late = sponsor_rules.escalated_effort(
+            pl.extension_effort, pl.escalation, sponsorship(st, pl), st.completion
+        )
+        out[PLATFORM] = max(out[PLATFORM], late)
     project_spend = st.spend - st.improve_spend
     st.cut = rules.budget_cut(project_spend + pl.weekly_cost * left, st.budget, pl.budget_cut_rate)
     out[PEOPLE] *= 1.0 - st.cut

@@ -2,8 +2,9 @@
 
 One small pure scalar function each, with its source, like sim.model.rules (split from it so that
 each module stays one subject): the sponsor staffs the workstreams, rescopes a runaway, lets an
-undefended one be stopped, and escalates a defended one. Compiled with ``@njit`` for the same
-reason as sim.model.rules: both engines call them from the compiled programme week.
+undefended one be stopped, and escalates a defended one (more money and more people). Compiled
+with ``@njit`` for the same reason as sim.model.rules: both engines call them from the compiled
+programme week.
 """
 
 from __future__ import annotations
@@ -83,3 +84,19 @@ def cancel_limit(multiple, escalation, sponsorship_, completion):
     ``escalation`` are assumptions (docs/sources/lit-model-v3.md 2.1, 2.2).
     """
     return multiple + escalation * sponsorship_ * completion
+
+
+@njit(cache=True)
+def escalated_effort(effort, escalation, sponsorship_, completion):
+    """Platform effort a late programme (past its planned phases, not yet live) keeps up each
+    week: ``effort * (1 + escalation * sponsorship * completion)``.
+
+    Escalation is "constantly adding resources to the project" (Keil, Mann & Rai 2000, as read by
+    Budzier (2nd)); managers "continue pouring in more resources" (Keil & Montealegre 2000). So
+    the backing that raises the cancel limit (``cancel_limit``: the money a sponsor lets a late
+    project spend) also staffs it: the organisation's own late effort, ``effort``
+    (``rollout.extension_effort``), grows by the same term. Without a backing sponsor the late
+    project keeps its own effort. The linear form, shared with ``cancel_limit``, is an
+    assumption (docs/sources/lit-model-v3.md 2.2, 2.5).
+    """
+    return effort * (1.0 + escalation * sponsorship_ * completion)

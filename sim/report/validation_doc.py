@@ -121,7 +121,10 @@ the same organisations:
 
 The practice orderings on the same organisations, judged at three years (the reference sweep) and
 at four and five. Big bang goes live at week 30 and the four Ps at week 62, and the gain is judged
-on the last year, so some comparisons change with the horizon:
+on the last year, so some comparisons change with the horizon. Each organisation is judged at
+fixed ages rather than at an age drawn per run: a survey of firms at mixed stages is a weighted
+average of these rows, with weights (the ages of the surveyed firms) that none of the failure
+sources reports, so the rows let a reader apply the weights they believe:
 
 {_md_table(horizons, pct_cols=rate_cols)}
 
@@ -142,9 +145,10 @@ Two mechanisms tie a weak sponsor to a programme that never goes live: a runaway
 power defends is stopped at its review (`sponsor.defence_floor`, ODD 7.1.14), and a weak sponsor's
 programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). One ties an
 unrealistic budget to failure: a projected overrun cuts training and process work
-(`programme.budget_cut`, ODD 7.1.1). The calibration puts the first two near zero and leaves the
-budget cut barely identified (its posterior spans most of its prior: docs/calibration.md); the
-rows above for weak sponsors and for the budget follow from that.
+(`programme.budget_cut`, ODD 7.1.1). The calibration puts the defence floor near zero and leaves
+the day-job drain and the budget cut wide (their posteriors span much of their priors:
+docs/calibration.md); a backing sponsor's escalation adds people as well as money (ODD 7.1.1), so a
+strong sponsor's runaway is finished late rather than left in build.
 experiments/sponsor_levers.toml runs the industry mix at the calibrated point and with each lever
 set otherwise, on the reference sweep's organisations. The values are settings, not
 estimates. Read the two effects beside the never-live, abandonment, failure, overrun and

@@ -23,6 +23,7 @@ approx = pytest.approx
 #: this list complete.
 TESTED = {
     "cancel_limit",
+    "escalated_effort",
     "clip",
     "sigmoid",
     "readiness_increment",

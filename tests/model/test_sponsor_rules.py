@@ -44,3 +44,15 @@ def test_cancel_limit():
     assert sponsor_rules.cancel_limit(1.75, 1.0, 0.8, 0.9) > sponsor_rules.cancel_limit(
         1.75, 1.0, 0.8, 0.3
     )
+
+
+def test_escalated_effort():
+    # effort x (1 + escalation x sponsorship x completion): the organisation's own late effort
+    # without backing, more people the more a committed, powerful sponsor sees done
+    assert sponsor_rules.escalated_effort(0.6, 3.0, 0.0, 1.0) == 0.6  # nobody backs it
+    assert sponsor_rules.escalated_effort(0.6, 0.0, 0.9, 1.0) == 0.6  # no escalation at all
+    assert sponsor_rules.escalated_effort(0.6, 3.0, 0.8, 0.0) == 0.6  # nothing seen done yet
+    assert sponsor_rules.escalated_effort(0.6, 2.0, 0.5, 0.5) == approx(0.6 * 1.5)
+    # the same backing term as the cancel limit: more money to spend and more people to spend it
+    backing = sponsor_rules.cancel_limit(0.0, 2.0, 0.5, 0.5)
+    assert sponsor_rules.escalated_effort(1.0, 2.0, 0.5, 0.5) == approx(1.0 + backing)

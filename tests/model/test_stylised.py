@@ -333,3 +333,28 @@ def test_a_backing_sponsor_escalates_past_the_organisations_cancel_limit():
     assert max(ratios(0.9, 0.0)) < limit
     assert max(ratios(0.9, 3.0)) > limit
     assert max(ratios(0.9, 3.0)) > max(ratios(0.1, 3.0))
+
+
+def test_a_backing_sponsor_staffs_a_late_programme_so_it_goes_live_sooner():
+    """Escalation adds people as well as money (7.1.1; Keil, Mann & Rai 2000: "constantly adding
+    resources"): past its planned phases a strong, committed sponsor's late big bang builds at
+    more than the organisation's own extension effort, so it goes live sooner than the same
+    programme without escalation, and later is never the result."""
+    common = dict(
+        rollout__cancel_spend_multiple=20.0,  # nothing is cancelled: only the pace differs
+        sponsor__rescope_cut=0.0,
+        sponsor__defence_floor=0.0,
+        sponsor__commitment_initial=1.0,
+        org__complexity=1.5,
+        org__complexity_sigma=0.0,
+    )
+
+    def golive(escalation):
+        return [m.programme.golive_week for m in _runaways(0.9, sponsor__escalation=escalation,
+                                                           **common)]  # fmt: skip
+
+    plain, backed = golive(0.0), golive(3.0)
+    late = [(p, b) for p, b in zip(plain, backed, strict=True) if p is not None]
+    assert late, plain
+    assert all(b is not None and b <= p for p, b in late), (plain, backed)
+    assert any(b < p for p, b in late), (plain, backed)
