@@ -83,7 +83,17 @@ def cancel_limit(multiple, escalation, sponsorship_, completion):
     sponsor's backing the limit is the organisation's own, ``multiple``. The linear form and
     ``escalation`` are assumptions (docs/sources/lit-model-v3.md 2.1, 2.2).
     """
-    return multiple + escalation * sponsorship_ * completion
+    return multiple + backing(escalation, sponsorship_, completion)
+
+
+@njit(cache=True)
+def backing(escalation, sponsorship_, completion):
+    """What a backing sponsor adds to a runaway, in multiples of what the organisation would
+    give it alone: ``escalation * sponsorship * completion``. One term for both faces of
+    escalation: the money it may spend (``cancel_limit``) and the people it keeps building with
+    (``escalated_effort``). Sources and assumptions: those two rules.
+    """
+    return escalation * sponsorship_ * completion
 
 
 @njit(cache=True)
@@ -99,4 +109,4 @@ def escalated_effort(effort, escalation, sponsorship_, completion):
     project keeps its own effort. The linear form, shared with ``cancel_limit``, is an
     assumption (docs/sources/lit-model-v3.md 2.2, 2.5).
     """
-    return effort * (1.0 + escalation * sponsorship_ * completion)
+    return effort * (1.0 + backing(escalation, sponsorship_, completion))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from sim.bench import inputs as bench
 from sim.bench import report, runs
 from sim.experiments.worker import one_thread
@@ -215,3 +217,20 @@ def test_profile_names_every_part():
              if line.endswith("%")}  # fmt: skip
     assert share["whole runs (sim.run)"] > 90 and share["model steps (run_model)"] > 30
     assert share["sweep bookkeeping (run_batch minus sim.run)"] < 10
+
+
+def test_counterfactual_measure_reports_every_line():
+    """``python -m sim.bench.counterfactual``: each seed timed four ways, every line reported."""
+    from sim.bench.counterfactual import SMALL_CUSTOMERS, measure, report
+
+    res = measure(n_seeds=2)
+    assert [set(r) for r in res["rows"]] == [
+        {"seed", "fresh_s", "cached_s", "cf_share", "cf_weeks_s", "cf_weeks_small_s"}
+    ] * 2
+    for r in res["rows"]:
+        assert r["cf_share"] == pytest.approx(1.0 - r["cached_s"] / r["fresh_s"])
+    text = report(res)
+    assert "counterfactual's share of a default run" in text
+    assert f"{res['customers']:,} customers at the start" in text
+    assert f"{SMALL_CUSTOMERS} customers at the start" in text
+    assert len(text.splitlines()) == 6

@@ -22,6 +22,7 @@ approx = pytest.approx
 #: Every rule tested below (the sponsor's in test_sponsor_rules.py); test_every_rule_is_tested keeps
 #: this list complete.
 TESTED = {
+    "backing",
     "cancel_limit",
     "escalated_effort",
     "clip",

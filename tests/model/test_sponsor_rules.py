@@ -56,3 +56,15 @@ def test_escalated_effort():
     # the same backing term as the cancel limit: more money to spend and more people to spend it
     backing = sponsor_rules.cancel_limit(0.0, 2.0, 0.5, 0.5)
     assert sponsor_rules.escalated_effort(1.0, 2.0, 0.5, 0.5) == approx(1.0 + backing)
+
+
+def test_backing():
+    # escalation x sponsorship x completion: nothing without escalation, a sponsor or progress
+    assert sponsor_rules.backing(2.0, 0.5, 0.5) == approx(0.5)
+    assert sponsor_rules.backing(0.0, 0.9, 1.0) == 0.0
+    assert sponsor_rules.backing(3.0, 0.0, 1.0) == 0.0
+    assert sponsor_rules.backing(3.0, 0.8, 0.0) == 0.0
+    # both faces of escalation add exactly this term
+    b = sponsor_rules.backing(3.7, 0.6, 0.8)
+    assert sponsor_rules.cancel_limit(1.75, 3.7, 0.6, 0.8) == 1.75 + b
+    assert sponsor_rules.escalated_effort(0.6, 3.7, 0.6, 0.8) == 0.6 * (1.0 + b)

@@ -1,0 +1,101 @@
+"""What the no-CRM counterfactual costs in a default run, and how much of it is its customers.
+
+``python -m sim.bench.counterfactual [SEEDS]`` (default 15) times, on one numba thread and in CPU
+seconds, each of the failure-rates sweep's first industry-mix seeds (as the default-run figure of
+``make bench`` does):
+
+- a fresh ``sim.run`` (run and counterfactual) against the same run with its counterfactual
+  already cached: the counterfactual's share of a default run;
+- the counterfactual world's compiled weeks (``World.run_model``) at the scenario's size and with
+  ``SMALL_CUSTOMERS`` customers at the start: what its customers' offline pass costs.
+
+It says where the 12 ms default-run target of docs/benchmarks.md is to be found (the issue's "the
+counterfactual as the cheaper world it is"); shares and differences are what it is for.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+#: Customers at the start in the reduced counterfactual (assumption: few enough to be negligible).
+SMALL_CUSTOMERS = 50
+
+
+def _cpu(fn, repeats: int = 3) -> float:
+    """Median CPU seconds of ``fn()`` over ``repeats`` calls."""
+    out = []
+    for _ in range(repeats):
+        t = time.process_time()
+        fn()
+        out.append(time.process_time() - t)
+    return statistics.median(out)
+
+
+def measure(n_seeds: int = 15) -> dict:
+    """Per seed: a fresh run, the run with its counterfactual cached, and the counterfactual
+    world's weeks at full size and with ``SMALL_CUSTOMERS`` customers (CPU seconds)."""
+    import sim
+    from sim.bench.inputs import fresh_run
+    from sim.bench.runs import MIX, mix_seeds
+    from sim.experiments.worker import one_thread
+    from sim.model.world import World
+
+    mix = sim.load_scenario(MIX)
+    small = mix.with_overrides({"org.customers": SMALL_CUSTOMERS})
+    seeds = mix_seeds(n_seeds)
+
+    def cf_weeks(scen, seed):
+        World(scen, seed, "numba", True).run_model()
+
+    rows = []
+    with one_thread():
+        fresh_run(mix, seeds[0])  # every kernel loaded before timing
+        cf_weeks(small, seeds[0])
+        for seed in seeds:
+            fresh = _cpu(lambda s=seed: fresh_run(mix, s), repeats=1)
+            cached = _cpu(lambda s=seed: sim.run(mix, seed=s))  # its counterfactual now cached
+            rows.append(
+                {
+                    "seed": seed,
+                    "fresh_s": fresh,
+                    "cached_s": cached,
+                    "cf_share": 1.0 - cached / fresh,
+                    "cf_weeks_s": _cpu(lambda s=seed: cf_weeks(mix, s)),
+                    "cf_weeks_small_s": _cpu(lambda s=seed: cf_weeks(small, s)),
+                }
+            )
+    return {"rows": rows, "customers": int(mix.values["org.customers"])}
+
+
+def report(res: dict) -> str:
+    """The measurement as a few lines of text (medians over the seeds, the shares' range)."""
+    rows = res["rows"]
+
+    def med(key):
+        return statistics.median(r[key] for r in rows)
+
+    shares = [r["cf_share"] for r in rows]
+    lines = [
+        ("default run (run and counterfactual)", f"{1e3 * med('fresh_s'):.2f} ms"),
+        ("the same run, its counterfactual cached", f"{1e3 * med('cached_s'):.2f} ms"),
+        (
+            "counterfactual's share of a default run",
+            f"{statistics.median(shares):.0%} (from {min(shares):.0%} to {max(shares):.0%})",
+        ),
+        (
+            f"counterfactual world, {res['customers']:,} customers at the start",
+            f"{1e3 * med('cf_weeks_s'):.2f} ms",
+        ),
+        (
+            f"counterfactual world, {SMALL_CUSTOMERS} customers at the start",
+            f"{1e3 * med('cf_weeks_small_s'):.2f} ms",
+        ),
+    ]
+    head = f"{len(rows)} industry-mix seeds, one thread, CPU time (medians):"
+    return "\n".join([head, *(f"  {k:52s} {v}" for k, v in lines)])
+
+
+if __name__ == "__main__":
+    print(report(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 15)))
