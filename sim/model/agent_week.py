@@ -227,13 +227,17 @@ def customer_week_offline(s, e, d_old, experience, draw, draw_churn, prm_rec, wk
     revenue = prm.revenue_week
     d = d_old * prm.decay_week
     d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
-    cost = 0.0
-    if draw < prm.contact_prob:
-        s = customer_rules.satisfaction_update(
-            s, experience, e, prm.satisfaction_rate, prm.loss_aversion
-        )
-        e = customer_rules.expectation_update(e, experience, prm.eta)
-        cost = prm.cost_live
+    # A contact's updates are computed for every customer and kept only where there was a contact:
+    # the same numbers, without a branch that a one-in-ten contact makes the processor mispredict
+    # (measured: the counterfactual's compiled weeks 13% faster; docs/benchmarks.md)
+    contact = draw < prm.contact_prob
+    s_contact = customer_rules.satisfaction_update(
+        s, experience, e, prm.satisfaction_rate, prm.loss_aversion
+    )
+    e_contact = customer_rules.expectation_update(e, experience, prm.eta)
+    s = s_contact if contact else s
+    e = e_contact if contact else e
+    cost = prm.cost_live if contact else 0.0
     active = draw_churn >= prm.h0 or not (
         draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
     )
