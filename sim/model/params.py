@@ -439,9 +439,11 @@ _PARAMS = [
         float,
         0.5,
         0,
-        1,
+        0.95,
         "share of the platform build that grows with scope (the rest: integration, migration, the "
-        "platform itself); the build's size is (1 - share) + share x 2 x scope",
+        "platform itself); the build's size is (1 - share) + share x 2 x scope; below 1, since "
+        "that rest is there whatever the release covers (at 1 a release cut to no functions had "
+        "no build to do: a division by zero)",
         "direction: McKinsey-Oxford 2012 (overruns grow with size and duration); Standish CHAOS "
         "2015 (small projects succeed more often; as direction only); value assumption",
     ),

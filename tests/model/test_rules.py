@@ -210,6 +210,29 @@ def test_scope_work():
     assert rules.scope_work(0.9, 0.0) == 1.0  # nothing grows with scope
 
 
+def test_a_release_cut_to_nothing_still_has_a_build():
+    """At the share's bound a release of no functions keeps 5% of its build, and a run with it
+    finishes; a share of 1 (no build at all: a division by zero in the platform's rate, found by
+    the Morris screening) is refused as input."""
+    import sim
+    from sim.errors import InputError
+    from sim.model.params import PARAMS
+
+    high = PARAMS["programme.scope_work"].high
+    assert rules.scope_work(0.0, high) == approx(1.0 - high)
+    assert rules.scope_work(0.0, high) > 0.0
+    four_ps = sim.load_scenario("four_ps")
+    run = sim.run(
+        four_ps.with_overrides(
+            {"programme.scope_work": high, "profile.scope": 0.0, "profile.scope_spread": 0.0}
+        ),
+        seed=1,
+    )
+    assert run.summary["status"] in ("live", "never_live", "abandoned")
+    with pytest.raises(InputError, match="programme.scope_work"):
+        four_ps.with_overrides({"programme.scope_work": 1.0})
+
+
 def test_support_effort():
     # effort x C x (1 - adoption): nothing when everyone is on board or the sponsor has gone
     assert rules.support_effort(0.3, 0.8, 0.25) == approx(0.3 * 0.8 * 0.75)
