@@ -9,8 +9,10 @@ Three sources, in this order (``[sensitivity]`` of a sensitivity experiment,
 * ``[sensitivity.parameters]``: dotted key -> ``{low, high}``, checked against the parameter
   table (sim/model/params.py); ``mix.MEMBER`` is a mix member's share (with an emulator only:
   the mix then runs as its members, and a share reweights their runs);
-* ``all_parameters = true``: every other numeric parameter, ``default x (1 +- span)`` clipped to
-  its bounds (:func:`screening_range`).
+* ``all_parameters = true``: every other numeric parameter, ``value x (1 +- span)`` clipped to
+  its bounds (:func:`screening_range`), ``value`` the one the scenario runs with (its own files,
+  the calibrated point included: :func:`scenario_values`). A parameter a mix's members set
+  differently has no one value to centre on and is left out.
 
 A parameter given twice is an error, as is one the mix's members set differently when the mix
 runs as arms (an override would give all of them one value).
@@ -28,7 +30,7 @@ from sim.errors import InputError
 from sim.model.params import PARAMS
 from sim.model.scenario import load_scenario
 
-__all__ = ["screening_range", "parameters", "check_members_agree"]
+__all__ = ["screening_range", "scenario_values", "parameters", "check_members_agree"]
 
 
 def _err(msg: str, file: str | None, key: str, value: Any = None) -> InputError:
@@ -62,20 +64,38 @@ def _range(key: str, spec: Any, file: str | None) -> dict[str, Any]:
     return {"low": float(low), "high": float(high), "type": "real"}
 
 
-def screening_range(key: str, span: float) -> dict[str, Any] | None:
-    """``default x (1 +- span)`` (``+-span`` at a zero default) clipped to the bounds, or None.
+def screening_range(key: str, span: float, centre: float | None = None) -> dict[str, Any] | None:
+    """``centre x (1 +- span)`` (``+-span`` at a zero centre) clipped to the bounds, or None;
+    ``centre`` is the parameter's default unless given.
 
     An assumption for screening: most parameters have no published range (docs/ODD.md marks them
-    "assumption"), and a relative span treats them alike.
+    "assumption"), and a relative span treats them alike. A screening centres each range on the
+    value its scenario runs with (``scenario_values``): centred on the defaults instead, it
+    screened a model the calibration had moved away from (the UTAUT intercept, the benefit's size
+    and the expectation's floor among others), where nearly every run failed.
     """
     p = PARAMS[key]
-    d = float(p.default)
+    d = float(p.default if centre is None else centre)
     half = span * abs(d) if d != 0 else span
     low, high = max(p.low, d - half), min(p.high, d + half)
     if p.kind is int:
         low, high = math.floor(low), math.ceil(high)
         return {"low": int(low), "high": int(high), "type": "integer"} if low < high else None
     return {"low": float(low), "high": float(high), "type": "real"} if low < high else None
+
+
+def scenario_values(path: Path) -> dict[str, Any]:
+    """The values a scenario runs with, by dotted key; for a mix, the values its members share
+    (a key they set differently is left out: one override would give all of them one value)."""
+    scen = load_scenario(path)
+    if not scen.is_mix:
+        return dict(scen.values)
+    members = [v.scenario.values for v in scen.variants]
+    return {
+        k: v
+        for k, v in members[0].items()
+        if all(k in m and repr(m[k]) == repr(v) for m in members[1:])
+    }
 
 
 def _share_range(key: str, spec: Any, file: str | None, arms: dict) -> dict[str, Any]:
@@ -162,10 +182,17 @@ def check_members_agree(params: dict, arms: dict, file: str | None) -> None:
 
 
 def parameters(
-    raw: dict, file: str | None, arms: dict | None = None, base: Path | None = None
+    raw: dict,
+    file: str | None,
+    arms: dict | None = None,
+    base: Path | None = None,
+    centres: dict[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The varied parameters: dotted key -> ``{"low", "high", "type"}`` (and a calibration
-    prior's ``prior``, ``mean``, ``sd``); ``type`` is "real", "integer" or "share"."""
+    prior's ``prior``, ``mean``, ``sd``); ``type`` is "real", "integer" or "share".
+
+    ``centres``: the values ``all_parameters`` ranges are centred on (``scenario_values`` of the
+    experiment's scenario); a key missing from it is left out. None centres on the defaults."""
     arms = arms or {}
     given = raw.get("parameters", {})
     if not isinstance(given, dict):
@@ -205,7 +232,10 @@ def parameters(
         for key, p in PARAMS.items():
             if key in params or key in exclude or p.kind not in (int, float):
                 continue
-            rng = screening_range(key, float(span))
+            if centres is not None and key not in centres:
+                continue  # the mix's members set it differently
+            centre = None if centres is None else float(centres[key])
+            rng = screening_range(key, float(span), centre)
             if rng is not None:
                 params[key] = rng
     if len(params) < 2:

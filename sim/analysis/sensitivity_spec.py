@@ -19,9 +19,11 @@ parameters vary over which ranges, which method samples them and which outputs a
     overrides = { "org.employees" = 20 }
 
 ``all_parameters = true`` adds every numeric model parameter not listed (nor in ``exclude``) with
-the range ``default x (1 +- span)`` clipped to the parameter's bounds, or ``+-span`` around a zero
-default (an assumption: a screening range for parameters with no published range; ``span`` defaults
-to 0.5). Every error names the file, the key, the value and what is allowed (exit status 2).
+the range ``value x (1 +- span)`` clipped to the parameter's bounds, or ``+-span`` around a zero
+value, ``value`` the one the scenario runs with (a mix: the value its members share; a parameter
+they set differently is left out); an assumption: a screening range for parameters with no
+published range; ``span`` defaults to 0.5. Every error names the file, the key, the value and
+what is allowed (exit status 2).
 
 A Sobol' analysis can go through an emulator instead of the model (docs/sensitivity.md;
 :mod:`sim.analysis.sobol_emulated`): the model runs at a Latin hypercube of design points, a
@@ -52,7 +54,12 @@ from typing import Any
 
 from sim.analysis.calibration_spec import mix_members
 from sim.analysis.priors import is_share
-from sim.analysis.sensitivity_ranges import check_members_agree, parameters, screening_range
+from sim.analysis.sensitivity_ranges import (
+    check_members_agree,
+    parameters,
+    scenario_values,
+    screening_range,
+)
 from sim.errors import InputError
 from sim.experiments.experiment import ExperimentSpec, experiment_from_dict
 from sim.model.scenario import read_toml
@@ -368,7 +375,10 @@ def sensitivity_from_dict(raw: dict, file: str | None = None, base_dir=None) -> 
             table["calibration"],
         )
     base = Path(base_dir) if base_dir is not None else (Path(file).parent if file else Path.cwd())
-    varied = parameters(table, file, arms, base)
+    # all_parameters ranges centre on the values the scenario runs with (read only when asked)
+    everything = table.get("all_parameters") is True
+    centres = scenario_values(Path(experiment.scenario_paths[0])) if everything else None
+    varied = parameters(table, file, arms, base, centres)
     check_members_agree(varied, arms, file)
     return SensitivitySpec(
         experiment=experiment,

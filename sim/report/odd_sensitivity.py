@@ -120,7 +120,10 @@ def _sobol(folder: Path) -> list[str]:
     return lines
 
 
-def _morris(folder: Path) -> list[str]:
+def _morris(folder: Path, sobol: Path | None = None) -> list[str]:
+    """The screening's leaders per output; with the Sobol' folder, which of them the Sobol'
+    analysis does not vary (its parameters were chosen from an earlier screening: a leader it
+    lacks is a candidate for it and for the calibration)."""
     s = _load(_analysis_dir(Path(folder)), "summary.json")
     if s is None or s.get("method") != "morris":
         return [
@@ -140,6 +143,19 @@ def _morris(folder: Path) -> list[str]:
         top = ", ".join(f"`{t['parameter']}` {t['mu_star']:.3g}" for t in e["top"])
         conv = "converged" if e["converged"] else "not converged"
         lines.append(f"- {o}: {top} ({conv} from half the trajectories to all).")
+    varied = _load(_analysis_dir(Path(sobol)), "summary.json") if sobol is not None else None
+    if varied is not None and varied.get("method") == "sobol":
+        known = set(varied["parameters"])
+        leaders = dict.fromkeys(
+            t["parameter"] for e in s["outputs"].values() for t in e.get("top", [])
+        )
+        missing = [p for p in leaders if p not in known]
+        lines += [
+            "",
+            "Of these leaders, not among the Sobol' analysis's parameters: "
+            + (", ".join(f"`{p}`" for p in missing) if missing else "none")
+            + ".",
+        ]
     return lines
 
 
@@ -184,9 +200,12 @@ def section(sobol: Path | None, morris: Path | None, discovery: Path | None, com
         f"the results folders by `{command}`; the method is in docs/sensitivity.md.",
         "",
     ]
-    for part, fn in ((sobol, _sobol), (morris, _morris), (discovery, _discovery)):
-        if part is not None:
-            body += fn(Path(part)) + [""]
+    if sobol is not None:
+        body += _sobol(Path(sobol)) + [""]
+    if morris is not None:
+        body += _morris(Path(morris), Path(sobol) if sobol is not None else None) + [""]
+    if discovery is not None:
+        body += _discovery(Path(discovery)) + [""]
     body.append(END)
     return "\n".join(body) + "\n"
 

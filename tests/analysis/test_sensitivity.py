@@ -225,6 +225,36 @@ def test_screening_ranges_stay_inside_bounds():
         assert r["low"] <= p.default <= r["high"], key
 
 
+def test_the_screening_centres_on_the_values_the_mix_runs_with():
+    """The shipped screening varies each parameter around the calibrated point the mix runs at
+    (scenarios/calibrated.toml), not around params.py's defaults, and leaves out what the mix's
+    members set differently (one override would erase their difference)."""
+    from sim.model.params import PARAMS
+    from sim.model.scenario import read_toml
+    from tests.common import ROOT
+
+    spec = load_sensitivity(ROOT / "experiments" / "screening.toml")
+    calibrated = read_toml(ROOT / "scenarios" / "calibrated.toml")
+    checked = 0
+    for section, table in calibrated.items():
+        if not isinstance(table, dict):
+            continue
+        for name, value in table.items():
+            key = f"{section}.{name}"
+            if key not in spec.parameters or value == PARAMS[key].default:
+                continue
+            assert screening_range(key, 0.5, value) == spec.parameters[key], key
+            checked += 1
+    assert checked >= 10
+    assert "rollout.vendor_pressure" not in spec.parameters
+    assert "rollout.pilot_weeks" not in spec.parameters
+    assert screening_range("employee.utaut_b0", 0.5, -0.1) == {
+        "low": pytest.approx(-0.15),
+        "high": pytest.approx(-0.05),
+        "type": "real",
+    }
+
+
 @pytest.mark.parametrize("name", ["sensitivity", "screening"])
 def test_shipped_files_are_valid_and_sized(name):
     from tests.common import ROOT
