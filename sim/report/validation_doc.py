@@ -153,8 +153,14 @@ experiments/sponsor_levers.toml runs the industry mix at the calibrated point an
 set otherwise, on the reference sweep's organisations. The values are settings, not
 estimates. Read the two effects beside the never-live, abandonment, failure, overrun and
 financial-failure columns: those are calibration targets (experiments/calibration.toml), and the
-same levers move them. The last row sets how fast the sponsor's commitment answers results
-(`sponsor.alpha`, ODD 7.1.12) back to 0.05, its fixed value before the calibration estimated it.
+same levers move them. The row `alpha_0.05` sets how fast the sponsor's commitment answers
+results (`sponsor.alpha`, ODD 7.1.12) back to 0.05, its fixed value before the calibration
+estimated it. The last two rows shrink the improvement a sponsor funds after go-live (process work
+and reconfiguration in proportion to the active sponsorship, ODD 7.1.2), whose size
+(`programme.improve_effort`, 1 at the calibrated point) is an assumption the calibration does not
+estimate: compare their sponsor effect and failure with the first row's to see how much of the
+sponsor's effect on success runs through that funding rather than through the people it releases
+before go-live.
 
 {_md_table(tables["levers"], pct_cols=LEVER_RATES)}
 
