@@ -24,7 +24,7 @@ from tests.common import cli_error, project_copy
 TINY = {
     "points": 8,
     "replicates": 3,
-    "walkers": 32,  # at least twice the 16 parameters
+    "walkers": 36,  # at least twice the 17 parameters
     "steps": 60,
     "burn": 20,
     "thin": 2,
