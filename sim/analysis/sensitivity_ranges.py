@@ -84,18 +84,22 @@ def screening_range(key: str, span: float, centre: float | None = None) -> dict[
     return {"low": float(low), "high": float(high), "type": "real"} if low < high else None
 
 
-def scenario_values(path: Path) -> dict[str, Any]:
-    """The values a scenario runs with, by dotted key; for a mix, the values its members share
-    (a key they set differently is left out: one override would give all of them one value)."""
-    scen = load_scenario(path)
-    if not scen.is_mix:
-        return dict(scen.values)
-    members = [v.scenario.values for v in scen.variants]
+def _shared(members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The values every member sets alike (a key one of them sets differently, or lacks, is
+    left out): what one override could give all of them without erasing a difference."""
     return {
         k: v
         for k, v in members[0].items()
         if all(k in m and repr(m[k]) == repr(v) for m in members[1:])
     }
+
+
+def scenario_values(path: Path) -> dict[str, Any]:
+    """The values a scenario runs with, by dotted key; for a mix, the values its members share."""
+    scen = load_scenario(path)
+    if not scen.is_mix:
+        return dict(scen.values)
+    return _shared([v.scenario.values for v in scen.variants])
 
 
 def _share_range(key: str, spec: Any, file: str | None, arms: dict) -> dict[str, Any]:
@@ -167,18 +171,17 @@ def check_members_agree(params: dict, arms: dict, file: str | None) -> None:
     if len(arms) < 2:
         return
     values = {name: load_scenario(path).values for name, (path, _) in arms.items()}
+    shared = _shared(list(values.values()))
     for key in params:
-        if is_share(key):
+        if is_share(key) or key in shared or not any(key in v for v in values.values()):
             continue
-        seen = {name: v.get(key) for name, v in values.items()}
-        if len({repr(x) for x in seen.values()}) > 1:
-            raise _err(
-                "the mix's members set this parameter differently; varying it would give them "
-                "all one value (leave it out, or vary it in one member's scenario)",
-                file,
-                f"parameters.{key}",
-                seen,
-            )
+        raise _err(
+            "the mix's members set this parameter differently; varying it would give them "
+            "all one value (leave it out, or vary it in one member's scenario)",
+            file,
+            f"parameters.{key}",
+            {name: v.get(key) for name, v in values.items()},
+        )
 
 
 def parameters(
@@ -186,13 +189,14 @@ def parameters(
     file: str | None,
     arms: dict | None = None,
     base: Path | None = None,
-    centres: dict[str, Any] | None = None,
+    scenario: Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The varied parameters: dotted key -> ``{"low", "high", "type"}`` (and a calibration
     prior's ``prior``, ``mean``, ``sd``); ``type`` is "real", "integer" or "share".
 
-    ``centres``: the values ``all_parameters`` ranges are centred on (``scenario_values`` of the
-    experiment's scenario); a key missing from it is left out. None centres on the defaults."""
+    ``scenario``: the experiment's scenario, whose values (``scenario_values``) the
+    ``all_parameters`` ranges centre on; a key without one value there is left out. None centres
+    on the defaults."""
     arms = arms or {}
     given = raw.get("parameters", {})
     if not isinstance(given, dict):
@@ -229,6 +233,7 @@ def parameters(
         if k not in PARAMS:
             raise _err("unknown parameter; see `crmsim list --params`", file, "exclude", k)
     if everything:
+        centres = scenario_values(scenario) if scenario is not None else None
         for key, p in PARAMS.items():
             if key in params or key in exclude or p.kind not in (int, float):
                 continue

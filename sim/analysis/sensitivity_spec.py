@@ -54,12 +54,7 @@ from typing import Any
 
 from sim.analysis.calibration_spec import mix_members
 from sim.analysis.priors import is_share
-from sim.analysis.sensitivity_ranges import (
-    check_members_agree,
-    parameters,
-    scenario_values,
-    screening_range,
-)
+from sim.analysis.sensitivity_ranges import check_members_agree, parameters, screening_range
 from sim.errors import InputError
 from sim.experiments.experiment import ExperimentSpec, experiment_from_dict
 from sim.model.scenario import read_toml
@@ -375,10 +370,7 @@ def sensitivity_from_dict(raw: dict, file: str | None = None, base_dir=None) -> 
             table["calibration"],
         )
     base = Path(base_dir) if base_dir is not None else (Path(file).parent if file else Path.cwd())
-    # all_parameters ranges centre on the values the scenario runs with (read only when asked)
-    everything = table.get("all_parameters") is True
-    centres = scenario_values(Path(experiment.scenario_paths[0])) if everything else None
-    varied = parameters(table, file, arms, base, centres)
+    varied = parameters(table, file, arms, base, Path(experiment.scenario_paths[0]))
     check_members_agree(varied, arms, file)
     return SensitivitySpec(
         experiment=experiment,

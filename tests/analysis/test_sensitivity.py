@@ -286,3 +286,21 @@ def test_odd_section_is_generated_and_replaced(tmp_path):
     text = odd.read_text()
     assert text.count(BEGIN) == 1 and text.startswith("# ODD")
     assert "`customer.w_base`" in text and "No Morris results" in text
+
+
+def test_a_parameter_the_mix_members_set_differently_is_refused_as_an_arm_override():
+    """Run as arms, an override would give every member one vendor pressure and erase the
+    orderings' difference: refused, naming the key; a key they share passes, as does a share of
+    the mix."""
+    from sim.analysis.calibration_spec import mix_members
+    from sim.analysis.sensitivity_ranges import check_members_agree, scenario_values
+    from sim.errors import InputError
+    from tests.common import ROOT
+
+    mix = ROOT / "scenarios" / "industry_mix.toml"
+    arms = mix_members(mix)
+    with pytest.raises(InputError, match="rollout.vendor_pressure"):
+        check_members_agree({"rollout.vendor_pressure": {}}, arms, "x.toml")
+    check_members_agree({"employee.utaut_b0": {}, "mix.four_ps": {}}, arms, "x.toml")
+    shared = scenario_values(mix)
+    assert "employee.utaut_b0" in shared and "rollout.vendor_pressure" not in shared
