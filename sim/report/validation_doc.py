@@ -157,8 +157,8 @@ same levers move them. The row `alpha_0.05` sets how fast the sponsor's commitme
 results (`sponsor.alpha`, ODD 7.1.12) back to 0.05, its fixed value before the calibration
 estimated it. The last two rows shrink the improvement a sponsor funds after go-live (process work
 and reconfiguration in proportion to the active sponsorship, ODD 7.1.2), whose size
-(`programme.improve_effort`, 1 at the calibrated point) is an assumption the calibration does not
-estimate: compare their sponsor effect and failure with the first row's to see how much of the
+(`programme.improve_effort`) the calibration estimates but its patterns do not identify (the
+posterior spans nearly all of the prior: docs/calibration.md): compare their sponsor effect and failure with the first row's to see how much of the
 sponsor's effect on success runs through that funding rather than through the people it releases
 before go-live.
 
