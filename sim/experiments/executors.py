@@ -178,12 +178,18 @@ class PoolExecutor(SerialExecutor):
     def _reimported(self, wait_s: float = 5.0) -> bool:
         """Whether a worker stopped because it was re-running the user's script.
 
-        The pool's own thread may be reaping the dead workers at this moment (a process's exit
-        status reads as unknown until it has), so this looks again for up to ``wait_s`` seconds
-        until every worker's status is known.
+        The pool fails its futures first and only then terminates and reaps its workers, on its
+        own management thread. A worker's exit status may be read only once: two threads polling
+        the same forkserver worker race for its status and the loser reads 255 (seen once in CI:
+        the reimport reported as a bare BrokenProcessPool). So this waits for that thread to end
+        (it has then joined every worker) before reading, and looks again for up to ``wait_s``
+        seconds until every worker's status is known.
         """
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
         deadline = time.monotonic() + wait_s
+        manager = getattr(self._pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(wait_s)
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
         while True:
             codes = [p.exitcode for p in processes]
             if EXIT_REIMPORT in codes:

@@ -4,6 +4,9 @@ As Axelrod's ``test_seeding_equality``: seeds are assigned in the parent, so nei
 workers nor the backend may change a single value.
 """
 
+import time
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
@@ -192,3 +195,25 @@ def test_progress_bar_comes_from_tqdm_auto():
     from sim.experiments import progress
 
     assert progress.tqdm is tqdm.auto.tqdm
+
+
+def test_a_reimported_worker_is_recognised_only_after_the_pool_has_reaped_it():
+    """The pool fails its futures before its management thread reaps the workers; a status read
+    while that thread still polls is lost (forkserver: the second reader gets 255). The check
+    waits for the thread, so the worker's own status (the reimport) is what it reads."""
+    import threading
+
+    from sim.experiments.executors import EXIT_REIMPORT
+
+    reaped = threading.Event()
+
+    class Worker:
+        @property
+        def exitcode(self):  # what a reader racing the reaper gets, as forkserver's poll does
+            return EXIT_REIMPORT if reaped.is_set() else 255
+
+    manager = threading.Thread(target=lambda: (time.sleep(0.2), reaped.set()))
+    pool = PoolExecutor.__new__(PoolExecutor)
+    pool._pool = SimpleNamespace(_processes={1: Worker()}, _executor_manager_thread=manager)
+    manager.start()
+    assert pool._reimported()
