@@ -158,9 +158,9 @@ results (`sponsor.alpha`, ODD 7.1.12) back to 0.05, its fixed value before the c
 estimated it. The last two rows shrink the improvement a sponsor funds after go-live (process work
 and reconfiguration in proportion to the active sponsorship, ODD 7.1.2), whose size
 (`programme.improve_effort`) the calibration estimates but its patterns do not identify (the
-posterior spans nearly all of the prior: docs/calibration.md): compare their sponsor effect and failure with the first row's to see how much of the
-sponsor's effect on success runs through that funding rather than through the people it releases
-before go-live.
+posterior spans nearly all of the prior: docs/calibration.md): compare their sponsor effect and
+failure with the first row's to see how much of the sponsor's effect on success runs through that
+funding rather than through the people it releases before go-live.
 
 {_md_table(tables["levers"], pct_cols=LEVER_RATES)}
 
