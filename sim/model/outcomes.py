@@ -244,9 +244,14 @@ def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
     from sim.model.world import choose_variant
 
     variant = choose_variant(scenario, np.random.default_rng(seed).random())
-    values = variant.values
-    org = tuple(sorted((k, v) for k, v in values.items() if not k.startswith(_PROGRAMME_ONLY)))
-    return (int(seed), engine, values["sponsor.commitment_initial"], org)
+    org = variant.derived("counterfactual_values", _organisation_values)
+    return (int(seed), engine, variant.values["sponsor.commitment_initial"], org)
+
+
+def _organisation_values(variant: Scenario) -> tuple:
+    return tuple(
+        sorted((k, v) for k, v in variant.values.items() if not k.startswith(_PROGRAMME_ONLY))
+    )
 
 
 def counterfactual_series(
