@@ -217,3 +217,18 @@ def test_a_reimported_worker_is_recognised_only_after_the_pool_has_reaped_it():
     pool._pool = SimpleNamespace(_processes={1: Worker()}, _executor_manager_thread=manager)
     manager.start()
     assert pool._reimported()
+
+
+def test_only_an_in_process_sweep_sets_numba_threads_in_the_parent(monkeypatch):
+    """A pool's workers set their own thread count; its parent must not import numba for it
+    (about 0.3 s of CPU taken from the starting workers: docs/benchmarks.md)."""
+    from sim.experiments import sweep, worker
+
+    calls = []
+    monkeypatch.setattr(worker, "set_threads", lambda n: calls.append(n))
+    with sweep._one_thread_here(SimpleNamespace(parallel=True)):
+        pass
+    assert calls == []
+    with sweep._one_thread_here(SerialExecutor()):
+        pass
+    assert calls and calls[0] == 1
