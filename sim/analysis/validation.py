@@ -432,39 +432,6 @@ def pure_table(pure: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
-    """experiments/sponsor_levers.toml, one row an arm: the never-live gap between weak and strong
-    sponsors and the budget's effect beside the calibration's failure, overrun and financial
-    targets, which the same levers move (overruns among the programmes that went live, as the
-    calibration's patterns measure them)."""
-    rows = []
-    for s in levers.scenario.unique():
-        d = levers[levers.scenario == s]
-        went = d[~d.never_live.astype(bool)]  # overruns as their sources measure them (ODD 7.5)
-        rows.append(
-            {
-                "industry mix": s,
-                "n": len(d),
-                "never_live": float(d.never_live.mean()),
-                "never live, weak minus strong third": _effect_text(
-                    _neg(trait_effect(d, "sponsor_strength", "never_live"))
-                ),
-                "sponsor effect on met expectations": _effect_text(
-                    trait_effect(d, "sponsor_strength", "met_expectations")
-                ),
-                "budget realism effect on met expectations": _effect_text(
-                    trait_effect(d, "budget_realism", "met_expectations")
-                ),
-                "abandoned": float(d.status.eq("abandoned").mean()),
-                "failed": float(d.failed.mean()),
-                "financial_failure": float(d.financial_failure.mean()),
-                "overrun mean, went live": round(float(went.overrun.mean()), 3),
-                "overrun > 1.5, went live": float((went.overrun > 1.5).mean()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def trait_table(ok: pd.DataFrame) -> pd.DataFrame:
     """Success (met expectations) in a trait's top third minus its bottom third, by ordering."""
     rows = []

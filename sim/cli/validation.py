@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis import validation as v
+from sim.analysis import validation_levers
 from sim.analysis import validation_runs as runs
 from sim.errors import InputError
 from sim.experiments import Execution, read_runs
@@ -29,6 +30,7 @@ TABLES = (
     "trait_effects",
     "tf_share",
     "levers",
+    "lever_contrasts",
 )
 
 
@@ -107,7 +109,8 @@ def _run(argv) -> int:
         "pure": v.pure_table(pure),
         "trait_effects": v.trait_table(ok),
         "tf_share": v.tf_share_table(ok, v.ROOT / "scenarios/industry_mix.toml"),
-        "levers": v.lever_table(levers),
+        "levers": validation_levers.lever_table(levers),
+        "lever_contrasts": validation_levers.lever_contrasts(levers),
     }
     out.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():

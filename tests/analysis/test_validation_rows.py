@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.analysis import validation as v
+from sim.analysis.validation_levers import lever_contrasts, lever_table
 from sim.model.vocabulary import TRAITS
 from tests.common import ROOT
 
@@ -224,7 +225,7 @@ def test_the_lever_table_sets_the_never_live_gap_beside_the_overruns():
                     "overrun": 1.1 if stopped else 1.6,
                 }
             )
-    table = v.lever_table(_runs(rows)).set_index("industry mix")
+    table = lever_table(_runs(rows)).set_index("industry mix")
     raised, calibrated = table.loc["defence_floor_0.15"], table.loc["calibrated"]
     assert raised["never_live"] == pytest.approx(10 / 30)
     assert raised["failed"] == calibrated["failed"] == pytest.approx(10 / 30)  # the weak third
@@ -236,3 +237,40 @@ def test_the_lever_table_sets_the_never_live_gap_beside_the_overruns():
     assert calibrated["overrun > 1.5, went live"] == pytest.approx(1.0)
     assert raised["overrun mean, went live"] == pytest.approx(1.6)
     assert raised["abandoned"] == 0.0
+
+
+def test_the_lever_contrasts_pair_each_arm_with_the_calibrated_one_and_the_budget_ends():
+    """Worked by hand: 40 organisations per arm; the unrealistic budget cancels the first 8 that
+    the realistic one completes, the calibrated arm the first 4. Paired differences: +20 pp
+    (0.6 minus 1.0), +10 pp (0.6 minus calibrated), -10 pp (1.0 minus calibrated)."""
+    cancelled_first = {"calibrated": 4, "budget_realism_0.6": 8, "budget_realism_1.0": 0}
+    rows = [
+        {
+            "scenario": arm,
+            "seed": i,
+            "status": "never_live" if i < k else "live",
+            "cancelled": i < k,
+            "overrun": 1.2,
+        }
+        for arm, k in cancelled_first.items()
+        for i in range(40)
+    ]
+    table = lever_contrasts(_runs(rows)).set_index(["arm", "minus"])
+    assert list(table.index) == [
+        ("budget_realism_0.6", "calibrated"),
+        ("budget_realism_1.0", "calibrated"),
+        ("budget_realism_0.6", "budget_realism_1.0"),
+    ]
+    assert table.loc[("budget_realism_0.6", "budget_realism_1.0"), "cancelled"].startswith(
+        "+20.0 pp ["
+    )
+    assert table.loc[("budget_realism_0.6", "calibrated"), "never_live"].startswith("+10.0 pp [")
+    assert table.loc[("budget_realism_1.0", "calibrated"), "cancelled"].startswith("-10.0 pp [")
+    low = float(
+        table.loc[("budget_realism_0.6", "budget_realism_1.0"), "cancelled"]
+        .split("[")[1]
+        .split(",")[0]
+    )
+    assert 0 < low < 20  # every discordant pair goes one way: the interval is above zero
+    table = lever_contrasts(_runs([r for r in rows if r["scenario"] != "budget_realism_1.0"]))
+    assert list(table["arm"]) == ["budget_realism_0.6"]  # a pair whose arm is missing is left out
