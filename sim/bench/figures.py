@@ -32,7 +32,9 @@ TARGETS = {
 #: under load (6 other sim processes, load average 5-6): numba vs agents 2,000x on the reduced
 #: organisation with the cached one-thread week (85x with the week before it, 34-60x before the
 #: compiled week), a whole run 3.2x its physical floor, the customer kernel 1.7x its floor, sweep
-#: CPU efficiency 0.6-0.95, wall efficiency 0.85-0.95 when quiet.
+#: CPU efficiency 0.6-0.95, wall efficiency 0.85-0.95 when quiet. Since the kernels are timed from
+#: compiled code (sim.bench.repeat), quick mode on a quiet machine: a whole run 2.16x its floor,
+#: the kernel 1.19x its floor: the limits still hold them with the margin asked for.
 GATES = {
     "speedup_vs_agents": (">=", 500.0),
     "run_vs_floor": ("<=", 6.0),

@@ -53,7 +53,6 @@ from sim.bench.inputs import (
     customer_driver_call,
     employee_args,
     floor_args,
-    floor_customers,
     scenario,
     stepped_model,
     warm_kernels,
@@ -162,18 +161,21 @@ def table(rows: list[dict], growth: list[dict]) -> str:
 
 def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     """Customer kernel, floor kernel (and with ``driver`` the driver and the employee kernel)."""
-    from sim.model import kernels
+    from sim.bench import repeat
+    from sim.bench.timing import timed_compiled
 
     warm_kernels(model)
     n_cus, n_emp = int(model.customers.created), int(model.employees.n)
     cargs, fargs, eargs = customer_args(model), floor_args(model), employee_args(model)
+    # the kernels as a run calls them, from compiled code (sim.bench.repeat); the driver row is
+    # the call from Python, numba's dispatch included
     calls = {
-        "customer_kernel": (lambda: kernels.step_customers(*cargs), n_cus),
-        "floor_kernel": (lambda: floor_customers(*fargs), n_cus),
+        "customer_kernel": ((repeat.customers, cargs), n_cus),
+        "floor_kernel": ((repeat.floor_of_customers, fargs), n_cus),
     }
     if driver:
         calls["customer_driver"] = (customer_driver_call(model), n_cus)
-        calls["employee_kernel"] = (lambda: kernels.step_employees(*eargs), n_emp)
+        calls["employee_kernel"] = ((repeat.employees, eargs), n_emp)
     out = {
         "week": int(model.steps),
         "golive_week": model.programme.golive_week,
@@ -187,7 +189,10 @@ def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     for name, (fn, n) in calls.items():
         # kernel and floor on one thread each (the floor is serial); the driver on all threads
         numba.set_num_threads(threads if name == "customer_driver" else 1)
-        out[name] = timed(fn, repeats, target_s=target_s)
+        if isinstance(fn, tuple):
+            out[name] = timed_compiled(*fn, repeats, target_s=target_s)
+        else:
+            out[name] = timed(fn, repeats, target_s=target_s)
         out[name]["per_second"] = n / out[name]["median_s"]
     numba.set_num_threads(threads)
     out["threads"] = threads

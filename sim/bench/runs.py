@@ -64,17 +64,18 @@ def floor_prices(model, repeats: int, target_s: float) -> dict:
     """Per-agent seconds of the two floor kernels on ``model``'s week, one thread each."""
     import numba
 
-    from sim.bench.floor import employee_floor_args, floor_employees
-    from sim.bench.inputs import floor_args, floor_customers
-    from sim.bench.timing import timed
+    from sim.bench import repeat
+    from sim.bench.floor import employee_floor_args
+    from sim.bench.inputs import floor_args
+    from sim.bench.timing import timed_compiled
 
     cargs, eargs = floor_args(model), employee_floor_args(model)
     n_cus, n_emp = int(model.customers.created), int(model.employees.n)
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
-    try:
-        cus = timed(lambda: floor_customers(*cargs), repeats, target_s=target_s)
-        emp = timed(lambda: floor_employees(*eargs), repeats, target_s=target_s)
+    try:  # from compiled code, as a run's kernels are called (sim.bench.repeat)
+        cus = timed_compiled(repeat.floor_of_customers, cargs, repeats, target_s=target_s)
+        emp = timed_compiled(repeat.floor_of_employees, eargs, repeats, target_s=target_s)
     finally:
         numba.set_num_threads(threads)
     return {

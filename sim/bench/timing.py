@@ -54,6 +54,21 @@ def timed(fn, repeats: int, warmup: int = 1, target_s: float = 0.0) -> dict:
     }
 
 
+def timed_compiled(repeat, args: tuple, repeats: int, target_s: float) -> dict:
+    """``timed`` of a kernel called from compiled code: ``repeat(number, *args)`` calls it
+    ``number`` times in one compiled loop (sim.bench.repeat), ``number`` chosen so that a sample
+    lasts about ``target_s``; the times are per call of the kernel."""
+    repeat(1, *args)  # compiled or loaded before any timing
+    t = time.perf_counter()
+    repeat(1, *args)
+    number = max(1, int(target_s / max(time.perf_counter() - t, 1e-7)))
+    out = timed(lambda: repeat(number, *args), repeats)
+    for key in ("median_s", "min_s", "max_s"):
+        out[key] /= number
+    out["number"] = number
+    return out
+
+
 def run_child(args: list[str], env: dict | None = None) -> tuple[dict, float]:
     """Run ``python -m sim.bench --child ...``; return its JSON line and the wall time."""
     t = time.perf_counter()
