@@ -134,7 +134,7 @@ def trait_effect(d: pd.DataFrame, trait: str, outcome: str, seed: int = 0):
     return float(a.mean() - b.mean()), float(lo), float(hi)
 
 
-def _effect_text(effect) -> str:
+def effect_text(effect) -> str:
     d, lo, hi = effect
     return f"{100 * d:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
 
@@ -165,7 +165,7 @@ def _stop_rows(mix: pd.DataFrame) -> list[dict]:
     rows = []
     for trait, (contrast, source, least) in _STOP_SOURCES.items():
         for outcome, label in (("never_live", "never live"), ("cancelled", "cancelled")):
-            d, lo, hi = _neg(trait_effect(mix, trait, outcome))
+            d, lo, hi = bottom_minus_top(trait_effect(mix, trait, outcome))
             size = f">= +{100 * least:.0f} pp" if least else "> 0"
             rows.append(
                 _row(
@@ -173,7 +173,7 @@ def _stop_rows(mix: pd.DataFrame) -> list[dict]:
                     "independent",
                     source,
                     f"{size}, interval above 0",
-                    _effect_text((d, lo, hi)),
+                    effect_text((d, lo, hi)),
                     d >= least and lo > 0,
                 )
             )
@@ -198,7 +198,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             "independent",
             tms,
             "> 0, interval above 0",
-            _effect_text(met["sponsor_strength"]),
+            effect_text(met["sponsor_strength"]),
             met["sponsor_strength"][1] > 0,
         ),
         _row(
@@ -217,19 +217,19 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             "McKinsey-Oxford 2012 (optimism bias: large IT projects 45% over budget); "
             "practitioner reports that training is cut first (docs/sources/lit-model-v3.md item 3)",
             "> 0, interval above 0",
-            _effect_text(budget),
+            effect_text(budget),
             budget[1] > 0,
         ),
     ]
 
 
-def _neg(effect):
+def bottom_minus_top(effect):
     """An effect of the top third read as one of the bottom third (bottom minus top)."""
     d, lo, hi = effect
     return 0.0 - d, 0.0 - hi, 0.0 - lo  # 0.0 - x: no "-0.0 pp" for an effect of zero
 
 
-def _paired(ok: pd.DataFrame, a: str, b: str, metric: str):
+def paired_difference(ok: pd.DataFrame, a: str, b: str, metric: str):
     """Paired difference a - b of a binary outcome over the shared seeds, Newcombe interval."""
     x = ok[ok.scenario == a].set_index("seed")[metric]
     y = ok[ok.scenario == b].set_index("seed")[metric]
@@ -272,7 +272,7 @@ def contrast_rows(ok: pd.DataFrame, pure: pd.DataFrame | None) -> list[dict]:
     """Paired contrasts of the practice scenarios and of the orderings on equal resources."""
     rows = []
     for a, b, metric, source in PRACTICE_CONTRASTS:
-        d, lo, hi = _paired(ok, a, b, metric)
+        d, lo, hi = paired_difference(ok, a, b, metric)
         rows.append(
             _row(
                 f"{a} {'fails' if metric == 'failed' else 'never goes live'} more than {b} "
@@ -285,7 +285,7 @@ def contrast_rows(ok: pd.DataFrame, pure: pd.DataFrame | None) -> list[dict]:
             )
         )
     if pure is not None:
-        d, lo, hi = _paired(pure, "technology_first", "four_ps", "failed")
+        d, lo, hi = paired_difference(pure, "technology_first", "four_ps", "failed")
         rows.append(
             _row(
                 "technology first fails more than the four Ps on equal resources (only the order "
@@ -408,7 +408,7 @@ def claims_by_horizon(by_horizon: dict[str, pd.DataFrame], calibration: Path) ->
         row = {"claim": c.claim}
         for label, frame in by_horizon.items():
             frame = frame.assign(**{"_x": p.outcome.mask(frame[p.outcome.field].to_numpy())})
-            d, lo, hi = _paired(frame, p.arm, p.baseline, "_x")
+            d, lo, hi = paired_difference(frame, p.arm, p.baseline, "_x")
             row[label] = f"{100 * d:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
             row[f"{label} holds"] = bool(lo > 0)
         rows.append(row)
@@ -426,7 +426,7 @@ def pure_table(pure: pd.DataFrame) -> pd.DataFrame:
         if s == "four_ps":  # the baseline against itself: no difference, no interval
             row["failed vs four_ps"] = "baseline"
         else:
-            diff, lo, hi = _paired(pure, s, "four_ps", "failed")
+            diff, lo, hi = paired_difference(pure, s, "four_ps", "failed")
             row["failed vs four_ps"] = f"{100 * diff:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
         rows.append(row)
     return pd.DataFrame(rows)

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.analysis.validation import _effect_text, _neg, _paired, trait_effect
+from sim.analysis.validation import (
+    bottom_minus_top,
+    effect_text,
+    paired_difference,
+    trait_effect,
+)
 
 #: The arm every other arm is paired with.
 BASELINE = "calibrated"
@@ -37,14 +42,14 @@ def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
                 "n": len(d),
                 "never_live": float(d.never_live.mean()),
                 "cancelled": float(d.cancelled.astype(bool).mean()),
-                "never live, weak minus strong third": _effect_text(
-                    _neg(trait_effect(d, "sponsor_strength", "never_live"))
+                "never live, weak minus strong third": _trait_effect_text(
+                    d, "sponsor_strength", "never_live", bottom_minus_top
                 ),
-                "sponsor effect on met expectations": _effect_text(
-                    trait_effect(d, "sponsor_strength", "met_expectations")
+                "sponsor effect on met expectations": _trait_effect_text(
+                    d, "sponsor_strength", "met_expectations"
                 ),
-                "budget realism effect on met expectations": _effect_text(
-                    trait_effect(d, "budget_realism", "met_expectations")
+                "budget realism effect on met expectations": _trait_effect_text(
+                    d, "budget_realism", "met_expectations"
                 ),
                 "abandoned": float(d.status.eq("abandoned").mean()),
                 "failed": float(d.failed.mean()),
@@ -56,16 +61,26 @@ def lever_table(levers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _trait_effect_text(d: pd.DataFrame, trait: str, outcome: str, sign=lambda e: e) -> str:
+    """A trait's top-minus-bottom-third effect as text, or "-" in an arm that fixes the trait
+    (its thirds would be the same runs: a difference of zero that measures nothing)."""
+    if d[trait].nunique() < 2:
+        return "-"
+    return effect_text(sign(trait_effect(d, trait, outcome)))
+
+
 def lever_contrasts(levers: pd.DataFrame) -> pd.DataFrame:
     """Paired differences (percentage points, Newcombe 95% interval) of each arm against the
     calibrated one, then of :data:`EXTRA_PAIRS`, in :data:`PAIRED_OUTCOMES`; a pair whose arms
-    the experiment lacks is left out."""
+    the experiment lacks (the calibrated one included) is left out."""
+    present = set(levers.scenario.unique())
     arms = [s for s in levers.scenario.unique() if s != BASELINE]
-    pairs = [(a, BASELINE) for a in arms] + [p for p in EXTRA_PAIRS if set(p) <= set(arms)]
+    pairs = [(a, BASELINE) for a in arms if BASELINE in present]
+    pairs += [p for p in EXTRA_PAIRS if set(p) <= present]
     rows = []
     for a, b in pairs:
         row = {"arm": a, "minus": b}
         for outcome in PAIRED_OUTCOMES:
-            row[outcome] = _effect_text(_paired(levers, a, b, outcome))
+            row[outcome] = effect_text(paired_difference(levers, a, b, outcome))
         rows.append(row)
     return pd.DataFrame(rows)

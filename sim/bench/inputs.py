@@ -63,8 +63,10 @@ def floor_customers(
 ):
     """The memory traffic of ``kernels.customers_loop`` and nothing else.
 
-    Compiled the same way as the kernel (``parallel=True``, timed on one thread), so the comparison
-    isolates the model arithmetic and not numba's aliasing assumptions.
+    Compiled with ``parallel=True`` (timed on one thread), as the kernel's parallel driver is; the
+    serial driver a run of the default size uses is not, so each call of the floor also pays the
+    launch of a parallel region (under a microsecond on one thread): the floor is priced slightly
+    high, not low.
 
     Same arguments (``t`` instead of the week's record), same access pattern: per customer it reads
     active, handler, satisfaction, expectation, completeness, stage, the handler's team (and its

@@ -403,8 +403,10 @@ def _sweep_locked(
 
 def _one_thread_here(executor) -> AbstractContextManager:
     """One numba thread in this process while an in-process executor runs the batches; nothing
-    for workers in other processes (they set their own), so the parent of a pool never imports
-    numba (about 0.3 s of CPU taken from the workers as they start, on a 2-core machine)."""
+    for workers in other processes (they set their own), so the parent of a fork-server pool does
+    not import numba (about 0.3 s of CPU taken from the workers as they start, on a 2-core
+    machine). Spawned and Dask workers need the parent to compile first, which imports it anyway
+    (``Execution.compiles_in_parent``)."""
     return nullcontext() if getattr(executor, "parallel", False) else worker.one_thread()
 
 

@@ -244,14 +244,9 @@ def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
     from sim.model.world import choose_variant
 
     variant = choose_variant(scenario, np.random.default_rng(seed).random())
-    org = variant.derived("counterfactual_values", _organisation_values)
-    return (int(seed), engine, variant.values["sponsor.commitment_initial"], org)
-
-
-def _organisation_values(variant: Scenario) -> tuple:
-    return tuple(
-        sorted((k, v) for k, v in variant.values.items() if not k.startswith(_PROGRAMME_ONLY))
-    )
+    values = variant.values
+    org = tuple(sorted((k, v) for k, v in values.items() if not k.startswith(_PROGRAMME_ONLY)))
+    return (int(seed), engine, values["sponsor.commitment_initial"], org)
 
 
 def counterfactual_series(

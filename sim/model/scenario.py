@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -70,20 +69,6 @@ class Scenario:
     @property
     def is_mix(self) -> bool:
         return bool(self.variants)
-
-    def derived(self, name: str, compute: Callable[[Scenario], Any]) -> Any:
-        """``compute(self)``, computed once per scenario object and kept on it under ``name``.
-
-        For what a run derives from the values alone, once per run in a sweep (the keys of the
-        drawn-organisation and counterfactual caches: sorting every value cost about 0.2 ms of a
-        10 ms run). A scenario is not changed once built (``with_overrides`` makes a copy, which
-        starts without the kept values); the kept values are not fields, so equality, ``repr``
-        and ``replace`` ignore them.
-        """
-        kept = self.__dict__.setdefault("_derived", {})  # frozen: __setattr__ is refused
-        if name not in kept:
-            kept[name] = compute(self)
-        return kept[name]
 
     @property
     def planned_end(self) -> int:

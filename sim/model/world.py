@@ -267,12 +267,7 @@ _DRAWN_CACHE_MAX_CUSTOMERS = 100_000
 
 
 def drawn_fingerprint(member: Scenario) -> tuple:
-    """The values of ``member`` (a scenario, or a mix's member) that ``draw`` reads (computed once
-    per scenario object)."""
-    return member.derived("drawn_fingerprint", _fingerprint)
-
-
-def _fingerprint(member: Scenario) -> tuple:
+    """The values of ``member`` (a scenario, or a mix's member) that ``draw`` reads."""
     return tuple(
         sorted(
             (k, v if isinstance(v, (bool, int, float, str)) else repr(v))

@@ -274,3 +274,10 @@ def test_the_lever_contrasts_pair_each_arm_with_the_calibrated_one_and_the_budge
     assert 0 < low < 20  # every discordant pair goes one way: the interval is above zero
     table = lever_contrasts(_runs([r for r in rows if r["scenario"] != "budget_realism_1.0"]))
     assert list(table["arm"]) == ["budget_realism_0.6"]  # a pair whose arm is missing is left out
+    table = lever_contrasts(_runs([r for r in rows if r["scenario"] != "calibrated"]))
+    assert list(table["minus"]) == ["budget_realism_1.0"]  # the calibrated arm missing too
+    levers = lever_table(_runs(rows)).set_index("industry mix")
+    assert levers.loc["budget_realism_0.6", "cancelled"] == pytest.approx(8 / 40)
+    assert levers.loc["calibrated", "cancelled"] == pytest.approx(4 / 40)
+    # budget realism is the same in every run of these rows: its thirds would measure nothing
+    assert levers.loc["budget_realism_0.6", "budget realism effect on met expectations"] == "-"

@@ -433,24 +433,3 @@ def test_parsed_assignment_feeds_overrides():
     key, value = parse_assignment("org.employees=24")
     scen = load_scenario(SCENARIOS / "four_ps.toml", overrides={key: value})
     assert scen["org.employees"] == 24
-
-
-def test_a_derived_value_is_computed_once_and_not_inherited_by_a_copy():
-    """Scenario.derived keeps what a run derives from the values (the caches' keys) on the object;
-    a copy with overrides starts without it, and equality and pickling are unchanged."""
-    import pickle
-
-    scenario = load_scenario(SCENARIOS / "four_ps.toml")
-    calls = []
-
-    def employees(s):
-        calls.append(1)
-        return s.values["org.employees"]
-
-    assert scenario.derived("n", employees) == scenario.derived("n", employees)
-    assert len(calls) == 1
-    bigger = scenario.with_overrides({"org.employees": scenario.values["org.employees"] + 1})
-    assert bigger.derived("n", employees) == scenario.values["org.employees"] + 1
-    assert len(calls) == 2
-    assert scenario == load_scenario(SCENARIOS / "four_ps.toml")  # a kept value is not a field
-    assert pickle.loads(pickle.dumps(scenario)) == scenario
