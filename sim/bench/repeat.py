@@ -36,19 +36,20 @@ def employees(times, *args):
         kernels.step_employees(*args)
 
 
-@njit(cache=False)  # it calls a parallel function: not cached (numba issue #8578)
-def floor_of_customers(times, *args):
-    """``floor_customers(*args)`` (sim.bench.inputs), ``times`` times."""
-    out = floor_customers(*args)
-    for _ in range(times - 1):
-        out = floor_customers(*args)
-    return out
+def _uncached(kernel):
+    """``kernel(*args)``, ``times`` times, compiled anew in each process: the floor kernels are
+    parallel functions, and a cached function that calls one is not (numba issue #8578)."""
+
+    @njit(cache=False)
+    def repeat(times, *args):
+        out = kernel(*args)
+        for _ in range(times - 1):
+            out = kernel(*args)
+        return out
+
+    return repeat
 
 
-@njit(cache=False)  # it calls a parallel function: not cached (numba issue #8578)
-def floor_of_employees(times, *args):
-    """``floor_employees(*args)`` (sim.bench.floor), ``times`` times."""
-    out = floor_employees(*args)
-    for _ in range(times - 1):
-        out = floor_employees(*args)
-    return out
+#: ``floor_customers(*args)`` (sim.bench.inputs) and ``floor_employees(*args)`` (sim.bench.floor).
+floor_of_customers = _uncached(floor_customers)
+floor_of_employees = _uncached(floor_employees)

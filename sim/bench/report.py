@@ -167,21 +167,25 @@ def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     warm_kernels(model)
     n_cus, n_emp = int(model.customers.created), int(model.employees.n)
     cargs, fargs, eargs = customer_args(model), floor_args(model), employee_args(model)
-    # the kernels as a run calls them, from compiled code (sim.bench.repeat); the driver row is
-    # the call from Python, numba's dispatch included
+
+    def compiled(loop, args):  # the kernel as a run calls it, from compiled code (sim.bench.repeat)
+        return lambda: timed_compiled(loop, args, repeats, target_s=target_s)
+
     calls = {
-        "customer_kernel": ((repeat.customers, cargs), n_cus),
-        "floor_kernel": ((repeat.floor_of_customers, fargs), n_cus),
+        "customer_kernel": (compiled(repeat.customers, cargs), n_cus),
+        "floor_kernel": (compiled(repeat.floor_of_customers, fargs), n_cus),
     }
     if driver:
-        calls["customer_driver"] = (customer_driver_call(model), n_cus)
-        calls["employee_kernel"] = ((repeat.employees, eargs), n_emp)
+        # the driver from Python, numba's dispatch included
+        driver_call = customer_driver_call(model)
+        calls["customer_driver"] = (lambda: timed(driver_call, repeats, target_s=target_s), n_cus)
+        calls["employee_kernel"] = (compiled(repeat.employees, eargs), n_emp)
         # the same week with no team live: the rules a team runs before its go-live (and every
         # week of the counterfactual)
         teams = eargs[2]
         offline = teams._replace(live_week=np.full_like(teams.live_week, -1))
         eargs_offline = (*eargs[:2], offline, *eargs[3:])
-        calls["employee_kernel_offline"] = ((repeat.employees, eargs_offline), n_emp)
+        calls["employee_kernel_offline"] = (compiled(repeat.employees, eargs_offline), n_emp)
     out = {
         "week": int(model.steps),
         "golive_week": model.programme.golive_week,
@@ -192,13 +196,10 @@ def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
     import numba
 
     threads = numba.get_num_threads()
-    for name, (fn, n) in calls.items():
+    for name, (measure, n) in calls.items():
         # kernel and floor on one thread each (the floor is serial); the driver on all threads
         numba.set_num_threads(threads if name == "customer_driver" else 1)
-        if isinstance(fn, tuple):
-            out[name] = timed_compiled(*fn, repeats, target_s=target_s)
-        else:
-            out[name] = timed(fn, repeats, target_s=target_s)
+        out[name] = measure()
         out[name]["per_second"] = n / out[name]["median_s"]
     numba.set_num_threads(threads)
     out["threads"] = threads
