@@ -46,8 +46,9 @@ def read_json_object(path, what: str) -> dict:
 
     try:
         data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"corrupt: not readable JSON ({exc}); expected {what}"
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        msg = f"corrupt: not readable JSON ({why}); expected {what}"
         raise InputError(msg, file=str(path)) from None
     if not isinstance(data, dict):
         raise InputError(f"corrupt: expected a JSON object ({what})", file=str(path))

@@ -7,6 +7,7 @@ print what it found and where it wrote it. Bad input raises InputError (exit sta
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -14,22 +15,24 @@ from sim.errors import InputError
 
 
 def _positive(text: str) -> int:
+    """argparse type of a count flag: argparse names the flag in the error (``--trees``)."""
     try:
         value = int(text)
     except ValueError:
-        raise InputError("expected a whole number >= 1", key="flags", value=text) from None
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
     if value < 1:
-        raise InputError("expected a whole number >= 1", key="flags", value=text)
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return value
 
 
 def _fraction(text: str) -> float:
+    """argparse type of a share flag (``--min-coverage``, ``--threshold``)."""
     try:
         value = float(text)
     except ValueError:
-        raise InputError("expected a number in [0, 1]", key="flags", value=text) from None
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}") from None
     if not 0 <= value <= 1:
-        raise InputError("expected a number in [0, 1]", key="flags", value=text)
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1], got {text!r}")
     return value
 
 

@@ -167,7 +167,9 @@ def parse_arm(text: str) -> str | dict:
         path, sets = text.split(":", 1)
     else:
         path, sets = text, ""
-    overrides = dict(parse_assignment(item) for item in sets.split(",") if item.strip())
+    overrides = dict(
+        parse_assignment(item, "scenarios") for item in sets.split(",") if item.strip()
+    )
     if sets.strip() and not overrides:
         raise InputError("expected key=value after ':'", key="scenarios", value=text)
     if label is None and not overrides:

@@ -70,6 +70,35 @@ def _check_rerun(out: Path, scenario, args) -> None:
 _RUN_FILES = ("summary.json", "timeseries.parquet", "timeseries.csv", "charts")
 
 
+def _refuse_foreign_files(out: Path) -> None:
+    """Refuse an ``--out`` folder that holds what ``crmsim run`` did not write.
+
+    A run replaces its files in the folder and its ``charts/`` folder as a whole (``_publish``),
+    so a run into a sweep's results folder, or into a folder whose ``charts/`` holds a user's own
+    files, would delete them. Allowed: the run's files, ``charts/`` with run charts only
+    (``run_*.png`` / ``.svg``), and hidden entries at the top (a file manager's), which a run
+    never touches.
+    """
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in _RUN_FILES and p.name[0] != ".")
+    charts = out / "charts"
+    if charts.is_dir():
+        foreign += sorted(
+            f"charts/{p.name}"
+            for p in charts.iterdir()
+            if not (p.is_file() and p.name.startswith("run_") and p.suffix in (".png", ".svg"))
+        )
+    elif charts.exists():
+        foreign.append("charts (a file)")
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise InputError(
+            f"holds files that crmsim run did not write ({shown}), which a run would replace or "
+            "mix with its own; choose a new or empty folder, or one of crmsim run's own",
+            key="--out",
+            value=str(out),
+        )
+
+
 def _run_folder_name(scenario, args, safe_name) -> str:
     """The default folder of a run: ``NAME-seedN``, then ``-agents`` for the agents engine and a
     short hash of the ``--set`` values when there are any, so runs with other settings land in
@@ -101,12 +130,15 @@ def cmd_run(args) -> int:
     from sim.safepaths import check_output_dir, refuse_symlinks, safe_name
 
     scenario = _scenario_from(args)
+    if args.out is not None and not args.out.strip():
+        raise InputError("expected a folder path", key="--out", value=args.out)
     out = Path(args.out or Path("results") / "runs" / _run_folder_name(scenario, args, safe_name))
     if out.exists() and not out.is_dir():
         raise InputError("expected a folder for --out", key="--out", value=str(out))
     check_output_dir(out, "--out")  # before the run, not after it
     if out.is_dir():
         refuse_symlinks(out, _RUN_FILES)
+        _refuse_foreign_files(out)
     _check_rerun(out, scenario, args)
     result = sim.run(scenario, seed=args.seed, engine=args.engine)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -62,7 +62,7 @@ class Estimate:
 
 
 def _gib(n: float) -> str:
-    return f"{n / 2**30:.1f} GiB"
+    return f"{n / 2**30:,.1f} GiB"
 
 
 def design_points(design: Any) -> int:
@@ -136,8 +136,7 @@ def check_size(
             f"{what} has {est.describe()}; the limit is {MAX_RUNS:,} runs. Lower the replicates "
             f"or the design, or pass {ALLOW_FLAG} to run it anyway",
             file=file,
-            key=key,
-            value=runs,
+            key=key,  # its value is in the message: the run count is a product of several
         )
     if est.available is not None and est.peak_bytes > MEMORY_SHARE * est.available:
         raise InputError(

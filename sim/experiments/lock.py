@@ -60,6 +60,10 @@ class FolderLock:
         self.folder.mkdir(parents=True, exist_ok=True)
         if self.path.is_symlink():
             raise InputError("is a symbolic link; remove it", file=str(self.path))
+        if self.path.exists() and not self.path.is_file():
+            raise InputError(
+                "is not a file (crmsim keeps its lock there); remove it", file=str(self.path)
+            )
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         if fcntl is not None:
             try:

@@ -36,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import InputError
+from sim.errors import InputError, read_json_object
 from sim.experiments import integrity
 from sim.safepaths import atomic_write_bytes as _atomic_write
 from sim.safepaths import refuse_symlinks
@@ -150,6 +150,31 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+#: The manifest's keys that a sweep reads back, and the JSON type each must have.
+_MANIFEST_TYPES = {"spec_hash": str, "status": str, "parts": dict, "resumed": list}
+
+
+def _checked_manifest(manifest: dict, path: Path) -> dict:
+    """``manifest`` if the keys that a sweep reads back have their types.
+
+    Raises:
+        InputError: naming the key and the value otherwise (a hand-edited or damaged manifest).
+    """
+    for key, kind in _MANIFEST_TYPES.items():
+        value = manifest.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise InputError(
+                f"manifest's entry should be a JSON {_JSON_NAMES[kind]}",
+                file=str(path),
+                key=key,
+                value=str(value)[:80],
+            )
+    return manifest
+
+
+_JSON_NAMES = {str: "string", dict: "object", list: "list"}
+
+
 class ResultsStore:
     """One results folder. Create with :meth:`open` (a sweep) or plainly (reading only).
 
@@ -239,6 +264,9 @@ class ResultsStore:
         }
         if store.manifest_path.exists() and has_parts:
             old = store.read_manifest()
+            # what the earlier sweep recorded (its counts among them) stays until this one
+            # writes its own
+            manifest = {**old, **manifest}
             manifest["created"] = old.get("created", manifest["created"])
             # A resume that has not run anything yet must not downgrade a complete folder, and
             # keeps the checksums of the parts it is about to verify.
@@ -257,16 +285,13 @@ class ResultsStore:
         """The manifest as a dict.
 
         Raises:
-            InputError: if it is missing or not valid JSON.
+            InputError: if it is missing, not a JSON object, or a key a sweep reads back has the
+                wrong type.
         """
-        try:
-            return json.loads(self.manifest_path.read_text())
-        except FileNotFoundError as exc:
-            raise InputError("no manifest.json: not a results folder", file=str(self.root)) from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(
-                f"manifest is not valid JSON ({exc})", file=str(self.manifest_path)
-            ) from exc
+        if not self.manifest_path.exists():
+            raise InputError("no manifest.json: not a results folder", file=str(self.root))
+        manifest = read_json_object(self.manifest_path, "a results folder's manifest")
+        return _checked_manifest(manifest, self.manifest_path)
 
     def write_json(self, name: str, obj: Any) -> None:
         """Write a JSON file in the folder atomically."""

@@ -243,9 +243,9 @@ def check_drawn(runs: Sequence[RunSpec], scenarios: Sequence[Any], spec: Experim
             by_path[run.scenario_path].with_overrides(run.overrides)
         except InputError as exc:
             raise InputError(
-                f"a posterior draw does not fit {run.scenario}: {exc.detail}",
+                f"draw {run.draw} does not fit {run.scenario}: column {exc.key!r}, value "
+                f"{exc.value!r}: {exc.detail}",
                 key="--posterior",
-                value=exc.key,
             ) from None
 
 

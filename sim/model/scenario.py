@@ -406,12 +406,13 @@ def _load_mix(path: Path, members: Any) -> tuple[Variant, ...]:
     return tuple(Variant(v.weight / total, v.scenario) for v in variants)
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """Parse a ``--set key=value`` flag into a key and a TOML-typed value."""
-    if "=" not in text:
-        raise InputError("expected key=value, e.g. org.employees=50", key="--set", value=text)
-    key, raw = text.split("=", 1)
+def parse_assignment(text: str, flag: str = "--set") -> tuple[str, Any]:
+    """Parse a ``--set key=value`` flag (or the ``key=value`` of ``flag``, e.g. a compare arm)
+    into a key and a TOML-typed value."""
+    key, eq, raw = text.partition("=")
     key = key.strip()
+    if not eq or not key:
+        raise InputError("expected key=value, e.g. org.employees=50", key=flag, value=text)
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError):

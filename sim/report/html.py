@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.errors import InputError
 from sim.report import (
     data,
     design_charts,
@@ -30,7 +31,7 @@ from sim.report import (
     style,
 )
 from sim.report.results import Results, load_results
-from sim.safepaths import atomic_write_bytes, refuse_symlinks
+from sim.safepaths import atomic_write_bytes, check_output_dir, refuse_symlinks
 
 REPORT_RATES = (
     ("never_live", "Never live"),
@@ -379,6 +380,15 @@ def build_report(results_dir: Path | str) -> Path:
     # never write through a link planted in the results folder (sim.safepaths)
     existing = sorted(p.name for p in charts_dir.iterdir()) if charts_dir.is_dir() else []
     refuse_symlinks(res.root, ["charts", "report.html", *(f"charts/{n}" for n in existing)])
+    check_output_dir(res.root, "RESULTS_DIR")  # a read-only folder: refused before any chart
+    for path, folder in ((charts_dir, True), (res.root / "report.html", False)):
+        if path.exists() and path.is_dir() != folder:
+            what = (
+                "a file where the report keeps its charts folder"
+                if folder
+                else ("a folder where the report writes its page")
+            )
+            raise InputError(f"is {what}; move it away", file=str(path))
     figures = []
     for name, title, factory in _charts(res):
         png, _svg = style.save_figure(factory(), charts_dir, name)

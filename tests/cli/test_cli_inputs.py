@@ -74,6 +74,42 @@ def test_unwritable_out_fails_before_the_run(tmp_path, monkeypatch, capsys, out)
     assert "--out" in cli_error(capsys)
 
 
+# --- a run writes only into a new or empty folder or a run folder of its own ---
+
+
+@pytest.mark.parametrize("holding", ["a sweep", "charts of mine"])
+def test_a_run_into_a_folder_of_other_files_is_refused_and_deletes_nothing(
+    tmp_path, monkeypatch, capsys, holding
+):
+    """A rerun replaces the run's charts/ as a whole: into a sweep's results folder it once
+    deleted the sweep's report charts (exit 0)."""
+    out = tmp_path / "out"
+    if holding == "a sweep":
+        shutil.copytree(ROOT / "tests" / "fixtures" / "results_small", out)
+        (out / "charts").mkdir(exist_ok=True)
+        (out / "charts" / "adoption.png").write_bytes(b"png")
+    else:
+        (out / "charts").mkdir(parents=True)
+        (out / "charts" / "mine.png").write_bytes(b"png")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    monkeypatch.setattr(sim, "run", lambda *a, **k: pytest.fail("simulated before checking"))
+    assert main(["run", str(SCENARIOS / "four_ps.toml"), "--out", str(out), *FAST]) == 2
+    assert "did not write" in cli_error(capsys)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_run_reruns_into_its_own_folder_and_an_empty_out_is_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["run", str(SCENARIOS / "four_ps.toml"), "--out", str(out), *FAST]
+    assert main(argv) == 0
+    (out / ".DS_Store").write_bytes(b"")  # a file manager's: hidden entries are left alone
+    assert main(argv) == 0
+    assert sorted(p.name for p in (out / "charts").iterdir())[0].startswith("run_")
+    capsys.readouterr()
+    assert main(["run", str(SCENARIOS / "four_ps.toml"), "--out", "", *FAST]) == 2
+    assert "--out" in cli_error(capsys)
+
+
 # --- size guards ---
 
 
@@ -257,3 +293,33 @@ def test_errors_name_the_file_reached_through_extends(tmp_path, capsys):
     err = cli_error(capsys)
     assert str(outside / "base.toml") in err and "reached through `extends` from" in err
     assert "org.employees" in err and "value 3" in err
+
+
+# --- each message names the flag, the key and the value it is about ---
+
+
+@pytest.mark.parametrize(
+    "argv, needles",
+    [
+        (["run", "four_ps", "--set", "=5"], ["--set", "'=5'"]),
+        (["compare", "four_ps:rollout.vendor_pressure@p"], ["'scenarios'", "vendor_pressure"]),
+        (["discover", "results", "--min-coverage", "2"], ["--min-coverage", "'2'"]),
+        (["discover", "results", "--trees", "0"], ["--trees", "'0'"]),
+        (["discover", "results", "--threshold", "-1"], ["--threshold", "'-1'"]),
+    ],
+)
+def test_a_bad_flag_value_names_its_flag(capsys, argv, needles):
+    assert main(argv) == 2
+    err = cli_error(capsys)
+    assert all(n in err for n in needles), err
+
+
+def test_a_posterior_draw_out_of_bounds_names_its_column_and_value(tmp_path, capsys):
+    import pandas as pd
+
+    post = tmp_path / "post.parquet"
+    pd.DataFrame({"employee.utaut_b0": [1e9]}).to_parquet(post)
+    argv = ["compare", "four_ps", "--replicates", "2", "--posterior", str(post)]
+    assert main([*argv, "--out", str(tmp_path / "o")]) == 2
+    err = cli_error(capsys)
+    assert "--posterior" in err and "'employee.utaut_b0'" in err and "1000000000.0" in err, err

@@ -21,7 +21,7 @@ import sim
 from sim.cli.main import main
 from sim.errors import InputError
 from sim.experiments.executors import Execution
-from sim.experiments.store import read_manifest, read_runs, read_series
+from sim.experiments.store import ResultsStore, read_manifest, read_runs, read_series
 from sim.experiments.sweep import run_experiment
 from tests.common import ROOT, TESTS, cli_error, project_copy, stand_in_sweep
 from tests.sweep_helpers import SlowRun, write_experiment
@@ -181,6 +181,49 @@ def test_a_refused_resume_leaves_the_manifest_alone(tmp_path):
         )
     assert (out / "manifest.json").read_bytes() == before
     assert read_manifest(out)["status"] == "complete"
+
+
+_MANIFEST_DAMAGE = {
+    "a list": lambda m, path: path.write_text("[1, 2, 3]\n"),
+    "a folder": lambda m, path: (path.unlink(), path.mkdir()),
+    "parts a string": lambda m, path: path.write_text(json.dumps({**m, "parts": "x"})),
+    "resumed a number": lambda m, path: path.write_text(json.dumps({**m, "resumed": 5})),
+    "nested too deeply": lambda m, path: path.write_text("[" * 100_000 + "]" * 100_000),
+}
+
+
+@pytest.mark.parametrize("damage", list(_MANIFEST_DAMAGE))
+def test_a_resume_of_a_damaged_manifest_is_refused_and_changes_nothing(tmp_path, capsys, damage):
+    """A manifest that is valid JSON of the wrong shape (or a folder) is an input error naming
+    the file, and the refusal rewrites nothing (it once wrote a manifest without its counts)."""
+    exp = write_experiment(tmp_path, names=("four_ps",), replicates=2)
+    out = tmp_path / "out"
+    stand_in_sweep(exp, out)
+    path = out / "manifest.json"
+    _MANIFEST_DAMAGE[damage](json.loads(path.read_text()), path)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(InputError, match="manifest"):
+        stand_in_sweep(exp, out, resume=True)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_resume_keeps_what_the_manifest_recorded_until_it_writes_its_own(tmp_path):
+    exp = write_experiment(tmp_path, names=("four_ps",), replicates=2)
+    out = tmp_path / "out"
+    stand_in_sweep(exp, out)
+    recorded = read_manifest(out)
+    assert "counts" in recorded
+    store = ResultsStore.open(out, recorded["spec"], resume=True)
+    reopened = store.read_manifest()
+    assert reopened["counts"] == recorded["counts"] and len(reopened["resumed"]) == 1
+
+
+def test_a_lock_that_is_a_folder_is_refused(tmp_path):
+    from sim.experiments.lock import FolderLock
+
+    (tmp_path / ".lock").mkdir()
+    with pytest.raises(InputError, match="not a file"):
+        FolderLock(tmp_path).acquire()
 
 
 # --- one writer per folder ---

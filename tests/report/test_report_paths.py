@@ -26,3 +26,40 @@ def test_report_refuses_symlinks(tmp_path, capsys, link):
     assert main(["report", str(root)]) == 2
     assert "symbolic link" in cli_error(capsys)
     assert (list(victim.iterdir()) == []) if link == "charts" else victim.read_text() == "precious"
+
+
+# --- nor into a folder it cannot write, nor over a file or folder of the wrong kind ---
+
+
+def test_report_refuses_a_folder_it_cannot_write_before_drawing(tmp_path, capsys, monkeypatch):
+    """A read-only file system (simulated: every new file refused, as EROFS does) is an input
+    error before any chart is drawn (it was a traceback from the first chart's temporary file)."""
+    import errno
+    import tempfile
+
+    from sim.report import style
+
+    root = tmp_path / "res"
+    shutil.copytree(TESTS / "fixtures" / "results_small", root)
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(style, "save_figure", lambda *a, **k: pytest.fail("drew a chart"))
+    assert main(["report", str(root)]) == 2
+    err = cli_error(capsys)
+    assert "cannot write" in err and "Read-only" in err and str(root) in err
+
+
+@pytest.mark.parametrize("where", ["charts", "report.html"])
+def test_report_refuses_a_file_or_folder_of_the_wrong_kind(tmp_path, capsys, where):
+    root = tmp_path / "res"
+    shutil.copytree(TESTS / "fixtures" / "results_small", root)
+    target = root / where
+    if target.exists():
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+    target.write_text("mine") if where == "charts" else target.mkdir()
+    assert main(["report", str(root)]) == 2
+    assert where in cli_error(capsys)
+    assert target.read_text() == "mine" if where == "charts" else target.is_dir()
