@@ -130,8 +130,6 @@ def cmd_run(args) -> int:
     from sim.safepaths import check_output_dir, refuse_symlinks, safe_name
 
     scenario = _scenario_from(args)
-    if args.out is not None and not args.out.strip():
-        raise InputError("expected a folder path", key="--out", value=args.out)
     out = Path(args.out or Path("results") / "runs" / _run_folder_name(scenario, args, safe_name))
     if out.exists() and not out.is_dir():
         raise InputError("expected a folder for --out", key="--out", value=str(out))
@@ -354,10 +352,20 @@ def _add_later_commands(sub) -> None:
     cli_analysis.add_commands(sub)
 
 
+def _refuse_empty_paths(args) -> None:
+    """An empty ``--out`` or ``--output`` is a mistake (an unset shell variable), not a request
+    for the default: every command would otherwise read it as "not given"."""
+    for flag in ("out", "output"):
+        value = getattr(args, flag, None)
+        if value is not None and not str(value).strip():
+            raise InputError("expected a path, got an empty one", key=f"--{flag}", value=value)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crmsim`` console script; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
+        _refuse_empty_paths(args)
         return args.func(args)
     except InputError as exc:
         print(f"crmsim: error: {exc}", file=sys.stderr)

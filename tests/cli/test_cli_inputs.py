@@ -110,6 +110,20 @@ def test_a_run_reruns_into_its_own_folder_and_an_empty_out_is_refused(tmp_path, 
     assert "--out" in cli_error(capsys)
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sweep", "experiments/smoke.toml", "--out", " "],
+        ["compare", "four_ps", "--out", ""],
+        ["calibrate", "experiments/calibration.toml", "--out", ""],
+        ["calibrate", "experiments/calibration.toml", "--output", ""],
+    ],
+)
+def test_an_empty_path_flag_is_refused_not_read_as_the_default(capsys, argv):
+    assert main(argv) == 2
+    assert argv[-2] in cli_error(capsys)
+
+
 # --- size guards ---
 
 
