@@ -165,12 +165,16 @@ def classify(ts, model: World) -> dict:
     if status != "live":
         gain_ratio = min(gain_ratio, 0.0)  # not measurable at any threshold
     measurable = bool(status == "live" and gain_ratio > v["outcome.detect_z"])
-    # Met expectations: the sponsor's judgement of the benefit index against the expectation set
-    # at the start (inflated by vendor pressure), over the last judgement weeks.
+    # Met expectations: the sponsor's judgement of the benefit index, over the last judgement
+    # weeks, against the expectation as it stands at the end: set by planning until go-live
+    # (inflated by vendor pressure where planning is weak), then eroded toward the results (ODD
+    # 7.1.9, 7.1.13).
     judged = np.asarray(ts["benefit"])[-v["sponsor.judgement_weeks"] :]
     met = bool(status == "live" and judged.mean() >= prog.expectation)
-    # Cost overrun of the project: spend before post-go-live improvement work, against budget.
-    overrun = (spend - prog.improve_spend) / prog.budget if prog.budget > 0 else float("nan")
+    # Cost overrun of the project: spend before post-go-live improvement work, against the budget
+    # at the decision to build (ODD 7.5; the budget then if the build never started)
+    baseline = prog.build_budget if prog.build_budget > 0 else prog.budget
+    overrun = (spend - prog.improve_spend) / baseline if baseline > 0 else float("nan")
     last = {name: np.asarray(ts[name])[-1] for name in _LAST}
     created = last["active_customers"] + last["churned"]
     return {

@@ -36,6 +36,9 @@ STATE = np.dtype(
         ("commitment", np.float64),  # the executive sponsor's commitment C (Repenning 2002)
         ("scope", np.float64),  # share of functions the first release changes, after planning
         ("budget", np.float64),
+        # the budget when work beyond planning first had effort: the estimate at the decision to
+        # build, against which the overrun is measured (ODD 7.5); 0 until then
+        ("build_budget", np.float64),
         # benefit index the sponsor expects (set by planning until go-live, then eroding toward
         # lower results after the benefit ramp: sim.model.rules.eroded_expectation)
         ("expectation", np.float64),

@@ -165,8 +165,11 @@ def fund_improvement(st, pl, efforts, adoption):
 @jit.inner
 def coordinate(st, pl, efforts):
     """7.1.3 The coordination overhead of the workstreams with effort this week
-    (sim.model.rules.coordination_overhead), and whether the work beyond planning has started."""
-    st.started = st.started or (efforts[PEOPLE] + efforts[PROCESS] + efforts[PLATFORM]) > 0
+    (sim.model.rules.coordination_overhead), and whether the work beyond planning has started
+    (the budget then is the estimate at the decision to build: ``build_budget``, ODD 7.5)."""
+    if not st.started and (efforts[PEOPLE] + efforts[PROCESS] + efforts[PLATFORM]) > 0:
+        st.started = True
+        st.build_budget = st.budget  # as planning has made it so far (7.1.9, last week)
     concurrent = 0
     for w in range(N_WORKSTREAMS):
         if efforts[w] > 0:
