@@ -26,31 +26,31 @@ PINNED = {
     "industry_mix": (
         200,
         {
-            "never_live": 0.08,
-            "abandoned": 0.21,
-            "failed": 0.56,
-            "measurable_gain": 0.125,
-            "business_case_met": 0.285,
+            "never_live": 0.085,
+            "abandoned": 0.205,
+            "failed": 0.495,
+            "measurable_gain": 0.145,
+            "business_case_met": 0.275,
         },
     ),
     "technology_first": (
         100,
         {
-            "never_live": 0.1,
-            "abandoned": 0.25,
-            "failed": 0.64,
+            "never_live": 0.08,
+            "abandoned": 0.28,
+            "failed": 0.58,
             "measurable_gain": 0.12,
-            "business_case_met": 0.24,
+            "business_case_met": 0.23,
         },
     ),
     "four_ps": (
         100,
         {
             "never_live": 0.03,
-            "abandoned": 0.06,
-            "failed": 0.3,
-            "measurable_gain": 0.3,
-            "business_case_met": 0.61,
+            "abandoned": 0.12,
+            "failed": 0.25,
+            "measurable_gain": 0.24,
+            "business_case_met": 0.62,
         },
     ),
 }
@@ -82,7 +82,11 @@ def test_pinned_rates(name):
 
 #: A band the committed reference misses, with the figure: a strict xfail, so that the test
 #: fails (and this entry must go) once a recalibration brings the figure back into its band.
-KNOWN_MISSES: dict[str, str] = {}
+KNOWN_MISSES: dict[str, str] = {
+    "failed": "the calibrated point of 2026-12-06 (second run) gives 49.3% [46.2, 52.4] in the "
+    "reference sweep, just under the band's 50%; its posterior predictive interval (37.1% to "
+    "70.3%) and the sweep over the posterior (56.1%) agree with the band (docs/VALIDATION.md)",
+}
 
 
 @pytest.mark.parametrize(
