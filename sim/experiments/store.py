@@ -150,8 +150,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-#: The manifest's keys that a sweep reads back, and the JSON type each must have.
-_MANIFEST_TYPES = {"spec_hash": str, "status": str, "parts": dict, "resumed": list}
+#: The manifest's keys that a sweep reads back, the type each must have, and its JSON name.
+_MANIFEST_TYPES = {
+    "spec_hash": (str, "string"),
+    "status": (str, "string"),
+    "parts": (dict, "object"),
+    "resumed": (list, "list"),
+}
 
 
 def _checked_manifest(manifest: dict, path: Path) -> dict:
@@ -160,19 +165,16 @@ def _checked_manifest(manifest: dict, path: Path) -> dict:
     Raises:
         InputError: naming the key and the value otherwise (a hand-edited or damaged manifest).
     """
-    for key, kind in _MANIFEST_TYPES.items():
+    for key, (kind, json_name) in _MANIFEST_TYPES.items():
         value = manifest.get(key)
         if value is not None and not isinstance(value, kind):
             raise InputError(
-                f"manifest's entry should be a JSON {_JSON_NAMES[kind]}",
+                f"manifest's entry should be a JSON {json_name}",
                 file=str(path),
                 key=key,
                 value=str(value)[:80],
             )
     return manifest
-
-
-_JSON_NAMES = {str: "string", dict: "object", list: "list"}
 
 
 class ResultsStore:
@@ -264,15 +266,12 @@ class ResultsStore:
         }
         if store.manifest_path.exists() and has_parts:
             old = store.read_manifest()
-            # what the earlier sweep recorded (its counts among them) stays until this one
-            # writes its own
+            # What the earlier sweep recorded (its counts, and the checksums of the parts this
+            # resume is about to verify) stays until this one writes its own; a resume that has
+            # not run anything yet must not downgrade a complete folder.
             manifest = {**old, **manifest}
             manifest["created"] = old.get("created", manifest["created"])
-            # A resume that has not run anything yet must not downgrade a complete folder, and
-            # keeps the checksums of the parts it is about to verify.
             manifest["status"] = old.get("status", "partial")
-            if "parts" in old:
-                manifest["parts"] = old["parts"]
             manifest["resumed"] = [
                 *old.get("resumed", []),
                 _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

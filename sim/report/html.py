@@ -381,13 +381,11 @@ def build_report(results_dir: Path | str) -> Path:
     existing = sorted(p.name for p in charts_dir.iterdir()) if charts_dir.is_dir() else []
     refuse_symlinks(res.root, ["charts", "report.html", *(f"charts/{n}" for n in existing)])
     check_output_dir(res.root, "RESULTS_DIR")  # a read-only folder: refused before any chart
-    for path, folder in ((charts_dir, True), (res.root / "report.html", False)):
+    for path, folder, what in (
+        (charts_dir, True, "a file where the report keeps its charts folder"),
+        (res.root / "report.html", False, "a folder where the report writes its page"),
+    ):
         if path.exists() and path.is_dir() != folder:
-            what = (
-                "a file where the report keeps its charts folder"
-                if folder
-                else ("a folder where the report writes its page")
-            )
             raise InputError(f"is {what}; move it away", file=str(path))
     figures = []
     for name, title, factory in _charts(res):

@@ -104,3 +104,30 @@ def test_cancelled_tells_a_stopped_programme_from_one_still_being_built(
     summary = sim.run(scen, seed=3).summary
     assert summary["status"] == status
     assert summary["cancelled"] is cancelled
+
+
+@pytest.mark.parametrize(
+    ("name", "planning_beside_build"), [("big_bang", True), ("four_ps", False)]
+)
+def test_the_overrun_is_measured_against_the_budget_at_the_decision_to_build(
+    name, planning_beside_build
+):
+    """ODD 7.5: the divisor is the budget when work beyond planning first had effort. A big bang
+    plans beside its build, so planning raises the budget after that week: the overrun against the
+    final budget would be smaller. The four Ps plan first: the budget is set before the build."""
+    from sim.model.world import World
+
+    scen = sim.load_scenario(SCENARIOS / f"{name}.toml")
+    world = World(scen, 3, "numba", False)
+    initial = world.programme.budget
+    world.run_model()
+    prog = world.programme
+    summary = sim.run(scen, seed=3).summary
+    assert prog.build_budget > 0
+    expected = (prog.spend - prog.improve_spend) / prog.build_budget
+    assert summary["overrun"] == pytest.approx(expected, rel=1e-12)
+    if planning_beside_build:
+        assert prog.build_budget == pytest.approx(initial, rel=1e-12)
+        assert prog.budget > prog.build_budget * 1.01  # raised by planning during the build
+    else:
+        assert prog.build_budget > initial * 1.01  # planning re-baselined it first
