@@ -6,6 +6,12 @@ when the process ends, even by ``kill -9``, so a crashed sweep never leaves a st
 ``--resume`` can take over at once. The file holds the holder's PID, host, command and start time,
 which a second writer quotes in its error. Where ``fcntl`` is missing (Windows) the lock is a no-op.
 
+The holder removes the file when it lets go, still holding the lock, so a folder a sweep refused (a
+``crmsim run`` folder, a sweep of another experiment) is left as it was, with no ``.lock`` in it. A
+writer that had opened the file before it was removed and gets the lock after finds that the file
+it locked is no longer the one at ``.lock``, and locks the new one instead (the usual pattern for
+removable lock files), so two writers never hold two different files.
+
 ``flock`` fails in two ways that mean different things: the lock is held (``EWOULDBLOCK``/
 ``EAGAIN``; ``EACCES`` on some systems), or the file system cannot lock at all (``ENOLCK``: an NFS
 mount without its lock daemon, Lustre mounted without ``-o flock``; ``EOPNOTSUPP``, ``ENOSYS``,
@@ -37,6 +43,8 @@ LOCK_NAME = ".lock"
 HELD = frozenset({errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES})
 #: flock's errors that mean this file system cannot lock files (flock(2), nfs(5), Lustre's manual).
 UNSUPPORTED = frozenset({errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL})
+#: How many times a writer locks a file that another writer removed before it gives up.
+_TRIES = 100
 
 
 class FolderLock:
@@ -58,20 +66,20 @@ class FolderLock:
 
     def acquire(self) -> FolderLock:
         self.folder.mkdir(parents=True, exist_ok=True)
-        if self.path.is_symlink():
-            raise InputError("is a symbolic link; remove it", file=str(self.path))
-        if self.path.exists() and not self.path.is_file():
-            raise InputError(
-                "is not a file (crmsim keeps its lock there); remove it", file=str(self.path)
-            )
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                message = _refusal(exc, fd)
-                os.close(fd)
-                raise InputError(message, file=str(self.folder)) from None
+        for _ in range(_TRIES):
+            fd = self._open()
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError as exc:
+                    message = _refusal(exc, fd)
+                    os.close(fd)
+                    raise InputError(message, file=str(self.folder)) from None
+            if _is_at(fd, self.path):
+                break
+            os.close(fd)  # the writer before us removed the file we locked: lock the new one
+        else:  # pragma: no cover - another process removing the file over and over
+            raise InputError("its lock file keeps being removed; try again", file=str(self.path))
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
@@ -84,20 +92,41 @@ class FolderLock:
         return self
 
     def release(self) -> None:
-        """Drop the lock (the file stays: removing it would race with a waiting writer)."""
+        """Remove the lock file, then drop the lock (in that order: see the module docstring)."""
         if self._fd is not None:
             try:
-                os.ftruncate(self._fd, 0)
-            except OSError:
+                if _is_at(self._fd, self.path):
+                    os.unlink(self.path)
+            except OSError:  # a folder that has become read-only: the lock still goes
                 pass
             os.close(self._fd)  # closing the descriptor releases the flock
             self._fd = None
+
+    def _open(self) -> int:
+        """Open (creating it if need be) the lock file, refusing a link or a folder in its place."""
+        if self.path.is_symlink():
+            raise InputError("is a symbolic link; remove it", file=str(self.path))
+        if self.path.exists() and not self.path.is_file():
+            raise InputError(
+                "is not a file (crmsim keeps its lock there); remove it", file=str(self.path)
+            )
+        return os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
 
     def __enter__(self) -> FolderLock:
         return self.acquire()
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether the open file ``fd`` is still the file at ``path`` (not removed or replaced)."""
+    try:
+        here = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (held.st_dev, held.st_ino)
 
 
 def _refusal(exc: OSError, fd: int) -> str:

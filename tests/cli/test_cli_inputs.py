@@ -110,6 +110,19 @@ def test_a_run_reruns_into_its_own_folder_and_an_empty_out_is_refused(tmp_path, 
     assert "--out" in cli_error(capsys)
 
 
+def test_a_sweep_into_a_run_folder_is_refused_and_leaves_it_as_it_was(tmp_path, capsys):
+    """The sweep locks the folder before it looks inside; the refused sweep once left its empty
+    ``.lock`` in the run's folder."""
+    out = tmp_path / "run"
+    assert main(["run", str(SCENARIOS / "four_ps.toml"), "--out", str(out), *FAST]) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert main(["sweep", str(ROOT / "experiments/smoke.toml"), "--out", str(out)]) == 2
+    assert str(out) in cli_error(capsys)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(out.rglob("*")) == sorted(set(before) | {out / "charts"})
+
+
 @pytest.mark.parametrize(
     "argv",
     [

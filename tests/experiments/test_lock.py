@@ -60,3 +60,34 @@ def test_the_lock_is_taken_and_released(tmp_path):
             FolderLock(tmp_path, "second").acquire()
     with FolderLock(tmp_path, "third"):  # released on exit
         pass
+
+
+def test_the_lock_file_goes_with_the_lock(tmp_path):
+    """A writer leaves no ``.lock`` behind, so a folder a sweep refused stays as it was."""
+    with FolderLock(tmp_path, "first"):
+        assert (tmp_path / lock.LOCK_NAME).is_file()
+    assert not (tmp_path / lock.LOCK_NAME).exists()
+    with FolderLock(tmp_path, "second"):  # and the next writer creates its own
+        assert "second" in (tmp_path / lock.LOCK_NAME).read_text()
+
+
+def test_a_writer_that_locked_a_removed_file_locks_the_new_one(tmp_path, monkeypatch):
+    """The race a removable lock file has: B opens ``.lock``, A removes it and lets go, B gets the
+    lock on the removed file. B must notice and lock the file at the path, or a third writer
+    would create a new ``.lock`` and lock it beside B."""
+    opened = []
+    real_open = FolderLock._open
+
+    def open_then_lose_it(self):
+        fd = real_open(self)
+        if not opened:  # the first file B opens is removed by the writer before it
+            os.unlink(self.path)
+        opened.append(fd)
+        return fd
+
+    monkeypatch.setattr(FolderLock, "_open", open_then_lose_it)
+    with FolderLock(tmp_path, "b") as held:
+        assert len(opened) == 2
+        assert lock._is_at(held._fd, held.path)
+        with pytest.raises(InputError, match="another process is writing"):
+            FolderLock(tmp_path, "c").acquire()
