@@ -49,13 +49,15 @@ def sponsor_levers(work: Path, replicates: int, execution: Execution) -> pd.Data
 
 
 def horizon_runs(
-    work: Path, replicates: int, execution: Execution, series: int = 100
+    work: Path, replicates: int, execution: Execution, series: int | None = None
 ) -> dict[str, pd.DataFrame]:
     """The practice orderings of experiments/failure_rates.toml judged at four and five years.
 
-    The five-year sweep keeps the weekly series of its first ``series`` replicates (the go-live
-    dip and the counterfactual's churn are read from them: :func:`series_of`).
+    The five-year sweep keeps the weekly series of its first ``series`` replicates, all of them
+    by default (the go-live dip, the counterfactual's churn and the ROI two and three years after
+    go-live are read from them: :func:`series_of`).
     """
+    kept = replicates if series is None else series
     base = load_experiment(ROOT / "experiments/failure_rates.toml")
     out = {}
     for label, weeks in HORIZONS.items():
@@ -66,7 +68,7 @@ def horizon_runs(
             name=f"failure_rates_{weeks}w",
             replicates=replicates,
             overrides={**base.overrides, "horizon_weeks": weeks},
-            keep_series=series if weeks == max(HORIZONS.values()) else 0,
+            keep_series=kept if weeks == max(HORIZONS.values()) else 0,
         )
         out[label] = _sweep(spec, work / f"failure_rates_{weeks}w", execution)
     return out

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis import validation as v
-from sim.analysis import validation_levers
+from sim.analysis import validation_levers, validation_payback
 from sim.analysis import validation_runs as runs
 from sim.errors import InputError
 from sim.experiments import Execution, read_runs
@@ -92,14 +92,17 @@ def _run(argv) -> int:
     later = runs.horizon_runs(work, args.horizon_replicates, execution)
     levers = v.prepare(runs.sponsor_levers(work, args.lever_replicates, execution))
     by_horizon = {"3 years": ok, **{k: v.prepare(d) for k, d in later.items()}}
-    # the default organisation's size (base.toml, through a scenario that extends it)
-    customers = load_scenario(v.ROOT / "scenarios/four_ps.toml").values["org.customers"]
+    # the default organisation's size and margin (base.toml, through a scenario that extends it)
+    default = load_scenario(v.ROOT / "scenarios/four_ps.toml").values
+    customers, margin = default["org.customers"], default["economics.margin"]
     calibration = v.ROOT / "experiments/calibration.toml"
+    series = runs.series_of(work)
     rows = (
         v.calibration_rows(ok, calibration, v.ROOT / "results/reference/calibration/predictive.csv")
+        + validation_payback.payback_rows(series, later["5 years"], margin, calibration)
         + v.sponsor_budget_rows(ok)
         + v.contrast_rows(ok, pure)
-        + v.built_in_rows(ok, runs.series_of(work), customers)
+        + v.built_in_rows(ok, series, customers)
         + v.constraint_rows(ok)
     )
     tables = {
