@@ -48,7 +48,8 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _rate_text(flags) -> str:
+def rate_text(flags) -> str:
+    """A share of true flags with its 95% Wilson interval, as the pattern rows write it."""
     flags = np.asarray(flags, dtype=bool)
     p, lo, hi = wilson_interval(int(flags.sum()), len(flags))
     return f"{_pct(p)} [{_pct(lo)}, {_pct(hi)}]"
@@ -64,7 +65,8 @@ def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     return ok
 
 
-def _row(pattern, kind, source, expected, model, holds, predictive="") -> dict:
+def pattern_row(pattern, kind, source, expected, model, holds, predictive="") -> dict:
+    """One row of the patterns table (its columns: docs/VALIDATION.md's table)."""
     return {
         "pattern": pattern,
         "kind": kind,
@@ -101,7 +103,7 @@ def calibration_rows(ok: pd.DataFrame, calibration: Path, predictive: Path | Non
             r = pred[pred["pattern"] == p.name].iloc[0]
             text = f"{fmt(r.pred_median)} [{fmt(r.pred_low)}, {fmt(r.pred_high)}]"
         rows.append(
-            _row(
+            pattern_row(
                 f"{p.name}: {q.describe()}",
                 "independent" if p.held_out else "calibrated",
                 p.source,
@@ -168,7 +170,7 @@ def _stop_rows(mix: pd.DataFrame) -> list[dict]:
             d, lo, hi = bottom_minus_top(trait_effect(mix, trait, outcome))
             size = f">= +{100 * least:.0f} pp" if least else "> 0"
             rows.append(
-                _row(
+                pattern_row(
                     f"{label}: {contrast} (industry mix)",
                     "independent",
                     source,
@@ -193,7 +195,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
         "supported')"
     )
     return [
-        _row(
+        pattern_row(
             "sponsor strength: met expectations, top third minus bottom third (industry mix)",
             "independent",
             tms,
@@ -201,7 +203,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             effect_text(met["sponsor_strength"]),
             met["sponsor_strength"][1] > 0,
         ),
-        _row(
+        pattern_row(
             "sponsor strength among the two traits with the largest effect on meeting "
             "expectations (industry mix)",
             "independent",
@@ -211,7 +213,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             rank <= 2,
         ),
         *_stop_rows(mix),
-        _row(
+        pattern_row(
             "budget realism: met expectations, top third minus bottom third (industry mix)",
             "independent",
             "McKinsey-Oxford 2012 (optimism bias: large IT projects 45% over budget); "
@@ -274,7 +276,7 @@ def contrast_rows(ok: pd.DataFrame, pure: pd.DataFrame | None) -> list[dict]:
     for a, b, metric, source in PRACTICE_CONTRASTS:
         d, lo, hi = paired_difference(ok, a, b, metric)
         rows.append(
-            _row(
+            pattern_row(
                 f"{a} {'fails' if metric == 'failed' else 'never goes live'} more than {b} "
                 "(practice scenarios, paired)",
                 "independent",
@@ -287,7 +289,7 @@ def contrast_rows(ok: pd.DataFrame, pure: pd.DataFrame | None) -> list[dict]:
     if pure is not None:
         d, lo, hi = paired_difference(pure, "technology_first", "four_ps", "failed")
         rows.append(
-            _row(
+            pattern_row(
                 "technology first fails more than the four Ps on equal resources (only the order "
                 "differs; experiments/orderings_pure.toml, paired)",
                 "independent",
@@ -306,7 +308,7 @@ def built_in_rows(ok: pd.DataFrame, series: pd.DataFrame | None, customers: int)
     rows = []
     never = ok[ok.status == "never_live"]
     rows.append(
-        _row(
+        pattern_row(
             "a never-live programme's ROI is the loss of its spend (ROI = -1)",
             "built in",
             "ODD 7.5: process work reaches customers only through the live CRM (7.3.5)",
@@ -318,7 +320,7 @@ def built_in_rows(ok: pd.DataFrame, series: pd.DataFrame | None, customers: int)
     if series is not None and len(series):
         dips, churn = _series_figures(series, customers)
         rows += [
-            _row(
+            pattern_row(
                 "J-curve depth: go-live productivity dip (median, live programmes)",
                 "built in",
                 "Markus & Tanis 2000 via DESIGN.md: 10% to 30% (2nd); employee.dip_min/dip_max",
@@ -327,7 +329,7 @@ def built_in_rows(ok: pd.DataFrame, series: pd.DataFrame | None, customers: int)
                 f"{_pct(dips.quantile(0.75))})",
                 bool(0.10 <= dips.median() <= 0.30),
             ),
-            _row(
+            pattern_row(
                 "baseline churn: no-CRM customers lost in year 1",
                 "built in",
                 "DESIGN.md 2.3: 10% to 20% a year (the hazard is set so: customer.annual_churn)",
@@ -357,7 +359,7 @@ def constraint_rows(ok: pd.DataFrame) -> list[dict]:
     fail = {s: float(ok[ok.scenario == s].failed.mean()) for s in ORDERINGS}
     gain = {s: float(ok[ok.scenario == s].measurable_gain.mean()) for s in ORDERINGS}
     return [
-        _row(
+        pattern_row(
             "no ordering doomed or safe: failed in [10%, 90%] for every ordering",
             "constraint",
             "DESIGN.md 2.6 (every ordering can succeed or fail; seed 000: technology first "
@@ -366,7 +368,7 @@ def constraint_rows(ok: pd.DataFrame) -> list[dict]:
             "; ".join(f"{s} {_pct(fail[s])}" for s in ORDERINGS),
             all(0.10 <= f <= 0.90 for f in fail.values()),
         ),
-        _row(
+        pattern_row(
             "every ordering has some measurable gain",
             "constraint",
             "DESIGN.md 2.6",

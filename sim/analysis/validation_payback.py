@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.calibration_spec import load_calibration
-from sim.analysis.validation import MIX_ARM, _rate_text, _row
+from sim.analysis.validation import MIX_ARM, pattern_row, rate_text
 from sim.model.outcomes import weekly_profit
 
 #: The ages of a live CRM at which its ROI is read: the ends of the source's "2 to 3 years".
@@ -76,7 +76,7 @@ def payback_rows(
         share = positive.mean() if len(positive) else np.nan
         late = len(rois) - len(known)
         rows.append(
-            _row(
+            pattern_row(
                 f"payback at the source's age: share of live {MIX_ARM} runs with roi > 0 "
                 f"{label} after go-live (five-year runs; {len(known)} runs"
                 + (f", {late} live too late to be judged" if late else "")
@@ -84,7 +84,7 @@ def payback_rows(
                 "calibrated",
                 f"{spec.source}; the calibration fits it at the horizon instead",
                 f"{100 * spec.low:.1f}% to {100 * spec.high:.1f}%",
-                _rate_text(positive) if len(positive) else "no runs",
+                rate_text(positive) if len(positive) else "no runs",
                 bool(spec.low <= share <= spec.high) if len(positive) else None,
             )
         )
