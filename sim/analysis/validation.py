@@ -61,7 +61,6 @@ def prepare(runs: pd.DataFrame) -> pd.DataFrame:
     rates = rate_columns(ok)
     for col in rates.columns:
         ok[col] = rates[col].to_numpy()
-    ok["financial_failure"] = ~ok["business_case_met"].astype(bool)
     return ok
 
 

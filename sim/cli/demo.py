@@ -28,13 +28,6 @@ PUBLISHED = {  # DESIGN.md 2.5 and 2.7: each source against the outcome that mea
 def reproduction_table(summary: pd.DataFrame, scenario: str = "industry_mix") -> str:
     """The mix's rates with Wilson 95% intervals beside the published targets and bands."""
     rows = summary[summary.scenario == scenario].set_index("metric")
-    paid = rows.loc["business_case_met"]
-    rows.loc["financial_failure"] = paid  # 1 - paid back, its interval flipped
-    rows.loc["financial_failure", ["value", "ci_low", "ci_high"]] = (
-        1 - paid.value,
-        1 - paid.ci_high,
-        1 - paid.ci_low,
-    )
     lines = [
         f"{'figure':17s} {'model':>7s} {'Wilson 95%':>15s}   {'published':>9s} "
         f"{'accepted':>10s}  in band  source"

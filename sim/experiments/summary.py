@@ -44,6 +44,7 @@ __all__ = [
     "RATE_METRICS",
     "ok_rows",
     "rate_columns",
+    "with_financial_failure",
     "summary_table",
     "paired_table",
     "points_table",
@@ -55,11 +56,15 @@ RATE_METRICS = (
     "never_live",
     "abandoned",
     "failed",
+    "financial_failure",
     "measurable_gain",
     "met_expectations",
     "business_case_met",
 )
-PAIRED_METRICS = ("failed", "never_live", "measurable_gain", "delta_profit")
+#: The rates a terminal table shows: the judgement (failed) and the money (financial failure: not
+#: paid back) side by side, as each failure source measured one of them (ODD 7.5).
+TABLE_RATES = ("never_live", "abandoned", "failed", "financial_failure", "measurable_gain")
+PAIRED_METRICS = ("failed", "financial_failure", "never_live", "measurable_gain", "delta_profit")
 SUMMARY_COLUMNS = ["scenario", "metric", "value", "ci_low", "ci_high", "n"]
 PAIRED_COLUMNS = ["scenario", "baseline", "metric", "diff", "ci_low", "ci_high", "n"]
 
@@ -73,18 +78,36 @@ def ok_rows(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.sort_values("run_id", kind="stable") if "run_id" in runs.columns else runs
 
 
+def with_financial_failure(summary: pd.DataFrame) -> pd.DataFrame:
+    """A summary.csv written before ``financial_failure`` was a rate of its own, with its rows
+    derived from ``business_case_met``'s (``1 - p``, the interval flipped: Wilson's interval of
+    the complement). A summary that has them, or lacks ``business_case_met``, is returned as is."""
+    if summary is None or "metric" not in summary or "financial_failure" in set(summary.metric):
+        return summary
+    paid = summary[summary.metric == "business_case_met"]
+    flipped = paid.assign(
+        metric="financial_failure",
+        value=1.0 - paid.value,
+        ci_low=1.0 - paid.ci_high,
+        ci_high=1.0 - paid.ci_low,
+    )
+    return pd.concat([summary, flipped], ignore_index=True)
+
+
 def rate_columns(runs: pd.DataFrame) -> pd.DataFrame:
     """Boolean outcome columns derived from ok rows: one column per rate metric."""
     status = runs["status"].astype(str)
     met = runs["met_expectations"].astype(bool)
+    paid = runs["business_case_met"].astype(bool)
     return pd.DataFrame(
         {
             "never_live": status.eq("never_live").to_numpy(),
             "abandoned": status.eq("abandoned").to_numpy(),
             "failed": (~met).to_numpy(),
+            "financial_failure": (~paid).to_numpy(),
             "measurable_gain": runs["measurable_gain"].astype(bool).to_numpy(),
             "met_expectations": met.to_numpy(),
-            "business_case_met": runs["business_case_met"].astype(bool).to_numpy(),
+            "business_case_met": paid.to_numpy(),
         },
         index=runs.index,
     )
@@ -206,9 +229,10 @@ def paired_table(runs: pd.DataFrame, baseline: str | None = None) -> pd.DataFram
 
     Replicate i of every scenario ran on the same seed, so the pair (scenario, baseline) shares the
     organisation and the random draws and their difference isolates the scenario's effect. Binary
-    metrics (failed, never_live, measurable_gain) use Newcombe's paired score interval; delta_profit
-    a bootstrap of the mean pair difference (see :func:`sim.experiments.stats.paired_difference`).
-    Pairs where either run raised are dropped; ``n`` counts the pairs used.
+    metrics (failed, financial_failure, never_live, measurable_gain) use Newcombe's paired score
+    interval; delta_profit a bootstrap of the mean pair difference (see
+    :func:`sim.experiments.stats.paired_difference`). Pairs where either run raised are dropped;
+    ``n`` counts the pairs used.
     """
     if runs.empty:
         return pd.DataFrame(columns=PAIRED_COLUMNS)
@@ -269,9 +293,9 @@ def format_rates_table(summary: pd.DataFrame, paired: pd.DataFrame | None = None
     """
     if summary.empty:
         return "(no finished runs)"
-    metrics = list(RATE_METRICS[:4])
+    metrics = [m for m in TABLE_RATES if m in set(summary["metric"])]
     width = max(12, *(len(s) for s in summary["scenario"].astype(str)))
-    head = f"{'scenario':<{width}}  {'n':>5}  " + "  ".join(f"{m:>22}" for m in metrics)
+    head = f"{'scenario':<{width}}  {'n':>5}  " + "  ".join(f"{m:>19}" for m in metrics)
     lines = [head, "-" * len(head)]
     for name, block in summary.groupby("scenario", sort=False):
         by = block.set_index("metric")
@@ -279,7 +303,7 @@ def format_rates_table(summary: pd.DataFrame, paired: pd.DataFrame | None = None
         cells = []
         for m in metrics:
             r = by.loc[m]
-            cells.append(f"{_pct(r['value'])} [{_pct(r['ci_low'])},{_pct(r['ci_high'])}]".rjust(22))
+            cells.append(f"{_pct(r['value'])} [{_pct(r['ci_low'])},{_pct(r['ci_high'])}]".rjust(19))
         lines.append(f"{name:<{width}}  {n:>5}  " + "  ".join(cells))
     if paired is not None and not paired.empty:
         lines.append("")
@@ -288,7 +312,7 @@ def format_rates_table(summary: pd.DataFrame, paired: pd.DataFrame | None = None
         for name, block in paired.groupby("scenario", sort=False):
             by = block.set_index("metric")
             parts = []
-            for m in ("failed", "never_live", "measurable_gain"):
+            for m in [m for m in PAIRED_METRICS if m != "delta_profit" and m in by.index]:
                 r = by.loc[m]
                 if isinstance(r["diff"], float) and math.isnan(r["diff"]):
                     parts.append(f"{m} -")

@@ -37,10 +37,17 @@ REPORT_RATES = (
     ("never_live", "Never live"),
     ("abandoned", "Abandoned"),
     ("failed", "Failed"),
+    ("financial_failure", "Not paid back"),
     ("measurable_gain", "Measurable gain"),
 )
 
-PUBLISHED = {"never_live": "12%", "abandoned": "–", "failed": "≈55%", "measurable_gain": "16%"}
+PUBLISHED = {
+    "never_live": "12%",
+    "abandoned": "–",
+    "failed": "≈55%",
+    "financial_failure": "> 50%",
+    "measurable_gain": "16%",
+}
 
 
 def _count_text(res: Results) -> str:
@@ -293,7 +300,9 @@ def _rates_table(res: Results) -> str:
         "<p class='caption'>From summary.csv: share of finished runs with Wilson 95% "
         "intervals. Published: AMR Research (12% never live, 16% measurable gain); Gartner "
         "2001, EIU 2007, Johnny Grow, Merkle 2016 (about 55% failed: missed "
-        "expectations).</p></section>"
+        "expectations); Bain 2002 (more than half not paid back: the programme's cumulative "
+        "profit, its spend included, below that of the same organisation without CRM)."
+        "</p></section>"
     )
 
 

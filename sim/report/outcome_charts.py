@@ -279,6 +279,7 @@ def signed_tick(v: float) -> str:
 #: How paired differences are shown: (title, axis label, scale, lower_is_better).
 PAIRED_METRICS = {
     "failed": ("Failure rate", "percentage points", 100, True),
+    "financial_failure": ("Not-paid-back rate", "percentage points", 100, True),
     "never_live": ("Never-live rate", "percentage points", 100, True),
     "abandoned": ("Abandonment rate", "percentage points", 100, True),
     "met_expectations": ("Met-expectations rate", "percentage points", 100, False),

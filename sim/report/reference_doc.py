@@ -42,7 +42,7 @@ POSTERIOR_REFERENCE = ROOT / "results" / "reference" / "failure_rates_posterior"
 COMMAND = "crmsim sweep experiments/failure_rates.toml --workers 2"
 
 #: The industry mix's published figures (DESIGN.md 2.5, 2.7): metric -> (label, published, band,
-#: source). ``financial_failure`` is ``1 - business_case_met`` (ODD 7.5).
+#: source). ``financial_failure`` is ``not business_case_met`` (ODD 7.5; summary.csv's own rate).
 BANDS = {
     "never_live": ("never live", "12%", "9 to 15%", "AMR Research; Johnny Grow (10% cancelled)"),
     "measurable_gain": ("measurable gain", "16%", "12 to 20%", "AMR Research"),
@@ -67,19 +67,6 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _rates(summary: pd.DataFrame) -> pd.DataFrame:
-    """summary.csv's rates with ``financial_failure``: 1 - business_case_met, its interval
-    flipped."""
-    paid = summary[summary.metric == "business_case_met"]
-    flipped = paid.assign(
-        metric="financial_failure",
-        value=1.0 - paid.value,
-        ci_low=1.0 - paid.ci_high,
-        ci_high=1.0 - paid.ci_low,
-    )
-    return pd.concat([summary, flipped], ignore_index=True)
-
-
 #: What a summary's intervals are: a posterior sweep's (sim.experiments.summary) hold the
 #: parameters' uncertainty as well as replicate noise; a point sweep's only the latter.
 POSTERIOR_LABEL, POINT_LABEL = "95% posterior predictive", "Wilson 95%"
@@ -91,8 +78,7 @@ def mix_table(summary: pd.DataFrame, label: str = POINT_LABEL) -> str:
         f"| figure | model (industry mix) | {label} | published | accepted | source |",
         "|---|---|---|---|---|---|",
     ]
-    mix = _rates(summary)
-    mix = mix[mix.scenario == "industry_mix"].set_index("metric")
+    mix = summary[summary.scenario == "industry_mix"].set_index("metric")
     for metric, (label, published, band, source) in BANDS.items():
         r = mix.loc[metric]
         interval = f"{_pct(r.ci_low)} to {_pct(r.ci_high)}"
@@ -105,9 +91,8 @@ def mix_table(summary: pd.DataFrame, label: str = POINT_LABEL) -> str:
 def orderings_table(summary: pd.DataFrame) -> str:
     """Every scenario of the sweep, each metric with its interval."""
     lines = ["| scenario | " + " | ".join(HEADERS) + " |", "|---" * (len(HEADERS) + 1) + "|"]
-    rates = _rates(summary)
     for scenario in dict.fromkeys(summary.scenario):
-        rows = rates[rates.scenario == scenario].set_index("metric")
+        rows = summary[summary.scenario == scenario].set_index("metric")
         cells = [
             f"{_pct(rows.loc[m].value)} [{100 * rows.loc[m].ci_low:.1f}, "
             f"{100 * rows.loc[m].ci_high:.1f}]"

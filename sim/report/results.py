@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import InputError, read_json_object
+from sim.experiments.summary import with_financial_failure
 from sim.report import data
 
 RUN_COLUMNS = (
@@ -203,6 +204,7 @@ def load_results(results_dir: Path | str) -> Results:
                 f"{name} not found, so the parts of the report that need it are "
                 "left out (it is written when a sweep completes)."
             )
+    res.summary = with_financial_failure(res.summary)  # a folder from before the rate had rows
     if manifest.get("status") not in (None, "complete"):
         res.notes.append(
             f"The sweep's status is '{manifest.get('status')}': the results may be "

@@ -53,19 +53,21 @@ def synthetic_runs(points: int = 12, replicates: int = 4, scenarios: int = 2) ->
 def test_same_table_as_the_filter_per_point(params, expected):
     """The CSVs were written by the filter-per-point implementation (commit 64292eb)
     from these inputs, then that implementation was removed. Rows it could not have written are
-    left out of the comparison and checked on their own below: business_case_met (a metric added
-    since) and the bootstrap intervals of adoption_mean and roi_median (BCa since, percentile
-    then)."""
+    left out of the comparison and checked on their own below: business_case_met and
+    financial_failure (metrics added since) and the bootstrap intervals of adoption_mean and
+    roi_median (BCa since, percentile then)."""
     table = summary.points_table(synthetic_runs(), params)
     assert _pinned(table).to_csv(index=False) == _pinned_fixture(expected)
 
 
+#: Metrics the pinned implementation did not write.
+ADDED_SINCE = ("business_case_met", "financial_failure")
 BOOTSTRAPPED = {"adoption_mean": ("adoption_final", np.mean), "roi_median": ("roi", np.median)}
 
 
 def _pinned(table):
     """The table as the old implementation wrote it: its metrics, its bootstrap bounds blank."""
-    table = table[table["metric"] != "business_case_met"].copy()
+    table = table[~table["metric"].isin(ADDED_SINCE)].copy()
     boot = table["metric"].isin(list(BOOTSTRAPPED))
     table.loc[boot, ["ci_low", "ci_high"]] = np.nan
     return table
@@ -97,15 +99,17 @@ def test_bootstrap_rows_are_each_points_bca_interval():
     assert checked >= 40
 
 
-def test_business_case_rows_are_the_wilson_rate_of_payback():
+@pytest.mark.parametrize("metric, paid_back", [("business_case_met", 1), ("financial_failure", 0)])
+def test_business_case_rows_are_the_wilson_rate_of_payback(metric, paid_back):
     runs = synthetic_runs()
     table = summary.points_table(runs, ["param.a"])
-    rows = table[(table["metric"] == "business_case_met") & (table["n"] > 0)]
+    rows = table[(table["metric"] == metric) & (table["n"] > 0)]
     ok = runs[runs["error"].isna()]
+    assert len(rows) > 10
     for row in rows.itertuples():
         group = ok[(ok["scenario"] == row.scenario) & (ok["point"] == row.point)]
         assert row.n == len(group)
-        assert row.value == pytest.approx(group["business_case_met"].mean())
+        assert row.value == pytest.approx((group["business_case_met"] == paid_back).mean())
 
 
 def test_same_table_on_the_stored_grid_fixture():
@@ -115,7 +119,7 @@ def test_same_table_on_the_stored_grid_fixture():
 
 def test_every_point_gets_a_block_even_when_all_its_runs_failed():
     table = summary.points_table(synthetic_runs(), ["param.a"])
-    assert len(table) == 2 * 12 * 8  # scenarios x points x metrics
+    assert len(table) == 2 * 12 * 9  # scenarios x points x metrics
     failed = table[table["point"] == 1]
     assert (failed["n"] == 0).all() and failed["value"].isna().all()
 

@@ -116,7 +116,13 @@ def test_summary_and_paired_tables(tmp_path):
     assert (
         paired["scenario"].eq("four_ps").all() and paired["baseline"].eq("technology_first").all()
     )
-    assert paired["metric"].tolist() == ["failed", "never_live", "measurable_gain", "delta_profit"]
+    assert paired["metric"].tolist() == [
+        "failed",
+        "financial_failure",
+        "never_live",
+        "measurable_gain",
+        "delta_profit",
+    ]
     assert (paired["n"] == 4).all()
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["counts"]["total"] == 8

@@ -294,3 +294,19 @@ def test_report_opens_in_headless_chromium(sweep_report, tmp_path):
     assert int(body["data-images"]) == len(SWEEP_CHARTS) + 1
     assert int(body["data-ok"]) == len(SWEEP_CHARTS), [a.get("alt") for a in imgs]
     assert all(a["data-loaded"] == ("no" if a.get("id") == "broken" else "yes") for a in imgs)
+
+
+def test_the_rates_table_shows_the_money_beside_the_judgement(sweep_report):
+    """Failed (the sponsor's judgement) and not paid back (the business case) side by side, also
+    for a folder whose summary.csv predates financial_failure's own rows (derived from
+    business_case_met: 1 - p, the interval flipped)."""
+    summary = pd.read_csv(FIX / "results_small" / "summary.csv")
+    assert "financial_failure" not in set(summary.metric)  # the old layout
+    paid = summary[(summary.metric == "business_case_met")].iloc[0]
+    text = sweep_report.read_text(encoding="utf-8")
+    rates = text[
+        text.index("<section id='rates'>") : text.index("</section>", text.index("id='rates'"))
+    ]
+    assert "<th>Failed</th><th>Not paid back</th>" in rates and "Bain 2002" in rates
+    flipped = f"{1 - paid.value:.0%} <small>[{1 - paid.ci_high:.0%}–{1 - paid.ci_low:.0%}]</small>"
+    assert flipped in rates
