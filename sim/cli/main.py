@@ -153,7 +153,21 @@ def cmd_run(args) -> int:
         charts = _run_charts(tmp, args)
         _publish(tmp, out)
     _print_summary(result.summary, scenario, out, charts)
+    _note_uncalibrated(args.scenario)
     return 0
+
+
+def _note_uncalibrated(path: str) -> None:
+    """Say so on stderr when a scenario file does not reach the calibrated parameters: a client's
+    file written without ``extends`` runs on the documented defaults, silently different."""
+    from sim.model.scenario import uses_calibration
+
+    if not uses_calibration(path):
+        print(
+            f"note: {path} does not extend base.toml (or calibrated.toml), so it runs on the "
+            'parameters\' defaults, not the calibrated ones; add extends = "base.toml" to use them',
+            file=sys.stderr,
+        )
 
 
 def _run_charts(folder: Path, args) -> list[Path]:
@@ -217,7 +231,20 @@ def cmd_validate(args) -> int:
             )
             return 0
     print(validate_file(args.file, kind=args.kind))
+    if args.kind in (None, "scenario") and _is_scenario(args.file):
+        _note_uncalibrated(args.file)
     return 0
+
+
+def _is_scenario(path: str) -> bool:
+    """A file that loads as a runnable scenario (what ``crmsim run`` would take)."""
+    from sim.model.scenario import load_scenario
+
+    try:
+        load_scenario(path)
+    except InputError:
+        return False
+    return True
 
 
 def cmd_list(args) -> int:

@@ -21,7 +21,7 @@ from sim.errors import InputError
 from sim.model.params import CHANNELS, PARAMS, defaults
 from sim.model.rollout_plan import Phase, check_ordering, ordering_phases, phases_from
 from sim.model.tomlfile import read_toml as _read_toml
-from sim.shipped import find_file
+from sim.shipped import find_file, shipped_dir
 
 _TOP_LEVEL = {"name", "description", "extends", "horizon_weeks", "mix"}
 _STRUCTURED = {"rollout.ordering", "rollout.phases"}
@@ -212,15 +212,38 @@ def _raw_layers(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dic
     layers = []
     base = raw.get("extends")
     if base is not None:
-        if not isinstance(base, str) or not base or not (path.parent / base).is_file():
-            raise InputError(
-                "expected the name of an existing scenario file (relative to this one)",
-                file=str(path),
-                key="extends",
-                value=base,
-            )
-        layers = _raw_layers(path.parent / base, (*seen, path))
+        layers = _raw_layers(_extended(path, base), (*seen, path))
     return [*layers, (path, raw)]
+
+
+def _extended(path: Path, base: Any) -> Path:
+    """The file ``extends = base`` names in ``path``: a file relative to ``path`` if there is one,
+    else a shipped scenario or layer of that bare name (``"base.toml"``, ``"base"``,
+    ``"four_ps"``), so a client's scenario written anywhere can extend the shipped organisation
+    and its calibration as every shipped scenario does."""
+    if isinstance(base, str) and base:
+        if (path.parent / base).is_file():
+            return path.parent / base
+        bare = Path(base)
+        if bare.name == base and bare.suffix in ("", ".toml"):
+            shipped = shipped_dir("scenarios") / f"{bare.stem}.toml"
+            if shipped.is_file():
+                return shipped
+    names = ", ".join(p.stem for p in sorted(shipped_dir("scenarios").glob("*.toml")))
+    raise InputError(
+        "expected the name of an existing scenario file (relative to this one) or of a shipped "
+        f"one ({names})",
+        file=str(path),
+        key="extends",
+        value=base,
+    )
+
+
+def uses_calibration(path: str | Path) -> bool:
+    """Whether ``path``'s ``extends`` chain includes a ``calibrated.toml`` (the fitted parameters
+    every shipped scenario gets through ``base.toml``). A scenario without one runs on the
+    parameters' documented defaults, which the calibration replaced; ``crmsim run`` says so."""
+    return any(p.name == "calibrated.toml" for p, _ in _raw_layers(find_file(path, "scenarios")))
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

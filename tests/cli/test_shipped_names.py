@@ -89,3 +89,55 @@ def test_the_python_api_takes_names_too(elsewhere):
     assert sim.load_scenario("start_small").name == "start_small"
     spec = load_experiment("smoke")
     assert all(p.startswith(str(ROOT / "scenarios")) for p in spec.scenario_paths)
+
+
+# --- a client's scenario written anywhere extends the shipped organisation and calibration ---
+
+
+@pytest.mark.parametrize("base", ["base.toml", "base", "four_ps"])
+def test_a_scenario_elsewhere_extends_a_shipped_one_by_name(elsewhere, capsys, base):
+    from sim.model.scenario import load_scenario, uses_calibration
+
+    (elsewhere / "client.toml").write_text(
+        f'name = "client"\nextends = "{base}"\n[org]\nemployees = 120\n'
+        '[rollout]\nordering = ["planning", "people", "process", "platform"]\n'
+    )
+    scen = load_scenario(elsewhere / "client.toml")
+    shipped = load_scenario("four_ps")
+    assert scen.values["org.employees"] == 120
+    assert scen.values["org.complexity"] == shipped.values["org.complexity"]  # calibrated
+    assert uses_calibration(elsewhere / "client.toml")
+    assert main(["run", str(elsewhere / "client.toml"), "--no-charts", "--out", "r", *FAST]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
+def test_a_file_beside_the_scenario_wins_over_a_shipped_one(elsewhere):
+    from sim.model.scenario import load_scenario
+
+    (elsewhere / "base.toml").write_text("[org]\nemployees = 77\n")
+    (elsewhere / "client.toml").write_text(
+        'name = "client"\nextends = "base.toml"\n[rollout]\nordering = ["people", "platform"]\n'
+    )
+    assert load_scenario(elsewhere / "client.toml").values["org.employees"] == 77
+
+
+def test_a_bad_extends_names_the_shipped_scenarios(elsewhere, capsys):
+    (elsewhere / "client.toml").write_text('name = "client"\nextends = "bsae.toml"\n')
+    assert main(["validate", str(elsewhere / "client.toml")]) == 2
+    err = cli_error(capsys)
+    assert "'extends'" in err and "bsae.toml" in err and "base, " in err and "four_ps" in err
+
+
+def test_a_scenario_without_the_calibration_is_said_to_run_on_defaults(elsewhere, capsys):
+    """Without `extends` a client's file silently ran on the parameters' defaults (another
+    model's numbers): run and validate now say so on stderr, and still do what was asked."""
+    (elsewhere / "bare.toml").write_text(
+        'name = "bare"\n[rollout]\nordering = ["planning", "people", "process", "platform"]\n'
+    )
+    assert main(["validate", str(elsewhere / "bare.toml")]) == 0
+    assert 'add extends = "base.toml"' in capsys.readouterr().err
+    assert main(["run", str(elsewhere / "bare.toml"), "--no-charts", "--out", "r", *FAST]) == 0
+    captured = capsys.readouterr()
+    assert "bare" in captured.out and "runs on the parameters' defaults" in captured.err
+    assert main(["validate", "four_ps"]) == 0
+    assert "note:" not in capsys.readouterr().err
