@@ -69,3 +69,12 @@ class StoppedError(Exception):
     The message says what happened and how to carry on (``--resume``); the CLI prints it without a
     traceback.
     """
+
+
+def did_you_mean(name: str, options) -> str:
+    """``" (did you mean X?)"`` for the option closest to a misspelt ``name`` (difflib's ratio of
+    at least 0.6, its default), else ``""``: a hint to append to a "not found" message."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

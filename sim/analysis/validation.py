@@ -162,10 +162,17 @@ _STOP_SOURCES = {
 def _stop_rows(mix: pd.DataFrame) -> list[dict]:
     """Never live, and cancelled before go-live, in a trait's bottom third minus its top third.
     The abandonment studies counted decisions to stop; never live adds the programmes still being
-    built at the horizon (ODD 7.5), so both are reported."""
+    built at the horizon (ODD 7.5), so both are reported, but as one pattern, counted once, when
+    no programme was still being built (the two flags are then the same runs)."""
+    same = bool((mix["never_live"].astype(bool) == mix["cancelled"].astype(bool)).all())
+    outcomes = (
+        (("never_live", "never live, every one cancelled (one pattern here)"),)
+        if same
+        else (("never_live", "never live"), ("cancelled", "cancelled"))
+    )
     rows = []
     for trait, (contrast, source, least) in _STOP_SOURCES.items():
-        for outcome, label in (("never_live", "never live"), ("cancelled", "cancelled")):
+        for outcome, label in outcomes:
             d, lo, hi = bottom_minus_top(trait_effect(mix, trait, outcome))
             size = f">= +{100 * least:.0f} pp" if least else "> 0"
             rows.append(

@@ -114,7 +114,9 @@ def add_command(sub, positive) -> None:
     p = sub.add_parser("dashboard", help="the consultant's dashboard (a local web app)")
     p.add_argument("scenario", nargs="?", help="scenario to start from (default: four_ps)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})"
+    )
     p.add_argument("--results", default="results/dashboard", help="the only folder it writes to")
     p.add_argument(
         "--workers", type=positive, help="worker processes for the odds (default: cores)"

@@ -289,7 +289,11 @@ def _allow_large(p) -> None:
 def add_commands(sub) -> None:
     """Register the experiment commands on the ``crmsim`` sub-parser."""
     p = sub.add_parser("sweep", help="run an experiment (scenarios x design x replicates)")
-    p.add_argument("experiment")
+    p.add_argument(
+        "experiment",
+        help="an experiment TOML (experiments/failure_rates.toml) or a shipped one's name "
+        "(crmsim list shows them)",
+    )
     p.add_argument("--out", help="results folder (default results/NAME)")
     p.add_argument("--replicates", type=_positive, help="override the experiment's replicates")
     p.add_argument("--workers", type=_positive, help="local worker processes (default: cores)")
@@ -314,10 +318,17 @@ def add_commands(sub) -> None:
     )
     p.add_argument("scenarios", nargs="+", metavar="FILE[:key=value,...][@LABEL]")
     p.add_argument("--baseline", help="arm label (or scenario name) to pair the others against")
-    p.add_argument("--replicates", type=_positive, default=100)
-    p.add_argument("--workers", type=_positive)
+    p.add_argument(
+        "--replicates", type=_positive, default=100, help="paired replicates per arm (default 100)"
+    )
+    p.add_argument("--workers", type=_positive, help="local worker processes (default: cores)")
     p.add_argument("--seed", type=seed_flag, default=0, help="root seed")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a parameter in every arm, e.g. --set org.employees=50",
+    )
     p.add_argument("--out", help="results folder for the comparison and its report")
     _posterior_flags(p)
     p.set_defaults(func=cmd_compare)
@@ -362,12 +373,16 @@ def add_commands(sub) -> None:
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("report", help="charts and report.html of a results folder")
-    p.add_argument("results_dir")
+    p.add_argument("results_dir", help="a results folder written by crmsim sweep or compare")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("bench", help="benchmark the kernels and whole runs")
     p.add_argument("--quick", action="store_true", help="small sizes, a few rounds")
-    p.add_argument("--out", default="results/bench")
+    p.add_argument(
+        "--out",
+        default="results/bench",
+        help="folder for bench.md and bench.json (default results/bench)",
+    )
     p.add_argument(
         "--report-only",
         action="store_true",

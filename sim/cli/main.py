@@ -18,17 +18,41 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.errors import InputError, StoppedError
+from sim.errors import InputError, StoppedError, did_you_mean
 
 EXIT_INPUT = 2
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that raises InputError instead of printing usage and exiting."""
+    """argparse that raises InputError instead of printing usage and exiting, and says what is
+    allowed: the commands when none is given, the shipped scenarios when none is named, the
+    nearest flag to a misspelt one."""
 
     def error(self, message):
         # prog is "crmsim" for the top level and "crmsim run" for a command
-        raise InputError(f"{message} (see `{self.prog} --help`)", key="flags")
+        raise InputError(f"{message}{self._allowed(message)} (see `{self.prog} --help`)")
+
+    def _allowed(self, message: str) -> str:
+        if message.endswith("required: command"):
+            return f": one of {', '.join(self._commands())}"
+        if message.endswith("required: scenario"):
+            from sim.shipped import shipped_files
+
+            names = ", ".join(p.stem for p in shipped_files("scenarios"))
+            return f": a TOML file or a shipped scenario's name ({names})"
+        if message.startswith("unrecognized arguments:"):
+            flags = [o for a in self._actions for o in a.option_strings]
+            words = message.split(":", 1)[1].split()
+            return "".join(did_you_mean(w, flags) for w in words if w.startswith("-"))[:200]
+        return ""
+
+    def _commands(self) -> list[str]:
+        return [
+            name
+            for a in self._actions
+            if isinstance(a, argparse._SubParsersAction)
+            for name in a.choices
+        ]
 
 
 def _scenario_from(args):
@@ -350,7 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "validate", help="check a scenario, experiment or calibration file as its command would"
     )
-    p.add_argument("file")
+    p.add_argument(
+        "file",
+        help="a scenario, experiment, calibration or sensitivity TOML, or a shipped file's name",
+    )
     p.add_argument(
         "--kind",
         choices=_LazyChoices("sim.experiments.preflight", "KINDS"),
@@ -388,10 +415,21 @@ def _refuse_empty_paths(args) -> None:
             raise InputError("expected a path, got an empty one", key=f"--{flag}", value=value)
 
 
+def _parse(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """``parse_args``, but arguments the command does not know are reported by that command's
+    parser (its own help, the nearest of its flags), not by the top level's."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        command = commands.choices.get(getattr(args, "command", None), parser)
+        command.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``crmsim`` console script; returns the exit status."""
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(build_parser(), argv)
         _refuse_empty_paths(args)
         return args.func(args)
     except InputError as exc:

@@ -138,13 +138,17 @@ def Page() -> None:
         solara.Text("What changes the odds of this CRM programme?", style={"font-size": "16px"})
     with solara.Sidebar():
         Sidebar()
-    if state.error.value:
-        solara.Error(
-            state.error.value,
-            classes=["crm-error"],
-            dismissible=True,
-            on_dismiss=lambda: state.error.set(""),
-        )
+    # The message sits in a column of its own, always there, so showing one does not re-create
+    # the tabs (which went back to the first tab); each error gets an alert of its own (keyed by
+    # its serial), since a dismissed alert stays closed.
+    with solara.Column(classes=["crm-messages"]):
+        if state.error.value:
+            solara.Error(
+                state.error.value,
+                classes=["crm-error"],
+                dismissible=True,
+                on_dismiss=lambda: state.error.set(""),
+            ).key(f"error-{state.error_serial.value}")
     with solara.lab.Tabs():
         with solara.lab.Tab("One run, week by week"):
             RunPanel()

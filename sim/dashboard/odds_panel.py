@@ -30,7 +30,7 @@ from sim.dashboard.figures import figure_bytes
 from sim.dashboard.inputs import LEVERS, advanced_inputs, value_text
 from sim.dashboard.odds import ROOT_SEED, Odds, posterior_option
 from sim.dashboard.orderings import how_run
-from sim.dashboard.panels import Downloads, fail, public, validated
+from sim.dashboard.panels import Downloads, fail, public, stale, validated
 from sim.errors import InputError
 from sim.model.scenario import load_scenario
 from sim.report import outcome_charts
@@ -61,6 +61,8 @@ class Shown:
     profile: list[tuple[str, str]]
     moved: list[str]
     advanced: list[str] = field(default_factory=list)
+    #: the page's settings the comparison was asked with (state.odds_settings)
+    asked: str = ""
 
 
 @solara.lab.task(prefer_threaded=True)
@@ -115,8 +117,15 @@ def start_odds() -> None:
         "profile": traits.describe(state.values.value),
         "moved": _moved_text(),
         "advanced": _advanced_text(),
+        "asked": _asked_now(),
     }
     odds_task(arms, int(reps), base, posterior_in_use(), labels, page)
+
+
+def _asked_now() -> str:
+    """The page's settings as a comparison would be asked with them now (posterior included)."""
+    names = [n for n in state.plan_names() if n in state.chosen.value]
+    return f"{state.odds_settings(names, state.replicates.value)}\nposterior={posterior_in_use()}"
 
 
 def _how(odds: Odds) -> dict[str, str]:
@@ -267,6 +276,12 @@ def OddsPanel() -> None:
         )
         return
     odds = shown.odds
+    if stale(shown.asked, _asked_now):
+        solara.Warning(
+            "The settings have changed since these odds were run: press Run the odds to see "
+            "the odds they give.",
+            classes=["crm-stale"],
+        )
     how = "read from the cache" if odds.cached else f"ran in {odds.seconds:.1f} s"
     kind = (
         "posterior predictive 95% intervals (the model's parameter uncertainty included)"
@@ -277,8 +292,11 @@ def OddsPanel() -> None:
         solara.Markdown(
             f"**{odds.replicates} replicates per ordering**, {how}; {kind}. Paid back: the "
             "programme's cumulative profit, its spend included, at least that of the same "
-            f"organisation without CRM. Results folder: `odds/{odds.folder.name}`.\n\n"
-            + rates_markdown(odds, _how(odds))
+            "organisation without CRM. Measurable gain: in the last year, the quarterly gain "
+            "over the organisation without CRM is more than twice that organisation's own "
+            "quarter-to-quarter profit swings, so a programme can pay back and still be too "
+            "small to see in a large business's results. "
+            f"Results folder: `odds/{odds.folder.name}`.\n\n" + rates_markdown(odds, _how(odds))
         )
     pal = ordering_palette(odds.runs["scenario"])
     charts = {

@@ -23,12 +23,36 @@ from sim.report.style import MONEY_UNIT, money
 
 def public(text: str) -> str:
     """An error's text with the server's results folder named as such, never as an absolute
-    path inside the server's machine."""
-    return str(text).replace(str(state.config().results.root), "the results folder")
+    path inside the server's machine, and each key of a control named by the control's label
+    (``Size (key 'org.employees')``) so the consultant finds the field to fix."""
+    text = str(text).replace(str(state.config().results.root), "the results folder")
+    for key, label in _labels().items():
+        text = text.replace(f"key '{key}'", f"{label} (key '{key}')")
+    return text
+
+
+def _labels() -> dict[str, str]:
+    """The page's labels of the keys a consultant sets: the traits' centres and the levers."""
+    from sim.dashboard.inputs import LEVERS
+    from sim.dashboard.traits import TRAITS
+
+    return {**{t.centre: t.label for t in TRAITS}, **dict(LEVERS), "seed": "Seed"}
 
 
 def fail(exc: Exception) -> None:
     state.error.value = public(f"crmsim: error: {exc}")
+    state.error_serial.value += 1
+
+
+#: The seeds numpy takes (the command line's ``--seed`` allows the same).
+SEEDS = (0, 2**63 - 1)
+
+
+def check_seed(seed) -> int:
+    """The page's seed as ``crmsim run --seed`` would take it, else the command line's message."""
+    if seed is None or isinstance(seed, bool) or not SEEDS[0] <= int(seed) <= SEEDS[1]:
+        raise InputError("expected a whole number in [0, 2**63 - 1]", key="seed", value=seed)
+    return int(seed)
 
 
 def validated(plan: str, folder: str) -> tuple:
@@ -48,15 +72,26 @@ def validated(plan: str, folder: str) -> tuple:
 def run_once() -> None:
     """Run the chosen plan once (with its counterfactual) and show it."""
     try:
-        _, path, scen = validated(state.plan.value, "runs")
-        result = sim.run(scen, seed=int(state.seed.value))
+        seed = check_seed(state.seed.value)
+        text, path, scen = validated(state.plan.value, "runs")
+        result = sim.run(scen, seed=seed)
     except InputError as exc:
         fail(exc)
         return
     state.error.value = ""
+    state.run_settings.value = text
     gl = result.summary["golive_week"]
     state.week.value = int(gl) if isinstance(gl, float) and math.isfinite(gl) else 1
     state.run_result.value = (result.summary, result.timeseries, path, scen["economics.margin"])
+
+
+def stale(shown: str, now) -> bool:
+    """Whether figures made from the settings ``shown`` are out of date: ``now()`` gives the
+    page's settings in the same form (settings that cannot be written are a change too)."""
+    try:
+        return shown != now()
+    except (InputError, ValueError, TypeError):
+        return True
 
 
 def _yes(flag) -> str:
@@ -132,6 +167,11 @@ def RunPanel() -> None:
     summary, ts, path, margin = res
     horizon = int(ts["week"].max())
     week = min(max(1, state.week.value), horizon)
+    if stale(state.run_settings.value, lambda: state.toml_for(state.plan.value)):
+        solara.Warning(
+            "The settings have changed since this run: press Run to see the run they give.",
+            classes=["crm-stale"],
+        )
     with solara.Column(classes=["crm-figures"]):
         solara.Markdown(figures_table(summary))
     with solara.Row(style={"align-items": "center"}):

@@ -144,7 +144,11 @@ custom_origin = solara.reactive("")  # the shipped ordering the custom plan was 
 seed = solara.reactive(1)
 week = solara.reactive(1)
 run_result = solara.reactive(None)  # (summary, timeseries, scenario file, margin)
+run_settings = solara.reactive("")  # the settings (scenario TOML, seed included) of run_result
 error = solara.reactive("")
+#: Counts the errors shown, so each gets an alert of its own: a dismissed alert stays closed, and
+#: the next error (even the same text) would otherwise be set on it, unseen.
+error_serial = solara.reactive(0)
 chosen = solara.reactive(initial_chosen())
 baseline = solara.reactive(initial_chosen()[0])
 replicates = solara.reactive(config().replicates)
@@ -182,6 +186,13 @@ def _ordering_of(name: str) -> orderings_mod.Ordering | None:
     if name == CUSTOM:
         return orderings().get(custom_origin.value)
     return orderings()[name]
+
+
+def odds_settings(names: list[str], reps) -> str:
+    """What a comparison depends on besides its posterior: each chosen plan's scenario (no seed:
+    the odds use their own) and the replicates; a shown comparison whose settings differ from
+    the page's is stale."""
+    return "\n".join([*(toml_for(n, with_seed=False) for n in names), f"replicates={reps}"])
 
 
 def toml_for(name: str, with_seed: bool = True) -> str:

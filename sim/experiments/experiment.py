@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
 from sim.experiments.design import Design, Point, parse_design
 from sim.model.outcomes import OUTCOME_FIELDS as SUMMARY_FIELDS
 from sim.model.scenario import read_toml
@@ -225,8 +225,11 @@ def resolve_scenario(
     for c in candidates:
         if c.is_file():
             return c.resolve()
+    shipped = [f.stem for f in shipped_dir("scenarios").glob("*.toml")]
     raise InputError(
-        "scenario file not found; looked in " + ", ".join(str(c) for c in candidates),
+        "scenario file not found; looked in "
+        + ", ".join(dict.fromkeys(str(c) for c in candidates))
+        + did_you_mean(Path(entry).stem, shipped),
         file=file,
         key=key,
         value=entry,

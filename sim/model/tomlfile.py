@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.errors import InputError
+from sim.errors import InputError, did_you_mean
 
 #: Largest TOML file read. The biggest shipped input is under 3 KiB; 1 MiB leaves room for a
 #: generated design list of tens of thousands of values (assumption).
@@ -42,6 +42,16 @@ def nesting_depth(obj: Any) -> int:
     return depth
 
 
+def _sibling_hint(path: Path) -> str:
+    """A near name among the TOML files beside a missing one (``scenarios/four_p.toml``)."""
+    try:
+        siblings = [p.name for p in path.parent.glob("*.toml")] if path.parent.is_dir() else []
+    except OSError:
+        return ""
+    hint = did_you_mean(path.name, siblings)
+    return hint.replace("mean ", f"mean {path.parent}/", 1) if hint else ""
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
     """Parse a TOML file; every way it can be unreadable is an InputError naming the file.
 
@@ -55,7 +65,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise InputError("file not found", file=file) from None
+        raise InputError("file not found" + _sibling_hint(path), file=file) from None
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the file ({exc})", file=file) from None
     if stat.S_ISDIR(info.st_mode):

@@ -94,7 +94,10 @@ docs/sources/ holds what was read), the band the source implies, the model's fig
 calibrated point with its 95% interval (Wilson or bootstrap for rates, Newcombe for paired
 differences, a bootstrap over seeds for the calibration file's patterns), the 95% posterior
 predictive interval where the calibration computed one (fresh runs at posterior draws: it adds the
-uncertainty of the parameters), and whether the figure lies in the band.
+uncertainty of the parameters; each draw's figure comes from the calibration's
+`predictive_replicates` runs, so the interval also holds the noise of that few runs and is wider
+than the README's, which come from the sweep over the posterior: random-effects intervals of the
+rate itself over many draws, docs/calibration.md), and whether the figure lies in the band.
 
 **Kinds.** `independent`: an output the calibration never saw (held out of it, or computed only
 here), with a band that could fail; `calibrated`: a pattern the calibration fits

@@ -281,3 +281,22 @@ def test_the_lever_contrasts_pair_each_arm_with_the_calibrated_one_and_the_budge
     assert levers.loc["calibrated", "cancelled"] == pytest.approx(4 / 40)
     # budget realism is the same in every run of these rows: its thirds would measure nothing
     assert levers.loc["budget_realism_0.6", "budget realism effect on met expectations"] == "-"
+
+
+def test_never_live_and_cancelled_are_one_pattern_when_they_are_the_same_runs():
+    """In the reference mix every never-live programme was cancelled: two rows would count one
+    pattern twice in the headline (found by a newcomer's read of docs/VALIDATION.md)."""
+    n = 300
+    rows = [
+        {
+            "seed": i,
+            "sponsor_strength": i / n,
+            "status": "never_live" if i % 10 < 3 * (i < n // 3) else "live",
+            "cancelled": bool(i % 10 < 3 * (i < n // 3)),
+        }
+        for i in range(n)
+    ]
+    patterns = [r["pattern"] for r in v.sponsor_budget_rows(_runs(rows))]
+    assert not any(p.startswith("cancelled") for p in patterns)
+    stops = [p for p in patterns if p.startswith("never live")]
+    assert len(stops) == 2 and all("every one cancelled" in p for p in stops)  # sponsor, budget

@@ -62,9 +62,12 @@ def test_compare_prints_table_and_writes_report(tmp_path, capsys):
     "argv, key",
     [
         (["sweep", "nope.toml"], "nope.toml"),
-        (["sweep", "experiments/smoke.toml", "--workers", "0"], "flags"),
-        (["sweep", "experiments/smoke.toml", "--scheduler", "x", "--dask-local", "2"], "flags"),
-        (["compare", "scenarios/four_ps.toml", "--replicates", "-3"], "flags"),
+        (["sweep", "experiments/smoke.toml", "--workers", "0"], "--workers"),
+        (
+            ["sweep", "experiments/smoke.toml", "--scheduler", "x", "--dask-local", "2"],
+            "--dask-local",
+        ),
+        (["compare", "scenarios/four_ps.toml", "--replicates", "-3"], "--replicates"),
         (["calibrate", "scenarios/four_ps.toml"], "parameters"),
         (["report", "scenarios"], "manifest"),
     ],

@@ -24,7 +24,7 @@ import pytest
 from sim.cli.main import build_parser, main
 from sim.experiments.store import read_runs
 from sim.experiments.sweep import run_experiment
-from tests.common import FAST, ROOT, SCENARIOS
+from tests.common import FAST, ROOT, SCENARIOS, cli_error
 from tests.sweep_helpers import fake_load, fake_run, write_experiment
 
 STAND_IN = {"run_fn": fake_run, "load_fn": fake_load}
@@ -221,3 +221,25 @@ def test_a_grid_sweep_prints_its_rates_per_design_point(tmp_path, capsys):
     for row in failed.itertuples():
         line = next(ln for ln in said.splitlines() if re.match(rf"four_ps\s+{row.point}\s", ln))
         assert f"{row.value:.0%} [{row.ci_low:.0%}, {row.ci_high:.0%}]" in line
+
+
+# --- a newcomer's mistakes: each message says what is allowed or what was meant ---
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [
+        ([], "one of run, validate, list, sweep"),
+        (["run"], "a TOML file or a shipped scenario's name (big_bang, four_ps"),
+        (["run", "four_ps", "--sed", "3"], "(did you mean --seed?) (see `crmsim run --help`)"),
+        (["run", "scenarios/four_p.toml"], "did you mean " + str(ROOT / "scenarios/four_ps.toml")),
+        (["sweep", "experiments/smok.toml"], "did you mean experiments/smoke.toml?"),
+        (["compare", "four_ps", "technology_frist"], "(did you mean technology_first?)"),
+    ],
+)
+def test_a_mistake_says_what_is_allowed(monkeypatch, capsys, argv, says):
+    monkeypatch.chdir(ROOT)
+    assert main(argv) == 2
+    err = cli_error(capsys)
+    assert says in err and "key 'flags'" not in err
+    assert err.count("technology_frist,") <= 1  # each place looked in named once

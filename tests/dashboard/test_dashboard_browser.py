@@ -312,14 +312,27 @@ def test_profile_in_plain_words_run_and_export(server, browser):
     assert f"{money(rerun['spend'])} / {money(rerun['budget'])}" in second
     exported.unlink()
 
-    # A bad value from the page gets the command line's message, naming the page's settings.
+    # A bad value from the page gets the command line's message, naming the page's settings and
+    # the field by its label; meanwhile the last run's figures are marked as out of date.
     _tab(d, "One run")
     _set_field(d, ".crm-org-employees", "2")
+    _wait(d, lambda d: _css(d, ".crm-stale"), what="the stale mark after a change")
     _click(d, ".crm-run-button")
     error = _wait(d, lambda d: _css(d, ".crm-error"), what="the error message").text
-    assert "the page's settings (Four Ps), key 'org.employees'" in error
+    assert "the page's settings (Four Ps), Size (key 'org.employees')" in error
     assert "[4, 1000000]" in error and str(server["tmp"]) not in error
+    # Closed, the next error still shows: it once stayed hidden, and the last run's figures
+    # looked current. A negative seed gets a message too, not a traceback over the page.
+    _click(d, ".crm-error button")
+    _wait(d, lambda d: _css(d, ".crm-error") is None, what="the error to close")
     _set_field(d, ".crm-org-employees", str(start["org.employees"]))
+    _set_field(d, ".crm-seed", "-1")
+    _click(d, ".crm-run-button")
+    error = _wait(d, lambda d: _css(d, ".crm-error"), what="the seed's message").text
+    assert "Seed (key 'seed')" in error and "[0, 2**63 - 1]" in error
+    assert "Traceback" not in d.find_element(By.TAG_NAME, "body").text
+    _set_field(d, ".crm-seed", str(SEED))  # the run's own settings again: not out of date
+    _wait(d, lambda d: _css(d, ".crm-stale") is None, what="the stale mark to go")
 
 
 def test_phase_editor_copies_an_ordering_with_its_own_golive(server, browser):
