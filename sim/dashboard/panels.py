@@ -87,9 +87,10 @@ def run_once() -> None:
 
 def stale(shown: str, now) -> bool:
     """Whether figures made from the settings ``shown`` are out of date: ``now()`` gives the
-    page's settings in the same form (settings that cannot be written are a change too)."""
+    page's settings in the same form, compared by ``settings_key`` (without the dated header);
+    settings that cannot be written are a change too."""
     try:
-        return shown != now()
+        return settings_key(shown) != settings_key(now())
     except (InputError, ValueError, TypeError):
         return True
 

@@ -240,10 +240,21 @@ def _extended(path: Path, base: Any) -> Path:
 
 
 def uses_calibration(path: str | Path) -> bool:
-    """Whether ``path``'s ``extends`` chain includes a ``calibrated.toml`` (the fitted parameters
-    every shipped scenario gets through ``base.toml``). A scenario without one runs on the
+    """Whether ``path`` reaches the calibrated parameters: its ``extends`` chain includes a
+    ``calibrated.toml`` (as every shipped scenario's does through ``base.toml``), or one of its
+    layers sets a parameter the shipped ``calibrated.toml`` sets (a self-contained file, such as
+    the dashboard's export, writes them all). A scenario that does neither runs on the
     parameters' documented defaults, which the calibration replaced; ``crmsim run`` says so."""
-    return any(p.name == "calibrated.toml" for p, _ in _raw_layers(find_file(path, "scenarios")))
+    layers = _raw_layers(find_file(path, "scenarios"))
+    if any(p.name == "calibrated.toml" for p, _ in layers):
+        return True
+    fitted = set(_flatten(_tables(read_toml(shipped_dir("scenarios") / "calibrated.toml"))))
+    return any(fitted & set(_flatten(_tables(raw))) for _, raw in layers)
+
+
+def _tables(raw: dict[str, Any]) -> dict[str, Any]:
+    """A scenario file's parameter tables (its top-level keys left out)."""
+    return {k: v for k, v in raw.items() if k not in _TOP_LEVEL}
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -141,3 +141,9 @@ def test_a_scenario_without_the_calibration_is_said_to_run_on_defaults(elsewhere
     assert "bare" in captured.out and "runs on the parameters' defaults" in captured.err
     assert main(["validate", "four_ps"]) == 0
     assert "note:" not in capsys.readouterr().err
+    # a self-contained file (the dashboard's export) writes the calibrated values themselves
+    (elsewhere / "whole.toml").write_text(
+        (elsewhere / "bare.toml").read_text() + "[org]\ncomplexity = 0.76\n"
+    )
+    assert main(["validate", str(elsewhere / "whole.toml")]) == 0
+    assert "note:" not in capsys.readouterr().err

@@ -270,3 +270,38 @@ def test_run_table_shows_money_beside_expectations_and_how_the_gain_was_judged()
     assert "yes · yes · yes (on the KPIs set in planning)" in figures_table(summary)
     summary.update(kpis_set=False, measurable_gain=False, business_case_met=False)
     assert "yes · no · no (no KPIs set: bottom line only)" in figures_table(summary)
+
+
+def test_a_bad_seed_is_a_message_and_errors_name_the_field(tmp_path, monkeypatch):
+    """A negative seed once replaced the page with numpy's traceback; a key in a message is named
+    by the control's label, and each error is counted so it gets an alert of its own."""
+    from sim.dashboard import panels, state
+
+    monkeypatch.setenv(state.ENV_RESULTS, str(tmp_path))
+    serial = state.error_serial.value
+    ran = state.run_result.value
+    for bad in (-1, 2**63):
+        state.seed.value = bad
+        panels.run_once()
+        assert "Seed (key 'seed')" in state.error.value and "[0, 2**63 - 1]" in state.error.value
+    assert state.error_serial.value == serial + 2
+    assert state.run_result.value is ran  # nothing ran
+    assert panels.check_seed(0) == 0 and panels.check_seed(2**63 - 1) == 2**63 - 1
+    text = panels.public("the page's settings (Four Ps), key 'org.employees', value 2: ...")
+    assert "Size (key 'org.employees')" in text
+    state.seed.value = 1
+    state.error.value = ""
+
+
+def test_figures_from_other_settings_are_stale():
+    from sim.dashboard import panels
+
+    assert not panels.stale("a", lambda: "a")
+    assert panels.stale("a", lambda: "b")
+    dated = "# Exported by `crmsim dashboard` on 2026-12-06 22:{} UTC\n[org]\nemployees = 200\n"
+    assert not panels.stale(dated.format("19"), lambda: dated.format("20"))  # the header's time
+
+    def cannot():
+        raise InputError("bad value")
+
+    assert panels.stale("a", cannot)  # settings that cannot be written are a change too
