@@ -94,6 +94,23 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def _interval_kind(folder: Path) -> str:
+    """What the printed intervals are: a sweep over a posterior (its manifest's spec names one)
+    prints posterior predictive intervals, one at a point Wilson's (replicate noise only)."""
+    from sim.experiments.store import read_manifest
+
+    try:
+        over_posterior = bool(read_manifest(folder).get("spec", {}).get("posterior"))
+    except InputError:  # a label, never a reason to fail after the runs are saved
+        over_posterior = False
+    if over_posterior:
+        return (
+            "Rates with 95% posterior predictive intervals (the parameters' uncertainty and the "
+            "replicate noise; docs/calibration.md):"
+        )
+    return "Rates with Wilson 95% intervals (replicate noise at one parameter point):"
+
+
 def _print_summary(folder: Path) -> None:
     import pandas as pd
 
@@ -103,6 +120,7 @@ def _print_summary(folder: Path) -> None:
     if summary.exists():
         paired = folder / "paired.csv"
         pair = pd.read_csv(paired) if paired.exists() and paired.stat().st_size else None
+        print(_interval_kind(folder))
         print(format_rates_table(pd.read_csv(summary), pair))
     points = folder / "points.csv"
     if points.exists() and points.stat().st_size:

@@ -57,10 +57,12 @@ def week_values(ts: pd.DataFrame, week: int, margin: float, budget: float) -> di
         "csat": f"{row['csat']:.3f} (no CRM {row['cf_csat']:.3f})",
         "customers": f"{row['active_customers']:,.0f} (no CRM {row['cf_active_customers']:,.0f})",
         "readiness": " · ".join(
-            f"{ws[:4]} {row[f'readiness_{ws}']:.0%}" for ws in WORKSTREAM_COLOURS
+            f"{ws.capitalize()} {row[f'readiness_{ws}']:.0%}" for ws in WORKSTREAM_COLOURS
         ),
-        "spend": f"{row['spend'] * MONEY_SCALE:,.0f} of {budget * MONEY_SCALE:,.0f} budget",
-        "profit": f"{(prof[i] - cf_prof[i]) * MONEY_SCALE:+,.0f} vs no CRM",
+        "spend": (
+            f"{row['spend'] * MONEY_SCALE:,.0f} of {budget * MONEY_SCALE:,.0f} {MONEY_UNIT} budget"
+        ),
+        "profit": f"{(prof[i] - cf_prof[i]) * MONEY_SCALE:+,.0f} {MONEY_UNIT} vs no CRM",
     }
 
 
@@ -99,7 +101,7 @@ def run_figure(
     ax.set_ylim(0, 102)
     ax.yaxis.set_major_formatter(PercentFormatter(100))
     ax.set_ylabel("Readiness (% of fully ready)")
-    ax.set_title(f"Readiness (no CRM: none)\n{vals['readiness']}", fontsize=10)
+    ax.set_title(f"Workstream readiness (none without CRM)\n{vals['readiness']}", fontsize=9.5)
     ax.legend(loc="lower right", fontsize=8.5, frameon=True, ncol=2)
     ax = axes[4]
     ax.plot(w, ts["spend"] * MONEY_SCALE, color=RUN_COLOUR, lw=2.2)

@@ -73,12 +73,13 @@ class Input:
 
 
 def value_text(value: Any) -> str:
-    """A value as the page prints it (``1,200``, ``0.45``, ``big bang``, ``yes``)."""
+    """A value as the page prints it (``1,200``, ``0.45``, ``big bang``, ``yes``): a number to
+    three significant digits (a calibrated 0.01325 reads 0.0133; the file keeps every digit)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
-    return f"{value:g}" if isinstance(value, float) else str(value).replace("_", " ")
+    return f"{value:.3g}" if isinstance(value, float) else str(value).replace("_", " ")
 
 
 def _label(key: str) -> str:

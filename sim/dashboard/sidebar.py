@@ -68,8 +68,14 @@ def InputWidget(inp: Input, caption: str | None = None, words: Trait | None = No
             )
         elif inp.widget == "number":
             solara.InputInt(label, value=int(value), on_value=set_value)
-        elif inp.widget == "select":
-            solara.Select(label, values=list(inp.choices), value=value, on_value=set_value)
+        elif inp.widget == "select":  # shown in words ("big bang"), kept as the file's value
+            words_of = {value_text(c): c for c in inp.choices}
+            solara.Select(
+                label,
+                values=list(words_of),
+                value=value_text(value),
+                on_value=lambda shown: set_value(words_of[shown]),
+            )
         else:
             solara.Switch(label=label, value=bool(value), on_value=set_value)
         text = inp.help if caption is None else caption

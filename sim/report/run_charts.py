@@ -106,7 +106,7 @@ def run_satisfaction_chart(ts: Series, summary: dict, *, source: str = "") -> Fi
         ts["week"], ts["csat"], color=_run_colour(summary), lw=2.2, label="With the CRM programme"
     )
     ax.plot(
-        ts["week"], ts["cf_csat"], color="black", ls="--", lw=1.6, label="No CRM (counterfactual)"
+        ts["week"], ts["cf_csat"], color="0.55", ls="-", lw=1.8, label="No CRM (counterfactual)"
     )
     ax.set_ylabel("Mean customer satisfaction (0–1 scale)")
     return _run_finish(
