@@ -216,7 +216,13 @@ def _by_draw(values: np.ndarray, draws: np.ndarray, binary: bool):
 
 def draw_interval(values, draws, binary: bool = True, bounds=(0.0, 1.0)):
     """``(value, lo, hi)`` of a figure over a posterior sweep's draws (:func:`random_effects`),
-    clipped to ``bounds``; None with fewer than 3 draws."""
+    clipped to ``bounds``; None with fewer than 3 draws.
+
+    A rate's value is the mean over the draws (the posterior predictive mean) and its interval
+    the prediction interval on the logit scale, mapped back (:func:`_logit_interval`): on the
+    rate's own scale a symmetric interval ran past what a rate can be and was clipped (a
+    dashboard read "67% [33%, 100%]" where no draw came near 100%).
+    """
     import pandas as pd
 
     values, draws = np.asarray(values), np.asarray(draws)
@@ -226,8 +232,30 @@ def draw_interval(values, draws, binary: bool = True, bounds=(0.0, 1.0)):
     if res is None:
         return None
     mu, lo, hi, _ = res
+    if binary:
+        lo, hi = _logit_interval(mu, hi - mu, int(ok.sum()))
     low, high = bounds
     return float(np.clip(mu, low, high)), float(max(lo, low)), float(min(hi, high))
+
+
+def _logit_interval(mu: float, half: float, n: int) -> tuple[float, float]:
+    """The prediction interval of a rate ``mu`` over ``n`` runs mapped through the logit: the
+    half-width ``half`` that :func:`random_effects` finds on the rate's own scale (its spread
+    between draws, from the moment estimator, plus the mean's uncertainty) becomes, by the delta
+    method, a half-width on the logit scale around ``logit(mu)``, and the logistic function maps
+    it back. The interval is
+    then asymmetric and stays inside (0, 1) instead of being clipped at a bound (transforming,
+    pooling and back-transforming proportions: "Meta-Analysis of Proportions", Methods in
+    Molecular Biology 2345, 2022; docs/sources/statistics.md). The spread itself is estimated on
+    the rate's scale: estimated from per-draw logits of 10 runs each it came out near zero
+    (technology first's never-live rate 13.2% [11.2, 15.8] against [4.0, 22.4]), the small-count
+    bias of two-step logit methods that Lin & Chu 2020 describe."""
+    from scipy.special import expit, logit
+
+    edge = 0.5 / (n + 1)  # a rate of 0 or 1 over ``n`` runs has no logit: a half-run correction
+    m = float(np.clip(mu, edge, 1 - edge))
+    step = half / (m * (1 - m))
+    return min(float(expit(logit(m) - step)), mu), max(float(expit(logit(m) + step)), mu)
 
 
 def widened(row: dict, res, value: str = "value") -> dict:

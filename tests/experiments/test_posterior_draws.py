@@ -160,3 +160,20 @@ def test_a_rate_over_draws_is_the_mean_of_every_run():
     value, lo, hi = draw_interval(flags, draws)
     assert value == pytest.approx(flags.mean(), abs=1e-9)
     assert lo < flags.mean() < hi
+
+
+def test_a_rates_interval_over_draws_stays_inside_what_a_rate_can_be():
+    """20 draws of 10 runs whose rates spread widely around 2/3: on the rate's own scale the
+    prediction interval ran past 100% and was clipped there (a dashboard read '67% [33%, 100%]');
+    on the logit scale it ends below 100%, holds the mean, and is wider than noise alone."""
+    rng = np.random.default_rng(5)
+    draws = np.repeat(np.arange(20), 10)
+    rate_of_draw = np.clip(rng.normal(0.67, 0.2, 20), 0.05, 0.98)
+    flags = rng.random(200) < rate_of_draw[draws]
+    value, lo, hi = draw_interval(flags, draws)
+    assert value == pytest.approx(flags.mean())
+    assert 0.0 < lo < value < hi < 0.999
+    est = np.array([flags[draws == b].mean() for b in range(20)])
+    mu, lo_lin, hi_lin, _ = random_effects(est, np.full(20, value * (1 - value) / 10))
+    assert hi_lin > hi  # the symmetric interval reaches further up than the logit one
+    assert (hi - lo) > 2 * 1.96 * np.sqrt(value * (1 - value) / 200)  # wider than noise alone
