@@ -276,12 +276,13 @@ def OddsPanel() -> None:
         )
         return
     odds = shown.odds
-    if stale(shown.asked, _asked_now):
-        solara.Warning(
-            "The settings have changed since these odds were run: press Run the odds to see "
-            "the odds they give.",
-            classes=["crm-stale"],
-        )
+    with solara.Column():  # always there: the mark coming and going re-creates nothing below
+        if stale(shown.asked, _asked_now):
+            solara.Warning(
+                "The settings have changed since these odds were run: press Run the odds to see "
+                "the odds they give.",
+                classes=["crm-stale"],
+            )
     how = "read from the cache" if odds.cached else f"ran in {odds.seconds:.1f} s"
     kind = (
         "posterior predictive 95% intervals (the model's parameter uncertainty included)"

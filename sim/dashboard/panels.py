@@ -168,11 +168,12 @@ def RunPanel() -> None:
     summary, ts, path, margin = res
     horizon = int(ts["week"].max())
     week = min(max(1, state.week.value), horizon)
-    if stale(state.run_settings.value, lambda: state.toml_for(state.plan.value)):
-        solara.Warning(
-            "The settings have changed since this run: press Run to see the run they give.",
-            classes=["crm-stale"],
-        )
+    with solara.Column():  # always there: the mark coming and going re-creates nothing below
+        if stale(state.run_settings.value, lambda: state.toml_for(state.plan.value)):
+            solara.Warning(
+                "The settings have changed since this run: press Run to see the run they give.",
+                classes=["crm-stale"],
+            )
     with solara.Column(classes=["crm-figures"]):
         solara.Markdown(figures_table(summary))
     with solara.Row(style={"align-items": "center"}):

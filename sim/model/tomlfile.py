@@ -43,7 +43,7 @@ def nesting_depth(obj: Any) -> int:
 
 
 def _sibling_hint(path: Path) -> str:
-    """A near name among the TOML files beside a missing one (``scenarios/four_p.toml``)."""
+    """A near name among the TOML files beside a missing one (a misspelt scenario file)."""
     try:
         siblings = [p.name for p in path.parent.glob("*.toml")] if path.parent.is_dir() else []
     except OSError:

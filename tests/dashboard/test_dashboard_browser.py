@@ -55,7 +55,11 @@ if CHROMIUM is None or DRIVER is None or not HAVE_SELENIUM:
     )
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -122,8 +126,14 @@ def browser(server):
 
 
 def _wait(driver, test, seconds=90, what="the page"):
+    """Wait for ``test``; an element re-rendered while it is read (stale) is read again."""
     try:
-        return WebDriverWait(driver, seconds, poll_frequency=0.25).until(lambda d: test(d))
+        return WebDriverWait(
+            driver,
+            seconds,
+            poll_frequency=0.25,
+            ignored_exceptions=(StaleElementReferenceException,),
+        ).until(lambda d: test(d))
     except Exception:  # noqa: BLE001 - say what was awaited, with the page text and the server's
         body = driver.find_element(By.TAG_NAME, "body").text[-1500:]
         buttons = [
