@@ -192,6 +192,8 @@ def RunPanel() -> None:
     with solara.Row(style={"align-items": "center"}):
         Downloads(fig, f"run-{safe_name(summary['scenario'])}-seed{summary['seed']}-week{week}")
         solara.Markdown(
+            f"One simulated organisation and one set of random draws (seed {summary['seed']}): "
+            "the odds tab runs hundreds to show how typical this run is. "
             f"Scenario file `{path.name}` in the results folder's runs/; "
             f"`crmsim run {path.name} --seed {summary['seed']}` reproduces this run."
         )

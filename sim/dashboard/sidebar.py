@@ -102,6 +102,18 @@ def _apply_preset(name: str) -> None:
             state.values.value = preset.applied(state.values.value)
 
 
+def _preset_shown() -> str | None:
+    """The preset the profile still equals (the select shows it), or None once a value is moved:
+    the select kept showing a preset's name after the consultant had changed the profile."""
+    values = state.values.value
+    if all(values.get(k) == v for k, v in _profile_start().items()):
+        return AS_STARTED
+    for preset in PRESETS:
+        if preset.applied(values) == values:
+            return preset.name
+    return None
+
+
 def _profile_start() -> dict:
     start = state.initial_values()
     return {k: start[k] for k in state.profile_values()}
@@ -133,7 +145,7 @@ def Sidebar() -> None:
         solara.Select(
             "A typical client (illustrative values, an assumption)",
             values=[AS_STARTED, *(p.name for p in PRESETS)],
-            value=None,
+            value=_preset_shown(),
             on_value=lambda name: name and _apply_preset(name),
             classes=["crm-preset"],
         )

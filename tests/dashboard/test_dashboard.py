@@ -305,3 +305,20 @@ def test_figures_from_other_settings_are_stale():
         raise InputError("bad value")
 
     assert panels.stale("a", cannot)  # settings that cannot be written are a change too
+
+
+def test_the_preset_shown_is_the_one_the_profile_still_equals(tmp_path, monkeypatch):
+    """The typical-client select kept a preset's name after the profile was changed."""
+    from sim.dashboard import sidebar, state
+
+    monkeypatch.setenv(state.ENV_RESULTS, str(tmp_path))
+    start = dict(state.values.value)
+    try:
+        assert sidebar._preset_shown() == sidebar.AS_STARTED
+        preset = traits.PRESETS[0]
+        state.values.value = preset.applied(start)
+        assert sidebar._preset_shown() == preset.name
+        state.values.value = {**state.values.value, "org.employees": 999}
+        assert sidebar._preset_shown() is None
+    finally:
+        state.values.value = start
