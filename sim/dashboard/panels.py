@@ -161,6 +161,9 @@ def RunPanel() -> None:
             "Seed", value=state.seed, style={"max-width": "110px"}, classes=["crm-seed"]
         )
         solara.Button("Run", color="primary", on_click=run_once, classes=["crm-run-button"])
+    chosen = state.orderings().get(state.plan.value)
+    if chosen is not None:  # what the plan is, in a line ("Four Ps" alone told a client nothing)
+        solara.Text(chosen.description, classes=["crm-help", "crm-plan-description"])
     res = state.run_result.value
     if res is None:
         solara.Info("Set the profile and levers on the left, choose a plan, and press Run.")

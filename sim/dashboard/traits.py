@@ -259,7 +259,8 @@ PRESETS: tuple[Preset, ...] = (
 
 def client_phrase(values: dict[str, Any]) -> str:
     """The client in one phrase, e.g. ``a mid-size organisation (120 employees) with a weak sponsor
-    and poor data``: what the brief is titled for."""
+    and poor data``, naming the staff when they are resistant or ready (a consultant's insurer
+    with resistant staff read as if its staff did not matter): what the brief is titled for."""
     by_key = {t.centre: t for t in traits()}
 
     def word(key: str) -> str | None:
@@ -277,6 +278,10 @@ def client_phrase(values: dict[str, Any]) -> str:
         )
         if (w := word(key))
     ]
+    staff = word("org.culture")
+    if staff and staff != "neutral":  # staff resistant to (or ready for) the change: the story
+        tail.append(f"{staff} staff")
     if not tail:
         return head
-    return f"{head} with {'a ' if tail[0].endswith('sponsor') else ''}{' and '.join(tail)}"
+    listed = tail[0] if len(tail) == 1 else f"{', '.join(tail[:-1])} and {tail[-1]}"
+    return f"{head} with {'a ' if tail[0].endswith('sponsor') else ''}{listed}"

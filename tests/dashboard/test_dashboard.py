@@ -65,6 +65,10 @@ def test_trait_words_and_the_client_in_one_phrase():
     assert traits.client_phrase(client) == (
         "a mid-size organisation (120 employees) with a weak sponsor and poor data"
     )
+    resistant = {**client, "org.culture": -0.5}
+    assert traits.client_phrase(resistant) == (
+        "a mid-size organisation (120 employees) with a weak sponsor, poor data and resistant staff"
+    )
     described = dict(traits.describe(client))
     spread = client["profile.sponsor_strength_spread"]
     assert described["Sponsor strength"] == f"weak (0.25 ± {spread:g})"

@@ -290,6 +290,10 @@ def test_profile_in_plain_words_run_and_export(server, browser):
     _click(d, ".crm-run-button")
     first = _wait(d, lambda d: _css(d, ".crm-figures"), what="the run's figures").text
     assert "Final adoption" in first and "Met expectations · paid back" in first
+    assert (
+        "Planning, people, process, platform"
+        in d.find_element(By.CSS_SELECTOR, ".crm-plan-description").text
+    )  # what the plan's name means
 
     # Move the complexity slider well to the right: platforms get harder to build.
     slider = d.find_element(By.CSS_SELECTOR, ".crm-org-complexity .v-slider")
