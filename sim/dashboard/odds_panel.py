@@ -45,6 +45,11 @@ TABLE_RATES = (
     ("measurable_gain", "Measurable gain"),
 )
 
+#: The most replicates per ordering the page runs: about two minutes for three orderings on two
+#: cores at the default size (docs/benchmarks.md: about 136 runs a second), for a comparison in
+#: a meeting; the command line has no such limit (assumption: what a meeting can wait for).
+MAX_REPLICATES = 5_000
+
 UNCERTAINTY_HELP = (
     "On: each simulated organisation draws the model's parameters from the calibration's "
     "posterior, so the intervals include the uncertainty of the model's parameters, not only the "
@@ -106,8 +111,14 @@ def start_odds() -> None:
             arms[name], _, _ = validated(name, "runs")
             labels[name] = f"the page's settings ({state.plan_label(name)})"
         reps = state.replicates.value
-        if reps is None or reps < 1 or reps > 100_000:
-            raise InputError("expected a whole number in [1, 100000]", key="replicates", value=reps)
+        if reps is None or reps < 1 or reps > MAX_REPLICATES:
+            raise InputError(
+                f"expected a whole number in [1, {MAX_REPLICATES:,}] (more take longer than a "
+                "meeting and cannot be stopped from the page: run `crmsim compare` instead, "
+                "with the scenario files the Export tab downloads)",
+                key="replicates",
+                value=reps,
+            )
     except InputError as exc:
         fail(exc)
         return

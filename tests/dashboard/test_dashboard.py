@@ -326,3 +326,18 @@ def test_the_preset_shown_is_the_one_the_profile_still_equals(tmp_path, monkeypa
         assert sidebar._preset_shown() is None
     finally:
         state.values.value = start
+
+
+def test_the_page_refuses_more_replicates_than_a_meeting_can_wait_for(tmp_path, monkeypatch):
+    """Up to 100,000 replicates were accepted and could not be stopped from the page."""
+    from sim.dashboard import odds_panel, state
+
+    monkeypatch.setenv(state.ENV_RESULTS, str(tmp_path))
+    before = state.replicates.value
+    try:
+        state.replicates.value = odds_panel.MAX_REPLICATES + 1
+        odds_panel.start_odds()
+        assert "crmsim compare" in state.error.value and "5,000" in state.error.value
+    finally:
+        state.replicates.value = before
+        state.error.value = ""
