@@ -78,3 +78,12 @@ def did_you_mean(name: str, options) -> str:
 
     close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
     return f" (did you mean {close[0]}?)" if close else ""
+
+
+def check_seed(value, key: str = "seed") -> int:
+    """A run's seed: a whole number in [0, 2**63 - 1] (numpy's seeds are >= 0; below 2**63 every
+    record and int64 column holds them). The one rule for ``crmsim run --seed`` and the
+    dashboard's seed field."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+        raise InputError("expected a whole number in [0, 2**63 - 1]", key=key, value=value)
+    return value

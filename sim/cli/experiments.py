@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.errors import InputError
+from sim.errors import InputError, check_seed
 
 
 def execution_of(args):
@@ -288,12 +288,11 @@ def _positive(text: str) -> int:
 def seed_flag(text: str) -> int:
     """argparse type of ``--seed``: a whole number in [0, 2**63 - 1] (numpy's seeds are >= 0)."""
     try:
-        value = int(text)
+        return check_seed(int(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 2**63 - 1], got {value}")
-    return value
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.detail}, got {exc.value}") from None
 
 
 def _allow_large(p) -> None:

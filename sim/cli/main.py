@@ -47,12 +47,17 @@ class _Parser(argparse.ArgumentParser):
         return ""
 
     def _commands(self) -> list[str]:
-        return [
-            name
-            for a in self._actions
-            if isinstance(a, argparse._SubParsersAction)
-            for name in a.choices
-        ]
+        return list(_subcommands(self))
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """A parser's commands by name (none for a command's own parser)."""
+    return {
+        name: command
+        for a in parser._actions
+        if isinstance(a, argparse._SubParsersAction)
+        for name, command in a.choices.items()
+    }
 
 
 def _scenario_from(args):
@@ -255,20 +260,17 @@ def cmd_validate(args) -> int:
             )
             return 0
     print(validate_file(args.file, kind=args.kind))
-    if args.kind in (None, "scenario") and _is_scenario(args.file):
+    if (args.kind or _kind_of(args.file)) == "scenario":
         _note_uncalibrated(args.file)
     return 0
 
 
-def _is_scenario(path: str) -> bool:
-    """A file that loads as a runnable scenario (what ``crmsim run`` would take)."""
-    from sim.model.scenario import load_scenario
+def _kind_of(path: str) -> str:
+    """The kind ``crmsim validate`` told the file to be (from its keys: a TOML read, no checks)."""
+    from sim.experiments.preflight import detect_kind
+    from sim.model.scenario import read_toml
 
-    try:
-        load_scenario(path)
-    except InputError:
-        return False
-    return True
+    return detect_kind(read_toml(path), path)[0]
 
 
 def cmd_list(args) -> int:
@@ -420,8 +422,7 @@ def _parse(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
     parser (its own help, the nearest of its flags), not by the top level's."""
     args, extra = parser.parse_known_args(argv)
     if extra:
-        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        command = commands.choices.get(getattr(args, "command", None), parser)
+        command = _subcommands(parser).get(getattr(args, "command", None), parser)
         command.error(f"unrecognized arguments: {' '.join(extra)}")
     return args
 

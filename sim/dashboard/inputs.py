@@ -74,7 +74,7 @@ class Input:
 
 def value_text(value: Any) -> str:
     """A value as the page prints it (``1,200``, ``0.45``, ``big bang``, ``yes``): a number to
-    three significant digits (a calibrated 0.01325 reads 0.0133; the file keeps every digit)."""
+    three significant digits (a calibrated 0.01325 reads 0.0132; the file keeps every digit)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):

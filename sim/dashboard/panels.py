@@ -17,7 +17,7 @@ import sim
 from sim.dashboard import state
 from sim.dashboard.figures import figure_bytes, run_figure
 from sim.dashboard.settings import safe_name, settings_key, write_and_load
-from sim.errors import InputError
+from sim.errors import InputError, check_seed
 from sim.report.style import MONEY_UNIT, money
 
 
@@ -42,17 +42,6 @@ def _labels() -> dict[str, str]:
 def fail(exc: Exception) -> None:
     state.error.value = public(f"crmsim: error: {exc}")
     state.error_serial.value += 1
-
-
-#: The seeds numpy takes (the command line's ``--seed`` allows the same).
-SEEDS = (0, 2**63 - 1)
-
-
-def check_seed(seed) -> int:
-    """The page's seed as ``crmsim run --seed`` would take it, else the command line's message."""
-    if seed is None or isinstance(seed, bool) or not SEEDS[0] <= int(seed) <= SEEDS[1]:
-        raise InputError("expected a whole number in [0, 2**63 - 1]", key="seed", value=seed)
-    return int(seed)
 
 
 def validated(plan: str, folder: str) -> tuple:

@@ -280,6 +280,7 @@ def test_a_bad_seed_is_a_message_and_errors_name_the_field(tmp_path, monkeypatch
     """A negative seed once replaced the page with numpy's traceback; a key in a message is named
     by the control's label, and each error is counted so it gets an alert of its own."""
     from sim.dashboard import panels, state
+    from sim.errors import check_seed
 
     monkeypatch.setenv(state.ENV_RESULTS, str(tmp_path))
     serial = state.error_serial.value
@@ -290,7 +291,7 @@ def test_a_bad_seed_is_a_message_and_errors_name_the_field(tmp_path, monkeypatch
         assert "Seed (key 'seed')" in state.error.value and "[0, 2**63 - 1]" in state.error.value
     assert state.error_serial.value == serial + 2
     assert state.run_result.value is ran  # nothing ran
-    assert panels.check_seed(0) == 0 and panels.check_seed(2**63 - 1) == 2**63 - 1
+    assert check_seed(0) == 0 and check_seed(2**63 - 1) == 2**63 - 1
     text = panels.public("the page's settings (Four Ps), key 'org.employees', value 2: ...")
     assert "Size (key 'org.employees')" in text
     state.seed.value = 1
@@ -341,3 +342,9 @@ def test_the_page_refuses_more_replicates_than_a_meeting_can_wait_for(tmp_path, 
     finally:
         state.replicates.value = before
         state.error.value = ""
+
+
+def test_values_print_to_three_significant_digits_and_choices_in_words():
+    """A calibrated 0.01325 read to five digits beside a slider; 'big_bang' as the code spells."""
+    assert inputs.value_text(0.01325) == "0.0132" and inputs.value_text(0.7605) == "0.76"
+    assert inputs.value_text(1200) == "1,200" and inputs.value_text("big_bang") == "big bang"

@@ -307,3 +307,13 @@ def test_outcome_mix_of_a_posterior_sweep_has_intervals_over_its_draws():
     assert mix["cum_hi_never_live"] - mix["cum_lo_never_live"] > (
         wilson["cum_hi_never_live"] - wilson["cum_lo_never_live"]
     )
+
+
+def test_the_roi_axis_labels_its_logarithmic_part_where_runs_reach_it():
+    """Runs beyond +-100% sit on the logarithmic part of the axis, which had no labels (a third
+    of a demo's runs unreadable); 200% would crowd 100%'s label, so the first is 300%."""
+    inside = outcome_charts._roi_ticks(pd.Series([-80.0, 40.0]))
+    assert inside == [-100.0, -50.0, 0.0, 50.0, 100.0]
+    wide = outcome_charts._roi_ticks(pd.Series([-263.0, 10.0, 5_500.0]))
+    assert wide == [-300.0, -100.0, -50.0, 0.0, 50.0, 100.0, 300.0, 1_000.0]
+    assert outcome_charts._roi_ticks(pd.Series([0.0, 9_000.0]))[-1] == 10_000.0  # within 25%
