@@ -533,6 +533,19 @@ _PARAMS = [
         "1.9); value assumption",
     ),
     _p(
+        "sponsor.funding_gate",
+        float,
+        0.5,
+        0,
+        1,
+        "how far an optimistic budget's re-baseline depends on the sponsor's budget power: "
+        "planning raises the budget toward the plan's real cost by the share "
+        "1 - gate x (1 - strength) of the increase (0: every increase funded)",
+        "Dong, Neufeld & Higgins 2009 (top management's resource provision 'affected project "
+        "completion'); Young & Jordan 2008 (top-management support the most important critical "
+        "success factor); value assumption, estimated by the calibration",
+    ),
+    _p(
         "sponsor.rescope_cut",
         float,
         0.5,

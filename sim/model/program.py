@@ -103,6 +103,7 @@ PLAN = Record(
         Field("cancel_spend_multiple", "rollout.cancel_spend_multiple"),
         _org("sponsor_strength"),
         Field("day_job_drain", "sponsor.day_job_drain"),
+        Field("funding_gate", "sponsor.funding_gate"),
         Field("rescope_cut", "sponsor.rescope_cut"),
         Field("review_weeks", "sponsor.review_weeks", int),
         Field("defence_floor", "sponsor.defence_floor"),

@@ -245,7 +245,8 @@ def set_plan_targets(st, pl, readiness):
     r_plan = readiness[PLANNING]
     if not st.started:  # scope is cut only before the rest of the work starts
         st.scope = rules.effective_scope(pl.org_scope, r_plan, pl.scope_cut)
-    st.budget = pl.plan_cost * rules.realistic_budget(pl.budget_realism, r_plan)
+    funded = sponsor_rules.funded_share(pl.sponsor_strength, pl.funding_gate)
+    st.budget = pl.plan_cost * rules.realistic_budget(pl.budget_realism, r_plan, funded)
     st.expectation = rules.realistic_expectation(
         pl.expectation_base, pl.expectation_inflation, pl.vendor_pressure, r_plan
     )

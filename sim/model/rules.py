@@ -64,13 +64,17 @@ def effective_scope(scope, planning_readiness, cut):
 
 
 @njit(cache=True)
-def realistic_budget(realism, planning_readiness):
-    """Budget as a share of the plan's real cost: ``realism + (1 - realism) * R_planning``.
+def realistic_budget(realism, planning_readiness, funded=1.0):
+    """Budget as a share of the plan's real cost: ``realism + (1 - realism) * R_planning``, the
+    increase (``realism < 1``) times ``funded``, the share of it the sponsor gets approved
+    (sim.model.sponsor_rules.funded_share).
 
     An unplanned programme keeps its optimistic (or padded) budget; planning re-baselines it
-    toward the plan's real cost (McKinsey-Oxford 2012: overruns are the rule; value assumption).
+    toward the plan's real cost (McKinsey-Oxford 2012: overruns are the rule; value assumption),
+    a padded budget all the way down, an optimistic one as far as the money is found.
     """
-    return realism + (1.0 - realism) * planning_readiness
+    step = (1.0 - realism) * planning_readiness
+    return realism + (step * funded if realism < 1.0 else step)
 
 
 @njit(cache=True)

@@ -40,6 +40,23 @@ def released_effort(drain, sponsorship_):
 
 
 @njit(cache=True)
+def funded_share(strength, gate):
+    """Share of the budget increase that planning finds necessary which the sponsor gets
+    approved: ``1 - gate * (1 - strength)``.
+
+    Top management's support is, first, resource provision, and it "affected project completion"
+    (Dong, Neufeld & Higgins 2009, J. Information Technology 24); the sponsor's strength is their
+    authority, time and budget power (ODD 2). Planning finds what the plan really costs
+    (rules.realistic_budget), but money beyond the approved budget comes only through someone
+    with the power to get it: a weak sponsor's programme keeps much of its optimistic budget and
+    builds squeezed by it (rules.budget_cut). A padded budget is cut to the real cost without
+    anyone's help (sim.model.rules.realistic_budget applies this share only to an increase). The
+    linear form and ``gate`` are assumptions (``gate`` 0: every re-baseline is funded, model v2).
+    """
+    return 1.0 - gate * (1.0 - strength)
+
+
+@njit(cache=True)
 def rescoped(scope, strength, cut):
     """Scope after a sponsor de-escalates a runaway project: ``scope * (1 - cut * strength)``.
 

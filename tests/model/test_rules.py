@@ -66,6 +66,7 @@ TESTED = {
     "eroded_expectation",
     "sponsorship",
     "released_effort",
+    "funded_share",
     "budget_cut",
     "scope_work",
     "rescoped",
@@ -144,6 +145,10 @@ def test_realistic_budget():
     assert rules.realistic_budget(0.7, 0.0) == approx(0.7)
     assert rules.realistic_budget(0.7, 1.0) == approx(1.0)
     assert rules.realistic_budget(1.2, 0.5) == approx(1.1)  # a padded budget shrinks too
+    # only the funded share of an increase: half funded, half the way to the real cost
+    assert rules.realistic_budget(0.7, 1.0, 0.5) == approx(0.85)
+    assert rules.realistic_budget(0.7, 1.0, 0.0) == approx(0.7)  # nothing found: as planned
+    assert rules.realistic_budget(1.2, 0.5, 0.0) == approx(1.1)  # a padded budget is cut anyway
 
 
 def test_realistic_expectation():

@@ -19,6 +19,14 @@ def test_released_effort():
     assert sponsor_rules.released_effort(0.0, 0.0) == 1.0  # no day job to lose people to
 
 
+def test_funded_share():
+    # 1 - gate x (1 - strength): a strong sponsor gets the whole re-baseline, a weak one little
+    assert sponsor_rules.funded_share(1.0, 1.0) == 1.0
+    assert sponsor_rules.funded_share(0.0, 1.0) == 0.0
+    assert sponsor_rules.funded_share(0.4, 0.5) == approx(1 - 0.5 * 0.6)
+    assert sponsor_rules.funded_share(0.0, 0.0) == 1.0  # gate 0: every increase funded (model v2)
+
+
 def test_rescoped():
     # scope x (1 - cut x strength): a strong sponsor cuts, a weak one barely does
     assert sponsor_rules.rescoped(0.6, 1.0, 0.5) == approx(0.3)

@@ -358,3 +358,33 @@ def test_a_backing_sponsor_staffs_a_late_programme_so_it_goes_live_sooner():
     assert late, plain
     assert all(b is not None and b <= p for p, b in late), (plain, backed)
     assert any(b < p for p, b in late), (plain, backed)
+
+
+def _planned_budget(realism, strength, gate, seed):
+    """The budget, as a share of the plan's real cost, of a four Ps programme at the end of its
+    planning phase (7.1.9), the sponsor's strength and the budget's realism fixed."""
+    scen = small_scenario(
+        "four_ps",
+        profile__sponsor_strength=strength,
+        profile__sponsor_strength_spread=0.0,
+        profile__budget_realism=realism,
+        profile__budget_realism_spread=0.0,
+        sponsor__funding_gate=gate,
+    )
+    m = CRMRolloutModel(scen, seed=seed)
+    plan = m.programme.plan[0]
+    for _ in range(int(plan.platform_end) // 4):  # within the planning phase, after it has begun
+        m.step()
+    return m.programme.budget / plan.plan_cost
+
+
+def test_a_weak_sponsor_gets_less_of_the_re_baseline_funded():
+    """Planning raises an optimistic budget toward the plan's real cost as far as the sponsor gets
+    the money (7.1.9, sponsor_rules.funded_share): with the gate at 1 a weak sponsor's budget stays
+    nearer the optimistic one than with the gate at 0; a sponsor of full strength gets all of it
+    either way; a padded budget is cut to the real cost whoever the sponsor is."""
+    for seed in range(3):
+        gated, free = (_planned_budget(0.6, 0.2, gate, seed) for gate in (1.0, 0.0))
+        assert 0.6 < gated < free <= 1.0
+        assert _planned_budget(0.6, 1.0, 1.0, seed) == _planned_budget(0.6, 1.0, 0.0, seed)
+        assert _planned_budget(1.3, 0.2, 1.0, seed) == _planned_budget(1.3, 0.2, 0.0, seed)
