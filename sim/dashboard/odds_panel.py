@@ -23,6 +23,7 @@ from pathlib import Path
 
 import solara
 import solara.lab
+import solara.util
 
 from sim.dashboard import state, traits
 from sim.dashboard.brief import Brief, brief_html
@@ -70,9 +71,21 @@ class Shown:
     asked: str = ""
 
 
+#: Shown after the Cancel button stopped a comparison.
+CANCELLED = (
+    "Comparison cancelled: the runs it had finished are discarded (the next comparison with "
+    "these settings starts afresh). Press Run the odds to start it again."
+)
+
+
 @solara.lab.task(prefer_threaded=True)
 def odds_task(arms: dict, reps: int, base: str, posterior, labels: dict, page: dict) -> Shown:
     def progress(done, total, errors=0):
+        # Cancel pressed: stop at the next finished batch. The sweep writes the batches it has and
+        # leaves its folder partial, which the runner removes before the next comparison with the
+        # same settings; the few batches already queued on the workers finish and are dropped.
+        if not odds_task.is_current():
+            raise solara.util.CancelledError()
         odds_task.progress = 100.0 * done / max(total, 1)
 
     odds = state.runner().run(arms, reps, base, progress, posterior=posterior, labels=labels)
@@ -114,7 +127,7 @@ def start_odds() -> None:
         if reps is None or reps < 1 or reps > MAX_REPLICATES:
             raise InputError(
                 f"expected a whole number in [1, {MAX_REPLICATES:,}] (more take longer than a "
-                "meeting and cannot be stopped from the page: run `crmsim compare` instead, "
+                "meeting: run `crmsim compare` instead, "
                 "with the scenario files the Export tab downloads)",
                 key="replicates",
                 value=reps,
@@ -266,7 +279,12 @@ def OddsPanel() -> None:
             on_value=lambda label: state.baseline.set(by_label[label]),
             style={"width": "220px"},
         )
-        solara.InputInt("Replicates per ordering", value=state.replicates, style={"width": "170px"})
+        solara.InputInt(
+            "Replicates per ordering",
+            value=state.replicates,
+            style={"width": "170px"},
+            classes=["crm-replicates"],
+        )
         solara.Button(
             "Run the odds",
             color="primary",
@@ -274,10 +292,15 @@ def OddsPanel() -> None:
             disabled=odds_task.pending,
             classes=["crm-odds-button"],
         )
+        if odds_task.pending:
+            solara.Button("Cancel", on_click=odds_task.cancel, classes=["crm-odds-cancel"])
     UncertaintyToggle()
     solara.ProgressLinear(odds_task.progress or True if odds_task.pending else False)
     if odds_task.error:
         solara.Error(public(f"crmsim: error: {odds_task.exception}"))
+    if odds_task.cancelled:
+        solara.Info(CANCELLED, classes=["crm-odds-cancelled"])
+        return
     shown = odds_task.value if odds_task.finished else None
     if shown is None:
         solara.Info(

@@ -378,6 +378,26 @@ def test_phase_editor_copies_an_ordering_with_its_own_golive(server, browser):
     )
 
 
+def test_a_long_comparison_can_be_cancelled(server, browser):
+    """A consultant who asked for too many replicates stops them from the page (the Cancel button
+    shows while a comparison runs); the page then says so, and Run the odds works again (the next
+    test's comparison runs on the same server)."""
+    d = browser
+    _tab(d, "The odds")
+    _set_field(d, ".crm-replicates", "5000")  # 10,000 runs on one worker: minutes
+    _click_until(d, ".crm-odds-button", _odds_started, what="the long comparison to start")
+    _click(d, ".crm-odds-cancel")
+    note = _wait(d, lambda d: _css(d, ".crm-odds-cancelled"), seconds=60, what="the cancel note")
+    assert "Comparison cancelled" in note.text
+    _wait(
+        d,
+        lambda d: not _css(d, ".crm-odds-button").get_attribute("disabled"),
+        what="Run the odds enabled again",
+    )
+    assert not _css(d, ".crm-odds-cancel") and not _css(d, ".crm-odds")
+    _set_field(d, ".crm-replicates", "6")
+
+
 def test_odds_with_money_downloads_and_a_one_page_brief(server, browser):
     d = browser
     _choose(d, ".crm-preset", CLIENT.name)
