@@ -159,7 +159,7 @@ _STOP_SOURCES = {
 }
 
 
-def _stop_rows(mix: pd.DataFrame) -> list[dict]:
+def _stop_rows(mix: pd.DataFrame, predictive: dict) -> list[dict]:
     """Never live, and cancelled before go-live, in a trait's bottom third minus its top third.
     The abandonment studies counted decisions to stop; never live adds the programmes still being
     built at the horizon (ODD 7.5), so both are reported, but as one pattern, counted once, when
@@ -183,13 +183,17 @@ def _stop_rows(mix: pd.DataFrame) -> list[dict]:
                     f"{size}, interval above 0",
                     effect_text((d, lo, hi)),
                     d >= least and lo > 0,
+                    predictive.get(("stop", trait, outcome), ""),
                 )
             )
     return rows
 
 
-def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
-    """The sponsor and the budget as causal levers (ODD 7.1), in the industry mix."""
+def sponsor_budget_rows(ok: pd.DataFrame, predictive: dict | None = None) -> list[dict]:
+    """The sponsor and the budget as causal levers (ODD 7.1), in the industry mix; ``predictive``
+    holds each row's figure over the sweep across the posterior
+    (sim.analysis.validation_posterior.posterior_texts), shown beside the calibrated point's."""
+    predictive = predictive or {}
     mix = ok[ok.scenario == MIX_ARM]
     met = {t: trait_effect(mix, t, "met_expectations") for t in TRAITS}
     rank = sorted(TRAITS, key=lambda t: -abs(met[t][0])).index("sponsor_strength") + 1
@@ -208,6 +212,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             "> 0, interval above 0",
             effect_text(met["sponsor_strength"]),
             met["sponsor_strength"][1] > 0,
+            predictive.get(("met", "sponsor_strength"), ""),
         ),
         pattern_row(
             "sponsor strength among the two traits with the largest effect on meeting "
@@ -217,8 +222,9 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             "rank 1 or 2 of 7",
             f"rank {rank} of {len(TRAITS)}",
             rank <= 2,
+            predictive.get("rank", ""),
         ),
-        *_stop_rows(mix),
+        *_stop_rows(mix, predictive),
         pattern_row(
             "budget realism: met expectations, top third minus bottom third (industry mix)",
             "independent",
@@ -227,6 +233,7 @@ def sponsor_budget_rows(ok: pd.DataFrame) -> list[dict]:
             "> 0, interval above 0",
             effect_text(budget),
             budget[1] > 0,
+            predictive.get(("met", "budget_realism"), ""),
         ),
     ]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis import validation as v
-from sim.analysis import validation_levers, validation_payback
+from sim.analysis import validation_levers, validation_payback, validation_posterior
 from sim.analysis import validation_runs as runs
 from sim.errors import InputError
 from sim.experiments import Execution, read_runs
@@ -47,6 +47,12 @@ def main(argv=None) -> int:
 def _run(argv) -> int:
     parser = argparse.ArgumentParser(prog="python -m sim.cli.validation")
     parser.add_argument("--results", default=str(v.ROOT / "results/failure_rates"))
+    parser.add_argument(
+        "--posterior-results",
+        default=str(v.ROOT / "results/failure_rates_posterior"),
+        help="the reference sweep across the posterior (make reference); the trait rows show "
+        "their figure over it when it exists",
+    )
     parser.add_argument("--work", default=str(v.ROOT / "results/validation"))
     parser.add_argument("--out", default=str(v.ROOT / "results/reference/validation"))
     parser.add_argument("--doc", default=str(v.ROOT / "docs/VALIDATION.md"))
@@ -100,7 +106,7 @@ def _run(argv) -> int:
     rows = (
         v.calibration_rows(ok, calibration, v.ROOT / "results/reference/calibration/predictive.csv")
         + validation_payback.payback_rows(series, later["5 years"], margin, calibration)
-        + v.sponsor_budget_rows(ok)
+        + v.sponsor_budget_rows(ok, _posterior_texts(Path(args.posterior_results)))
         + v.contrast_rows(ok, pure)
         + v.built_in_rows(ok, series, customers)
         + v.constraint_rows(ok)
@@ -120,6 +126,13 @@ def _run(argv) -> int:
         table.to_csv(out / f"{name}.csv", index=False)
     model_charts.write_all(ok, tables["horizons"], tables["trait_effects"], out)
     return _render(out, Path(args.doc), tables)
+
+
+def _posterior_texts(folder: Path) -> dict:
+    """The trait rows' figures over the sweep across the posterior, or none without that sweep."""
+    if not (folder / "manifest.json").exists():
+        return {}
+    return validation_posterior.posterior_texts(v.prepare(read_runs(folder)))
 
 
 def _render(out: Path, doc: Path, tables: dict[str, pd.DataFrame]) -> int:

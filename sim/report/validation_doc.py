@@ -97,7 +97,12 @@ predictive interval where the calibration computed one (fresh runs at posterior 
 uncertainty of the parameters; each draw's figure comes from the calibration's
 `predictive_replicates` runs, so the interval also holds the noise of that few runs and is wider
 than the README's, which come from the sweep over the posterior: random-effects intervals of the
-rate itself over many draws, docs/calibration.md), and whether the figure lies in the band.
+rate itself over many draws, docs/calibration.md), and whether the figure lies in the band. The
+rows on the sponsor's and the budget's effects have no calibration figure; their posterior column
+gives the same statistic over the reference sweep across the posterior (blocks of 10 runs, each
+block at one draw; a bootstrap of whole draws, so the interval holds the parameters' uncertainty:
+sim/analysis/validation_posterior.py), to show whether the pattern holds for the parameters the
+data allow or only at the calibrated point; "holds" still judges the calibrated point.
 
 **Kinds.** `independent`: an output the calibration never saw (held out of it, or computed only
 here), with a band that could fail; `calibrated`: a pattern the calibration fits
@@ -158,12 +163,19 @@ independently, so this is the trait's average effect; a model-free partial depen
 
 Two mechanisms tie a weak sponsor to a programme that never goes live: a runaway that nobody with
 power defends is stopped at its review (`sponsor.defence_floor`, ODD 7.1.14), and a weak sponsor's
-programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). One ties an
+programme loses people to the day job (`sponsor.day_job_drain`, ODD 7.1.1). Two tie an
 unrealistic budget to failure: a projected overrun cuts training and process work
-(`programme.budget_cut`, ODD 7.1.1). The calibration puts the defence floor near zero and leaves
-the day-job drain and the budget cut wide (their posteriors span much of their priors:
+(`programme.budget_cut`, ODD 7.1.1), and planning re-baselines an optimistic budget only as far
+as the sponsor has the budget power to get the money (`sponsor.funding_gate`, ODD 7.1.9; at 0
+every re-baseline is funded). The calibration puts the defence floor near zero and leaves the
+day-job drain, the budget cut and the funding gate wide (their posteriors span much of their
+priors; the defence floor's and the budget cut's lean against their lower bounds:
 docs/calibration.md); a backing sponsor's escalation adds people as well as money (ODD 7.1.1), so a
-strong sponsor's runaway is finished late rather than left in build.
+strong sponsor's runaway is finished late rather than left in build. The funding gate acts only
+where a planning phase re-baselines the budget, so in the mix, about half of it technology first
+(no planning phase), its arms differ little; under the orderings that plan first its size sets
+how much budget realism matters there (at gate 0 hardly at all; the trait table above shows the
+calibrated point).
 experiments/sponsor_levers.toml runs the industry mix at the calibrated point and with each lever
 set otherwise, on the reference sweep's organisations. The values are settings, not
 estimates. Read the two effects beside the never-live, abandonment, failure, overrun and
@@ -172,7 +184,9 @@ same levers move them. The row `alpha_0.05` sets how fast the sponsor's commitme
 results (`sponsor.alpha`, ODD 7.1.12) back to 0.05, its fixed value before the calibration
 estimated it. The rows `budget_realism_0.6` and `budget_realism_1.0` fix every organisation's
 budget realism (the budget as a share of the plan's real cost before planning, ODD 7.1.9) at the
-two ends of its drawn range at the calibrated point (0.8 plus or minus 0.2). The last two rows
+two ends of its drawn range at the calibrated point (0.8 plus or minus 0.2). The rows
+`funding_gate_0` and `funding_gate_1` fund every re-baseline and fund it in proportion to the
+sponsor's strength. The last two rows
 shrink the improvement a sponsor funds after go-live (process work and reconfiguration in
 proportion to the active sponsorship, ODD 7.1.2), whose size (`programme.improve_effort`) the
 calibration estimates but its patterns do not identify (the posterior spans nearly all of the
