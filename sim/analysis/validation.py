@@ -118,7 +118,7 @@ def calibration_rows(ok: pd.DataFrame, calibration: Path, predictive: Path | Non
 # --- patterns only this module computes ----------------------------------------------------------
 
 
-def _thirds(d: pd.DataFrame, trait: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def thirds(d: pd.DataFrame, trait: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     lo, hi = d[trait].quantile([1 / 3, 2 / 3])
     return d[d[trait] >= hi], d[d[trait] <= lo]
 
@@ -126,7 +126,7 @@ def _thirds(d: pd.DataFrame, trait: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def trait_effect(d: pd.DataFrame, trait: str, outcome: str, seed: int = 0):
     """Share with ``outcome`` in the trait's top third minus its bottom third, with a bootstrap
     95% percentile interval (traits are drawn independently: the trait's average effect)."""
-    top, bottom = _thirds(d, trait)
+    top, bottom = thirds(d, trait)
     a = top[outcome].astype(float).to_numpy()
     b = bottom[outcome].astype(float).to_numpy()
     rng = np.random.default_rng(seed)
@@ -141,7 +141,7 @@ def effect_text(effect) -> str:
 
 
 #: Sources of the stop rows: an abandonment factor for the weak sponsor, one for the budget.
-_STOP_SOURCES = {
+STOP_SOURCES = {
     "sponsor_strength": (
         "weak-sponsor third minus strong third",
         "Ewusi-Mensah & Przasnyski 1991; JCIS 2000 ('lack of corporate leadership' the first "
@@ -171,7 +171,7 @@ def _stop_rows(mix: pd.DataFrame, predictive: dict) -> list[dict]:
         else (("never_live", "never live"), ("cancelled", "cancelled"))
     )
     rows = []
-    for trait, (contrast, source, least) in _STOP_SOURCES.items():
+    for trait, (contrast, source, least) in STOP_SOURCES.items():
         for outcome, label in outcomes:
             d, lo, hi = bottom_minus_top(trait_effect(mix, trait, outcome))
             size = f">= +{100 * least:.0f} pp" if least else "> 0"
@@ -183,7 +183,7 @@ def _stop_rows(mix: pd.DataFrame, predictive: dict) -> list[dict]:
                     f"{size}, interval above 0",
                     effect_text((d, lo, hi)),
                     d >= least and lo > 0,
-                    predictive.get(("stop", trait, outcome), ""),
+                    predictive.get(("stop", trait), "") if outcome == "never_live" else "",
                 )
             )
     return rows
@@ -196,7 +196,7 @@ def sponsor_budget_rows(ok: pd.DataFrame, predictive: dict | None = None) -> lis
     predictive = predictive or {}
     mix = ok[ok.scenario == MIX_ARM]
     met = {t: trait_effect(mix, t, "met_expectations") for t in TRAITS}
-    rank = sorted(TRAITS, key=lambda t: -abs(met[t][0])).index("sponsor_strength") + 1
+    rank = sponsor_rank(met)
     budget = met["budget_realism"]
     tms = (
         "Young & Jordan 2008 (top-management support 'the most important critical success "
@@ -236,6 +236,12 @@ def sponsor_budget_rows(ok: pd.DataFrame, predictive: dict | None = None) -> lis
             predictive.get(("met", "budget_realism"), ""),
         ),
     ]
+
+
+def sponsor_rank(effects: dict) -> int:
+    """The sponsor's rank among the traits by the size of their effect (1: the largest);
+    ``effects`` maps each trait to a tuple whose first item is its effect."""
+    return sorted(TRAITS, key=lambda t: -abs(effects[t][0])).index("sponsor_strength") + 1
 
 
 def bottom_minus_top(effect):
@@ -453,7 +459,7 @@ def trait_table(ok: pd.DataFrame) -> pd.DataFrame:
     for s in ("industry_mix", *ORDERINGS):
         d = ok[ok.scenario == s]
         for t in TRAITS:
-            top, bottom = _thirds(d, t)
+            top, bottom = thirds(d, t)
             effect = top.met_expectations.mean() - bottom.met_expectations.mean()
             rows.append({"scenario": s, "trait": t, "effect": float(effect)})
     return pd.DataFrame(rows)

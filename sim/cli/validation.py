@@ -22,6 +22,9 @@ from sim.experiments import Execution, read_runs
 from sim.model.scenario import load_scenario
 from sim.report import model_charts, validation_doc
 
+#: The calibration's posterior, which the posterior sweep must have drawn from to be read here.
+POSTERIOR = "results/reference/calibration/posterior.parquet"
+
 TABLES = (
     "patterns",
     "horizons",
@@ -129,10 +132,14 @@ def _run(argv) -> int:
 
 
 def _posterior_texts(folder: Path) -> dict:
-    """The trait rows' figures over the sweep across the posterior, or none without that sweep."""
-    if not (folder / "manifest.json").exists():
-        return {}
-    return validation_posterior.posterior_texts(v.prepare(read_runs(folder)))
+    """The trait rows' figures over the sweep across the posterior, or none (and why, on stderr)
+    without a complete sweep from the calibration's posterior."""
+    texts, why = validation_posterior.posterior_sweep_texts(
+        folder, v.ROOT / POSTERIOR, read_runs, v.prepare
+    )
+    if why:
+        print(f"note: {why}; the trait rows show no posterior figure", file=sys.stderr)
+    return texts
 
 
 def _render(out: Path, doc: Path, tables: dict[str, pd.DataFrame]) -> int:

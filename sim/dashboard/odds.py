@@ -241,6 +241,13 @@ class OddsRunner:
                         "a worker process of the odds stopped unexpectedly (killed, or out of "
                         "memory?); press Run the odds again to start new workers"
                     ) from None
+                except BaseException:
+                    # stopped (the page's Cancel button, an interrupt): what it finished is not
+                    # kept half-written; a comparison that had finished stays, as the cache
+                    if not _complete(folder):
+                        shutil.rmtree(folder, ignore_errors=True)
+                    log.info("odds %s: stopped before it finished", key)
+                    raise
         log.info(
             "odds %s: %s in %.1f s",
             key,

@@ -72,18 +72,15 @@ class Shown:
 
 
 #: Shown after the Cancel button stopped a comparison.
-CANCELLED = (
-    "Comparison cancelled: the runs it had finished are discarded (the next comparison with "
-    "these settings starts afresh). Press Run the odds to start it again."
-)
+CANCELLED = "Comparison cancelled. Press Run the odds to start it again."
 
 
 @solara.lab.task(prefer_threaded=True)
 def odds_task(arms: dict, reps: int, base: str, posterior, labels: dict, page: dict) -> Shown:
     def progress(done, total, errors=0):
-        # Cancel pressed: stop at the next finished batch. The sweep writes the batches it has and
-        # leaves its folder partial, which the runner removes before the next comparison with the
-        # same settings; the few batches already queued on the workers finish and are dropped.
+        # Cancel pressed: stop at the next finished batch. The runner removes the unfinished
+        # results folder (sim.dashboard.odds); the few batches already queued on the workers
+        # finish and are dropped.
         if not odds_task.is_current():
             raise solara.util.CancelledError()
         odds_task.progress = 100.0 * done / max(total, 1)

@@ -124,11 +124,35 @@ def claims_table(claims: pd.DataFrame, horizons: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def misses_block(patterns: pd.DataFrame) -> str:
+    """The README's account of docs/VALIDATION.md: how many independent patterns hold, and every
+    pattern that does not, of any kind, with its figure, its band and, where there is one, its
+    figure over the posterior (the validation's patterns.csv)."""
+    holds = patterns["holds"].map(lambda h: None if pd.isna(h) else str(h) == "True")
+    judged = patterns[holds.notna()].assign(holds=holds[holds.notna()].astype(bool))
+    independent = judged[judged.kind == "independent"]
+    lines = [
+        f"**{int(independent.holds.sum())} of {len(independent)} independent patterns hold** in "
+        "docs/VALIDATION.md. The patterns that do not hold:",
+        "",
+    ]
+    for r in judged[~judged.holds].itertuples():
+        post = r.predictive if isinstance(r.predictive, str) and r.predictive else ""
+        lines.append(
+            f"- {r.pattern} ({r.kind}): {r.model} against {r.expected}"
+            + (f"; posterior predictive: {post}" if post else "")
+        )
+    return "\n".join(lines)
+
+
 def write_claims(readme: Path = ROOT / "README.md") -> None:
-    """Rewrite the README's claims block from the committed calibration and validation tables."""
+    """Rewrite the README's claims and validation blocks from the committed calibration and
+    validation tables."""
     claims = pd.read_csv(ROOT / "results/reference/calibration/claims.csv")
     horizons = pd.read_csv(ROOT / "results/reference/validation/claims_by_horizon.csv")
-    readme.write_text(replace_block(readme.read_text(), "claims", claims_table(claims, horizons)))
+    patterns = pd.read_csv(ROOT / "results/reference/validation/patterns.csv")
+    text = replace_block(readme.read_text(), "claims", claims_table(claims, horizons))
+    readme.write_text(replace_block(text, "validation", misses_block(patterns)))
 
 
 #: The README's first command, and the folder it writes to by default.
@@ -197,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--claims",
         action="store_true",
-        help="only rewrite the README's claims block (after crmsim calibrate and make validation)",
+        help="only rewrite the README's claims and validation blocks (after crmsim calibrate and "
+        "make validation)",
     )
     parser.add_argument(
         "--posterior", type=Path, help="the same sweep run with --posterior (the README's tables)"
@@ -214,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.claims:
         write_claims()
-        print("wrote the README's claims block")
+        print("wrote the README's claims and validation blocks")
         return 0
     if args.results is None or args.log is None:
         parser.error("give RESULTS and --log, or --claims")

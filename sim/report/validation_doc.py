@@ -99,8 +99,9 @@ uncertainty of the parameters; each draw's figure comes from the calibration's
 than the README's, which come from the sweep over the posterior: random-effects intervals of the
 rate itself over many draws, docs/calibration.md), and whether the figure lies in the band. The
 rows on the sponsor's and the budget's effects have no calibration figure; their posterior column
-gives the same statistic over the reference sweep across the posterior (blocks of 10 runs, each
-block at one draw; a bootstrap of whole draws, so the interval holds the parameters' uncertainty:
+gives the same statistic over the reference sweep across the posterior (blocks of runs, each
+block at one draw): the mean of its per-draw values and the 95% prediction interval of a new
+draw's value (the random-effects interval of the README's rates;
 sim/analysis/validation_posterior.py), to show whether the pattern holds for the parameters the
 data allow or only at the calibrated point; "holds" still judges the calibrated point.
 

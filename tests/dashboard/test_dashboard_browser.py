@@ -194,15 +194,33 @@ def _click(driver, selector, seconds=60, text=None):
     _wait(driver, attempt, seconds, what=f"{selector} to take a click")
 
 
-def _odds_started(d) -> bool:
-    """The server took the click: its log says a comparison began, the button is disabled while
-    it runs, or the table (or an error) is shown."""
-    button = _css(d, ".crm-odds-button")
-    return bool(
-        re.search(r"crmsim dashboard: odds [0-9a-f]+: ", d.server_log.read_text(errors="replace"))
-        or (button is not None and button.get_attribute("disabled"))
-        or _css(d, ".crm-odds")
-        or _css(d, ".v-alert.error")
+def _odds_started(driver):
+    """A test that the server took the next click on Run the odds: its log says a comparison began
+    or was read from the cache (after what it held now: an earlier comparison's line does not
+    count), the button is disabled while it runs, or an error is shown. (Not the table: an
+    earlier comparison's may still be on the page.)"""
+    seen = len(driver.server_log.read_text(errors="replace"))
+
+    def started(d) -> bool:
+        button = _css(d, ".crm-odds-button")
+        log = d.server_log.read_text(errors="replace")[seen:]
+        return bool(
+            re.search(r"crmsim dashboard: odds [0-9a-f]+: ", log)
+            or (button is not None and button.get_attribute("disabled"))
+            or _css(d, ".v-alert.error")
+        )
+
+    return started
+
+
+def _odds_table(driver, text: str) -> str:
+    """The odds table's text once it says ``text`` (the comparison just asked for, not one shown
+    before it)."""
+    return _wait(
+        driver,
+        lambda d: (e := _css(d, ".crm-odds")) is not None and text in e.text and e.text,
+        seconds=240,
+        what=f"the odds table with {text!r}",
     )
 
 
@@ -384,17 +402,27 @@ def test_a_long_comparison_can_be_cancelled(server, browser):
     test's comparison runs on the same server)."""
     d = browser
     _tab(d, "The odds")
-    _set_field(d, ".crm-replicates", "5000")  # 10,000 runs on one worker: minutes
-    _click_until(d, ".crm-odds-button", _odds_started, what="the long comparison to start")
-    _click(d, ".crm-odds-cancel")
-    note = _wait(d, lambda d: _css(d, ".crm-odds-cancelled"), seconds=60, what="the cancel note")
-    assert "Comparison cancelled" in note.text
-    _wait(
-        d,
-        lambda d: not _css(d, ".crm-odds-button").get_attribute("disabled"),
-        what="Run the odds enabled again",
-    )
-    assert not _css(d, ".crm-odds-cancel") and not _css(d, ".crm-odds")
+    try:
+        _set_field(d, ".crm-replicates", "5000")  # 10,000 runs on one worker: minutes
+        started = _odds_started(d)
+        _click_until(d, ".crm-odds-button", started, what="the long comparison to start")
+        _click(d, ".crm-odds-cancel")
+        note = _wait(d, lambda d: _css(d, ".crm-odds-cancelled"), seconds=60, what="the note")
+        assert "Comparison cancelled" in note.text
+        _wait(
+            d,
+            lambda d: not _css(d, ".crm-odds-button").get_attribute("disabled"),
+            what="Run the odds enabled again",
+        )
+        assert not _css(d, ".crm-odds-cancel") and not _css(d, ".crm-odds")
+        # the cancelled comparison's folder is gone: nothing half-written stays in the results
+        odds = server["tmp"] / "results" / "odds"
+        assert not [p for p in odds.iterdir() if p.is_dir() and "scenarios" not in p.name]
+    finally:
+        _set_field(d, ".crm-replicates", "2")
+    # and a comparison runs again
+    _click_until(d, ".crm-odds-button", _odds_started(d), what="the next comparison to start")
+    _odds_table(d, "2 replicates per ordering")
     _set_field(d, ".crm-replicates", "6")
 
 
@@ -407,9 +435,8 @@ def test_odds_with_money_downloads_and_a_one_page_brief(server, browser):
         what="the preset's sponsor strength",
     )
     _tab(d, "The odds")
-    _click_until(d, ".crm-odds-button", _odds_started, what="the odds to start")
-    odds = _wait(d, lambda d: _css(d, ".crm-odds"), seconds=240, what="the odds table").text
-    assert "6 replicates per ordering" in odds
+    _click_until(d, ".crm-odds-button", _odds_started(d), what="the odds to start")
+    odds = _odds_table(d, "6 replicates per ordering")
     assert "Met expectations" in odds and "Paid back (business case met)" in odds
     assert odds.index("Technology first") < odds.index("Four Ps")  # the charts' order
     assert "vendor pressure 0.8" in odds and "vendor pressure 0.2" in odds  # as their files say

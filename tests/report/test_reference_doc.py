@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -107,3 +108,32 @@ def test_claims_table_says_where_a_claim_depends_on_the_horizon():
         "| a fails more than b | 0.93 | holds (+5.0 pp [+1.0, +9.0]) | "
         "not shown (+1.0 pp [-2.0, +4.0]) |" in table
     )
+
+
+def test_readme_validation_block_is_the_validation_table():
+    patterns = ROOT / "results/reference/validation/patterns.csv"
+    if not patterns.exists():
+        pytest.skip("the reference validation is not committed yet")
+    expected = reference_doc.misses_block(pd.read_csv(patterns))
+    assert _block((ROOT / "README.md").read_text(), "validation") == expected
+
+
+def test_validation_block_counts_independent_patterns_and_lists_every_miss():
+    patterns = pd.DataFrame(
+        {
+            "pattern": ["a", "b", "c", "d"],
+            "kind": ["independent", "independent", "calibrated", "built in"],
+            "model": ["10%", "+2 pp [-1, +5]", "70%", "-"],
+            "expected": ["20% to 30%", "> 0, interval above 0", "25% to 60%", "all -1"],
+            "predictive": [np.nan, "+3 pp [-9, +15] (sweep over 100 draws)", np.nan, np.nan],
+            "holds": [True, False, False, np.nan],
+        }
+    )
+    block = reference_doc.misses_block(patterns)
+    assert block.startswith("**1 of 2 independent patterns hold**")
+    assert "- a " not in block and "- d " not in block  # held, and not judged
+    assert (
+        "- b (independent): +2 pp [-1, +5] against > 0, interval above 0; posterior predictive: +3"
+        in block
+    )
+    assert "- c (calibrated): 70% against 25% to 60%" in block
