@@ -1,5 +1,5 @@
 """Payback measured as its source measured it: the ROI of a live CRM two and three years after its
-go-live, for docs/VALIDATION.md.
+go-live, and at an age drawn between them, for docs/VALIDATION.md.
 
 The calibration's payback pattern (experiments/calibration.toml, ``payback``) takes its figure from
 Nucleus Research (via destinationCRM, Myron 2003): 57% of 21 SAP CRM and 61% of Siebel reference
@@ -9,8 +9,9 @@ years after a typical go-live. Here the same figure is measured at the source's 
 series of the five-year sweep (sim.analysis.validation_runs.horizon_runs): for each industry-mix run
 that is live at five years, its ROI as ``classify`` computes it (sim.model.outcomes: the profit
 over its counterfactual's, the programme's spend included, over that spend), but with both sums
-taken from the first week to the week its CRM had been live two (three) years. The band is the
-calibration file's, so the two rows say whether the calibrated model pays back as often as the
+taken from the first week to the week its CRM had been live two (three) years, or an age drawn
+per run between them (:data:`DRAWN`: the survey's firms were each at their own age). The band is
+the calibration file's, so the rows say whether the calibrated model pays back as often as the
 source found when it is asked at the source's age. The rows are of kind ``calibrated``: the
 calibration fitted this source's figure (at another age), so they test the fit, not the model.
 """
@@ -28,6 +29,11 @@ from sim.model.outcomes import weekly_profit
 
 #: The ages of a live CRM at which its ROI is read: the ends of the source's "2 to 3 years".
 AGES = {"2 years": 104, "3 years": 156}
+#: And an age drawn per run between them (whole weeks, uniform; from a generator seeded with the
+#: run's seed, so it is the same at every reading): the source surveyed firms 2 to 3 years after
+#: their go-live, each at its own age, and its figure is the share over all of them. The uniform
+#: spread of the firms' ages is an assumption (the source gives none).
+DRAWN = "an age drawn between 2 and 3 years"
 #: The calibration file's pattern whose source and band the rows take.
 PATTERN = "payback"
 
@@ -40,6 +46,8 @@ def roi_at_ages(series: pd.DataFrame, runs: pd.DataFrame, margin: float) -> pd.D
     returns them), ``runs`` its run rows, ``margin`` the scenario's ``economics.margin``.
     """
     golive = runs.set_index("run_id")["golive_week"]
+    seeds = runs.set_index("run_id")["seed"]
+    low, high = AGES["2 years"], AGES["3 years"]
     rows = []
     for run_id, ts in series.groupby("run_id", sort=False):
         week = golive.get(run_id, np.nan)
@@ -51,12 +59,13 @@ def roi_at_ages(series: pd.DataFrame, runs: pd.DataFrame, margin: float) -> pd.D
         cf = weekly_profit(ts["cf_revenue"].to_numpy(), ts["cf_cost"].to_numpy(), none, margin)
         delta = np.cumsum(gain - cf)
         row = {"run_id": run_id, "golive_week": int(week)}
-        for label, weeks in AGES.items():
+        drawn = int(np.random.default_rng(int(seeds[run_id])).integers(low, high + 1))
+        for label, weeks in (*AGES.items(), (DRAWN, drawn)):
             at = int(week) - 1 + weeks  # the row of the week the CRM has been live `weeks` weeks
             inside = at < len(delta) and spend[at] > 0
             row[label] = float(delta[at] / spend[at]) if inside else np.nan
         rows.append(row)
-    return pd.DataFrame(rows, columns=["run_id", "golive_week", *AGES])
+    return pd.DataFrame(rows, columns=["run_id", "golive_week", *AGES, DRAWN])
 
 
 def payback_rows(
@@ -70,7 +79,7 @@ def payback_rows(
     live = runs[(runs["scenario"].astype(str) == MIX_ARM) & (runs["status"] == "live")]
     rois = roi_at_ages(series[series["run_id"].isin(live["run_id"])], live, margin)
     rows = []
-    for label in AGES:
+    for label in (*AGES, DRAWN):
         known = rois[label].dropna()
         positive = (known > 0).to_numpy()
         share = positive.mean() if len(positive) else np.nan
@@ -78,7 +87,12 @@ def payback_rows(
         rows.append(
             pattern_row(
                 f"payback at the source's age: share of live {MIX_ARM} runs with roi > 0 "
-                f"{label} after go-live (five-year runs; {len(known)} runs"
+                + (
+                    f"at {label} after go-live, as the surveyed firms were"
+                    if label == DRAWN
+                    else f"{label} after go-live"
+                )
+                + f" (five-year runs; {len(known)} runs"
                 + (f", {late} live too late to be judged" if late else "")
                 + ")",
                 "calibrated",

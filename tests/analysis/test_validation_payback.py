@@ -36,7 +36,7 @@ def _by_hand(golive: int, weekly_gain: float, weeks: int) -> float:
 
 def test_the_roi_is_read_two_and_three_years_after_each_runs_go_live():
     runs = pd.DataFrame(
-        {"run_id": ["a", "late", "never"], "golive_week": [10.0, 200.0, np.nan]}
+        {"run_id": ["a", "late", "never"], "golive_week": [10.0, 200.0, np.nan], "seed": [7, 8, 9]}
     )  # fmt: skip
     series = pd.concat([_series("a", 10, 8.0), _series("late", 200, 8.0), _series("never", 0, 0)])
     rois = vp.roi_at_ages(series, runs, MARGIN).set_index("run_id")
@@ -45,6 +45,19 @@ def test_the_roi_is_read_two_and_three_years_after_each_runs_go_live():
     assert rois.loc["a", "3 years"] == pytest.approx(_by_hand(10, 8.0, 156))  # +0.256: paid back
     assert rois.loc["a", "2 years"] < 0 < rois.loc["a", "3 years"]
     assert rois.loc["late"].isna()[["2 years", "3 years"]].all()  # live too late to be judged
+    # the drawn age: whole weeks from 104 to 156, from the run's own seed
+    drawn = int(np.random.default_rng(7).integers(104, 157))
+    assert rois.loc["a", vp.DRAWN] == pytest.approx(_by_hand(10, 8.0, drawn))
+
+
+def test_the_drawn_ages_spread_over_the_two_to_three_years():
+    runs = pd.DataFrame({"run_id": [f"r{i}" for i in range(200)], "golive_week": 10.0,
+                         "seed": range(200)})  # fmt: skip
+    series = pd.concat([_series(r, 10, 8.0) for r in runs.run_id])
+    rois = vp.roi_at_ages(series, runs, MARGIN)[vp.DRAWN]
+    weeks = np.round((rois * BUILD + BUILD) / 8.0 - 1).astype(int)  # back from _by_hand
+    assert weeks.min() >= 104 and weeks.max() <= 156 and weeks.nunique() > 30
+    assert 120 < weeks.mean() < 140  # about 130 on average: uniform
 
 
 def test_payback_rows_count_live_mix_runs_against_the_calibration_band():
@@ -59,11 +72,13 @@ def test_payback_rows_count_live_mix_runs_against_the_calibration_band():
         {"run_id": "gone", "scenario": "industry_mix", "status": "abandoned", "golive_week": 10.0},
         {"run_id": "late", "scenario": "industry_mix", "status": "live", "golive_week": 250.0},
     ]
+    for i, row in enumerate(rows):
+        row["seed"] = i
     series = pd.concat(
         [_series(r, 10, g) for r, g in gains.items()]
         + [_series("other", 10, 0.0), _series("gone", 10, 0.0), _series("late", 250, 50.0)]
     )
-    two, three = vp.payback_rows(
+    two, three, drawn = vp.payback_rows(
         series, pd.DataFrame(rows), MARGIN, ROOT / "experiments/calibration.toml"
     )
     assert two["kind"] == three["kind"] == "calibrated"
@@ -71,6 +86,12 @@ def test_payback_rows_count_live_mix_runs_against_the_calibration_band():
     assert two["model"].startswith("50.0% [") and two["holds"] is True
     assert three["model"].startswith("100.0% [") and three["holds"] is False
     assert "4 runs, 1 live too late to be judged" in two["pattern"]
+    # at the drawn ages: the two 12.0 runs have paid back at any of them; an 8.0 run has paid
+    # back once it has been live 125 weeks (8 x 126 > 1000)
+    ages = [int(np.random.default_rng(i).integers(104, 157)) for i in (2, 3)]
+    share = (2 + sum(a >= 125 for a in ages)) / 4
+    assert drawn["model"].startswith(f"{100 * share:.1f}% [")
+    assert "an age drawn between 2 and 3 years after go-live" in drawn["pattern"]
     assert "Nucleus" in two["source"]
 
 
