@@ -87,3 +87,29 @@ def step_customers(model, cus, nxt, week, bounds=None):
         week,
     )
     return float(sums[3]), float(sums[4])
+
+
+def validation_runs(rows: list[dict]):
+    """Run rows for sim.analysis.validation's tests: live industry-mix runs with every trait at
+    0.5, each updated by one dict of ``rows``, prepared as the validation reads them."""
+    import pandas as pd
+
+    from sim.analysis import validation
+    from sim.model.vocabulary import TRAITS
+
+    base = {
+        "scenario": "industry_mix",
+        "seed": 0,
+        "replicate": 0,
+        "status": "live",
+        "met_expectations": True,
+        "business_case_met": False,
+        "measurable_gain": False,
+        "gain_ratio": 0.0,
+        "roi": 0.0,
+        "adoption_final": 0.5,
+        "kpis_set": False,
+        "cancelled": False,
+        **dict.fromkeys(TRAITS, 0.5),
+    }
+    return validation.prepare(pd.DataFrame([{**base, **r} for r in rows]))

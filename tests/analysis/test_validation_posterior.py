@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 
 from sim.analysis import validation as v
 from sim.analysis import validation_posterior as vp
 from sim.experiments import read_runs
 from sim.model.vocabulary import TRAITS
+from tests.common import validation_runs
 
 
 def _posterior_runs(effect_by_draw, per_draw=60, seed=0):
@@ -24,23 +24,14 @@ def _posterior_runs(effect_by_draw, per_draw=60, seed=0):
             p = 0.5 + effect * (traits["sponsor_strength"] - 0.5)
             rows.append(
                 {
-                    "scenario": "industry_mix",
                     "draw": k,
-                    "status": "live",
                     "met_expectations": bool(rng.random() < p),
-                    "business_case_met": False,
-                    "measurable_gain": False,
-                    "gain_ratio": 0.0,
-                    "roi": 0.0,
-                    "adoption_final": 0.5,
-                    "kpis_set": False,
-                    "cancelled": False,
                     "seed": len(rows),
                     "replicate": len(rows),
                     **traits,
                 }
             )
-    return v.prepare(pd.DataFrame(rows))
+    return validation_runs(rows)
 
 
 def _width(effect):

@@ -14,25 +14,7 @@ from sim.analysis import validation as v
 from sim.analysis.validation_levers import lever_contrasts, lever_table
 from sim.model.vocabulary import TRAITS
 from tests.common import ROOT
-
-
-def _runs(rows: list[dict]) -> pd.DataFrame:
-    base = {
-        "scenario": "industry_mix",
-        "seed": 0,
-        "replicate": 0,
-        "status": "live",
-        "met_expectations": True,
-        "business_case_met": False,
-        "measurable_gain": False,
-        "gain_ratio": 0.0,
-        "roi": 0.0,
-        "adoption_final": 0.5,
-        "kpis_set": False,
-        "cancelled": False,
-        **dict.fromkeys(TRAITS, 0.5),
-    }
-    return v.prepare(pd.DataFrame([{**base, **r} for r in rows]))
+from tests.common import validation_runs as _runs
 
 
 def test_prepare_adds_failed_and_financial_failure():
