@@ -294,7 +294,7 @@ def test_a_bad_seed_is_a_message_and_errors_name_the_field(tmp_path, monkeypatch
     assert check_seed(0) == 0 and check_seed(2**63 - 1) == 2**63 - 1
     text = panels.public("the page's settings (Four Ps), key 'org.employees', value 2: ...")
     assert "Size (key 'org.employees')" in text
-    state.seed.value = 1
+    state.seed.value = state.FIRST_SEED
     state.error.value = ""
 
 
@@ -348,3 +348,12 @@ def test_values_print_to_three_significant_digits_and_choices_in_words():
     """A calibrated 0.01325 read to five digits beside a slider; 'big_bang' as the code spells."""
     assert inputs.value_text(0.01325) == "0.0132" and inputs.value_text(0.7605) == "0.76"
     assert inputs.value_text(1200) == "1,200" and inputs.value_text("big_bang") == "big bang"
+
+
+def test_the_run_tab_opens_on_the_readmes_first_run():
+    """The page's first seed is the README's first run's (sim.report.reference_doc.FIRST_RUN)."""
+    from sim.dashboard import state
+    from sim.report.reference_doc import FIRST_RUN
+
+    assert FIRST_RUN[FIRST_RUN.index("--seed") + 1] == str(state.FIRST_SEED)
+    assert FIRST_RUN[1] == f"scenarios/{state.base_scenario().name}.toml"
