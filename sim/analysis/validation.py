@@ -30,6 +30,15 @@ import pandas as pd
 
 from sim.analysis.calibration_spec import load_calibration
 from sim.analysis.patterns import MIX, Panel
+from sim.analysis.trait_effects import (  # noqa: F401 - the validation's names for them
+    N_BOOT,
+    bottom_minus_top,
+    effect_text,
+    sponsor_rank,
+    thirds,
+    top_two_share,
+    trait_effect,
+)
 from sim.experiments.stats import newcombe_paired_interval, wilson_interval
 from sim.experiments.summary import rate_columns
 from sim.model.vocabulary import TRAITS
@@ -40,8 +49,6 @@ ORDERINGS = ("technology_first", "big_bang", "people_process_platform", "four_ps
 MIX_ARM = "industry_mix"  # the reference sweep's mix: one ordering drawn per organisation
 KINDS = ("calibrated", "independent", "built in", "constraint")
 Z95 = 1.959963984540054
-#: bootstrap resamples of the trait effects (assumption: enough for a 95% percentile interval)
-N_BOOT = 1000
 
 
 def _pct(x: float) -> str:
@@ -116,28 +123,6 @@ def calibration_rows(ok: pd.DataFrame, calibration: Path, predictive: Path | Non
 
 
 # --- patterns only this module computes ----------------------------------------------------------
-
-
-def thirds(d: pd.DataFrame, trait: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    lo, hi = d[trait].quantile([1 / 3, 2 / 3])
-    return d[d[trait] >= hi], d[d[trait] <= lo]
-
-
-def trait_effect(d: pd.DataFrame, trait: str, outcome: str, seed: int = 0):
-    """Share with ``outcome`` in the trait's top third minus its bottom third, with a bootstrap
-    95% percentile interval (traits are drawn independently: the trait's average effect)."""
-    top, bottom = thirds(d, trait)
-    a = top[outcome].astype(float).to_numpy()
-    b = bottom[outcome].astype(float).to_numpy()
-    rng = np.random.default_rng(seed)
-    boot = rng.choice(a, (N_BOOT, len(a))).mean(1) - rng.choice(b, (N_BOOT, len(b))).mean(1)
-    lo, hi = np.quantile(boot, [0.025, 0.975])
-    return float(a.mean() - b.mean()), float(lo), float(hi)
-
-
-def effect_text(effect) -> str:
-    d, lo, hi = effect
-    return f"{100 * d:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
 
 
 #: Sources of the stop rows: an abandonment factor for the weak sponsor, one for the budget.
@@ -220,7 +205,8 @@ def sponsor_budget_rows(ok: pd.DataFrame, predictive: dict | None = None) -> lis
             "independent",
             tms,
             "rank 1 or 2 of 7",
-            f"rank {rank} of {len(TRAITS)}",
+            f"rank {rank} of {len(TRAITS)} (top two in {top_two_share(mix):.0%} of "
+            f"{N_BOOT:,} bootstrap resamples)",
             rank <= 2,
             predictive.get("rank", ""),
         ),
@@ -236,18 +222,6 @@ def sponsor_budget_rows(ok: pd.DataFrame, predictive: dict | None = None) -> lis
             predictive.get(("met", "budget_realism"), ""),
         ),
     ]
-
-
-def sponsor_rank(effects: dict) -> int:
-    """The sponsor's rank among the traits by the size of their effect (1: the largest);
-    ``effects`` maps each trait to a tuple whose first item is its effect."""
-    return sorted(TRAITS, key=lambda t: -abs(effects[t][0])).index("sponsor_strength") + 1
-
-
-def bottom_minus_top(effect):
-    """An effect of the top third read as one of the bottom third (bottom minus top)."""
-    d, lo, hi = effect
-    return 0.0 - d, 0.0 - hi, 0.0 - lo  # 0.0 - x: no "-0.0 pp" for an effect of zero
 
 
 def paired_difference(ok: pd.DataFrame, a: str, b: str, metric: str):

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.analysis.validation import (
-    bottom_minus_top,
-    effect_text,
-    paired_difference,
-    trait_effect,
-)
+from sim.analysis.trait_effects import bottom_minus_top, effect_text, trait_effect
+from sim.analysis.validation import paired_difference
 
 #: The arm every other arm is paired with.
 BASELINE = "calibrated"

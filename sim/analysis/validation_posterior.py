@@ -20,14 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.validation import (
-    MIX_ARM,
-    STOP_SOURCES,
-    bottom_minus_top,
-    effect_text,
-    sponsor_rank,
-    thirds,
-)
+from sim.analysis.trait_effects import bottom_minus_top, effect_text, sponsor_rank, thirds
+from sim.analysis.validation import MIX_ARM, STOP_SOURCES
 from sim.experiments.posterior import random_effects
 from sim.model.vocabulary import TRAITS
 from sim.report.data import has_draws
