@@ -17,10 +17,16 @@ from sim.model.vocabulary import TRAITS
 N_BOOT = 1000
 
 
+def third_masks(d: pd.DataFrame, trait: str) -> tuple[np.ndarray, np.ndarray]:
+    """Which runs are in the trait's top third and which in its bottom third."""
+    lo, hi = d[trait].quantile([1 / 3, 2 / 3])
+    return (d[trait] >= hi).to_numpy(), (d[trait] <= lo).to_numpy()
+
+
 def thirds(d: pd.DataFrame, trait: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The runs in the trait's top third and in its bottom third."""
-    lo, hi = d[trait].quantile([1 / 3, 2 / 3])
-    return d[d[trait] >= hi], d[d[trait] <= lo]
+    top, bottom = third_masks(d, trait)
+    return d[top], d[bottom]
 
 
 def trait_effect(d: pd.DataFrame, trait: str, outcome: str, seed: int = 0):
@@ -56,8 +62,7 @@ def top_two_share(d: pd.DataFrame, outcome: str = "met_expectations", seed: int 
     pick = rng.integers(0, len(y), (N_BOOT, len(y)))
     sizes = []
     for trait in TRAITS:
-        lo, hi = d[trait].quantile([1 / 3, 2 / 3])
-        top, bottom = (d[trait] >= hi).to_numpy()[pick], (d[trait] <= lo).to_numpy()[pick]
+        top, bottom = (mask[pick] for mask in third_masks(d, trait))
         with np.errstate(invalid="ignore", divide="ignore"):
             effect = (y[pick] * top).sum(1) / top.sum(1) - (y[pick] * bottom).sum(1) / bottom.sum(1)
         sizes.append(np.abs(effect))

@@ -30,7 +30,7 @@ import pandas as pd
 
 from sim.analysis.calibration_spec import load_calibration
 from sim.analysis.patterns import MIX, Panel
-from sim.analysis.trait_effects import (  # noqa: F401 - the validation's names for them
+from sim.analysis.trait_effects import (
     N_BOOT,
     bottom_minus_top,
     effect_text,
@@ -144,12 +144,18 @@ STOP_SOURCES = {
 }
 
 
+def never_live_all_cancelled(mix: pd.DataFrame) -> bool:
+    """Whether never live and cancelled are the same runs (no programme was still being built at
+    the horizon): the two stop rows are then one pattern, counted once."""
+    return bool((mix["never_live"].astype(bool) == mix["cancelled"].astype(bool)).all())
+
+
 def _stop_rows(mix: pd.DataFrame, predictive: dict) -> list[dict]:
     """Never live, and cancelled before go-live, in a trait's bottom third minus its top third.
     The abandonment studies counted decisions to stop; never live adds the programmes still being
     built at the horizon (ODD 7.5), so both are reported, but as one pattern, counted once, when
     no programme was still being built (the two flags are then the same runs)."""
-    same = bool((mix["never_live"].astype(bool) == mix["cancelled"].astype(bool)).all())
+    same = never_live_all_cancelled(mix)
     outcomes = (
         (("never_live", "never live, every one cancelled (one pattern here)"),)
         if same

@@ -14,15 +14,16 @@ calibrated point. With fewer than 3 draws no spread can be estimated and nothing
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from sim.analysis.trait_effects import bottom_minus_top, effect_text, sponsor_rank, thirds
-from sim.analysis.validation import MIX_ARM, STOP_SOURCES
+from sim.analysis.validation import MIX_ARM, STOP_SOURCES, never_live_all_cancelled, prepare
+from sim.errors import InputError
+from sim.experiments.integrity import digest
 from sim.experiments.posterior import random_effects
+from sim.experiments.store import read_manifest, read_runs
 from sim.model.vocabulary import TRAITS
 from sim.report.data import has_draws
 
@@ -67,7 +68,7 @@ def posterior_texts(runs: pd.DataFrame) -> dict:
     texts: dict = {("met", t): effect_text(e) + note for t, e in met.items() if e is not None}
     if all(e is not None for e in met.values()):
         texts["rank"] = f"rank {sponsor_rank(met)} of {len(TRAITS)}{note}"
-    same = bool((mix["never_live"].astype(bool) == mix["cancelled"].astype(bool)).all())
+    same = never_live_all_cancelled(mix)
     for trait in STOP_SOURCES:
         parts = []
         for outcome in ("never_live",) if same else ("never_live", "cancelled"):
@@ -80,21 +81,20 @@ def posterior_texts(runs: pd.DataFrame) -> dict:
     return texts
 
 
-def posterior_sweep_texts(folder: Path, posterior: Path, read_runs, prepare) -> tuple[dict, str]:
+def posterior_sweep_texts(folder: Path, posterior: Path) -> tuple[dict, str]:
     """:func:`posterior_texts` of the posterior sweep in ``folder``, and "" or why it is not used:
-    the folder has no complete sweep, or it drew from another posterior than ``posterior`` (the
-    calibration's file now: an older sweep would describe an older posterior)."""
-    manifest = folder / "manifest.json"
-    if not manifest.exists():
+    the folder has no complete sweep (or its manifest cannot be read), or it drew from another
+    posterior than ``posterior`` (the calibration's file now: an older sweep would describe an
+    older posterior)."""
+    if not (folder / "manifest.json").exists():
         return {}, f"no posterior sweep in {folder}"
-    meta = json.loads(manifest.read_text())
+    try:
+        meta = read_manifest(folder)
+    except InputError as exc:
+        return {}, f"cannot read the posterior sweep's manifest ({exc})"
     drawn = (meta.get("spec") or {}).get("posterior") or {}
     if meta.get("status") != "complete":
         return {}, f"the posterior sweep in {folder} is not complete"
-    if not posterior.is_file() or drawn.get("sha256") != _sha256(posterior):
+    if not posterior.is_file() or drawn.get("sha256") != digest(posterior.read_bytes()):
         return {}, f"the posterior sweep in {folder} drew from another posterior than {posterior}"
     return posterior_texts(prepare(read_runs(folder))), ""
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -134,9 +134,7 @@ def _run(argv) -> int:
 def _posterior_texts(folder: Path) -> dict:
     """The trait rows' figures over the sweep across the posterior, or none (and why, on stderr)
     without a complete sweep from the calibration's posterior."""
-    texts, why = validation_posterior.posterior_sweep_texts(
-        folder, v.ROOT / POSTERIOR, read_runs, v.prepare
-    )
+    texts, why = validation_posterior.posterior_sweep_texts(folder, v.ROOT / POSTERIOR)
     if why:
         print(f"note: {why}; the trait rows show no posterior figure", file=sys.stderr)
     return texts

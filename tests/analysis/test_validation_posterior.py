@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.analysis import validation as v
 from sim.analysis import validation_posterior as vp
-from sim.experiments import read_runs
+from sim.experiments.integrity import digest
 from sim.model.vocabulary import TRAITS
 from tests.common import validation_runs
 
@@ -99,13 +99,15 @@ def test_a_sweep_from_another_posterior_or_unfinished_is_not_read(tmp_path):
     posterior = tmp_path / "posterior.parquet"
     posterior.write_bytes(b"draws")
     folder = tmp_path / "sweep"
-    texts, why = vp.posterior_sweep_texts(folder, posterior, read_runs, v.prepare)
+    texts, why = vp.posterior_sweep_texts(folder, posterior)
     assert texts == {} and "no posterior sweep" in why
     folder.mkdir()
-    meta = {"status": "partial", "spec": {"posterior": {"sha256": vp._sha256(posterior)}}}
+    meta = {"status": "partial", "spec": {"posterior": {"sha256": digest(posterior.read_bytes())}}}
     (folder / "manifest.json").write_text(json.dumps(meta))
-    assert "not complete" in vp.posterior_sweep_texts(folder, posterior, read_runs, v.prepare)[1]
+    assert "not complete" in vp.posterior_sweep_texts(folder, posterior)[1]
     meta = {"status": "complete", "spec": {"posterior": {"sha256": "0" * 64}}}
     (folder / "manifest.json").write_text(json.dumps(meta))
-    why = vp.posterior_sweep_texts(folder, posterior, read_runs, v.prepare)[1]
+    why = vp.posterior_sweep_texts(folder, posterior)[1]
     assert "another posterior" in why
+    (folder / "manifest.json").write_text("{not json")  # damaged: a note, no traceback
+    assert "cannot read" in vp.posterior_sweep_texts(folder, posterior)[1]
