@@ -475,9 +475,8 @@ _PARAMS = [
         2,
         "extra go-live productivity dip when the whole scope switches in one week (support "
         "saturation): shock x share going live x scope",
-        "Panorama 2014 (51% material disruption at go-live, 2nd); size: set so that the median "
-        "go-live dip (skill dip plus shock) stays inside Markus & Tanis 2000's 10 to 30%; no "
-        "figure of its own found",
+        "Panorama 2014 (51% material disruption at go-live, 2nd); size: assumption, estimated "
+        "by the calibration from Panorama's month-or-more share (prior uniform 0 to 1)",
     ),
     _p(
         "programme.pilot_learning",
@@ -841,7 +840,8 @@ _PARAMS = [
         0,
         1,
         "go-live productivity dip with full skill",
-        "Markus & Tanis 2000 (10 to 30%)",
+        "assumption (the 10% to 30% range); Markus & Tanis 2000 for the shakedown phase's dip "
+        "(what was read gives no size: docs/sources/lit-model-v2.md 9)",
     ),
     _p(
         "employee.dip_max",
@@ -850,7 +850,7 @@ _PARAMS = [
         0,
         1,
         "go-live productivity dip with no skill",
-        "Markus & Tanis 2000",
+        "assumption (see employee.dip_min); Markus & Tanis 2000 for the dip's existence",
     ),
     _p(
         "employee.recovery_weeks",
@@ -859,7 +859,9 @@ _PARAMS = [
         1,
         104,
         "weeks to recover from the dip (3 tau)",
-        "Markus & Tanis 2000 (3 to 9 months)",
+        "eResource ERP (a stabilisation period of 'three to nine months' with 'some dip in "
+        "business performance'; docs/sources/lit-model-v3.md 5.4); estimated by the calibration "
+        "within that range",
     ),
     _p(
         "employee.productivity_gain",

@@ -24,7 +24,7 @@ from tests.common import cli_error, project_copy
 TINY = {
     "points": 8,
     "replicates": 3,
-    "walkers": 36,  # at least twice the 17 parameters
+    "walkers": 40,  # at least twice the 20 parameters
     "steps": 60,
     "burn": 20,
     "thin": 2,
