@@ -45,11 +45,13 @@ def cli_error(capsys) -> str:
 
 
 def project_copy(tmp_path: Path) -> Path:
-    """A copy of the shipped scenarios and experiments, safe to edit."""
+    """A copy of the shipped scenarios and experiments, safe to edit (without the ``.bak``
+    copies that ``crmsim calibrate --write-scenario`` leaves beside the scenarios it replaced:
+    a test of that command must see only its own)."""
     import shutil
 
     proj = tmp_path / "proj"
-    shutil.copytree(SCENARIOS, proj / "scenarios")
+    shutil.copytree(SCENARIOS, proj / "scenarios", ignore=shutil.ignore_patterns("*.bak"))
     shutil.copytree(ROOT / "experiments", proj / "experiments")
     (proj / "pyproject.toml").write_text("")
     return proj
