@@ -262,7 +262,7 @@ def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
         # the defence floor is calibrated near 0; the funding gate at 0 funds every re-baseline,
         # so the budget is the same for both sponsors and the review alone tells them apart (with
         # the gate, a weak sponsor's budget also stays lower and its runaway meets the cancel
-        # limit before its review: test_a_weak_sponsor_gets_less_of_the_re_baseline_funded)
+        # limit before its review: the next test)
         ms = _runaways(
             strength, seeds=range(8), sponsor__defence_floor=0.2, sponsor__funding_gate=0.0
         )
@@ -282,6 +282,24 @@ def test_a_weak_sponsors_runaway_is_stopped_and_a_strong_ones_goes_on():
     assert all(weeks > review for state, _, weeks in strong if state == "cancelled"), strong
     assert sum(state == "live" for state, _, _ in strong) >= 5, strong
     assert max(ratio for _, ratio, _ in strong) > 1.2, strong  # it escalated past its budget
+
+
+def test_an_unfunded_runaway_meets_its_cancel_limit_before_its_review():
+    """With the funding gate at 1 (ODD 7.1.9), a weak sponsor's runaway keeps much of its
+    optimistic budget, so its spend passes the cancel limit (7.1.14) before its review comes: the
+    same programmes as at gate 0, each with a lower budget, all stopped, none at its review."""
+    review = 13  # sponsor.review_weeks
+
+    def ends(gate):
+        ms = _runaways(0.1, seeds=range(8), sponsor__defence_floor=0.2, sponsor__funding_gate=gate)
+        return [(m.programme.state, m.programme.budget, m.programme.over_budget_weeks) for m in ms]
+
+    funded, unfunded = ends(0.0), ends(1.0)
+    assert all(b1 < b0 for (_, b0, _), (_, b1, _) in zip(funded, unfunded, strict=True)), (
+        funded,
+        unfunded,
+    )
+    assert all(state == "cancelled" and weeks < review for state, _, weeks in unfunded), unfunded
 
 
 def _runaways(strength, seeds=range(6), **over):
