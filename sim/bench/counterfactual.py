@@ -7,7 +7,9 @@ seconds, each of the failure-rates sweep's first industry-mix seeds (as the defa
 - a fresh ``sim.run`` (run and counterfactual) against the same run with its counterfactual
   already cached: the counterfactual's share of a default run;
 - the counterfactual world's compiled weeks (``World.run_model``) at the scenario's size and with
-  ``SMALL_CUSTOMERS`` customers at the start: what its customers' offline pass costs.
+  ``SMALL_CUSTOMERS`` customers at the start: what its customers' offline pass costs;
+- that pass alone, as the model runs it and drawn by events (sim.bench.events): what a change of
+  streams would buy it.
 
 It says where the 12 ms default-run target of docs/benchmarks.md is to be found (the issue's "the
 counterfactual as the cheaper world it is"); shares and differences are what it is for.
@@ -37,6 +39,7 @@ def measure(n_seeds: int = 15) -> dict:
     """Per seed: a fresh run, the run with its counterfactual cached, and the counterfactual
     world's weeks at full size and with ``SMALL_CUSTOMERS`` customers (CPU seconds)."""
     import sim
+    from sim.bench import events
     from sim.bench.inputs import fresh_run
     from sim.bench.runs import MIX, mix_seeds
     from sim.experiments.worker import one_thread
@@ -53,6 +56,7 @@ def measure(n_seeds: int = 15) -> dict:
     with one_thread():
         fresh_run(mix, seeds[0])  # every kernel loaded before timing
         cf_weeks(small, seeds[0])
+        events.passes(World(mix, seeds[0], "numba", True))
         for seed in seeds:
             fresh = _cpu(lambda s=seed: fresh_run(mix, s), repeats=1)
             cached = _cpu(lambda s=seed: sim.run(mix, seed=s))  # its counterfactual now cached
@@ -64,9 +68,22 @@ def measure(n_seeds: int = 15) -> dict:
                     "cf_share": 1.0 - cached / fresh,
                     "cf_weeks_s": _cpu(lambda s=seed: cf_weeks(mix, s)),
                     "cf_weeks_small_s": _cpu(lambda s=seed: cf_weeks(small, s)),
+                    **_pass_times(mix, seed),
                 }
             )
     return {"rows": rows, "customers": int(mix.values["org.customers"])}
+
+
+def _pass_times(scenario, seed, repeats: int = 3) -> dict:
+    """Median CPU seconds of each of sim.bench.events' passes over the seed's counterfactual."""
+    from sim.bench import events
+    from sim.model.world import World
+
+    times: dict = {}
+    for _ in range(repeats):
+        for name, (cpu, _weeks) in events.passes(World(scenario, seed, "numba", True)).items():
+            times.setdefault(f"{name}_pass_s", []).append(cpu)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def report(res: dict) -> str:
@@ -92,9 +109,21 @@ def report(res: dict) -> str:
             f"counterfactual world, {SMALL_CUSTOMERS} customers at the start",
             f"{1e3 * med('cf_weeks_small_s'):.2f} ms",
         ),
+        (
+            "its customers' pass alone, as the model draws (per week)",
+            f"{1e3 * med('per_week_pass_s'):.2f} ms",
+        ),
+        (
+            "  drawn by events, every customer visited each week",
+            f"{1e3 * med('scan_pass_s'):.2f} ms",
+        ),
+        (
+            "  drawn by events, customers visited at their events",
+            f"{1e3 * med('calendar_pass_s'):.2f} ms",
+        ),
     ]
     head = f"{len(rows)} industry-mix seeds, one thread, CPU time (medians):"
-    return "\n".join([head, *(f"  {k:52s} {v}" for k, v in lines)])
+    return "\n".join([head, *(f"  {k:58s} {v}" for k, v in lines)])
 
 
 if __name__ == "__main__":

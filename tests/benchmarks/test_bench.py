@@ -220,12 +220,13 @@ def test_profile_names_every_part():
 
 
 def test_counterfactual_measure_reports_every_line():
-    """``python -m sim.bench.counterfactual``: each seed timed four ways, every line reported."""
+    """``python -m sim.bench.counterfactual``: each seed timed seven ways, every line reported."""
     from sim.bench.counterfactual import SMALL_CUSTOMERS, measure, report
 
     res = measure(n_seeds=2)
     assert [set(r) for r in res["rows"]] == [
         {"seed", "fresh_s", "cached_s", "cf_share", "cf_weeks_s", "cf_weeks_small_s"}
+        | {"per_week_pass_s", "scan_pass_s", "calendar_pass_s"}
     ] * 2
     for r in res["rows"]:
         assert r["cf_share"] == pytest.approx(1.0 - r["cached_s"] / r["fresh_s"])
@@ -233,4 +234,5 @@ def test_counterfactual_measure_reports_every_line():
     assert "counterfactual's share of a default run" in text
     assert f"{res['customers']:,} customers at the start" in text
     assert f"{SMALL_CUSTOMERS} customers at the start" in text
-    assert len(text.splitlines()) == 6
+    assert "customers visited at their events" in text
+    assert len(text.splitlines()) == 9
