@@ -221,12 +221,12 @@ def test_profile_names_every_part():
 
 def test_counterfactual_measure_reports_every_line():
     """``python -m sim.bench.counterfactual``: each seed timed seven ways, every line reported."""
-    from sim.bench.counterfactual import SMALL_CUSTOMERS, measure, report
+    from sim.bench.counterfactual import SMALL_CUSTOMERS, events_estimate, measure, report
 
     res = measure(n_seeds=2)
     assert [set(r) for r in res["rows"]] == [
         {"seed", "fresh_s", "cached_s", "cf_share", "cf_weeks_s", "cf_weeks_small_s"}
-        | {"per_week_pass_s", "scan_pass_s", "calendar_pass_s"}
+        | {"per_week_pass_s", "scan_pass_s", "calendar_pass_s", "run_offline_cw", "cf_cw"}
     ] * 2
     for r in res["rows"]:
         assert r["cf_share"] == pytest.approx(1.0 - r["cached_s"] / r["fresh_s"])
@@ -235,4 +235,10 @@ def test_counterfactual_measure_reports_every_line():
     assert f"{res['customers']:,} customers at the start" in text
     assert f"{SMALL_CUSTOMERS} customers at the start" in text
     assert "customers visited at their events" in text
-    assert len(text.splitlines()) == 9
+    for r in res["rows"]:  # the estimate takes off the calendar's saving, scaled by the weeks
+        assert 0 < r["run_offline_cw"] <= r["cf_cw"]
+        saving = (r["per_week_pass_s"] - r["calendar_pass_s"]) * (
+            1 + r["run_offline_cw"] / r["cf_cw"]
+        )
+        assert events_estimate(r) == pytest.approx(r["fresh_s"] - saving)
+    assert len(text.splitlines()) == 11
