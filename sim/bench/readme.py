@@ -1,10 +1,12 @@
-"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT]``: the figures of docs/benchmarks.md.
+"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT [COUNTERFACTUAL_TXT]]``: the figures of
+docs/benchmarks.md.
 
 Copies the tables of ``results/bench/bench.md`` (written by ``python -m sim.bench``, the report
 half of ``make bench``) into docs/benchmarks.md (:data:`PAGE`; the README's benchmark section
 once, hence the name) between ``<!-- reference:bench -->`` and ``<!-- /reference:bench -->``, and
 the printed output of ``python -m sim.bench.profile`` between ``<!-- reference:profile -->``
-markers, so no benchmark figure in the docs is typed by hand.
+markers and that of ``python -m sim.bench.counterfactual`` between ``<!-- reference:counterfactual
+-->`` markers, so no benchmark figure in the docs is typed by hand.
 """
 
 from __future__ import annotations
@@ -32,14 +34,25 @@ def profile_block(profile_txt: str, parts: int = 12) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
+def indented_block(text: str, indent: str = "  ") -> str:
+    """Printed output as a code block indented into a list item."""
+    lines = ["```", *text.strip().splitlines(), "```"]
+    return "\n".join(indent + line if line else line for line in lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
-        print("usage: python -m sim.bench.readme BENCH_MD [PROFILE_TXT]", file=sys.stderr)
+        print(
+            "usage: python -m sim.bench.readme BENCH_MD [PROFILE_TXT [COUNTERFACTUAL_TXT]]",
+            file=sys.stderr,
+        )
         return 2
     text = replace_block(PAGE.read_text(), "bench", bench_block(Path(argv[0]).read_text()))
     if len(argv) > 1:
         text = replace_block(text, "profile", profile_block(Path(argv[1]).read_text()))
+    if len(argv) > 2:
+        text = replace_block(text, "counterfactual", indented_block(Path(argv[2]).read_text()))
     PAGE.write_text(text)
     print(f"{PAGE.relative_to(ROOT)}: benchmark figures from {', '.join(argv)}")
     return 0

@@ -67,6 +67,12 @@ def test_bench_block_keeps_the_report_without_its_title():
     assert bench_block(md) == "2 CPUs, load 1\n\n| figure | value |\n|---|---|\n| a | 1 |"
 
 
+def test_printed_output_becomes_a_code_block_inside_a_list_item():
+    from sim.bench.readme import indented_block
+
+    assert indented_block("head:\n  a  1 ms\n\n") == "  ```\n  head:\n    a  1 ms\n  ```"
+
+
 def test_readme_first_run_is_what_the_command_prints(tmp_path, capsys, monkeypatch):
     """The README's "A first run" block is `crmsim run scenarios/four_ps.toml --seed 3`'s output.
 
