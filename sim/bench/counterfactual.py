@@ -5,7 +5,8 @@ seconds, each of the failure-rates sweep's first industry-mix seeds (as the defa
 ``make bench`` does):
 
 - a fresh ``sim.run`` (run and counterfactual) against the same run with its counterfactual
-  already cached: the counterfactual's share of a default run;
+  already cached: the counterfactual's share of a default run; and a fresh run with
+  ``SMALL_CUSTOMERS`` customers at the start: what a run costs besides its customers;
 - the counterfactual world's compiled weeks (``World.run_model``) at the scenario's size and with
   ``SMALL_CUSTOMERS`` customers at the start: what its customers' offline pass costs;
 - that pass alone, as the model runs it and drawn by events (sim.bench.events): what a change of
@@ -37,8 +38,9 @@ def _cpu(fn, repeats: int = 3) -> float:
 
 
 def measure(n_seeds: int = 15) -> dict:
-    """Per seed: a fresh run, the run with its counterfactual cached, and the counterfactual
-    world's weeks at full size and with ``SMALL_CUSTOMERS`` customers (CPU seconds)."""
+    """Per seed: a fresh run (at full size and with ``SMALL_CUSTOMERS`` customers), the run with
+    its counterfactual cached, the counterfactual world's weeks at both sizes, the offline passes
+    of sim.bench.events and the customer-weeks they apply to (CPU seconds, customer-weeks)."""
     import sim
     from sim.bench import events
     from sim.bench.inputs import fresh_run
@@ -56,10 +58,11 @@ def measure(n_seeds: int = 15) -> dict:
     rows = []
     with one_thread():
         fresh_run(mix, seeds[0])  # every kernel loaded before timing
-        cf_weeks(small, seeds[0])
+        fresh_run(small, seeds[0])
         events.passes(World(mix, seeds[0], "numba", True))
         for seed in seeds:
             fresh = _cpu(lambda s=seed: fresh_run(mix, s), repeats=1)
+            fresh_small = _cpu(lambda s=seed: fresh_run(small, s))
             cached = _cpu(lambda s=seed: sim.run(mix, seed=s))  # its counterfactual now cached
             rows.append(
                 {
@@ -67,6 +70,7 @@ def measure(n_seeds: int = 15) -> dict:
                     "fresh_s": fresh,
                     "cached_s": cached,
                     "cf_share": 1.0 - cached / fresh,
+                    "fresh_small_s": fresh_small,
                     "cf_weeks_s": _cpu(lambda s=seed: cf_weeks(mix, s)),
                     "cf_weeks_small_s": _cpu(lambda s=seed: cf_weeks(small, s)),
                     **_pass_times(mix, seed),
@@ -128,6 +132,10 @@ def report(res: dict) -> str:
         (
             "counterfactual's share of a default run",
             f"{statistics.median(shares):.0%} (from {min(shares):.0%} to {max(shares):.0%})",
+        ),
+        (
+            f"default run, {SMALL_CUSTOMERS} customers at the start (all but the customers)",
+            f"{1e3 * med('fresh_small_s'):.2f} ms",
         ),
         (
             f"counterfactual world, {res['customers']:,} customers at the start",

@@ -182,7 +182,7 @@ def replace_block(text: str, name: str, body: str) -> str:
         rf"(<!-- reference:{name} -->\n)(?:.*?\n)?(<!-- /reference:{name} -->)", flags=re.DOTALL
     )
     if not pattern.search(text):
-        raise ValueError(f"no <!-- reference:{name} --> block in the README")
+        raise ValueError(f"no <!-- reference:{name} --> block in the page")
     return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 

@@ -220,12 +220,13 @@ def test_profile_names_every_part():
 
 
 def test_counterfactual_measure_reports_every_line():
-    """``python -m sim.bench.counterfactual``: each seed timed seven ways, every line reported."""
+    """``python -m sim.bench.counterfactual``: each seed timed eight ways, every line reported."""
     from sim.bench.counterfactual import SMALL_CUSTOMERS, events_estimate, measure, report
 
     res = measure(n_seeds=2)
     assert [set(r) for r in res["rows"]] == [
-        {"seed", "fresh_s", "cached_s", "cf_share", "cf_weeks_s", "cf_weeks_small_s"}
+        {"seed", "fresh_s", "fresh_small_s", "cached_s", "cf_share", "cf_weeks_s"}
+        | {"cf_weeks_small_s"}
         | {"per_week_pass_s", "scan_pass_s", "calendar_pass_s", "run_offline_cw", "cf_cw"}
     ] * 2
     for r in res["rows"]:
@@ -241,4 +242,5 @@ def test_counterfactual_measure_reports_every_line():
             1 + r["run_offline_cw"] / r["cf_cw"]
         )
         assert events_estimate(r) == pytest.approx(r["fresh_s"] - saving)
-    assert len(text.splitlines()) == 11
+    assert "(all but the customers)" in text
+    assert len(text.splitlines()) == 12

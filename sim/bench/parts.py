@@ -1,0 +1,171 @@
+"""Where a default run's time goes, by pass: ``python -m sim.bench.parts [SEEDS]`` (default 15).
+
+A run's compiled weeks are one call (sim.model.week.run_weeks), which a profiler sees whole
+(sim.bench.profile). Here each week of a run and of its counterfactual is stepped from Python,
+and before each step the week's passes are timed at that week's state from compiled code (each
+called ``CALLS`` times in one compiled loop, the best of ``ROUNDS``; sim.bench.repeat): the
+customers' pass of a live week (``kernels.step_customers``) or of an offline one
+(``step_customers_offline``), and the employees' pass. Summed over the weeks they give what each
+pass costs a run; a fresh ``sim.run`` of the same seed, less their sum, is the rest (the
+programme's weekly step and the measures, building the worlds, classifying). On one numba
+thread, in CPU time, for the failure-rates sweep's first industry-mix seeds, as the default-run
+figure of ``make bench``. A pass timed at a week's state reads that week's state and writes the
+other buffer, so timing it changes nothing the run then does.
+
+Repeated at one state, a pass finds its arrays in the caches and its branches learnt, as it does
+not inside a run; so the passes here are a lower bound of what they cost a run, and the rest an
+upper bound of what is not them. A fresh run of a world with ``sim.bench.counterfactual``'s 50
+customers bounds the customers from the other side.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+
+import numpy as np
+from numba import njit
+
+from sim.model import kernels, week
+
+#: Calls of a pass in one compiled loop, and rounds of those loops (the best is kept): an
+#: assumption, enough for a pass of tens of microseconds to dominate the timer's resolution.
+CALLS = 10
+ROUNDS = 3
+#: The passes, in the report's order: (key, label).
+PASSES = (
+    ("live_s", "run: customers, live weeks"),
+    ("offline_s", "run: customers, offline weeks"),
+    ("employees_s", "run: employees"),
+    ("cf_customers_s", "counterfactual: customers"),
+    ("cf_employees_s", "counterfactual: employees"),
+)
+
+
+@njit(cache=True)
+def _live(times, *args):
+    for _ in range(times):
+        kernels.step_customers(*args)
+
+
+@njit(cache=True)
+def _offline(times, *args):
+    for _ in range(times):
+        kernels.step_customers_offline(*args)
+
+
+@njit(cache=True)
+def _employees(times, *args):
+    for _ in range(times):
+        kernels.step_employees(*args)
+
+
+def _best(fn, args) -> float:
+    """CPU seconds of one call of ``fn``'s pass: the best round of ``CALLS`` calls."""
+    best = float("inf")
+    for _ in range(ROUNDS):
+        t = time.process_time()
+        fn(CALLS, *args)
+        best = min(best, (time.process_time() - t) / CALLS)
+    return best
+
+
+def world_passes(world) -> dict:
+    """Step ``world`` (a numba World, not yet run) to its horizon, timing each week's passes
+    first: CPU seconds of its customers in live and offline weeks and of its employees, and the
+    customer-weeks of each kind."""
+    out = dict.fromkeys(("live_s", "offline_s", "employees_s"), 0.0)
+    out.update(live_cw=0, offline_cw=0)
+    while world.running:
+        n = int(world._measures.n_active[0])
+        # the context of the week before (the kernel benches' too; at week 0 an empty one): the
+        # week's own is filled by the step that follows
+        wk = week.week_values(world._week_record)
+        emp, cus, nxt = world.employees.arrays(), world.customers.arrays(), world.customers_next
+        spare = np.zeros_like(world._slots)
+        if week.offline(world.teams.arrays(), world._week_record):
+            args = (world._slots, n, spare, cus, nxt.arrays(), emp, world._kernel_params.customer,
+                    wk)  # fmt: skip
+            out["offline_s"] += _best(_offline, args)
+            out["offline_cw"] += n
+        else:
+            args = (world._slots, n, spare, cus, nxt.arrays(), emp, world.teams.arrays(),
+                    world._kernel_params.bounds, world._kernel_params.customer, wk)  # fmt: skip
+            out["live_s"] += _best(_live, args)
+            out["live_cw"] += n
+        args = (emp, world.employees_next.arrays(), world.teams.arrays(),
+                world.team_usage.copy(), world._kernel_params.employee, wk)  # fmt: skip
+        out["employees_s"] += _best(_employees, args)
+        world.step()
+    return out
+
+
+def measure(n_seeds: int = 15) -> dict:
+    """Per seed: each pass of the run and its counterfactual summed over the weeks, and a fresh
+    ``sim.run`` (CPU seconds)."""
+    import sim
+    from sim.bench.inputs import fresh_run
+    from sim.bench.runs import MIX, mix_seeds
+    from sim.experiments.worker import one_thread
+    from sim.model.world import World
+
+    mix = sim.load_scenario(MIX)
+    rows = []
+    with one_thread():
+        fresh_run(mix, mix_seeds(1)[0])  # every kernel loaded before timing
+        for seed in mix_seeds(n_seeds):
+            run = world_passes(World(mix, seed, "numba"))
+            cf = world_passes(World(mix, seed, "numba", True))
+            t = time.process_time()
+            fresh_run(mix, seed)
+            fresh = time.process_time() - t
+            row = {
+                "seed": seed,
+                "fresh_s": fresh,
+                **{k: run[k] for k in ("live_s", "offline_s", "employees_s", "live_cw")},
+                "offline_cw": run["offline_cw"],
+                "cf_customers_s": cf["live_s"] + cf["offline_s"],
+                "cf_employees_s": cf["employees_s"],
+                "cf_cw": cf["live_cw"] + cf["offline_cw"],
+                "cf_live_cw": cf["live_cw"],  # none: nobody uses a CRM that is not there
+            }
+            row["passes_s"] = sum(row[k] for k, _ in PASSES)
+            row["rest_s"] = fresh - row["passes_s"]
+            rows.append(row)
+    return {"rows": rows}
+
+
+def report(res: dict) -> str:
+    """Medians over the seeds, in ms a run, with the customers' ns a customer-week."""
+    rows = res["rows"]
+
+    def med(key):
+        return statistics.median(r[key] for r in rows)
+
+    def per_cw(key, cw):
+        return statistics.median(r[key] / r[cw] for r in rows if r[cw]) * 1e9
+
+    ns = {
+        "live_s": f"  ({per_cw('live_s', 'live_cw'):.1f} ns a customer-week)",
+        "offline_s": f"  ({per_cw('offline_s', 'offline_cw'):.1f} ns)",
+        "cf_customers_s": f"  ({per_cw('cf_customers_s', 'cf_cw'):.1f} ns)",
+    }
+    lines = [(label, f"{1e3 * med(key):.2f} ms{ns.get(key, '')}") for key, label in PASSES]
+    lines += [
+        ("the passes together", f"{1e3 * med('passes_s'):.2f} ms"),
+        ("default run (sim.run, fresh)", f"{1e3 * med('fresh_s'):.2f} ms"),
+        (
+            "the rest (programme, measures, Python; see the docstring)",
+            f"{1e3 * med('rest_s'):.2f} ms",
+        ),
+    ]
+    head = (
+        f"{len(rows)} industry-mix seeds, one thread, CPU time a run (medians); each week's "
+        "passes timed from compiled code at that week's state:"
+    )
+    return "\n".join([head, *(f"  {k:58s} {v}" for k, v in lines)])
+
+
+if __name__ == "__main__":
+    print(report(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 15)))
