@@ -112,10 +112,21 @@ def _customer_weeks(scenario, seed) -> dict:
 def events_estimate(row: dict) -> float:
     """A default run with its offline weeks drawn by events, estimated from the measured parts:
     the fresh run less the calendar's saving on the counterfactual's customers, and that saving
-    again in proportion on the run's own offline customer-weeks (the same loop). The live weeks
-    are left as they are (their per-week draws would go too, a smaller saving: the scan's)."""
+    again in proportion on the run's own offline customer-weeks (the same loop). Not counted: the
+    first events drawn for every customer when an offline stretch begins, and bringing every
+    profile up to date when it ends. Not a design on its own: with the live weeks drawn week by
+    week, a run and its counterfactual would stop sharing their numbers at go-live."""
     saving = row["per_week_pass_s"] - row["calendar_pass_s"]
     return row["fresh_s"] - saving * (1.0 + row["run_offline_cw"] / row["cf_cw"])
+
+
+def all_events_estimate(row: dict) -> float:
+    """A default run with every customer week drawn by events, if a live week's events cost what
+    an offline week's do (optimistic: a live contact also picks a touch point, captures web data,
+    logs in the CRM): the fresh run less the calendar's share of saving on everything its
+    customers cost, the fresh run less the same run with ``SMALL_CUSTOMERS`` customers."""
+    saving = 1.0 - row["calendar_pass_s"] / row["per_week_pass_s"]
+    return row["fresh_s"] - saving * (row["fresh_s"] - row["fresh_small_s"])
 
 
 def report(res: dict) -> str:
@@ -164,6 +175,10 @@ def report(res: dict) -> str:
         (
             "default run, offline weeks drawn by events (estimate)",
             f"{1e3 * statistics.median(events_estimate(r) for r in rows):.2f} ms",
+        ),
+        (
+            "default run, every week drawn by events (optimistic estimate)",
+            f"{1e3 * statistics.median(all_events_estimate(r) for r in rows):.2f} ms",
         ),
     ]
     head = f"{len(rows)} industry-mix seeds, one thread, CPU time (medians):"

@@ -22,11 +22,16 @@ Three passes over the same counterfactual's customers, from the same start, for 
 
 The scan and the calendar draw the same numbers, so they give the same customers, week by week;
 the model's pass draws others, so it agrees with them in distribution only
-(tests/benchmarks/test_events.py checks both, and that the model's pass gives the counterfactual
-world's weekly series to the bit). The handlers' experience is held at its first week's value in
-all three: at the shipped parameters a counterfactual handler's does not change (its skill does
-not weigh, its productivity is 1, its orientation stays), and elsewhere the passes' costs, not
-the counterfactual, are what is measured. ``python -m sim.bench.counterfactual`` reports the times.
+(tests/benchmarks/test_events.py checks both, and that the model's pass gives the
+counterfactual world's weekly active customers and satisfaction to the bit). The handlers'
+experience is held at its first week's value in all three: at the shipped parameters a
+counterfactual handler's does not change (its skill does not weigh, its productivity is 1, its
+orientation stays), and elsewhere the passes' costs, not the counterfactual, are what is
+measured. The scan differs from the model's loop in more than its draws: it writes in place (one
+buffer) and branches on a contact, which the model's offline loop avoids. Drawing by events
+would have to cover every week, live ones too: drawn by events in the counterfactual and week
+by week in a run's live weeks, a run and its counterfactual would no longer share their numbers
+after go-live. ``python -m sim.bench.counterfactual`` reports the times.
 """
 
 from __future__ import annotations
@@ -44,8 +49,9 @@ from sim.model import customer_rules, kernels, streams, week
 EVENT_KEY = 0x5851F42D4C957F2D
 #: Half a step of a 32-bit uniform: a draw of 0 must not reach ``log``.
 _HALF_STEP = 2.0**-33
-#: What each pass returns a week: active customers, sums of satisfaction and profile
-#: completeness, revenue (before the market), contacts.
+#: What each pass returns a week: active customers and the sums of their satisfaction and profile
+#: completeness after the week, the week's revenue (before the market: every customer active at
+#: the week's start pays the base revenue, offline), contacts.
 COLUMNS = ("active", "satisfaction", "completeness", "revenue", "contacts")
 
 
@@ -163,7 +169,7 @@ def scan_pass(weeks, key, slots, n, cus, experience, created_by, prm_tuple):
             sd += d[i]
         created = max(created, created_by[t + 1])
         out[t, 0], out[t, 1], out[t, 2] = k, ss, sd
-        out[t, 3], out[t, 4] = k * prm.revenue_week, contacts
+        out[t, 3], out[t, 4] = n * prm.revenue_week, contacts
         n = k
     return out
 
@@ -200,7 +206,7 @@ def calendar_pass(weeks, key, slots, n, cus, experience, created_by, prm_tuple):
     created, scale = created_by[0], 1.0
     for t in range(weeks):
         scale *= prm.decay_week
-        contacts = 0
+        contacts, paying = 0, active
         i = head[t]
         while i >= 0:
             later = link[i]
@@ -226,7 +232,10 @@ def calendar_pass(weeks, key, slots, n, cus, experience, created_by, prm_tuple):
             active, ss, stored = active + 1, ss + s[i], stored + d[i]
         created = max(created, created_by[t + 1])
         out[t, 0], out[t, 1], out[t, 2] = active, ss, scale * stored
-        out[t, 3], out[t, 4] = active * prm.revenue_week, contacts
+        out[t, 3], out[t, 4] = paying * prm.revenue_week, contacts
+    for i in range(created):  # the survivors' profiles out of the decayed frame
+        if cus.active[i]:
+            d[i] *= scale
     return out
 
 
@@ -246,6 +255,12 @@ def passes(world) -> dict:
     customers: ``{name: (CPU seconds, weekly COLUMNS)}``."""
     weeks, created_by = world.horizon, world._created_by
     key = int(world._economy.key[0])
+    p = world._kernel_params.customer[0]
+    if not (0.0 < p.contact_prob < 1.0 and 0.0 < p.h0 < 1.0):
+        raise ValueError(
+            f"drawing by events needs a contact probability and a baseline churn hazard in (0, 1),"
+            f" not {p.contact_prob} and {p.h0}"
+        )
     rec = world._week_record.copy()
     rec.key[0], rec.stride[0] = key, int(world._economy.stride[0])
     prm = world._kernel_params.customer

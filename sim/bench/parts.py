@@ -2,20 +2,19 @@
 
 A run's compiled weeks are one call (sim.model.week.run_weeks), which a profiler sees whole
 (sim.bench.profile). Here each week of a run and of its counterfactual is stepped from Python,
-and before each step the week's passes are timed at that week's state from compiled code (each
-called ``CALLS`` times in one compiled loop, the best of ``ROUNDS``; sim.bench.repeat): the
+and after each step that week's passes are timed from compiled code on copies of the week's
+inputs (its state before the step, its context and draws as the step filled them): the
 customers' pass of a live week (``kernels.step_customers``) or of an offline one
-(``step_customers_offline``), and the employees' pass. Summed over the weeks they give what each
-pass costs a run; a fresh ``sim.run`` of the same seed, less their sum, is the rest (the
-programme's weekly step and the measures, building the worlds, classifying). On one numba
-thread, in CPU time, for the failure-rates sweep's first industry-mix seeds, as the default-run
-figure of ``make bench``. A pass timed at a week's state reads that week's state and writes the
-other buffer, so timing it changes nothing the run then does.
-
-Repeated at one state, a pass finds its arrays in the caches and its branches learnt, as it does
-not inside a run; so the passes here are a lower bound of what they cost a run, and the rest an
-upper bound of what is not them. A fresh run of a world with ``sim.bench.counterfactual``'s 50
-customers bounds the customers from the other side.
+(``step_customers_offline``), and the employees' pass. Each is called ``CALLS`` times in one
+compiled loop, less the same loop called zero times (numba's dispatch), the best of ``ROUNDS``.
+Summed over the weeks they give what each pass costs a run; a fresh ``sim.run`` of the same seed
+(run and counterfactual), less their sum, is the rest: the programme's weekly step and the
+measures, the Python around the weeks (sim.bench.profile), and whatever a pass costs more inside
+a run than repeated on one week's inputs (there its arrays are in the caches and its branches
+learnt; repeated, the few customers who churned that week are stepped again from their final
+state). On one numba thread, in CPU time, for the failure-rates sweep's first industry-mix seeds,
+as the default-run figure of ``make bench``. The worlds stepped are the same as run whole
+(tests/benchmarks/test_parts.py).
 """
 
 from __future__ import annotations
@@ -30,8 +29,9 @@ from numba import njit
 from sim.model import kernels, week
 
 #: Calls of a pass in one compiled loop, and rounds of those loops (the best is kept): an
-#: assumption, enough for a pass of tens of microseconds to dominate the timer's resolution.
-CALLS = 10
+#: assumption, enough for a pass of tens of microseconds to dominate the timer's resolution and
+#: numba's dispatch (subtracted, but noisy).
+CALLS = 20
 ROUNDS = 3
 #: The passes, in the report's order: (key, label).
 PASSES = (
@@ -62,42 +62,47 @@ def _employees(times, *args):
 
 
 def _best(fn, args) -> float:
-    """CPU seconds of one call of ``fn``'s pass: the best round of ``CALLS`` calls."""
-    best = float("inf")
-    for _ in range(ROUNDS):
-        t = time.process_time()
-        fn(CALLS, *args)
-        best = min(best, (time.process_time() - t) / CALLS)
-    return best
+    """CPU seconds of one call of ``fn``'s pass: the best round of ``CALLS`` calls, less the best
+    round of none (the dispatch)."""
+
+    def best_of(calls):
+        best = float("inf")
+        for _ in range(ROUNDS):
+            t = time.process_time()
+            fn(calls, *args)
+            best = min(best, time.process_time() - t)
+        return best
+
+    return max(best_of(CALLS) - best_of(0), 0.0) / CALLS
 
 
 def world_passes(world) -> dict:
-    """Step ``world`` (a numba World, not yet run) to its horizon, timing each week's passes
-    first: CPU seconds of its customers in live and offline weeks and of its employees, and the
-    customer-weeks of each kind."""
+    """Step ``world`` (a numba World, not yet run) to its horizon, timing each week's passes on
+    copies of its inputs after the step: CPU seconds of its customers in live and offline weeks
+    and of its employees, and the customer-weeks of each kind."""
+    from sim.model.world import _buffer_copy
+
     out = dict.fromkeys(("live_s", "offline_s", "employees_s"), 0.0)
     out.update(live_cw=0, offline_cw=0)
     while world.running:
         n = int(world._measures.n_active[0])
-        # the context of the week before (the kernel benches' too; at week 0 an empty one): the
-        # week's own is filled by the step that follows
-        wk = week.week_values(world._week_record)
-        emp, cus, nxt = world.employees.arrays(), world.customers.arrays(), world.customers_next
-        spare = np.zeros_like(world._slots)
-        if week.offline(world.teams.arrays(), world._week_record):
-            args = (world._slots, n, spare, cus, nxt.arrays(), emp, world._kernel_params.customer,
-                    wk)  # fmt: skip
+        cus, cus_next = _buffer_copy(world.customers), _buffer_copy(world.customers_next)
+        emp, emp_next = _buffer_copy(world.employees), _buffer_copy(world.employees_next)
+        slots, team_usage = world._slots.copy(), world.team_usage.copy()
+        world.step()  # fills the week's context: its week, draws' key, efforts, who is live
+        wk, teams = week.week_values(world._week_record), world.teams.arrays()
+        prm, spare = world._kernel_params, np.zeros_like(slots)
+        cus, cus_next, emp = cus.arrays(), cus_next.arrays(), emp.arrays()
+        if week.offline(teams, world._week_record):
+            args = (slots, n, spare, cus, cus_next, emp, prm.customer, wk)
             out["offline_s"] += _best(_offline, args)
             out["offline_cw"] += n
         else:
-            args = (world._slots, n, spare, cus, nxt.arrays(), emp, world.teams.arrays(),
-                    world._kernel_params.bounds, world._kernel_params.customer, wk)  # fmt: skip
+            args = (slots, n, spare, cus, cus_next, emp, teams, prm.bounds, prm.customer, wk)
             out["live_s"] += _best(_live, args)
             out["live_cw"] += n
-        args = (emp, world.employees_next.arrays(), world.teams.arrays(),
-                world.team_usage.copy(), world._kernel_params.employee, wk)  # fmt: skip
+        args = (emp, emp_next.arrays(), teams, team_usage, prm.employee, wk)
         out["employees_s"] += _best(_employees, args)
-        world.step()
     return out
 
 
@@ -156,13 +161,13 @@ def report(res: dict) -> str:
         ("the passes together", f"{1e3 * med('passes_s'):.2f} ms"),
         ("default run (sim.run, fresh)", f"{1e3 * med('fresh_s'):.2f} ms"),
         (
-            "the rest (programme, measures, Python; see the docstring)",
+            "the rest (programme, measures, Python: see the docstring)",
             f"{1e3 * med('rest_s'):.2f} ms",
         ),
     ]
     head = (
         f"{len(rows)} industry-mix seeds, one thread, CPU time a run (medians); each week's "
-        "passes timed from compiled code at that week's state:"
+        "passes timed from compiled code on that week's inputs:"
     )
     return "\n".join([head, *(f"  {k:58s} {v}" for k, v in lines)])
 
