@@ -130,15 +130,21 @@ def _churns(i, t, s, key, capacity, next_candidate, drawn, inv_h, prm):
 
 
 @njit(cache=True)
+def _event_state(cap, prm):
+    """What drawing by events keeps for ``cap`` customer slots: the geometric gaps' inverse log
+    odds, each customer's next contact and next churn candidate, and its draws so far."""
+    inv_p, inv_h = 1.0 / math.log(1.0 - prm.contact_prob), 1.0 / math.log(1.0 - prm.h0)
+    next_contact, next_candidate = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    return cap, inv_p, inv_h, next_contact, next_candidate, np.zeros(cap, np.int64)
+
+
+@njit(cache=True)
 def scan_pass(weeks, key, slots, n, cus, experience, created_by, prm_tuple):
     """Draws by events, every active customer visited every week (in place: a customer's update
     reads only its own state and its handler's). Returns the weeks' ``COLUMNS``."""
     prm = prm_tuple[0]
-    cap = cus.satisfaction.shape[0]
     s, e, d, handler = cus.satisfaction, cus.expectation, cus.completeness, cus.handler
-    inv_p, inv_h = 1.0 / math.log(1.0 - prm.contact_prob), 1.0 / math.log(1.0 - prm.h0)
-    next_contact, next_candidate = np.empty(cap, np.int64), np.empty(cap, np.int64)
-    drawn = np.zeros(cap, np.int64)
+    cap, inv_p, inv_h, next_contact, next_candidate, drawn = _event_state(s.shape[0], prm)
     for j in range(n):
         _first_events(key, cap, slots[j], 0, next_contact, next_candidate, drawn, inv_p, inv_h)
     out = np.zeros((weeks, len(COLUMNS)))
@@ -190,11 +196,8 @@ def calendar_pass(weeks, key, slots, n, cus, experience, created_by, prm_tuple):
     (``completeness = scale x stored``); satisfaction and completeness are summed as running
     totals. Returns the weeks' ``COLUMNS``."""
     prm = prm_tuple[0]
-    cap = cus.satisfaction.shape[0]
     s, e, d, handler = cus.satisfaction, cus.expectation, cus.completeness, cus.handler
-    inv_p, inv_h = 1.0 / math.log(1.0 - prm.contact_prob), 1.0 / math.log(1.0 - prm.h0)
-    next_contact, next_candidate = np.empty(cap, np.int64), np.empty(cap, np.int64)
-    drawn = np.zeros(cap, np.int64)
+    cap, inv_p, inv_h, next_contact, next_candidate, drawn = _event_state(s.shape[0], prm)
     head, link = np.full(weeks + 1, -1, np.int64), np.empty(cap, np.int64)
     active, ss, stored = 0, 0.0, 0.0
     for j in range(n):
