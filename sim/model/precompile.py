@@ -128,12 +128,15 @@ def _throwaway():
 
 
 def programme_half() -> None:
-    """The helper's half: the programme's week and the customers' offline driver."""
+    """The helper's half: the programme's week, the customers' offline driver and the test that
+    picks it (``week.offline``; left to ``run_weeks``, it was compiled after both halves, on the
+    way to the first result)."""
     from sim.model import kernels, week
 
     w, p, wk, n = _throwaway()
     emp, cus, cus_next = w.employees.arrays(), w.customers.arrays(), w.customers_next.arrays()
     week.begin_week(0, w._measures, w._economy, emp, w.teams.arrays(), w.programme.arrays(), p.week)
+    week.offline(w.teams.arrays(), p.week)
     kernels.step_customers_offline(w._slots, n, w._slots_next, cus, cus_next, emp, p.customer, wk)
 
 
