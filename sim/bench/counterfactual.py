@@ -95,18 +95,14 @@ def _pass_times(scenario, seed, repeats: int = 3) -> dict:
 def _customer_weeks(scenario, seed) -> dict:
     """Customer-weeks (active customers at each week's start) of the seed's counterfactual, and
     of its run in the weeks nobody uses the CRM (sim.model.week.offline: the offline pass)."""
-    from sim.model import week
+    from sim.bench.parts import step_weeks
     from sim.model.world import World
 
-    out = {}
-    for name, counterfactual in (("run_offline_cw", False), ("cf_cw", True)):
-        world, total = World(scenario, seed, "numba", counterfactual), 0
-        while world.running:
-            n = int(world._measures.n_active[0])
-            world.step()
-            total += n if week.offline(world.teams.arrays(), world._week_record) else 0
-        out[name] = total
-    return out
+    run, cf = World(scenario, seed, "numba"), World(scenario, seed, "numba", True)
+    return {
+        "run_offline_cw": sum(n for n, offline, _ in step_weeks(run) if offline),
+        "cf_cw": sum(n for n, _offline, _ in step_weeks(cf)),
+    }
 
 
 def events_estimate(row: dict) -> float:

@@ -5,16 +5,16 @@ A run's compiled weeks are one call (sim.model.week.run_weeks), which a profiler
 and after each step that week's passes are timed from compiled code on copies of the week's
 inputs (its state before the step, its context and draws as the step filled them): the
 customers' pass of a live week (``kernels.step_customers``) or of an offline one
-(``step_customers_offline``), and the employees' pass. Each is called ``CALLS`` times in one
-compiled loop, less the same loop called zero times (numba's dispatch), the best of ``ROUNDS``.
-Summed over the weeks they give what each pass costs a run; a fresh ``sim.run`` of the same seed
-(run and counterfactual), less their sum, is the rest: the programme's weekly step and the
-measures, the Python around the weeks (sim.bench.profile), and whatever a pass costs more inside
-a run than repeated on one week's inputs (there its arrays are in the caches and its branches
-learnt; repeated, the few customers who churned that week are stepped again from their final
-state). On one numba thread, in CPU time, for the failure-rates sweep's first industry-mix seeds,
-as the default-run figure of ``make bench``. The worlds stepped are the same as run whole
-(tests/benchmarks/test_parts.py).
+(``step_customers_offline``), and the employees' pass. Each is called ``CALLS + 1`` times in one
+compiled loop (sim.bench.repeat), less the same loop called once (numba's dispatch, and a first
+call that warms the caches), the best of ``ROUNDS``. Summed over the weeks they give what each
+pass costs a run; a fresh ``sim.run`` of the same seed (run and counterfactual), less their sum,
+is the rest: the programme's weekly step and the measures, the Python around the weeks
+(sim.bench.profile), and whatever a pass costs more inside a run than repeated on one week's
+inputs (repeated, its arrays are in the caches and its branches learnt, and the few customers
+who churned that week are stepped again from their final state). On one numba thread, in CPU
+time, for the failure-rates sweep's first industry-mix seeds, as the default-run figure of ``make
+bench``. The worlds stepped are the same as run whole (tests/benchmarks/test_parts.py).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import sys
 import time
 
 import numpy as np
-from numba import njit
 
-from sim.model import kernels, week
+from sim.bench import repeat
+from sim.model import week
 
 #: Calls of a pass in one compiled loop, and rounds of those loops (the best is kept): an
 #: assumption, enough for a pass of tens of microseconds to dominate the timer's resolution and
@@ -43,27 +43,10 @@ PASSES = (
 )
 
 
-@njit(cache=True)
-def _live(times, *args):
-    for _ in range(times):
-        kernels.step_customers(*args)
-
-
-@njit(cache=True)
-def _offline(times, *args):
-    for _ in range(times):
-        kernels.step_customers_offline(*args)
-
-
-@njit(cache=True)
-def _employees(times, *args):
-    for _ in range(times):
-        kernels.step_employees(*args)
-
-
 def _best(fn, args) -> float:
-    """CPU seconds of one call of ``fn``'s pass: the best round of ``CALLS`` calls, less the best
-    round of none (the dispatch)."""
+    """CPU seconds of one call of the pass that ``fn`` repeats (sim.bench.repeat): the best round
+    of ``CALLS + 1`` calls less the best round of one (numba's dispatch and a first call that
+    warms the caches), over ``CALLS``."""
 
     def best_of(calls):
         best = float("inf")
@@ -73,36 +56,53 @@ def _best(fn, args) -> float:
             best = min(best, time.process_time() - t)
         return best
 
-    return max(best_of(CALLS) - best_of(0), 0.0) / CALLS
+    return max(best_of(CALLS + 1) - best_of(1), 0.0) / CALLS
+
+
+def step_weeks(world, inputs: bool = False):
+    """Step ``world`` (a numba World, not yet run) to its horizon, yielding after each step the
+    customers active at the week's start, whether the week was offline (sim.model.week.offline)
+    and, with ``inputs``, copies of what the week's passes read (its state before the step; its
+    context, filled by the step, is the world's week record)."""
+    from sim.model.world import _buffer_copy
+
+    while world.running:
+        n = int(world._measures.n_active[0])
+        before = None
+        if inputs:
+            before = (
+                _buffer_copy(world.customers),
+                _buffer_copy(world.customers_next),
+                _buffer_copy(world.employees),
+                _buffer_copy(world.employees_next),
+                world._slots.copy(),
+                world.team_usage.copy(),
+            )
+        world.step()
+        yield n, week.offline(world.teams.arrays(), world._week_record), before
 
 
 def world_passes(world) -> dict:
     """Step ``world`` (a numba World, not yet run) to its horizon, timing each week's passes on
     copies of its inputs after the step: CPU seconds of its customers in live and offline weeks
     and of its employees, and the customer-weeks of each kind."""
-    from sim.model.world import _buffer_copy
-
     out = dict.fromkeys(("live_s", "offline_s", "employees_s"), 0.0)
     out.update(live_cw=0, offline_cw=0)
-    while world.running:
-        n = int(world._measures.n_active[0])
-        cus, cus_next = _buffer_copy(world.customers), _buffer_copy(world.customers_next)
-        emp, emp_next = _buffer_copy(world.employees), _buffer_copy(world.employees_next)
-        slots, team_usage = world._slots.copy(), world.team_usage.copy()
-        world.step()  # fills the week's context: its week, draws' key, efforts, who is live
+    for n, offline, before in step_weeks(world, inputs=True):
+        cus, cus_next, emp, emp_next, slots, team_usage = before
         wk, teams = week.week_values(world._week_record), world.teams.arrays()
         prm, spare = world._kernel_params, np.zeros_like(slots)
         cus, cus_next, emp = cus.arrays(), cus_next.arrays(), emp.arrays()
-        if week.offline(teams, world._week_record):
+        if offline:
             args = (slots, n, spare, cus, cus_next, emp, prm.customer, wk)
-            out["offline_s"] += _best(_offline, args)
+            out["offline_s"] += _best(repeat.offline_customers, args)
             out["offline_cw"] += n
         else:
             args = (slots, n, spare, cus, cus_next, emp, teams, prm.bounds, prm.customer, wk)
-            out["live_s"] += _best(_live, args)
+            out["live_s"] += _best(repeat.customers, args)
             out["live_cw"] += n
         args = (emp, emp_next.arrays(), teams, team_usage, prm.employee, wk)
-        out["employees_s"] += _best(_employees, args)
+        out["employees_s"] += _best(repeat.employees, args)
     return out
 
 

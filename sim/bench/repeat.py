@@ -30,6 +30,15 @@ def customers(times, *args):
 
 
 @njit(cache=True)
+def offline_customers(times, *args):
+    """``kernels.step_customers_offline(*args)``, ``times`` times (at least once)."""
+    out = kernels.step_customers_offline(*args)
+    for _ in range(times - 1):
+        out = kernels.step_customers_offline(*args)
+    return out
+
+
+@njit(cache=True)
 def employees(times, *args):
     """``kernels.step_employees(*args)``, ``times`` times."""
     for _ in range(times):
