@@ -65,30 +65,28 @@ def stand_in_sweep(path, out, **kw):
     return run_experiment(path, out, execution=1, progress=False, run_fn=fake_run, **kw)
 
 
-def step_customers(model, cus, nxt, week, bounds=None):
-    """The customers' driver on a copy of ``cus`` (its active customers listed from ``cus.active``;
-    ``cus`` itself is left as it was); returns the week's (revenue, cost) sums."""
+def step_customers(model, cus, week, bounds=None):
+    """One week of the customers' driver (sim.model.calendar) on a copy of ``cus`` from a fresh
+    calendar (every active customer of ``cus`` enters it, with its ``next_contact`` and
+    ``next_check``); returns the copy, completeness settled, and the week's (revenue, cost)."""
     import copy
 
-    import numpy as np
+    from sim.model import calendar
 
-    from sim.model import kernels
-
-    src = copy.deepcopy(cus)
-    slots = np.flatnonzero(src.active[: src.created]).astype(np.int64)
-    sums = kernels.step_customers(
-        slots,
-        len(slots),
-        np.empty_like(slots),
-        src.arrays(),
-        nxt.arrays(),
+    out = copy.deepcopy(cus)
+    cal = calendar.Calendar.empty(model.horizon, out.capacity, model.employees.n)
+    sums = calendar.step_customers(
+        cal.arrays(),
+        out.arrays(),
         model.employees.arrays(),
         model.teams.arrays(),
-        model.channel_bounds if bounds is None else bounds,
+        out.created,
+        tuple(model.channel_bounds if bounds is None else bounds),
         model.customer_params,
         week,
     )
-    return float(sums[3]), float(sums[4])
+    calendar.settle(cal.arrays(), out.arrays())
+    return out, float(sums[3]), float(sums[4])
 
 
 def validation_runs(rows: list[dict]):

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from sim.model import streams
+
 
 def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, team_fit):
     """Next employee state as a dict of lists: attitude, skill, usage, workaround, productivity,
@@ -82,14 +86,30 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, 
     return out
 
 
-def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
-    """Next customer state (dict of lists) and the week's (revenue, cost)."""
-    out = {k: [] for k in ("active", "satisfaction", "expectation", "completeness", "stage")}
+def _next_event(key, stream, slot, week, capacity, p):
+    """The uniform an event at ``week`` uses and the week of the next one: the pair at counter
+    ``(week + 1) x capacity + slot`` of the event's stream, the gap geometric by inversion."""
+    u_gap, u_event = streams.uniform_pair(int(np.uint64(key) ^ stream), (week + 1) * capacity + slot)
+    if p <= 0:
+        return u_event, week + streams.NEVER
+    gap = 1 if p >= 1 else 1 + int(math.log(1.0 - u_gap) / math.log(1.0 - p))
+    return u_event, week + gap
+
+
+def customers(cus, emp, live_week, bounds, prm, wk):
+    """Next customer state (dict of lists, with the weeks of the next contact and check) and the
+    week's (revenue, cost). A customer contacts the company in its ``next_contact`` week and faces a
+    churn check in its ``next_check`` week (drawn: sim.model.streams)."""
+    keys = ("active", "satisfaction", "expectation", "completeness", "stage")
+    out = {k: [] for k in (*keys, "next_contact", "next_check")}
     revenue = cost = 0.0
+    capacity = len(cus.active)
+    check_prob = min(prm.h0, 1.0)
     for i in range(cus.created):
         s, e, d0, st = (cus.satisfaction[i], cus.expectation[i], cus.completeness[i], cus.stage[i])
+        nc, nk = cus.next_contact[i], cus.next_check[i]
         if not cus.active[i]:
-            for key, v in zip(out, (False, s, e, d0, st), strict=True):
+            for key, v in zip(out, (False, s, e, d0, st, nc, nk), strict=True):
                 out[key].append(v)
             continue
         h = cus.handler[i]
@@ -98,8 +118,9 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
         revenue += prm.revenue_week * (1 + prm.crosssell_uplift * d0 * u * wk.quality)
         d = d0 * prm.decay_week
         d += prm.consolidation_rate * wk.process_effort * (1 - d)
-        if draw_contact[i] < prm.contact_prob:
-            v = draw_contact[i] / prm.contact_prob
+        d = min(d, 1.0)
+        if nc == wk.t:
+            v, nc = _next_event(wk.key, streams.CONTACT_STREAM, i, wk.t, capacity, prm.contact_prob)
             ch = next((c for c in range(len(bounds)) if v < bounds[c]), len(bounds) - 1)
             lo = bounds[ch - 1] if ch > 0 else 0.0
             w = min((v - lo) / (bounds[ch] - lo), 1.0)
@@ -138,7 +159,11 @@ def customers(cus, emp, live_week, draw_contact, draw_churn, bounds, prm, wk):
             gap = prm.loss_aversion * gap if gap < 0 else gap
             s = min(1.0, max(0.0, s + prm.satisfaction_rate * (p + gap - s)))
             e = e + prm.eta * (p - e)
-        active = not (draw_churn[i] < prm.h0 * math.exp(-prm.churn_beta * s))
-        for key, val in zip(out, (active, s, e, min(d, 1.0), st), strict=True):
+        active = True
+        if nk == wk.t:
+            v, nk = _next_event(wk.key, streams.CHURN_STREAM, i, wk.t, capacity, check_prob)
+            # the weekly hazard h0 exp(-beta S) as a check of probability min(h0, 1), thinned
+            active = not (v * check_prob < prm.h0 * math.exp(-prm.churn_beta * s))
+        for key, val in zip(out, (active, s, e, min(d, 1.0), st, nc, nk), strict=True):
             out[key].append(val)
     return out, (revenue, cost)

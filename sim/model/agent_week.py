@@ -13,6 +13,8 @@ parameters and the week's context come as one-element record arrays (sim.model.c
 
 from __future__ import annotations
 
+import math
+
 from numba import njit
 
 from sim.model import customer_rules, rules
@@ -110,10 +112,21 @@ def employee_week(
 
 
 @njit(cache=True, inline="always")
-def customer_week(
+def profile_decay(d, prm_rec, wk_rec):
+    """A customer profile's completeness a week on: decay, then the process workstream's
+    consolidation (ODD 7.3.2). Affine in ``d`` with the same coefficients for every customer, which
+    the compiled engine uses (sim.model.calendar)."""
+    prm, wk = prm_rec[0], wk_rec[0]
+    d = d * prm.decay_week
+    return d + prm.consolidation_rate * wk.process_effort * (1.0 - d)
+
+
+@njit(cache=True, inline="always")
+def customer_contact(
     s,
     e,
     d_old,
+    d,
     st,
     handler_live,
     handler_usage,
@@ -121,124 +134,120 @@ def customer_week(
     handler_orientation,
     handler_workaround,
     handler_productivity,
-    draw,
-    draw_churn,
+    u,
     bounds,
     prm_rec,
     wk_rec,
 ):
-    """One active customer's week: the rules of ODD 7.3 in order, from old state to new.
+    """A customer's contact with the company (ODD 7.3.3 and 7.3.4): the touch point the uniform
+    ``u`` picks, self-service or a handler, the experience, satisfaction and expectation, the
+    profile (``d_old`` last week's completeness, ``d`` this week's before the contact).
+
+    Returns the new (satisfaction, expectation, completeness, stage) and the contact's cost.
+    """
+    prm, wk = prm_rec[0], wk_rec[0]
+    usage = handler_usage if handler_live else 0.0
+    channel, w = customer_rules.pick_channel(u, bounds)
+    served = False
+    if channel == prm.web_channel and wk.org_live:
+        served, w = rules.self_service(w, wk.web_share)
+    if served:
+        p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
+        st = customer_rules.web_capture(
+            st, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences
+        )
+        d = max(d, st / 3.0)
+        cost = prm.cost_self
+    else:
+        dip = max(0.0, 1.0 - handler_productivity)
+        # view = u_handler * q * d (the integrated customer view); the designed touch points
+        # are executed through the live CRM only (customer_rules.live_experience)
+        p = customer_rules.live_experience(
+            handler_skill,
+            handler_orientation,
+            usage * wk.quality * d_old,
+            wk.process_readiness if handler_live else 0.0,
+            dip,
+            prm.w_base,
+            prm.w_skill,
+            prm.w_orient,
+            prm.w_view,
+            prm.w_cons,
+            prm.w_dip,
+        )
+        if w < usage * (1.0 - handler_workaround):  # logged in the CRM
+            d = customer_rules.logged_contact(d, prm.log_gain)
+        cost = prm.cost_live
+    s = customer_rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
+    e = customer_rules.expectation_update(e, p, prm.eta)
+    return s, e, min(d, 1.0), st, cost
+
+
+@njit(cache=True, inline="always")
+def churns(s, u, prm_rec):
+    """Whether a customer leaves at a churn check (ODD 7.3.5).
+
+    The weekly hazard ``h0 exp(-beta S)`` is drawn in two steps: a check comes in a week with
+    probability ``c = min(h0, 1)`` (sim.model.streams.next_event), and the customer leaves at it
+    with probability ``h0 exp(-beta S) / c`` (``exp(-beta S)`` while h0 <= 1), S its satisfaction
+    after the week's contact: the same hazard (Lewis and Shedler's thinning, 1979), with a draw in
+    the weeks of a check only.
+    """
+    prm = prm_rec[0]
+    return u * prm.check_prob < prm.h0 * math.exp(-prm.churn_beta * s)
+
+
+@njit(cache=True, inline="always")
+def customer_week(
+    s,
+    e,
+    d_old,
+    st,
+    contact,
+    u_contact,
+    check,
+    u_check,
+    handler_live,
+    handler_usage,
+    handler_skill,
+    handler_orientation,
+    handler_workaround,
+    handler_productivity,
+    bounds,
+    prm_rec,
+    wk_rec,
+):
+    """One active customer's week, the rules of ODD 7.3 in order, as the Mesa agents apply them:
+    revenue, the profile's decay, the contact if the week has one (``contact``, its uniform
+    ``u_contact``), the churn check if it has one (``check``, ``u_check``).
 
     Returns the new (satisfaction, expectation, completeness, stage, active) and the week's
     (revenue, cost to serve).
     """
-    prm, wk = prm_rec[0], wk_rec[0]
+    prm = prm_rec[0]
     usage = handler_usage if handler_live else 0.0
     revenue = customer_rules.weekly_revenue(
-        prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk.quality
+        prm.revenue_week, prm.crosssell_uplift, d_old, usage, wk_rec[0].quality
     )
-    d = d_old * prm.decay_week
-    d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
+    d = min(profile_decay(d_old, prm_rec, wk_rec), 1.0)
     cost = 0.0
-    if draw < prm.contact_prob:
-        channel, w = customer_rules.pick_channel(draw / prm.contact_prob, bounds)
-        served = False
-        if channel == prm.web_channel and wk.org_live:
-            served, w = rules.self_service(w, wk.web_share)
-        if served:
-            p = rules.web_experience(prm.web_quality, wk.fit, wk.process_readiness)
-            st = customer_rules.web_capture(
-                st, w, prm.capture_name, prm.capture_purchase, prm.capture_preferences
-            )
-            d = max(d, st / 3.0)
-            cost = prm.cost_self
-        else:
-            dip = max(0.0, 1.0 - handler_productivity)
-            # view = u_handler * q * d (the integrated customer view); the designed touch points
-            # are executed through the live CRM only (customer_rules.live_experience)
-            p = customer_rules.live_experience(
-                handler_skill,
-                handler_orientation,
-                usage * wk.quality * d_old,
-                wk.process_readiness if handler_live else 0.0,
-                dip,
-                prm.w_base,
-                prm.w_skill,
-                prm.w_orient,
-                prm.w_view,
-                prm.w_cons,
-                prm.w_dip,
-            )
-            if w < usage * (1.0 - handler_workaround):  # logged in the CRM
-                d = customer_rules.logged_contact(d, prm.log_gain)
-            cost = prm.cost_live
-        s = customer_rules.satisfaction_update(s, p, e, prm.satisfaction_rate, prm.loss_aversion)
-        e = customer_rules.expectation_update(e, p, prm.eta)
-    # churn: the hazard h0 exp(-beta S) never exceeds h0, so a draw at or above h0 survives
-    # without evaluating the exponential (an exact shortcut: the same decision, ~98% of customers)
-    active = draw_churn >= prm.h0 or not (
-        draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
-    )
-    return s, e, min(d, 1.0), st, active, revenue, cost
-
-
-@njit(cache=True, inline="always")
-def offline_experience(handler_skill, handler_orientation, handler_productivity, prm_rec):
-    """The experience of a contact with a handler whose team does not use the CRM (ODD 7.3.4).
-
-    ``customer_week``'s ``live_experience`` when the handler is not live: the handler's usage is
-    zero, so the integrated view ``u * q * d`` is zero, and the designed touch points (process
-    readiness) do not reach the customer. It depends on the handler alone, so the offline pass
-    computes it once a week per handler instead of once per contact.
-    """
-    prm = prm_rec[0]
-    return customer_rules.live_experience(
-        handler_skill,
-        handler_orientation,
-        0.0,
-        0.0,
-        max(0.0, 1.0 - handler_productivity),
-        prm.w_base,
-        prm.w_skill,
-        prm.w_orient,
-        prm.w_view,
-        prm.w_cons,
-        prm.w_dip,
-    )
-
-
-@njit(cache=True, inline="always")
-def customer_week_offline(s, e, d_old, experience, draw, draw_churn, prm_rec, wk_rec):
-    """One active customer's week while nobody uses the CRM: ``customer_week`` without its live
-    branches, to the bit (tests/model/test_engines.py holds them equal).
-
-    Valid in a week when no team is live and the organisation is not live: every week of the no-CRM
-    counterfactual, and the weeks of a programme before its go-live or after its abandonment. Then
-    the handler's usage is zero, so revenue carries no cross-sell uplift and no contact is logged in
-    the CRM; the web channel is not self-served, so the touch point drawn changes nothing (it is
-    not computed) and the profile stage stays; the contact's experience is the handler's
-    ``offline_experience``, passed in.
-
-    Returns the new (satisfaction, expectation, completeness, active) and the week's (revenue,
-    cost to serve).
-    """
-    prm, wk = prm_rec[0], wk_rec[0]
-    # customer_rules.weekly_revenue at zero usage: base x (1 + uplift x d x 0 x q) is base, exactly
-    revenue = prm.revenue_week
-    d = d_old * prm.decay_week
-    d += prm.consolidation_rate * wk.process_effort * (1.0 - d)
-    # A contact's updates are computed for every customer and kept only where there was a contact:
-    # the same numbers, without a branch that a one-in-ten contact makes the processor mispredict
-    # (measured: the counterfactual's compiled weeks 13% faster; docs/benchmarks.md)
-    contact = draw < prm.contact_prob
-    s_contact = customer_rules.satisfaction_update(
-        s, experience, e, prm.satisfaction_rate, prm.loss_aversion
-    )
-    e_contact = customer_rules.expectation_update(e, experience, prm.eta)
-    s = s_contact if contact else s
-    e = e_contact if contact else e
-    cost = prm.cost_live if contact else 0.0
-    active = draw_churn >= prm.h0 or not (
-        draw_churn < customer_rules.churn_hazard(s, prm.h0, prm.churn_beta)
-    )
-    return s, e, min(d, 1.0), active, revenue, cost
+    if contact:
+        s, e, d, st, cost = customer_contact(
+            s,
+            e,
+            d_old,
+            d,
+            st,
+            handler_live,
+            handler_usage,
+            handler_skill,
+            handler_orientation,
+            handler_workaround,
+            handler_productivity,
+            u_contact,
+            bounds,
+            prm_rec,
+            wk_rec,
+        )
+    active = not (check and churns(s, u_check, prm_rec))
+    return s, e, d, st, active, revenue, cost

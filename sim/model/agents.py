@@ -126,31 +126,40 @@ class Customer(mesa.Agent):
         return bool(self.model.customers.active[self.index])
 
     def step(self) -> None:
-        """One week (ODD 7.3): data decay, maybe a contact (experience, satisfaction, data), churn.
+        """One week (ODD 7.3): revenue, data decay, a contact if this is one of the customer's
+        contact weeks, a churn check if it is one of its check weeks.
 
-        The rules are composed once, in sim.model.agent_week.customer_week, which the numba
-        engine's loop calls too; here the handler's state is gathered for this one customer.
+        The rules are composed once, in sim.model.agent_week.customer_week; the numba engine
+        applies the same pieces to the customers with an event in the week (sim.model.calendar).
+        Here the handler's state is gathered for this one customer, and the customer's next
+        contact and check are drawn when this week has one (sim.model.streams.next_event).
         """
         m = self.model
-        cus, nxt, wk, emp = m.customers, m.customers_next, m.week, m.employees
+        cus, wk, emp = m.customers, m.week, m.employees
+        prm = m.customer_params[0]
         i = self.index
-        if not cus.active[i]:  # churned: carry the state over unchanged
-            nxt.active[i] = False
-            nxt.satisfaction[i] = cus.satisfaction[i]
-            nxt.expectation[i] = cus.expectation[i]
-            nxt.completeness[i] = cus.completeness[i]
-            nxt.stage[i] = cus.stage[i]
+        if not cus.active[i]:  # churned: nothing changes
             return
-        # this customer's two draws of the week; customers' slots follow the employees'
-        draw, draw_churn = streams.uniform_pair(wk.key, wk.t * wk.stride + emp.n + i)
+        t, capacity = wk.t, cus.capacity
+        contact = cus.next_contact[i] == t
+        check = cus.next_check[i] == t
+        u_contact = u_check = 0.0
+        if contact:
+            u_contact, cus.next_contact[i] = streams.next_event(
+                wk.key, streams.CONTACT_STREAM, i, t, capacity, prm.contact_gap
+            )
+        if check:
+            u_check, cus.next_check[i] = streams.next_event(
+                wk.key, streams.CHURN_STREAM, i, t, capacity, prm.check_gap
+            )
         h = cus.handler[i]
         handler_live_week = m.teams.live_week[emp.team[h]]
         (
-            nxt.satisfaction[i],
-            nxt.expectation[i],
-            nxt.completeness[i],
-            nxt.stage[i],
-            nxt.active[i],
+            cus.satisfaction[i],
+            cus.expectation[i],
+            cus.completeness[i],
+            cus.stage[i],
+            cus.active[i],
             m.revenue_by_customer[i],
             m.cost_by_customer[i],
         ) = agent_week.customer_week(
@@ -158,14 +167,16 @@ class Customer(mesa.Agent):
             cus.expectation[i],
             cus.completeness[i],
             cus.stage[i],
+            contact,
+            u_contact,
+            check,
+            u_check,
             handler_live_week >= 0 and wk.t >= handler_live_week,
             emp.usage[h],
             emp.skill[h],
             emp.orientation[h],
             emp.workaround[h],
             emp.productivity[h],
-            draw,
-            draw_churn,
             m.channel_bounds,
             m.customer_params,
             m._week_record,

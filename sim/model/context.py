@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from sim.model import rules
+from sim.model import rules, streams
 from sim.model.params import CHANNELS
 from sim.model.records import Field, Record, from_params, record_of
 from sim.model.scenario import Scenario
@@ -91,6 +91,11 @@ CUSTOMER = Record(
             prefix="customer.",
         ),
         Field("h0", lambda s: baseline_hazard(s.v)),
+        # a churn check comes in a week with probability min(h0, 1) (sim.model.agent_week.churns)
+        Field("check_prob", lambda s: min(baseline_hazard(s.v), 1.0)),
+        # the weekly contact and churn-check probabilities as sim.model.streams draws the gaps
+        Field("contact_gap", lambda s: streams.gap_scale(s.v["customer.contact_prob"])),
+        Field("check_gap", lambda s: streams.gap_scale(baseline_hazard(s.v))),
         *from_params(
             "capture_name",
             "capture_purchase",

@@ -152,246 +152,11 @@ def employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
     _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec)
 
 
-@njit(cache=True)
-def customers_range(lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
-    """``_customers_range`` as a function of its own, for the parallel driver (see
-    ``employees_range``)."""
-    return _customers_range(
-        lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec
-    )
-
-
-@jit.inner
-def customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec):
-    """``_customers_offline_range`` as a function of its own, for the parallel driver (see
-    ``employees_range``)."""
-    return _customers_offline_range(
-        lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec
-    )
-
-
-@jit.inner
-def _check_customers(slots, n, nxt_slots, bounds):
-    if n > slots.shape[0] or nxt_slots.shape[0] < n:
-        raise ValueError("the slot lists must hold every listed customer")
-    if len(bounds) == 0 or abs(bounds[-1] - 1.0) > 1e-9:
-        raise ValueError("channel bounds must be cumulative shares ending at 1")
-
-
-@njit(cache=True)
-def step_customers(slots, n, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
-    """Driver: one week of every active customer, from ``cus`` into ``nxt``; the week's sums.
-
-    Parameters
-    ----------
-    slots : ndarray of int
-        The active customers' slots, ascending (``slots[:n]``): the loop visits only these.
-        Churned customers are never visited again: a customer who churns has its final state
-        written to both buffers, so either holds it whichever is current.
-    n : int
-        Active customers at the start of the week.
-    nxt_slots : ndarray of int
-        Written: the slots still active after the week, ascending (``nxt_slots[:count]``); the
-        week's arrivals are appended after them (sim.model.week.end_week).
-    cus, nxt : CustomerArrays
-        This week's state and next week's buffers (sim.model.population.Customers.arrays()):
-        handler, active, satisfaction, expectation, completeness, stage.
-    emp : EmployeeArrays
-        This week's employees, the handlers (team, skill, orientation, usage, workaround,
-        productivity are read).
-    teams : TeamArrays
-        The handlers' go-live weeks (``live_week``).
-    bounds : tuple of float
-        Cumulative touch-point shares ending at 1 (sim.model.context.channel_bounds); an array
-        works too, more slowly (see the module docstring).
-    prm_rec, wk_rec : record arrays
-        The customer rule parameters and the week's context (sim.model.context).
-
-    Returns
-    -------
-    (count, satisfaction, completeness, revenue, cost) : (int, float, float, float, float)
-        How many customers are still active, the sums of their satisfaction and profile
-        completeness, and the week's revenue and cost to serve of every customer of the week
-        (those who churned included), each added in slot order.
-    """
-    _check_customers(slots, n, nxt_slots, bounds)
-    count, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
-    for lo in range(0, n, CHUNK):
-        k, s, d, r, c = _customers_range(
-            lo, min(lo + CHUNK, n), count, slots, nxt_slots, cus, nxt, emp, teams, bounds,
-            prm_rec, wk_rec,
-        )  # fmt: skip
-        count, ss, sd, rev, cst = count + k, ss + s, sd + d, rev + r, cst + c
-    return count, ss, sd, rev, cst
-
-
-@njit(cache=True, parallel=True)
-def step_customers_parallel(slots, n, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
-    """``step_customers`` with its chunks shared among numba's threads (same arguments, same
-    result: each chunk lists its survivors from its own start, then the lists are packed and the
-    chunks' sums added in chunk order)."""
-    _check_customers(slots, n, nxt_slots, bounds)
-    chunks = (n + CHUNK - 1) // CHUNK
-    counts, sums = np.zeros(chunks, dtype=np.int64), np.zeros((chunks, 4))
-    for c in prange(chunks):
-        lo = c * CHUNK
-        counts[c], sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3] = customers_range(
-            lo, min(lo + CHUNK, n), lo, slots, nxt_slots, cus, nxt, emp, teams, bounds,
-            prm_rec, wk_rec,
-        )  # fmt: skip
-    return _in_order(counts, sums, nxt_slots)
-
-
-@jit.inner
-def _in_order(counts, sums, nxt_slots):
-    """Pack the chunks' survivor lists (chunk c listed from ``c * CHUNK``) and add the chunks'
-    sums in chunk order, as the serial driver does."""
-    count, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
-    for c in range(counts.shape[0]):
-        lo = c * CHUNK
-        if lo != count:
-            nxt_slots[count : count + counts[c]] = nxt_slots[lo : lo + counts[c]]
-        count += counts[c]
-        ss, sd, rev, cst = ss + sums[c, 0], sd + sums[c, 1], rev + sums[c, 2], cst + sums[c, 3]
-    return count, ss, sd, rev, cst
-
-
-@njit(cache=True, inline="always")
-def _customers_range(lo, hi, out, slots, nxt_slots, cus, nxt, emp, teams, bounds, prm_rec, wk_rec):
-    """The customers' loop over ``slots[lo:hi]``, listing the survivors from ``nxt_slots[out]``
-    (the other arguments and the result: ``step_customers``; the count is of this range)."""
-    t, key = wk_rec[0].t, wk_rec[0].key
-    base = t * wk_rec[0].stride + emp.team.shape[0]  # customers' counters follow employees'
-    k, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
-    for j in range(lo, hi):
-        slot = slots[j]
-        i, h = _index(slot), _index(cus.handler[_index(slot)])
-        lw = teams.live_week[emp.team[h]]
-        draw_contact, draw_churn = streams.uniform_pair(key, base + slot)
-        s, e, d, st, active, revenue, cost = agent_week.customer_week(
-            cus.satisfaction[i],
-            cus.expectation[i],
-            cus.completeness[i],
-            cus.stage[i],
-            lw >= 0 and t >= lw,
-            emp.usage[h],
-            emp.skill[h],
-            emp.orientation[h],
-            emp.workaround[h],
-            emp.productivity[h],
-            draw_contact,
-            draw_churn,
-            bounds,
-            prm_rec,
-            wk_rec,
-        )
-        nxt.satisfaction[i], nxt.expectation[i], nxt.completeness[i] = s, e, d
-        nxt.stage[i], nxt.active[i] = st, active
-        rev += revenue
-        cst += cost
-        if active:
-            nxt_slots[out + k] = slot
-            k += 1
-            ss += s
-            sd += d
-        else:
-            _churned(i, nxt, cus)
-    return k, ss, sd, rev, cst
-
-
 @njit(cache=True, inline="always")
 def _index(i):
     """A slot or employee number as an unsigned index: numba then skips the wrap-around of
     negative indices on every array access it makes (measured: a sixth of the offline loop)."""
     return np.uint64(i)
-
-
-@jit.inner
-def _churned(i, nxt, cus):
-    """A customer who churned this week: the final state (in ``nxt``) copied to the other buffer,
-    so both hold it and the loops need never visit the slot again."""
-    cus.active[i] = False
-    cus.satisfaction[i] = nxt.satisfaction[i]
-    cus.expectation[i] = nxt.expectation[i]
-    cus.completeness[i] = nxt.completeness[i]
-    cus.stage[i] = nxt.stage[i]
-
-
-@njit(cache=True)
-def offline_experiences(emp, prm_rec):
-    """Each employee's ``agent_week.offline_experience`` this week (one per possible handler)."""
-    out = np.empty(emp.team.shape[0])
-    for h in range(out.shape[0]):
-        out[h] = agent_week.offline_experience(
-            emp.skill[h], emp.orientation[h], emp.productivity[h], prm_rec
-        )
-    return out
-
-
-@njit(cache=True)
-def step_customers_offline(slots, n, nxt_slots, cus, nxt, emp, prm_rec, wk_rec):
-    """Driver: ``step_customers`` in a week when nobody uses the CRM (no team live, the
-    organisation not live: sim.model.week.offline), the same result by a shorter path
-    (sim.model.agent_week.customer_week_offline). Arguments and result as ``step_customers``."""
-    _check_customers(slots, n, nxt_slots, (1.0,))
-    experience = offline_experiences(emp, prm_rec)
-    count, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
-    for lo in range(0, n, CHUNK):
-        k, s, d, r, c = _customers_offline_range(
-            lo, min(lo + CHUNK, n), count, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec
-        )
-        count, ss, sd, rev, cst = count + k, ss + s, sd + d, rev + r, cst + c
-    return count, ss, sd, rev, cst
-
-
-@njit(cache=True, parallel=True)
-def step_customers_offline_parallel(slots, n, nxt_slots, cus, nxt, emp, prm_rec, wk_rec):
-    """``step_customers_offline`` with its chunks shared among numba's threads."""
-    _check_customers(slots, n, nxt_slots, (1.0,))
-    experience = offline_experiences(emp, prm_rec)
-    chunks = (n + CHUNK - 1) // CHUNK
-    counts, sums = np.zeros(chunks, dtype=np.int64), np.zeros((chunks, 4))
-    for c in prange(chunks):
-        lo = c * CHUNK
-        counts[c], sums[c, 0], sums[c, 1], sums[c, 2], sums[c, 3] = customers_offline_range(
-            lo, min(lo + CHUNK, n), lo, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec
-        )
-    return _in_order(counts, sums, nxt_slots)
-
-
-@njit(cache=True, inline="always")
-def _customers_offline_range(lo, hi, out, slots, nxt_slots, cus, nxt, experience, prm_rec, wk_rec):
-    """The offline customers' loop over ``slots[lo:hi]`` (as ``customers_range``); ``experience``
-    holds each employee's ``offline_experience`` (one per handler)."""
-    t, key = wk_rec[0].t, wk_rec[0].key
-    base = t * wk_rec[0].stride + experience.shape[0]  # customers' counters follow employees'
-    k, ss, sd, rev, cst = 0, 0.0, 0.0, 0.0, 0.0
-    for j in range(lo, hi):
-        slot = slots[j]
-        i = _index(slot)
-        draw_contact, draw_churn = streams.uniform_pair(key, base + slot)
-        s, e, d, active, revenue, cost = agent_week.customer_week_offline(
-            cus.satisfaction[i],
-            cus.expectation[i],
-            cus.completeness[i],
-            experience[_index(cus.handler[i])],
-            draw_contact,
-            draw_churn,
-            prm_rec,
-            wk_rec,
-        )
-        nxt.satisfaction[i], nxt.expectation[i], nxt.completeness[i] = s, e, d
-        nxt.stage[i], nxt.active[i] = cus.stage[i], active  # the stage does not change offline
-        rev += revenue
-        cst += cost
-        if active:
-            nxt_slots[out + k] = slot
-            k += 1
-            ss += s
-            sd += d
-        else:
-            _churned(i, nxt, cus)
-    return k, ss, sd, rev, cst
 
 
 @njit(cache=True)
@@ -440,20 +205,15 @@ def customer_totals(lo, hi, active, satisfaction, completeness, count, ss, sd):
 
 
 @njit(cache=True)
-def agents_totals(n, cus, revenue, cost, nxt_slots):
-    """What ``step_customers`` returns, for the agents engine, which updates every slot ``[0, n)``
-    (churned ones carried over) and writes each customer's week of revenue and cost to ``revenue``
-    and ``cost``: the same sums in slot order, and the survivors listed in ``nxt_slots``."""
+def agents_totals(n, cus, revenue, cost):
+    """What sim.model.calendar.step_customers returns, for the agents engine, which updates every
+    slot ``[0, n)`` in place (churned ones unchanged) and writes each customer's week of revenue
+    and cost to ``revenue`` and ``cost``: the active customers, the sums of their satisfaction and
+    completeness, the week's revenue and cost, in slot order."""
     rev = 0.0
     cst = 0.0
     for i in range(n):
         rev += revenue[i]
         cst += cost[i]
-    count, ss, sd = 0, 0.0, 0.0
-    for i in range(n):
-        if cus.active[i]:
-            nxt_slots[count] = i
-            count += 1
-            ss += cus.satisfaction[i]
-            sd += cus.completeness[i]
+    count, ss, sd = customer_totals(0, n, cus.active, cus.satisfaction, cus.completeness, 0, 0.0, 0.0)
     return count, ss, sd, rev, cst

@@ -114,25 +114,22 @@ class CRMRolloutModel(World, mesa.Model):
             agent.step()
         sums = kernels.agents_totals(
             int(self._measures.stepped[0]),
-            self.customers_next.arrays(),
+            self.customers.arrays(),
             self.revenue_by_customer,
             self.cost_by_customer,
-            self._slots_next,
         )
         self._swap()
-        cus = self.customers.arrays()
         week.end_week(
             t,
             self._measures,
             self._economy,
             self.employees.arrays(),
-            cus,
-            self.customers_next.arrays(),
+            self.customers.arrays(),
             self._created_by,
             self.team_usage,
             self.programme.arrays(),
             sums,
-            self._slots,
+            self.customer_params,
             self.series[t],
         )
         self._after_weeks(self.series[t : t + 1])

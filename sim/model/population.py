@@ -73,7 +73,8 @@ EmployeeArrays = namedtuple(
     "commitment indptr indices",
 )
 CustomerArrays = namedtuple(
-    "CustomerArrays", "handler active satisfaction expectation completeness stage"
+    "CustomerArrays",
+    "handler active satisfaction expectation completeness stage next_contact next_check",
 )
 TeamArrays = namedtuple("TeamArrays", "manager coach pilot live_week package_fit fit")
 
@@ -137,7 +138,9 @@ class Customers:
     """Customers, allocated up front for every arrival over the horizon.
 
     Slots ``[0, created)`` exist; of those, ``active`` ones are customers and the rest churned, so
-    ``active + churned == created`` always holds (customers are conserved).
+    ``active + churned == created`` always holds (customers are conserved). ``next_contact`` and
+    ``next_check`` are the weeks of each customer's next contact and churn check
+    (sim.model.streams.next_event; drawn when the customer arrives, sim.model.week).
     """
 
     handler: np.ndarray
@@ -146,6 +149,8 @@ class Customers:
     expectation: np.ndarray
     completeness: np.ndarray
     stage: np.ndarray
+    next_contact: np.ndarray
+    next_check: np.ndarray
     created: int
     initial: int
     weekly_arrivals: float
@@ -362,6 +367,8 @@ def build_customers(
         expectation=satisfaction.copy(),
         completeness=completeness,
         stage=np.zeros(capacity, dtype=np.int64),
+        next_contact=np.zeros(capacity, dtype=np.int64),
+        next_check=np.zeros(capacity, dtype=np.int64),
         created=initial,
         initial=initial,
         weekly_arrivals=weekly,

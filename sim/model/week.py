@@ -34,7 +34,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from sim.model import context, jit, kernels, market, program_week, rules, streams
+from sim.model import calendar, context, jit, kernels, market, program_week, rules, streams
 from sim.model.records import Field, Record
 from sim.model.vocabulary import SERIES
 
@@ -128,13 +128,32 @@ def measure(measures, economy, emp, team_usage, n_active, ss, sd):
 
 
 @njit(cache=True)
-def observe(measures, economy, emp, cus, team_usage):
-    """Measure the state as it is (the model's initial measures, before the first week)."""
+def observe(measures, economy, emp, cus, team_usage, prm_c):
+    """Measure the state as it is (the model's initial measures, before the first week), after
+    drawing the first events of the customers there at the start."""
     ms = measures[0]
+    arrive(cus, 0, ms.created, 0, economy[0].key, prm_c)
     n_active, ss, sd = kernels.customer_totals(
         0, ms.created, cus.active, cus.satisfaction, cus.completeness, 0, 0.0, 0.0
     )
     measure(measures, economy, emp, team_usage, n_active, ss, sd)
+
+
+@jit.inner
+def arrive(cus, lo, hi, week, key, prm_c):
+    """Customer slots ``lo`` to ``hi - 1`` become customers in ``week``: active, with the weeks of
+    their first contact and churn check drawn (sim.model.streams.next_event, as if from an event
+    in the week before)."""
+    prm = prm_c[0]
+    capacity = cus.active.shape[0]
+    for i in range(lo, hi):
+        cus.active[i] = True
+        cus.next_contact[i] = streams.next_event(
+            key, streams.CONTACT_STREAM, i, week - 1, capacity, prm.contact_gap
+        )[1]
+        cus.next_check[i] = streams.next_event(
+            key, streams.CHURN_STREAM, i, week - 1, capacity, prm.check_gap
+        )[1]
 
 
 @njit(cache=True)
@@ -172,40 +191,18 @@ def begin_week(t, measures, economy, emp, teams, prog, week):
 
 
 @njit(cache=True)
-def offline(teams, week):
-    """Whether nobody uses the CRM this week: the organisation is not live and no team is.
-
-    Then every handler's usage is zero and the web channel is not self-served, which is what
-    sim.model.agent_week.customer_week_offline assumes.
-    """
-    wk = week[0]
-    if wk.org_live:
-        return False
-    for lw in teams.live_week:
-        if lw >= 0 and wk.t >= lw:
-            return False
-    return True
-
-
-@njit(cache=True)
-def end_week(t, measures, economy, emp, cus, cus_next, created_by, team_usage, prog, sums, slots,
-             row):  # fmt: skip
+def end_week(t, measures, economy, emp, cus, created_by, team_usage, prog, sums, prm_c, row):
     """After the agents' update (``emp``, ``cus`` are the new state): arrivals, measures, row.
 
-    ``sums`` are what the customers' drivers return over the customers of the week
-    (sim.model.kernels.step_customers: still active, satisfaction, completeness, revenue, cost),
-    with the survivors listed in ``slots``; the arrivals are appended to the list and continue the
-    first three sums in slot order.
+    ``sums`` are what the customers' week returns (sim.model.calendar.step_customers: still active,
+    satisfaction, completeness, revenue, cost); the arrivals continue the first three.
     """
     ms, st, ec = measures[0], prog.state[0], economy[0]
     n_active, ss, sd, revenue, cost = sums
-    # new customers arrive at a steady rate (DESIGN.md 2.3); their slots become active
+    # new customers arrive at a steady rate (DESIGN.md 2.3)
     created = created_by[t + 1]
     if created > ms.created:
-        cus.active[ms.created : created] = True
-        cus_next.active[ms.created : created] = True
-        for i in range(ms.created, created):
-            slots[n_active + i - ms.created] = i
+        arrive(cus, ms.created, created, t + 1, ec.key, prm_c)
         n_active, ss, sd = kernels.customer_totals(
             ms.created, created, cus.active, cus.satisfaction, cus.completeness, n_active, ss, sd
         )
@@ -289,70 +286,57 @@ def week_values(week):
 
 @njit(cache=True, inline="always")
 def _week(t, measures, economy, prog, teams, team_usage, created_by, params, emp, emp_next, cus,
-          cus_next, slots, slots_next, row):  # fmt: skip
-    """One week of the numba engine on one thread, from (emp, cus) into (emp_next, cus_next); the
-    active customers are listed in ``slots`` (their number is the measures' ``n_active``) and
-    next week's in ``slots_next``."""
+          cal, row):  # fmt: skip
+    """One week of the numba engine on one thread, the employees from ``emp`` into ``emp_next``,
+    the customers in place (sim.model.calendar)."""
     begin_week(t, measures, economy, emp, teams, prog, params.week)
-    n = measures[0].n_active
     wk = week_values(params.week)
     kernels.step_employees(emp, emp_next, teams, team_usage, params.employee, wk)
-    if offline(teams, params.week):
-        sums = kernels.step_customers_offline(
-            slots, n, slots_next, cus, cus_next, emp, params.customer, wk
-        )
-    else:
-        sums = kernels.step_customers(
-            slots, n, slots_next, cus, cus_next, emp, teams, params.bounds, params.customer, wk
-        )
-    end_week(t, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, sums,
-             slots_next, row)  # fmt: skip
+    sums = calendar.step_customers(
+        cal, cus, emp, teams, measures[0].created, params.bounds, params.customer, wk
+    )
+    end_week(t, measures, economy, emp_next, cus, created_by, team_usage, prog, sums,
+             params.customer, row)  # fmt: skip
 
 
 @njit(cache=False)  # not cached: it calls parallel functions (numba issue #8578)
 def _week_parallel(t, measures, economy, prog, teams, team_usage, created_by, params, emp,
-                   emp_next, cus, cus_next, slots, slots_next, row):  # fmt: skip
-    """``_week`` with each driver's chunks shared among numba's threads (the same numbers)."""
+                   emp_next, cus, cal, row):  # fmt: skip
+    """``_week`` with the employees' chunks shared among numba's threads (the same numbers); the
+    customers' week visits only the customers with an event and stays on one thread."""
     begin_week(t, measures, economy, emp, teams, prog, params.week)
-    n = measures[0].n_active
-    wk, prm_e, prm_c = params.week, params.employee_record, params.customer_record
-    kernels.step_employees_parallel(emp, emp_next, teams, team_usage, prm_e, wk)
-    if offline(teams, wk):
-        sums = kernels.step_customers_offline_parallel(
-            slots, n, slots_next, cus, cus_next, emp, prm_c, wk
-        )
-    else:
-        sums = kernels.step_customers_parallel(
-            slots, n, slots_next, cus, cus_next, emp, teams, params.bounds, prm_c, wk
-        )
-    end_week(t, measures, economy, emp_next, cus_next, cus, created_by, team_usage, prog, sums,
-             slots_next, row)  # fmt: skip
+    wk = params.week
+    kernels.step_employees_parallel(emp, emp_next, teams, team_usage, params.employee_record, wk)
+    sums = calendar.step_customers(
+        cal, cus, emp, teams, measures[0].created, params.bounds, params.customer_record, wk
+    )
+    end_week(t, measures, economy, emp_next, cus, created_by, team_usage, prog, sums,
+             params.customer_record, row)  # fmt: skip
 
 
 @njit(cache=True)
 def run_weeks(t0, t1, measures, economy, prog, teams, team_usage, created_by, params, emp_a, emp_b,
-              cus_a, cus_b, slots_a, slots_b, series):  # fmt: skip
+              cus, cal, series):  # fmt: skip
     """Weeks ``t0`` to ``t1 - 1`` of the numba engine; week t's row goes to ``series[t - t0]``.
 
-    The state starts in the ``_a`` buffers and alternates between ``_a`` and ``_b`` each week
-    (synchronous update without copying): after an odd number of weeks it is in ``_b``. So does
-    the list of active customers' slots.
+    The employees start in the ``_a`` buffers and alternate between ``_a`` and ``_b`` each week
+    (synchronous update without copying): after an odd number of weeks they are in ``_b``. The
+    customers are updated in place, and their completeness written out at the end
+    (sim.model.calendar.settle).
     """
     for t in range(t0, t1):
         _week(t, measures, economy, prog, teams, team_usage, created_by, params, emp_a, emp_b,
-              cus_a, cus_b, slots_a, slots_b, series[t - t0])  # fmt: skip
+              cus, cal, series[t - t0])  # fmt: skip
         emp_a, emp_b = emp_b, emp_a  # next week reads what this week wrote
-        cus_a, cus_b = cus_b, cus_a
-        slots_a, slots_b = slots_b, slots_a
+    calendar.settle(cal, cus)
 
 
 @njit(cache=False)  # see _week_parallel
 def run_weeks_parallel(t0, t1, measures, economy, prog, teams, team_usage, created_by, params,
-                       emp_a, emp_b, cus_a, cus_b, slots_a, slots_b, series):  # fmt: skip
-    """``run_weeks`` on every numba thread (same arguments, same numbers)."""
+                       emp_a, emp_b, cus, cal, series):  # fmt: skip
+    """``run_weeks`` with the employees on every numba thread (same arguments, same numbers)."""
     for t in range(t0, t1):
         _week_parallel(t, measures, economy, prog, teams, team_usage, created_by, params, emp_a,
-                       emp_b, cus_a, cus_b, slots_a, slots_b, series[t - t0])  # fmt: skip
+                       emp_b, cus, cal, series[t - t0])  # fmt: skip
         emp_a, emp_b = emp_b, emp_a
-        cus_a, cus_b = cus_b, cus_a
-        slots_a, slots_b = slots_b, slots_a
+    calendar.settle(cal, cus)

@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.model import cache_lock, streams, week
+from sim.model.calendar import Calendar
 from sim.model.context import WEEK, channel_bounds, customer_params, employee_params
 from sim.model.population import build_customers, build_employees, draw_organisation
 from sim.model.program import Programme
@@ -114,7 +115,6 @@ class World:
         self.horizon = s["horizon_weeks"]
         self.employees, self.teams, self.customers = drawn.employees, drawn.teams, drawn.customers
         self.employees_next = _buffer_copy(self.employees)
-        self.customers_next = _buffer_copy(self.customers)
         self.programme = Programme(s, self.org, self.employees.n, counterfactual)
         #: the rule parameters (one-element records, sim.model.context; ``rec[0].mandate``)
         self.employee_params = employee_params(s, self.org)
@@ -132,7 +132,7 @@ class World:
         self._created_by = self.customers.arrivals_table(self.horizon)
         n = self.employees.n
         self._economy = week.ECONOMY.build(
-            s.values, key=drawn.key, stride=streams.slots(n, self.customers.capacity), n=n
+            s.values, key=drawn.key, stride=streams.slots(n), n=n
         )
         self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
         self._measures[0].created = self.customers.created
@@ -147,12 +147,10 @@ class World:
             self.employees.arrays(),
             self.customers.arrays(),
             self.team_usage,
+            self._kernel_params.customer,
         )
-        #: the active customers' slots, ascending (the first ``n_active`` of the measures), and
-        #: next week's list: the numba engine's loops visit only these (sim.model.kernels)
-        self._slots = np.flatnonzero(self.customers.active).astype(np.int64)
-        self._slots.resize(self.customers.capacity, refcheck=False)
-        self._slots_next = np.zeros(self.customers.capacity, dtype=np.int64)
+        #: the numba engine's customer bookkeeping (sim.model.calendar)
+        self._calendar = Calendar.empty(self.horizon, self.customers.capacity, n)
 
     # --- the weeks -----------------------------------------------------------------------------
 
@@ -162,15 +160,9 @@ class World:
         return float(self._measures.market[0])
 
     def week_draws(self):
-        """The draws of the coming week as arrays (peer, work, contact, churn, market), for tests
-        and benchmarks; the engines draw each number where it is used (sim.model.streams)."""
-        return streams.week_draws(
-            int(self._economy.key[0]),
-            self.steps,
-            self.employees.n,
-            self.customers.capacity,
-            self.customers.created,
-        )
+        """The draws of the coming week on the run's stream as arrays (peer, work, market), for
+        tests and benchmarks; the engines draw each number where it is used (sim.model.streams)."""
+        return streams.week_draws(int(self._economy.key[0]), self.steps, self.employees.n)
 
     def step(self) -> None:
         """Advance one week in compiled code (``mesa.Model.step`` counts the steps in a Mesa
@@ -180,8 +172,6 @@ class World:
 
     def _swap(self) -> None:
         self.employees, self.employees_next = self.employees_next, self.employees
-        self.customers, self.customers_next = self.customers_next, self.customers
-        self._slots, self._slots_next = self._slots_next, self._slots
 
     def _run_compiled(self, t0: int, t1: int) -> None:
         """Weeks t0 to t1 - 1 in one compiled call (sim.model.week.run_weeks).
@@ -205,9 +195,7 @@ class World:
             self.employees.arrays(),
             self.employees_next.arrays(),
             self.customers.arrays(),
-            self.customers_next.arrays(),
-            self._slots,
-            self._slots_next,
+            self._calendar.arrays(),
             rows,
         )
         if (t1 - t0) % 2:
@@ -218,7 +206,7 @@ class World:
     def _after_weeks(self, rows: np.ndarray) -> None:
         """Python's side of the weeks just run: counters, the last week's metrics, the end."""
         created = int(self._measures.created[0])
-        self.customers.created = self.customers_next.created = created
+        self.customers.created = created
         self.metrics = dict(zip(SERIES, rows[-1].tolist(), strict=True))
         if self.steps >= self.horizon:
             self.running = False

@@ -55,10 +55,9 @@ def _model_mid_run(name="four_ps", weeks=None, seed=2, **over):
 
 
 def _draws(model, week):
-    """The week's draws as the kernels make them (sim.model.streams), for the plain reference."""
-    return streams.week_draws(
-        week.key, week.t, model.employees.n, model.customers.capacity, model.customers.created
-    )
+    """The week's draws on the run's stream as the kernels make them (sim.model.streams), for the
+    plain reference (the customers draw at their events)."""
+    return streams.week_draws(week.key, week.t, model.employees.n)
 
 
 def _random_week(model, rng, **fixed):
@@ -88,7 +87,7 @@ def _check_employees(model, week, team_usage=None):
     kernels.step_employees(
         emp.arrays(), nxt.arrays(), model.teams.arrays(), team_usage, model.employee_params, week
     )
-    draw_peer, draw_work, _, _, _ = _draws(model, week[0])
+    draw_peer, draw_work, _ = _draws(model, week[0])
     ref = reference.employees(
         emp,
         model.teams.live_week,
@@ -106,15 +105,11 @@ def _check_employees(model, week, team_usage=None):
 
 def _check_customers(model, week):
     cus, emp = model.customers, model.employees
-    nxt = copy.deepcopy(cus)
-    rev, cost = step_customers(model, cus, nxt, week)
-    _, _, draw_contact, draw_churn, _ = _draws(model, week[0])
+    nxt, rev, cost = step_customers(model, cus, week)
     ref, (ref_rev, ref_cost) = reference.customers(
         cus,
         emp,
         model.teams.live_week,
-        draw_contact,
-        draw_churn,
         model.channel_bounds,
         model.customer_params[0],
         week[0],
@@ -144,6 +139,9 @@ def test_kernels_match_reference_on_random_inputs(seed):
     cus.completeness[:] = rng.random(cus.capacity)
     cus.stage[:] = rng.integers(0, 4, cus.capacity)
     cus.active[: cus.created] = rng.random(cus.created) < 0.8
+    # about half the customers contact the company this week, and half face a churn check
+    cus.next_contact[:] = model.steps + rng.integers(0, 2, cus.capacity)
+    cus.next_check[:] = model.steps + rng.integers(0, 2, cus.capacity)
     week = _random_week(model, rng)
     _check_employees(model, week, team_usage=rng.random(model.teams.n))
     _check_customers(model, week)
@@ -166,7 +164,7 @@ def test_team_with_no_users_and_zero_contacts():
     model = _model_mid_run(weeks=10)
     model.employees.usage[:] = 0.0
     # nobody contacts the company this week
-    model.customer_params.contact_prob[0] = 0.0
+    model.customers.next_contact[:] = model.steps + 1
     week = _random_week(model, np.random.default_rng(6), org_live=True)
     _check_employees(model, week, team_usage=np.zeros(model.teams.n))
     before = model.customers.satisfaction.copy()
@@ -179,8 +177,7 @@ def test_every_customer_churned():
     model.customers.active[:] = False
     week = _random_week(model, np.random.default_rng(7))
     _check_customers(model, week)
-    nxt = copy.deepcopy(model.customers)
-    rev, cost = step_customers(model, model.customers, nxt, week)
+    nxt, rev, cost = step_customers(model, model.customers, week)
     assert (rev, cost) == (0.0, 0.0) and not nxt.active.any()
 
 
@@ -244,9 +241,7 @@ def test_drivers_reject_inconsistent_inputs():
             week,
         )
     with pytest.raises(ValueError):
-        step_customers(
-            model, model.customers, copy.deepcopy(model.customers), week, model.channel_bounds[:-1]
-        )
+        step_customers(model, model.customers, week, model.channel_bounds[:-1])
 
 
 def test_counterfactual_cache_gives_the_uncached_series(monkeypatch):

@@ -1,8 +1,9 @@
-"""The numba engine's shorter paths give the numbers of the full ones, to the bit.
+"""The numba engine's shorter paths give the numbers of the full ones.
 
-The offline path (a week when nobody uses the CRM) against the full customer week; the parallel
-drivers against the one-thread ones over several chunks; the list of active customers' slots
-against the active flags; the compiled week's parameters as named tuples against their records.
+The customers' calendar (sim.model.calendar) against the customers' own state: its running totals
+are the sums over the active customers, and a week changes only the customers with an event in it;
+the parallel employees' driver against the one-thread one, to the bit; the compiled week's
+parameters as named tuples against their records.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import copy
 import numpy as np
 import pytest
 
-from sim.model import agent_week, kernels, week
+from sim.model import calendar, kernels, week
 from sim.model.context import week_record
 from sim.model.model import CRMRolloutModel
-from tests.common import small_scenario
+from tests.common import small_scenario, step_customers
 
 
 def _stepped(name="four_ps", weeks=30, seed=2, **over):
@@ -45,110 +46,13 @@ def _week(model, rng, **fixed):
     return week_record(**values)
 
 
-def test_the_offline_customer_week_is_the_customer_week_without_the_crm():
-    """customer_week_offline equals customer_week for a handler not live in an organisation not
-    live, on random states and draws (the experience computed once per handler)."""
-    rng = np.random.default_rng(11)
-    model = _stepped(weeks=2)
-    prm = model.customer_params
-    for _ in range(3000):
-        wk = _week(model, rng)
-        s, e, d = rng.random(3)
-        stage = int(rng.integers(0, 4))
-        skill, orientation = rng.random(2)
-        productivity = rng.uniform(0.6, 1.2)
-        draw, draw_churn = rng.random(), rng.random() * (0.02 if rng.random() < 0.5 else 1.0)
-        full = agent_week.customer_week(
-            s, e, d, stage, False, rng.random(), skill, orientation, float(rng.random() < 0.5),
-            productivity, draw, draw_churn, model.channel_bounds, prm, wk,
-        )  # fmt: skip
-        p = agent_week.offline_experience(skill, orientation, productivity, prm)
-        short = agent_week.customer_week_offline(s, e, d, p, draw, draw_churn, prm, wk)
-        assert full[3] == stage  # the stage does not change offline
-        assert (full[0], full[1], full[2], full[4], full[5], full[6]) == short
-
-
-def _lists(cus):
-    slots = np.flatnonzero(cus.active[: cus.created]).astype(np.int64)
-    return slots, np.zeros(cus.capacity, dtype=np.int64)
-
-
-def _run_driver(driver, model, wk, *, offline, bounds=None):
-    """One customers' driver on copies of the model's state: (sums, next state, next list)."""
-    cus, nxt = copy.deepcopy(model.customers), copy.deepcopy(model.customers)
-    slots, nxt_slots = _lists(cus)
-    head = (slots, len(slots), nxt_slots, cus.arrays(), nxt.arrays(), model.employees.arrays())
-    if offline:
-        sums = driver(*head, model.customer_params, wk)
-    else:
-        bounds = model._kernel_params.bounds if bounds is None else bounds
-        sums = driver(*head, model.teams.arrays(), bounds, model.customer_params, wk)
-    return sums, nxt, cus, nxt_slots[: sums[0]]
-
-
-def _assert_same(a, b):
-    (sums_a, nxt_a, cus_a, list_a), (sums_b, nxt_b, cus_b, list_b) = a, b
-    assert sums_a == sums_b
-    np.testing.assert_array_equal(list_a, list_b)
-    for field in ("active", "satisfaction", "expectation", "completeness", "stage"):
-        np.testing.assert_array_equal(getattr(nxt_a, field), getattr(nxt_b, field), err_msg=field)
-        np.testing.assert_array_equal(getattr(cus_a, field), getattr(cus_b, field), err_msg=field)
-
-
-@pytest.mark.parametrize("seed", [0, 1])
-def test_an_offline_week_equals_the_full_customer_loop(seed):
-    rng = np.random.default_rng(seed)
-    model = _stepped(seed=seed)
-    model.teams.live_week[:] = -1  # nobody live
-    model.customer_params.h0[0] = 0.05  # a churn hazard high enough that some churn this week
-    wk = _week(model, rng)
-    assert week.offline(model.teams.arrays(), wk)
-    full = _run_driver(kernels.step_customers, model, wk, offline=False)
-    short = _run_driver(kernels.step_customers_offline, model, wk, offline=True)
-    assert full[0][0] < len(_lists(model.customers)[0])  # some customers churned this week
-    _assert_same(full, short)
-
-
-def test_a_week_is_offline_only_when_nobody_uses_the_crm():
-    model = _stepped()
-    teams = model.teams.arrays()
-    rng = np.random.default_rng(3)
-    model.teams.live_week[:] = -1
-    assert week.offline(teams, _week(model, rng))
-    assert not week.offline(teams, _week(model, rng, org_live=True))
-    model.teams.live_week[3] = model.steps  # one team goes live this week
-    assert not week.offline(teams, _week(model, rng))
-    model.teams.live_week[3] = model.steps + 1  # next week: not yet
-    assert week.offline(teams, _week(model, rng))
-
-
-def test_every_counterfactual_week_is_offline():
-    model = CRMRolloutModel(small_scenario("big_bang"), seed=4, counterfactual=True)
-    while model.running:
-        model.step()
-        assert week.offline(model.teams.arrays(), model._week_record)
-
-
-@pytest.mark.parametrize("live", [True, False])
-def test_parallel_drivers_equal_the_one_thread_ones_over_several_chunks(live):
-    """Chunks fix the order of the sums and of the survivors' list, so the parallel drivers give
-    the one-thread drivers' numbers to the bit (here three chunks, on however many threads)."""
+def test_the_parallel_employees_driver_equals_the_one_thread_one_over_several_chunks():
+    """Chunks fix the order of the work, so the parallel driver gives the one-thread driver's
+    numbers to the bit (here three chunks, on however many threads)."""
     rng = np.random.default_rng(8)
-    model = _stepped("big_bang", weeks=3, org__customers=2 * kernels.CHUNK + 500)
-    if live:
-        model.teams.live_week[:] = 0
-    wk = _week(model, rng, org_live=live)
-    assert len(_lists(model.customers)[0]) > 2 * kernels.CHUNK
-    pairs = [(kernels.step_customers, kernels.step_customers_parallel, False)]
-    if not live:
-        pairs.append(
-            (kernels.step_customers_offline, kernels.step_customers_offline_parallel, True)
-        )
-    for serial, parallel, offline in pairs:
-        _assert_same(
-            _run_driver(serial, model, wk, offline=offline),
-            _run_driver(parallel, model, wk, offline=offline),
-        )
+    model = _stepped("big_bang", weeks=3, org__employees=2 * kernels.CHUNK + 500)
+    model.teams.live_week[:] = 0
+    wk = _week(model, rng, org_live=True)
     emp = model.employees
     outs = []
     for driver in (kernels.step_employees, kernels.step_employees_parallel):
@@ -160,24 +64,67 @@ def test_parallel_drivers_equal_the_one_thread_ones_over_several_chunks(live):
         np.testing.assert_array_equal(getattr(outs[0], field), getattr(outs[1], field))
 
 
-@pytest.mark.parametrize("engine", ["numba", "agents"])
-def test_the_active_list_follows_the_active_flags(engine):
-    """After every week the list of active slots is the active flags' (both engines keep it), and
-    a churned customer's final state is in both buffers."""
-    model = CRMRolloutModel(small_scenario("start_small", horizon_weeks=40), seed=5, engine=engine)
+@pytest.mark.parametrize("name", ["start_small", "big_bang"])
+def test_the_calendar_totals_are_the_customers_sums(name):
+    """After every week the calendar's running totals (active customers, their satisfaction, each
+    handler's customers and their profiles in the frame) are the sums over the customers' state
+    (over the customers it holds: the week's arrivals enter it at the start of the next week)."""
+    model = CRMRolloutModel(small_scenario(name, horizon_weeks=60), seed=5)
     while model.running:
         model.step()
-        cus = model.customers
-        n = int(model._measures.n_active[0])
-        np.testing.assert_array_equal(model._slots[:n], np.flatnonzero(cus.active[: cus.created]))
-        assert n == model.metrics["active_customers"]
-    if engine == "numba":
-        churned = ~model.customers.active[: model.customers.created]
-        assert churned.any()
-        for field in ("active", "satisfaction", "expectation", "completeness", "stage"):
-            a = getattr(model.customers, field)[: model.customers.created][churned]
-            b = getattr(model.customers_next, field)[: model.customers.created][churned]
-            np.testing.assert_array_equal(a, b, err_msg=field)
+        cus, cal = model.customers, model._calendar
+        fr = cal.frame[0]
+        n = fr.entered
+        assert 0 < n < cus.created
+        active = cus.active[:n]
+        assert fr.n_active == active.sum()
+        assert fr.n_active + cus.active[n : cus.created].sum() == model.metrics["active_customers"]
+        np.testing.assert_allclose(fr.ss, cus.satisfaction[:n][active].sum(), rtol=1e-12)
+        handlers = cus.handler[:n][active]
+        np.testing.assert_array_equal(cal.count, np.bincount(handlers, minlength=model.employees.n))
+        d = fr.scale * cal.x[:n][active] + fr.shift
+        np.testing.assert_allclose(d, cus.completeness[:n][active], rtol=1e-12)
+        held = np.bincount(handlers, cal.x[:n][active], minlength=model.employees.n)
+        np.testing.assert_allclose(cal.held, held, rtol=1e-9, atol=1e-9)
+    assert (~model.customers.active[: model.customers.created]).any()
+
+
+def test_a_week_changes_only_the_customers_with_an_event():
+    """A customer with neither a contact nor a churn check this week keeps its satisfaction,
+    expectation, stage and events; its profile follows the week's decay alone."""
+    rng = np.random.default_rng(3)
+    model = _stepped("four_ps", weeks=20)
+    cus, t = model.customers, model.steps
+    wk = _week(model, rng, org_live=True)
+    after, _, _ = step_customers(model, cus, wk)
+    n = cus.created
+    quiet = cus.active[:n] & (cus.next_contact[:n] != t) & (cus.next_check[:n] != t)
+    assert 0 < quiet.sum() < cus.active[:n].sum()
+    for field in ("satisfaction", "expectation", "stage", "next_contact", "next_check", "active"):
+        np.testing.assert_array_equal(getattr(after, field)[:n][quiet], getattr(cus, field)[:n][quiet])
+    prm = model.customer_params[0]
+    b = prm.consolidation_rate * wk[0].process_effort
+    np.testing.assert_allclose(
+        after.completeness[:n][quiet], cus.completeness[:n][quiet] * prm.decay_week * (1 - b) + b,
+        rtol=1e-12,
+    )
+    events = cus.active[:n] & ~quiet
+    assert (after.next_contact[:n][events] >= t).all() and (after.next_check[:n][events] >= t).all()
+
+
+def test_a_new_frame_changes_a_run_by_rounding_only():
+    """Rewriting every profile in a fresh frame mid-run (what the calendar does should its scale
+    come near underflow) changes the run's series by rounding only."""
+    scen = small_scenario("four_ps", horizon_weeks=50)
+    plain, reframed = CRMRolloutModel(scen, seed=4), CRMRolloutModel(scen, seed=4)
+    for _ in range(25):
+        plain.step()
+        reframed.step()
+    calendar.reframe(reframed._calendar.arrays(), reframed.customers.arrays())
+    assert reframed._calendar.frame[0].scale == 1.0
+    plain.run_model()
+    reframed.run_model()
+    np.testing.assert_allclose(plain.series, reframed.series, rtol=1e-10, atol=1e-10)
 
 
 def test_the_parameters_as_named_tuples_are_the_records():

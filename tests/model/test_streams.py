@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim.model import streams
@@ -43,6 +42,7 @@ def test_run_and_counterfactual_share_the_stream_and_the_market():
         assert run._economy.key[0] == base._economy.key[0]
         for a, b in zip(run.week_draws(), base.week_draws(), strict=True):
             np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(run.customers.next_contact, base.customers.next_contact)
         run.run_model()
         if run.programme.golive_week is not None:
             break
@@ -57,9 +57,9 @@ def test_other_seeds_get_other_streams():
     assert len(keys) == 20
 
 
-def test_a_churned_customer_changes_no_one_elses_draws():
-    """Only active customers draw, and each draws its own numbers: churning one customer leaves
-    every other customer's week exactly as it was (no shared, sequential stream to shift)."""
+def test_a_churned_customer_changes_no_one_elses_week():
+    """Each customer draws its own events: churning one customer leaves every other customer's week
+    exactly as it was (no shared, sequential stream to shift)."""
     model = CRMRolloutModel(small_scenario("four_ps"), seed=2)
     for _ in range(30):
         model.step()
@@ -67,11 +67,58 @@ def test_a_churned_customer_changes_no_one_elses_draws():
     results = []
     for active in (True, False):
         cus.active[5] = active
-        nxt = copy.deepcopy(cus)
-        step_customers(model, cus, nxt, model._week_record)
-        results.append(nxt)
+        results.append(step_customers(model, cus, model._week_record)[0])
     others = np.arange(cus.created) != 5
-    for field in ("satisfaction", "expectation", "completeness", "stage", "active"):
+    for field in ("satisfaction", "expectation", "completeness", "stage", "active", "next_contact"):
         a = getattr(results[0], field)[: cus.created][others]
         b = getattr(results[1], field)[: cus.created][others]
         np.testing.assert_array_equal(a, b, err_msg=field)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.3, 0.01])
+def test_event_gaps_are_geometric(p):
+    """The gap to the next event has the weekly trial's geometric law: P(gap = k) = (1-p)^(k-1) p
+    (chi-square over the first weeks and the tail; deterministic draws, so never flaky)."""
+    scale = streams.gap_scale(p)
+    gaps = np.array(
+        [streams.next_event(99, streams.CONTACT_STREAM, i, 0, 1, scale)[1] for i in range(60_000)]
+    )
+    assert gaps.min() >= 1
+    edges = np.arange(1, int(np.ceil(3 / p)) + 1)
+    observed = np.array([*(np.sum(gaps == k) for k in edges), np.sum(gaps > edges[-1])])
+    expected = len(gaps) * np.array([*((1 - p) ** (edges - 1) * p), (1 - p) ** edges[-1]])
+    assert stats.chisquare(observed, expected).pvalue > 0.001
+    np.testing.assert_allclose(gaps.mean(), 1 / p, rtol=0.03)
+
+
+def test_event_gaps_at_the_edges():
+    assert streams.event_gap(0.999, streams.gap_scale(1.0)) == 1  # every week
+    assert streams.event_gap(0.0, streams.gap_scale(0.0)) == streams.NEVER  # never
+    assert streams.event_gap(0.5, streams.gap_scale(0.0)) == streams.NEVER
+    assert streams.event_gap(0.0, streams.gap_scale(0.5)) == 1
+    # the largest uniform on the 2**-32 grid gives a finite gap
+    assert 1 < streams.event_gap(1 - 2**-32, streams.gap_scale(1e-6)) < streams.NEVER
+
+
+def test_an_event_is_a_function_of_key_customer_and_week_only():
+    args = (7, streams.CONTACT_STREAM, 3, 12, 5000, streams.gap_scale(0.1))
+    assert streams.next_event(*args) == streams.next_event(*args)
+    for changed in ((8, *args[1:]), (7, streams.CHURN_STREAM, *args[2:]), (*args[:2], 4, *args[3:]),
+                    (*args[:3], 13, *args[4:])):  # fmt: skip
+        assert streams.next_event(*changed)[0] != streams.next_event(*args)[0]
+
+
+def test_a_customer_contacts_in_the_same_weeks_in_a_run_and_its_counterfactual():
+    """Common random numbers: the weeks of a customer's contacts are drawn from the customer's own
+    stream, whatever happens at them, so the run and the counterfactual share them."""
+    scen = small_scenario("big_bang")
+    run = CRMRolloutModel(scen, seed=3)
+    base = CRMRolloutModel(scen, seed=3, counterfactual=True)
+    for _ in range(40):
+        run.step()
+        base.step()
+        both = run.customers.active & base.customers.active
+        np.testing.assert_array_equal(
+            run.customers.next_contact[both], base.customers.next_contact[both]
+        )
+    assert run.programme.golive_week is not None
