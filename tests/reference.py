@@ -89,7 +89,9 @@ def employees(emp, live_week, coach, team_usage, draw_peer, draw_work, prm, wk, 
 def _next_event(key, stream, slot, week, capacity, p):
     """The uniform an event at ``week`` uses and the week of the next one: the pair at counter
     ``(week + 1) x capacity + slot`` of the event's stream, the gap geometric by inversion."""
-    u_gap, u_event = streams.uniform_pair(int(np.uint64(key) ^ stream), (week + 1) * capacity + slot)
+    u_gap, u_event = streams.uniform_pair(
+        int(np.uint64(key) ^ stream), (week + 1) * capacity + slot
+    )
     if p <= 0:
         return u_event, week + streams.NEVER
     gap = 1 if p >= 1 else 1 + int(math.log(1.0 - u_gap) / math.log(1.0 - p))

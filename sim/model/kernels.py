@@ -215,5 +215,7 @@ def agents_totals(n, cus, revenue, cost):
     for i in range(n):
         rev += revenue[i]
         cst += cost[i]
-    count, ss, sd = customer_totals(0, n, cus.active, cus.satisfaction, cus.completeness, 0, 0.0, 0.0)
+    count, ss, sd = customer_totals(
+        0, n, cus.active, cus.satisfaction, cus.completeness, 0, 0.0, 0.0
+    )
     return count, ss, sd, rev, cst

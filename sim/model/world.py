@@ -131,9 +131,7 @@ class World:
         )
         self._created_by = self.customers.arrivals_table(self.horizon)
         n = self.employees.n
-        self._economy = week.ECONOMY.build(
-            s.values, key=drawn.key, stride=streams.slots(n), n=n
-        )
+        self._economy = week.ECONOMY.build(s.values, key=drawn.key, stride=streams.slots(n), n=n)
         self._measures = np.zeros(1, dtype=week.MEASURES).view(np.recarray)
         self._measures[0].created = self.customers.created
         self.team_usage = np.zeros(self.teams.n)

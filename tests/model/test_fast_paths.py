@@ -101,11 +101,14 @@ def test_a_week_changes_only_the_customers_with_an_event():
     quiet = cus.active[:n] & (cus.next_contact[:n] != t) & (cus.next_check[:n] != t)
     assert 0 < quiet.sum() < cus.active[:n].sum()
     for field in ("satisfaction", "expectation", "stage", "next_contact", "next_check", "active"):
-        np.testing.assert_array_equal(getattr(after, field)[:n][quiet], getattr(cus, field)[:n][quiet])
+        np.testing.assert_array_equal(
+            getattr(after, field)[:n][quiet], getattr(cus, field)[:n][quiet]
+        )
     prm = model.customer_params[0]
     b = prm.consolidation_rate * wk[0].process_effort
     np.testing.assert_allclose(
-        after.completeness[:n][quiet], cus.completeness[:n][quiet] * prm.decay_week * (1 - b) + b,
+        after.completeness[:n][quiet],
+        cus.completeness[:n][quiet] * prm.decay_week * (1 - b) + b,
         rtol=1e-12,
     )
     events = cus.active[:n] & ~quiet
