@@ -102,9 +102,8 @@ def pick_channel(draw, bounds):
     """Touch point of a uniform draw over the cumulative channel shares, and the draw rescaled.
 
     Returns the channel index and ``(draw - lower) / width``, a fresh uniform inside the chosen
-    channel that the capture or logging decision reuses. Reusing the conditional draw keeps the
-    number of random draws per customer fixed (two a week), which lets a run and its counterfactual
-    consume identical streams (common random numbers).
+    channel that the capture or logging decision reuses: one draw a contact
+    (sim.model.streams.next_event gives it).
     """
     lo = 0.0
     last = len(bounds) - 1

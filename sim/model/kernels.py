@@ -1,32 +1,25 @@
-"""Array kernels: the per-agent rules applied to all agents at once (the numba engine).
+"""Array kernels: the employees' rules applied to all employees at once (the numba engine).
 
-Three layers, as in STUMPY's ``stump.py``: a driver (``step_employees``, ``step_customers``,
-``step_customers_offline``) that checks its inputs and runs the loop over every agent, chunk by
-chunk; a loop over a range of agents (``_employees_range``, ``_customers_range``,
-``_customers_offline_range``, inlined into the drivers: one function fewer for numba to compile and
-link, a fifth of a cold start) that reads each agent's inputs from the state arrays (named tuples
-of arrays, sim.model.population's ``arrays()``), calls the per-agent function and writes the
-agent's next state; and the per-agent function on scalars (sim.model.agent_week), which the Mesa
-agents' ``step()`` calls too. Tests hold the two engines equal to 1e-9 and each loop equal to the
-plain reference in tests/reference.py.
+Three layers, as in STUMPY's ``stump.py``: a driver (``step_employees``) that checks its inputs and
+runs the loop over every employee, chunk by chunk; a loop over a range of employees
+(``_employees_range``, inlined into the driver: one function fewer for numba to compile and link)
+that reads each employee's inputs from the state arrays (named tuples of arrays,
+sim.model.population's ``arrays()``), calls the per-agent function and writes the employee's next
+state; and the per-agent function on scalars (sim.model.agent_week), which the Mesa agents'
+``step()`` calls too. The customers' week is sim.model.calendar's: it visits only the customers
+with an event. Tests hold the two engines equal to 1e-9 and each loop equal to the plain reference
+in tests/reference.py.
 
-The customers' loops also return the week's sums over the customers they updated (active
-customers, their satisfaction and profile completeness, revenue and cost to serve), added in slot
-order as they go: the week's measures need no second pass over the customers, and the figures are
-the same as summing each new array alone (sim.model.week.end_week).
-
-Serial and parallel: the drivers here run on one thread and are cached by numba, so a run of the
-default organisation loads them from disk and calls nothing parallel (a cached function must not
-call a parallel one: numba issue #8578). The ``*_parallel`` drivers, for the scale runs, hand the
-same chunks to numba's threads (``prange`` over chunks) and add the chunks' sums in chunk order; the
-chunks are fixed (``CHUNK`` slots), so the results are the same, to the bit, whatever the thread
-count and whichever driver ran them.
+Serial and parallel: ``step_employees`` runs on one thread and is cached by numba, so a run of the
+default organisation loads it from disk and calls nothing parallel (a cached function must not call
+a parallel one: numba issue #8578). ``step_employees_parallel``, for the scale runs, hands the same
+chunks to numba's threads (``prange`` over chunks); an employee's week reads last week's state only,
+so the results are the same, to the bit, whatever the thread count.
 
 Arrays that reach an inlined per-agent function cost two atomic reference-count updates per agent
 (numba increments and decrements the array's count around the inlined body; measured: the customer
 loop took 64 us a week for 6,000 customers with the channel bounds as an array, 34 us with them as
-a tuple). So the channel bounds come as a tuple (sim.model.model), and the loops pass only scalars
-and the one-element records down.
+a tuple). So the loops pass only scalars and the one-element records down.
 """
 
 from __future__ import annotations
@@ -36,11 +29,9 @@ from numba import njit, prange
 
 from sim.model import agent_week, jit, streams
 
-#: Slots per chunk of a driver's loop. The chunks, not the threads, fix the order in which the sums
-#: are added, so results do not depend on the thread count. An assumption: large enough that a
-#: chunk (about 0.1 ms of work) dwarfs the cost of handing it to a thread, small enough that the
-#: 1,000,000 customers of a scale run make about 60 chunks to balance between threads; a default
-#: organisation (about 7,000 slots) is one chunk.
+#: Employees per chunk of the driver's loop. An assumption: large enough that a chunk dwarfs the
+#: cost of handing it to a thread, small enough that the 50,000 employees of a scale run make a few
+#: chunks to balance between threads; a default organisation (200 employees) is one chunk.
 CHUNK = 16_384
 
 

@@ -3,11 +3,11 @@
 With an empty cache the first numba run compiles about a hundred functions: 14 to 16 s on one core
 (issue 22; ``make bench``'s "cold first run"). Most of it is numba's frontend and LLVM on the week's
 big pieces, which meet only in ``run_weeks``: the programme's week (``week.begin_week``:
-sim.model.program_week and its rules, a third of the total), the employees' and the customers'
-drivers, and ``week.end_week``. So on a cold cache, where a second core is free,
+sim.model.program_week and its rules, a third of the total), the employees' driver, the customers'
+week (sim.model.calendar) and ``week.end_week``. So on a cold cache, where a second core is free,
 :func:`split_once` (called by ``sim.run`` before its first world) starts a helper process
-that compiles the programme's week and the customers' offline driver (:func:`programme_half`)
-while this process compiles the other drivers and ``end_week`` (:func:`agents_half`); this process
+that compiles the programme's week and the customers' week (:func:`programme_half`) while this
+process compiles the employees' driver and ``end_week`` (:func:`agents_half`); this process
 then loads the helper's functions from the cache and compiles only ``run_weeks`` itself: a cold
 first run of about 9.5 s instead of 15 (docs/benchmarks.md). Each half runs one week of a small
 throwaway world of a shipped scenario: the compiled signatures depend only on the arrays' and
@@ -128,31 +128,28 @@ def _throwaway():
 
 
 def programme_half() -> None:
-    """The helper's half: the programme's week, the customers' offline driver and the test that
-    picks it (``week.offline``; left to ``run_weeks``, it was compiled after both halves, on the
-    way to the first result)."""
-    from sim.model import kernels, week
+    """The helper's half: the programme's week and the customers' week (sim.model.calendar)."""
+    from sim.model import calendar, week
 
     w, p, wk, n = _throwaway()
-    emp, cus, cus_next = w.employees.arrays(), w.customers.arrays(), w.customers_next.arrays()
-    week.begin_week(0, w._measures, w._economy, emp, w.teams.arrays(), w.programme.arrays(), p.week)
-    week.offline(w.teams.arrays(), p.week)
-    kernels.step_customers_offline(w._slots, n, w._slots_next, cus, cus_next, emp, p.customer, wk)
+    emp, cus, teams = w.employees.arrays(), w.customers.arrays(), w.teams.arrays()
+    week.begin_week(0, w._measures, w._economy, emp, teams, w.programme.arrays(), p.week)
+    created = w._measures[0].created
+    calendar.step_customers(w._calendar.arrays(), cus, emp, teams, created, p.bounds, p.customer, wk)
 
 
 def agents_half() -> None:
-    """This process's half: the employees' and the customers' drivers and the week's end."""
-    from sim.model import kernels, week
+    """This process's half: the employees' driver, the week's end and the customers' settling."""
+    from sim.model import calendar, kernels, week
 
     w, p, wk, n = _throwaway()
     emp, emp_next = w.employees.arrays(), w.employees_next.arrays()
-    cus, cus_next, teams = w.customers.arrays(), w.customers_next.arrays(), w.teams.arrays()
+    cus, teams = w.customers.arrays(), w.teams.arrays()
     kernels.step_employees(emp, emp_next, teams, w.team_usage, p.employee, wk)
-    sums = kernels.step_customers(
-        w._slots, n, w._slots_next, cus, cus_next, emp, teams, p.bounds, p.customer, wk
-    )
-    week.end_week(0, w._measures, w._economy, emp_next, cus_next, cus, w._created_by,
-                  w.team_usage, w.programme.arrays(), sums, w._slots_next, w.series[0])  # fmt: skip
+    sums = (n, 0.0, 0.0, 0.0, 0.0)
+    week.end_week(0, w._measures, w._economy, emp_next, cus, w._created_by, w.team_usage,
+                  w.programme.arrays(), sums, p.customer, w.series[0])  # fmt: skip
+    calendar.settle(w._calendar.arrays(), cus)
 
 
 if __name__ == "__main__":  # the helper process

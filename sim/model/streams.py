@@ -1,23 +1,30 @@
-"""Random numbers drawn where they are used: a counter-based stream keyed by run, week and agent.
+"""Random numbers drawn where they are used: counter-based streams keyed by run, week and agent.
 
-Every random number of a week is a pure function of (the run's key, a counter): the counter numbers
-the week and the slot of whoever uses the number (one slot per employee, one per customer, one
-for the market). The number is the SplitMix64 output at that counter, ``mix(key + counter x
-gamma)`` (Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators", OOPSLA: the
-generator behind Java's SplittableRandom; it passes BigCrush), which is what counter-based
-generators do for parallel simulations (Salmon et al. 2011, "Parallel random numbers: as easy as
-1, 2, 3", SC11).
+Every random number is a pure function of (the run's key, a counter). On the run's stream the
+counter numbers the week and the slot of whoever uses the number (one slot per employee, one for the
+market). The number is the SplitMix64 output at that counter, ``mix(key + counter x gamma)``
+(Steele, Lea & Flood 2014, "Fast splittable pseudorandom number generators", OOPSLA: the generator
+behind Java's SplittableRandom; it passes BigCrush), which is what counter-based generators do for
+parallel simulations (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3", SC11).
+
+A customer draws at its events only. Its contacts and its churn checks each come at geometric gaps
+(each week the event comes with a fixed probability: the customer's weekly trial, drawn ahead by
+inversion), on two streams of their own (the run's key xor ``CONTACT_STREAM``, ``CHURN_STREAM``),
+numbered by the customer's slot and the week of the event (``next_event``). So a week need visit
+only the customers with an event in it (sim.model.calendar): about one in eight, where a draw for
+every customer every week made every week visit all of them.
 
 Why, for this model:
-- Draws happen inside the compiled loops, in parallel, and only where needed: a churned customer
-  draws nothing; nothing fills a buffer of the week's numbers first.
+- Draws happen inside the compiled loops and only where needed: a churned customer draws nothing,
+  nor does a customer between its events; nothing fills a buffer of the week's numbers first.
 - Common random numbers: a run and its no-CRM counterfactual have the same key (drawn from the
-  model's Generator after the organisation), so customer i's contact and churn draws in week t
-  and the market's shock are the same numbers in both, however differently the two runs went.
-- Both engines draw the same numbers: the Mesa agents call the same function for their slot.
+  model's Generator after the organisation), so employee i's draws in week t, customer i's contact
+  and check weeks and the market's shock are the same numbers in both, however differently the two
+  runs went.
+- Both engines draw the same numbers: the Mesa agents call the same functions for their slot.
 
-One 64-bit output gives two 32-bit uniforms (an agent's two draws of a week); the market uses a
-53-bit uniform.
+One 64-bit output gives two 32-bit uniforms (an employee's two draws of a week; at a customer's
+event, the gap to the next one and the uniform the event uses); the market uses a 53-bit uniform.
 """
 
 from __future__ import annotations

@@ -12,19 +12,19 @@ model-level number and differ only in how agents are updated.
 
 ``run_weeks`` runs on one thread and is cached by numba (a process loads it from disk instead of
 compiling it); ``run_weeks_parallel``, for the scale runs (``PARALLEL_MIN_CUSTOMERS``), shares each
-week's agents among numba's threads. numba cannot cache a function that calls parallel functions
+week's employees among numba's threads. numba cannot cache a function that calls parallel functions
 (numba issue #8578: a process that loads it can crash), so the parallel one compiles once in each
 process that needs it. Both give the same numbers to the bit (sim.model.kernels: fixed chunks).
 
-In a week when nobody uses the CRM (``offline``: every week of the no-CRM counterfactual, and the
-weeks of a programme before its go-live or after its abandonment) the customers take the shorter
-path of sim.model.agent_week.customer_week_offline, which gives the same numbers.
+The numba engine's customers live in sim.model.calendar: a week visits only the customers with a
+contact or a churn check in it, and keeps the rest as running totals.
 
-Random numbers are drawn where they are used, inside the compiled loops, from a counter-based
-stream (sim.model.streams): each employee and each active customer draws its own pair of the week,
-the market one number. A run and its no-CRM counterfactual share the stream's key, so the same
-agent in the same week draws the same numbers in both (common random numbers), which the
-measurable-gain test relies on: the counterfactual's market and churn noise is the run's.
+Random numbers are drawn where they are used, inside the compiled loops, from counter-based streams
+(sim.model.streams): each employee draws its own pair of the week, the market one number, each
+customer its own at its events (the weeks of the next ones drawn there too). A run and its no-CRM
+counterfactual share the streams' key, so the same agent draws the same numbers in both (common
+random numbers), which the measurable-gain test relies on: the counterfactual's market and churn
+noise is the run's.
 """
 
 from __future__ import annotations

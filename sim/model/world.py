@@ -8,11 +8,11 @@ import Mesa (a quarter of a second of a command that should answer in one: issue
 weeks, plus the Mesa agents (views on the arrays), the agents engine and Mesa's DataCollector.
 Same seed, same scenario: the same numbers from either class (tests/model/test_engines.py).
 
-One step is one week (DESIGN.md 2, sim.model.week). Each week the world draws every random number
-of the week from its Generator (a fixed count, so a run and its no-CRM counterfactual consume
-identical streams), advances the programme on last week's measures, updates every agent
-synchronously (new state from old state, then commit), adds arriving customers, measures and
-collects the series.
+One step is one week (DESIGN.md 2, sim.model.week). Each week the world advances the programme on
+last week's measures, updates the employees synchronously (new state from old state, then commit)
+and the customers with an event in the week (sim.model.calendar), adds arriving customers,
+measures and collects the series; the random numbers come from counter-based streams keyed by a
+number the world draws from its Generator (sim.model.streams), which its counterfactual shares.
 """
 
 from __future__ import annotations
