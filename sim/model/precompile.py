@@ -135,7 +135,9 @@ def programme_half() -> None:
     emp, cus, teams = w.employees.arrays(), w.customers.arrays(), w.teams.arrays()
     week.begin_week(0, w._measures, w._economy, emp, teams, w.programme.arrays(), p.week)
     created = w._measures[0].created
-    calendar.step_customers(w._calendar.arrays(), cus, emp, teams, created, p.bounds, p.customer, wk)
+    calendar.step_customers(
+        w._calendar.arrays(), cus, emp, teams, created, p.bounds, p.customer, wk
+    )
 
 
 def agents_half() -> None:
