@@ -6,7 +6,7 @@ import shutil
 
 import numba
 
-from sim.model import compiled_cache, kernels, week
+from sim.model import calendar, compiled_cache, week
 from sim.model.compiled_cache import MODEL_DIR, cache_dir, source_sha256
 
 
@@ -14,7 +14,7 @@ def test_the_model_caches_under_a_digest_of_its_source():
     folder = cache_dir()
     assert numba.config.CACHE_DIR == folder
     assert folder.endswith(source_sha256()[:16])
-    for fn in (kernels.customers_range, week.begin_week, week.run_weeks):
+    for fn in (calendar.step_customers, week.begin_week, week.run_weeks):
         assert fn._cache._cache_path.startswith(folder)
 
 
