@@ -147,7 +147,7 @@ def test_the_generated_blocks_have_their_markers_where_their_generators_write():
     for name in ("first-run", "mix", "orderings"):
         reference_doc.replace_block(readme, name, "x")  # raises ValueError without the markers
     page = bench_readme.PAGE.read_text()
-    for name in ("bench", "profile", "counterfactual", "parts"):
+    for name in ("bench", "profile"):
         reference_doc.replace_block(page, name, "x")
     assert bench_readme.PAGE.parts[-2:] == ("docs", "benchmarks.md")
     assert calibration_tables.PAGE.parts[-2:] == ("docs", "calibration.md")

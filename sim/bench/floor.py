@@ -1,13 +1,18 @@
 """The physical floor of a whole run: what its memory traffic alone would cost.
 
-:func:`sim.bench.inputs.floor_customers` does the customer kernel's reads and writes and nothing
-else; :func:`floor_employees` does the same for the employee kernel (own state, the manager's
-commitment, every peer's usage through the CSR network, one drawn peer, the team's values). Timed
-per agent on one thread, they price an agent-week at the floor; :func:`run_floor` multiplies those
-prices by the agent-weeks of a real run (every existing customer and every employee, every week, for
-the run and for its counterfactual), which is the least any engine could spend on that run without
-skipping agents. The whole run's time over this floor says how much of a run is bookkeeping around
-the kernels rather than the kernels' memory traffic.
+A run's customers are visited at their events only (sim.model.calendar), its employees every week.
+:func:`floor_events` does the reads and writes of a customer's event (its own state, its handler's)
+and nothing else; :func:`floor_employees` does the employee kernel's (own state, the manager's
+commitment, every peer's usage through the CSR network, one drawn peer, the team's values, and the
+handler's customer totals the customers' week reads). Timed on one thread, they price an event and
+an employee-week at the floor; :func:`run_floor` multiplies those prices by the events and
+employee-weeks of a real run and of its counterfactual, which is the least any engine could spend
+on that run without skipping an event. The whole run's time over this floor says how much of a run
+is arithmetic and bookkeeping rather than memory traffic.
+
+:func:`weekly_pass_floor` prices the floor of the customers' pass the model made before it drew by
+events (every existing customer read and written every week, :func:`floor_customers`): what any
+engine that visits every customer every week would spend at least.
 """
 
 from __future__ import annotations
@@ -38,9 +43,12 @@ def floor_employees(
     live_week,
     coach,
     team_usage,
+    count,
+    held,
     t,
 ):
-    """The memory traffic of ``kernels.employees_loop`` and nothing else.
+    """The memory traffic of ``kernels._employees_range`` and of the customers' weekly totals by
+    handler (sim.model.calendar: each handler's count and sum of profiles), and nothing else.
 
     Same arguments (``t`` instead of the records), same access pattern: per employee its team (and
     the team's go-live week, coach and mean usage), its own seven state values, its manager's
@@ -68,7 +76,7 @@ def floor_employees(
         n_productivity[i] = coach[tm] + (1.0 if lw >= 0 and t >= lw else 0.0)
         n_dip[i] = dip[i] + (1.0 if is_manager[i] else 0.0)
         n_commitment[i] = commitment[i] + commitment[manager[i]]
-        acc += n_usage[i]
+        acc += n_usage[i] + count[i] * held[i]
     return acc
 
 
@@ -81,6 +89,8 @@ def employee_floor_args(model):
         teams.live_week,
         teams.coach,
         model.team_usage,
+        model._calendar.count,
+        model._calendar.held,
         int(model.week.t),
     )
 
@@ -91,11 +101,81 @@ _READ = (
 _WRITTEN = "attitude skill usage workaround productivity dip commitment".split()
 
 
-def agent_weeks(scenario, seed: int) -> dict:
-    """Customer-weeks (existing customers, summed over the weeks) and employee-weeks of one run.
+@njit(cache=True)
+def floor_events(
+    slots,
+    handler,
+    satisfaction,
+    expectation,
+    x,
+    stage,
+    next_contact,
+    emp_team,
+    emp_skill,
+    emp_orientation,
+    emp_usage,
+    emp_workaround,
+    emp_productivity,
+    live_week,
+    t,
+):
+    """The memory traffic of the customers' events of a week (sim.model.calendar.step_customers)
+    and nothing else: for each customer in ``slots`` it reads its handler, satisfaction,
+    expectation, profile, stage and next event, the handler's team (and its go-live week), usage,
+    skill, orientation, workaround and productivity, and writes its satisfaction, expectation,
+    profile, stage and next event (the draws are arithmetic, sim.model.streams, not memory). Each
+    value read feeds a write or the returned sum with one add, so no load can be dropped; there is
+    no model arithmetic. The slots come as an array, in the order of the week's list: the kernel
+    follows a linked list instead, which a floor need not.
+    """
+    acc = 0.0
+    for k in range(slots.shape[0]):
+        i = slots[k]
+        h = handler[i]
+        lw = live_week[emp_team[h]]
+        u = emp_usage[h] if lw >= 0 and t >= lw else 0.0
+        satisfaction[i] = satisfaction[i] + emp_skill[h]
+        expectation[i] = expectation[i] + emp_orientation[h]
+        x[i] = x[i] + u + emp_workaround[h]
+        stage[i] = stage[i] + 1
+        next_contact[i] = next_contact[i] + 1
+        acc += emp_productivity[h]
+    return acc
 
-    Steps a numba model of the run (no counterfactual); the counterfactual has the same
-    organisation and arrivals, so a run with its counterfactual has twice these agent-weeks.
+
+def event_floor_args(model):
+    """Arguments of :func:`floor_events` for ``model``'s next week: the slots of the customers
+    with a contact or a churn check in it, in slot order, on copies of the customers' arrays."""
+    import numpy as np
+
+    cus, emp, t = model.customers, model.employees, int(model.steps)
+    n = cus.created
+    due = cus.active[:n] & ((cus.next_contact[:n] == t) | (cus.next_check[:n] == t))
+    return (
+        np.flatnonzero(due).astype(np.int64),
+        cus.handler,
+        cus.satisfaction.copy(),
+        cus.expectation.copy(),
+        model._calendar.x.copy(),
+        cus.stage.copy(),
+        cus.next_contact.copy(),
+        emp.team,
+        emp.skill,
+        emp.orientation,
+        emp.usage,
+        emp.workaround,
+        emp.productivity,
+        model.teams.live_week,
+        t,
+    )
+
+
+def agent_weeks(scenario, seed: int) -> dict:
+    """Events (contacts and churn checks visited) of a run and of its counterfactual, and the
+    employee-weeks and customer-weeks (existing customers, summed over the weeks) of the run.
+
+    Steps numba models of both; the counterfactual has the same organisation and arrivals, so the
+    same employee-weeks and customer-weeks.
     """
     from sim.model.model import CRMRolloutModel
 
@@ -106,9 +186,24 @@ def agent_weeks(scenario, seed: int) -> dict:
         employees += int(model.employees.n)
         model.step()
         weeks += 1
-    return {"customer_weeks": customers, "employee_weeks": employees, "weeks": weeks}
+    base = CRMRolloutModel(scenario, seed=seed, counterfactual=True)
+    base.run_model()
+    return {
+        "customer_weeks": customers,
+        "employee_weeks": employees,
+        "weeks": weeks,
+        "events": int(model._calendar.frame[0].events),
+        "cf_events": int(base._calendar.frame[0].events),
+    }
 
 
-def run_floor(weeks: dict, customer_s: float, employee_s: float, models: int = 2) -> float:
-    """Seconds of floor for ``models`` models (run and counterfactual) of the given agent-weeks."""
-    return models * (weeks["customer_weeks"] * customer_s + weeks["employee_weeks"] * employee_s)
+def run_floor(weeks: dict, event_s: float, employee_s: float) -> float:
+    """Seconds of floor of a run and its counterfactual: their events and employee-weeks."""
+    events = weeks["events"] + weeks["cf_events"]
+    return events * event_s + 2 * weeks["employee_weeks"] * employee_s
+
+
+def weekly_pass_floor(weeks: dict, customer_s: float, employee_s: float) -> float:
+    """Seconds of floor of a run and its counterfactual had every existing customer been read and
+    written every week (the floor of the weekly pass the model made before it drew by events)."""
+    return 2 * (weeks["customer_weeks"] * customer_s + weeks["employee_weeks"] * employee_s)

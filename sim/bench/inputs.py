@@ -1,12 +1,12 @@
-"""Benchmark inputs and the floor kernel: the model states the kernels are timed on.
+"""Benchmark inputs and the weekly-pass floor kernel: the model states the kernels are timed on.
 
-:func:`floor_customers` does only the memory reads and writes of the customer kernel (no rules), so
-the ratio kernel / floor says how much of the kernel's time is arithmetic rather than memory.
+:func:`floor_customers` does only the memory reads and writes of a pass over every customer (no
+rules): the customers' pass the model made every week before it drew by events
+(sim.bench.floor.weekly_pass_floor).
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit, prange
 
 from sim.shipped import source_root
@@ -61,7 +61,8 @@ def floor_customers(
     live_week,
     t,
 ):
-    """The memory traffic of ``kernels.customers_loop`` and nothing else.
+    """The memory traffic of a weekly pass over every customer (the customer loop the model ran
+    before its customers were drawn by events) and nothing else.
 
     Compiled with ``parallel=True`` (timed on one thread), as the kernel's parallel driver is; the
     serial driver a run of the default size uses is not, so each call of the floor also pays the
@@ -118,29 +119,11 @@ def stepped_model(scn=None, seed: int = KERNEL_SEED, weeks_after: int = WEEKS_AF
     return model
 
 
-def customer_args(model):
-    """Arguments of the customers' driver ``kernels.step_customers`` for the model's next week, in
-    the forms the compiled week passes (parameters and week as named tuples, bounds a tuple)."""
-    from sim.model import week
-
-    n = int(model._measures.n_active[0])
-    return (
-        model._slots,
-        n,
-        np.zeros_like(model._slots),
-        model.customers.arrays(),
-        model.customers_next.arrays(),
-        model.employees.arrays(),
-        model.teams.arrays(),
-        model._kernel_params.bounds,
-        model._kernel_params.customer,
-        week.week_values(model._week_record),  # the week just stepped: a live organisation
-    )
-
-
 def floor_args(model):
-    """Arguments of :func:`floor_customers`: the customers' arrays one by one, and ``t``."""
-    cus, nxt, emp = model.customers, model.customers_next, model.employees
+    """Arguments of :func:`floor_customers`: the customers' arrays one by one (the next-state
+    ones copies), and ``t``."""
+    cus, emp = model.customers, model.employees
+    nxt = _copied(cus)
     return (
         cus.created,
         cus.handler,
@@ -179,21 +162,22 @@ def employee_args(model):
     )
 
 
-def customer_driver_call(model):
-    """``kernels.step_customers`` as the model calls it, from Python (driver checks included)."""
-    from sim.model import kernels
+def _copied(cus):
+    """Copies of the customers' state arrays (a next-state buffer for the weekly-pass floor)."""
+    from types import SimpleNamespace
 
-    args = customer_args(model)
-    return lambda: kernels.step_customers(*args)
+    names = ("active", "satisfaction", "expectation", "completeness", "stage")
+    return SimpleNamespace(**{f: getattr(cus, f).copy() for f in names})
 
 
 def warm_kernels(model) -> None:
-    """Compile (or load from the cache) every kernel, serial and parallel, and the floor."""
+    """Compile (or load from the cache) the employee kernel and the floor kernels."""
+    from sim.bench.floor import event_floor_args, floor_events
     from sim.model import kernels
 
-    kernels.step_customers(*customer_args(model))
     kernels.step_employees(*employee_args(model))
     floor_customers(*floor_args(model))
+    floor_events(*event_floor_args(model))
 
 
 def warm_weeks() -> None:

@@ -5,9 +5,9 @@ Copies the tables of ``results/bench/bench.md`` (written by ``python -m sim.benc
 half of ``make bench``) into docs/benchmarks.md (:data:`PAGE`; the README's benchmark section
 once, hence the name) between ``<!-- reference:bench -->`` and ``<!-- /reference:bench -->``, and
 the printed output of ``python -m sim.bench.profile`` between ``<!-- reference:profile -->``
-markers, and each ``--block NAME=TXT`` (the printed output of ``python -m sim.bench.counterfactual``
-and ``python -m sim.bench.parts``) between ``<!-- reference:NAME -->`` markers, indented into its
-list item, so no benchmark figure in the docs is typed by hand.
+markers, and each ``--block NAME=TXT`` (the printed output of a command the page names) between
+``<!-- reference:NAME -->`` markers, indented into its list item, so no benchmark figure in the
+docs is typed by hand.
 """
 
 from __future__ import annotations

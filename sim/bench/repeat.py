@@ -15,27 +15,9 @@ from __future__ import annotations
 
 from numba import njit
 
-from sim.bench.floor import floor_employees
+from sim.bench.floor import floor_employees, floor_events
 from sim.bench.inputs import floor_customers
 from sim.model import kernels
-
-
-@njit(cache=True)
-def customers(times, *args):
-    """``kernels.step_customers(*args)``, ``times`` times."""
-    out = kernels.step_customers(*args)
-    for _ in range(times - 1):
-        out = kernels.step_customers(*args)
-    return out
-
-
-@njit(cache=True)
-def offline_customers(times, *args):
-    """``kernels.step_customers_offline(*args)``, ``times`` times (at least once)."""
-    out = kernels.step_customers_offline(*args)
-    for _ in range(times - 1):
-        out = kernels.step_customers_offline(*args)
-    return out
 
 
 @njit(cache=True)
@@ -59,6 +41,16 @@ def _uncached(kernel):
     return repeat
 
 
-#: ``floor_customers(*args)`` (sim.bench.inputs) and ``floor_employees(*args)`` (sim.bench.floor).
+#: ``floor_customers(*args)`` (sim.bench.inputs) and ``floor_employees(*args)`` (sim.bench.floor),
+#: parallel functions.
 floor_of_customers = _uncached(floor_customers)
 floor_of_employees = _uncached(floor_employees)
+
+
+@njit(cache=True)
+def floor_of_events(times, *args):
+    """``floor_events(*args)`` (sim.bench.floor), ``times`` times (at least once)."""
+    out = floor_events(*args)
+    for _ in range(times - 1):
+        out = floor_events(*args)
+    return out

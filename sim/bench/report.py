@@ -18,8 +18,9 @@ What is measured, and where the targets are stated as ratios in one run:
   CPU), and the failure-rates sweep end to end on a fresh pool;
 * scale run, 50,000 employees and 1,000,000 customers for 156 weeks: time and peak memory (each
   size in its own subprocess, which reports its peak RSS);
-* the customer kernel against :func:`floor_customers`, a kernel that does only the same memory
-  reads and writes;
+* the customers' cost per event (contact or churn check) in the mix runs against
+  :func:`sim.bench.floor.floor_events`, a kernel that does only an event's memory reads and writes;
+  the employee kernel's rate;
 * compile: a cold first run (empty numba cache) and a warm one, each in a fresh process (and in
   full mode a cold one compiled in one process, sim.model.precompile's split switched off);
 * whole processes (:mod:`sim.bench.process`): ``crmsim --version``, ``validate``, ``run`` with and
@@ -39,6 +40,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -48,19 +50,11 @@ import numpy as np
 
 from sim.bench.dashboard import ODDS_TARGET_S, measure_odds
 from sim.bench.figures import TARGETS, check_gates, gate_table, process_rows, row, run_rows
-from sim.bench.inputs import (
-    customer_args,
-    customer_driver_call,
-    employee_args,
-    floor_args,
-    scenario,
-    stepped_model,
-    warm_kernels,
-)
+from sim.bench.inputs import employee_args, stepped_model, warm_kernels
 from sim.bench.process import batch_throughput, command_times, sweep_process
-from sim.bench.runs import whole_runs
+from sim.bench.runs import SMALL_CUSTOMERS, whole_runs
 from sim.bench.sweep import parallel_efficiency, sweep_end_to_end
-from sim.bench.timing import GIB, child_first, child_scale, run_child, timed
+from sim.bench.timing import GIB, child_first, child_scale, run_child
 from sim.model import precompile
 
 FULL_SCALE = [(5_000, 100_000), (20_000, 400_000), (50_000, 1_000_000)]
@@ -159,51 +153,32 @@ def table(rows: list[dict], growth: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def kernel_figures(model, repeats: int, target_s: float, driver: bool) -> dict:
-    """Customer kernel, floor kernel (and with ``driver`` the driver and the employee kernel)."""
+def kernel_figures(model, repeats: int, target_s: float) -> dict:
+    """The employee kernel, with its teams live and with none live, on one thread."""
+    import numba
+
     from sim.bench import repeat
     from sim.bench.timing import timed_compiled
 
     warm_kernels(model)
-    n_cus, n_emp = int(model.customers.created), int(model.employees.n)
-    cargs, fargs, eargs = customer_args(model), floor_args(model), employee_args(model)
-
-    def compiled(loop, args):  # the kernel as a run calls it, from compiled code (sim.bench.repeat)
-        return lambda: timed_compiled(loop, args, repeats, target_s=target_s)
-
-    calls = {
-        "customer_kernel": (compiled(repeat.customers, cargs), n_cus),
-        "floor_kernel": (compiled(repeat.floor_of_customers, fargs), n_cus),
-    }
-    if driver:
-        # the driver from Python, numba's dispatch included
-        driver_call = customer_driver_call(model)
-        calls["customer_driver"] = (lambda: timed(driver_call, repeats, target_s=target_s), n_cus)
-        calls["employee_kernel"] = (compiled(repeat.employees, eargs), n_emp)
-        # the same week with no team live: the rules a team runs before its go-live (and every
-        # week of the counterfactual)
-        teams = eargs[2]
-        offline = teams._replace(live_week=np.full_like(teams.live_week, -1))
-        eargs_offline = (*eargs[:2], offline, *eargs[3:])
-        calls["employee_kernel_offline"] = (compiled(repeat.employees, eargs_offline), n_emp)
-    out = {
-        "week": int(model.steps),
-        "golive_week": model.programme.golive_week,
-        "customers": n_cus,
-        "active_customers": int(model.customers.active[:n_cus].sum()),
-        "employees": n_emp,
-    }
-    import numba
-
+    n_emp = int(model.employees.n)
+    eargs = employee_args(model)
+    # the same week with no team live: the rules a team runs before its go-live (and every week
+    # of the counterfactual)
+    teams = eargs[2]
+    offline = teams._replace(live_week=np.full_like(teams.live_week, -1))
+    eargs_offline = (*eargs[:2], offline, *eargs[3:])
+    out = {"week": int(model.steps), "golive_week": model.programme.golive_week}
+    out["employees"] = n_emp
     threads = numba.get_num_threads()
-    for name, (measure, n) in calls.items():
-        # kernel and floor on one thread each (the floor is serial); the driver on all threads
-        numba.set_num_threads(threads if name == "customer_driver" else 1)
-        out[name] = measure()
-        out[name]["per_second"] = n / out[name]["median_s"]
-    numba.set_num_threads(threads)
+    numba.set_num_threads(1)
+    try:  # from compiled code, as a run calls it (sim.bench.repeat)
+        for name, args in (("employee_kernel", eargs), ("employee_kernel_offline", eargs_offline)):
+            out[name] = timed_compiled(repeat.employees, args, repeats, target_s=target_s)
+            out[name]["per_second"] = n_emp / out[name]["median_s"]
+    finally:
+        numba.set_num_threads(threads)
     out["threads"] = threads
-    out["kernel_vs_floor"] = out["customer_kernel"]["median_s"] / out["floor_kernel"]["median_s"]
     return out
 
 
@@ -216,17 +191,10 @@ def measure(quick: bool, log=print) -> dict:
             "timings may be inflated"
         )
 
-    # Kernels, on a default-size organisation past go-live.
+    # The employee kernel, on a default-size organisation past go-live.
     log("kernels ...")
     tgt = 0.005 if quick else 0.02
-    res["kernels"] = kernel_figures(stepped_model(), 11 if quick else 31, tgt, driver=True)
-
-    # The same kernel and floor on a large population (one thread each; the memory-bound regime).
-    big_e, big_c = (5_000, 100_000) if quick else (50_000, 1_000_000)
-    log(f"kernels at {big_e:,}/{big_c:,} ...")
-    big = stepped_model(scenario(**{"org.employees": big_e, "org.customers": big_c}))
-    res["kernels_large"] = kernel_figures(big, 5 if quick else 11, tgt, driver=False)
-    del big
+    res["kernels"] = kernel_figures(stepped_model(), 11 if quick else 31, tgt)
 
     # Whole runs as a sweep sees them: the mix over fixed seeds, four_ps, agents, the floor.
     res["runs"] = whole_runs(quick, log=log)
@@ -285,7 +253,8 @@ def measure(quick: bool, log=print) -> dict:
 
 def rows(res: dict) -> list[dict]:
     quick = res["mode"] == "quick"
-    k, kb, big = res["kernels"], res["kernels_large"], res["scale"][-1]
+    k, runs, big = res["kernels"], res["runs"], res["scale"][-1]
+    prices = runs["floor_prices"]
     scale_note = (
         f"quick: {big['employees']:,}/{big['customers']:,}, {big['weeks']} weeks; "
         "target is for 50,000/1,000,000, 156 weeks"
@@ -312,39 +281,26 @@ def rows(res: dict) -> list[dict]:
             scale_note,
         ),
         row(
-            "customer kernel / floor kernel",
-            k["kernel_vs_floor"],
+            "customers' week per event / floor of an event",
+            runs["customers_vs_floor"],
             "x",
             TARGETS["kernel_vs_floor"],
             "lower",
-            f"{k['customers']:,} customers, week {k['week']}",
+            f"{runs['customers_per_event_s'] * 1e9:.1f} ns an event in the mix runs (the run less "
+            f"the same run with {SMALL_CUSTOMERS} customers, over its and its counterfactual's "
+            f"contacts and churn checks) vs {prices['event_s'] * 1e9:.2f} ns at the floor",
         ),
         row(
-            "customer kernel rate",
-            k["customer_kernel"]["per_second"] / 1e6,
-            "M/s",
-            None,
-            "higher",
-            "interactions (customers) per second",
-        ),
-        row("floor kernel rate", k["floor_kernel"]["per_second"] / 1e6, "M/s", None, "higher"),
-        row(
-            "customer kernel / floor kernel, large",
-            kb["kernel_vs_floor"],
-            "x",
+            "events per customer-week",
+            statistics.median(
+                (w["events"] + w["cf_events"]) / (2 * w["customer_weeks"])
+                for w in runs["mix_floor"]["agent_weeks"]
+            ),
+            "",
             None,
             "lower",
-            f"{kb['customers']:,} customers: "
-            f"{kb['customer_kernel']['per_second'] / 1e6:.3g} vs "
-            f"{kb['floor_kernel']['per_second'] / 1e6:.3g} M/s",
-        ),
-        row(
-            "customer driver (step_customers)",
-            k["customer_driver"]["median_s"] * 1e6,
-            "us",
-            None,
-            "lower",
-            f"kernel alone {k['customer_kernel']['median_s'] * 1e6:.0f} us",
+            "median over the mix runs: the share of customers a week visits (the slots created, "
+            "churned ones included, counted as customer-weeks)",
         ),
         row(
             "employee kernel rate",

@@ -7,9 +7,10 @@ industry mix, where each seed draws an ordering and ends live, abandoned or neve
 sweep; the statuses are reported beside the time. Every run is a fresh ``sim.run`` (run plus
 counterfactual, the counterfactual cache emptied) on one numba thread, as in a sweep's worker.
 
-The same seeds give the agents-engine ratio (the same runs on both engines) and the physical floor
-of each run (:mod:`sim.bench.floor`): agent-weeks of the run priced at the floor kernels' per-agent
-cost.
+The same seeds give the agents-engine ratio (the same runs on both engines), the physical floor
+of each run (:mod:`sim.bench.floor`: its events and employee-weeks priced at the floor kernels'
+cost), and what its customers cost per event (the same runs with ``SMALL_CUSTOMERS`` customers at
+the start: what a run costs besides its customers).
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ MIX = ROOT / "scenarios" / "industry_mix.toml"
 
 #: The agents engine in quick mode runs on this reduced organisation (and so does its numba twin).
 QUICK_AGENTS_ORG = {"org.employees": 50, "org.customers": 1_250}
+
+#: Customers at the start of the reduced runs that price what a run costs besides its customers
+#: (an assumption: few enough to be negligible, enough for the model's measures).
+SMALL_CUSTOMERS = 50
 
 #: Root seed of experiments/failure_rates.toml: the mix's seeds are the sweep's replicates 0..N-1.
 SWEEP_ROOT_SEED = 20011127
@@ -61,41 +66,53 @@ def time_runs(scenario, seeds, engine: str = "numba", repeats: int = 1) -> dict:
 
 
 def floor_prices(model, repeats: int, target_s: float) -> dict:
-    """Per-agent seconds of the two floor kernels on ``model``'s week, one thread each."""
+    """Seconds at the floor of an event, an employee-week and (the weekly pass the model made before
+    it drew by events) a customer-week, on ``model``'s week, one thread each."""
     import numba
 
     from sim.bench import repeat
-    from sim.bench.floor import employee_floor_args
+    from sim.bench.floor import employee_floor_args, event_floor_args
     from sim.bench.inputs import floor_args
     from sim.bench.timing import timed_compiled
 
-    cargs, eargs = floor_args(model), employee_floor_args(model)
-    n_cus, n_emp = int(model.customers.created), int(model.employees.n)
+    cargs, eargs, vargs = floor_args(model), employee_floor_args(model), event_floor_args(model)
+    n_cus, n_emp, n_events = int(model.customers.created), int(model.employees.n), len(vargs[0])
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
     try:  # from compiled code, as a run's kernels are called (sim.bench.repeat)
         cus = timed_compiled(repeat.floor_of_customers, cargs, repeats, target_s=target_s)
         emp = timed_compiled(repeat.floor_of_employees, eargs, repeats, target_s=target_s)
+        ev = timed_compiled(repeat.floor_of_events, vargs, repeats, target_s=target_s)
     finally:
         numba.set_num_threads(threads)
     return {
+        "event_s": ev["median_s"] / n_events,
         "customer_s": cus["median_s"] / n_cus,
         "employee_s": emp["median_s"] / n_emp,
+        "events": n_events,
         "customers": n_cus,
         "employees": n_emp,
     }
 
 
 def run_floors(scenario, seeds, prices: dict) -> dict:
-    """The physical floor of each seed's run (run and counterfactual)."""
-    from sim.bench.floor import agent_weeks, run_floor
+    """The physical floor of each seed's run (run and counterfactual), and the floor of the weekly
+    pass over every customer it would have had before the customers were drawn by events."""
+    from sim.bench.floor import agent_weeks, run_floor, weekly_pass_floor
 
-    floors, weeks = [], []
+    floors, passes, weeks = [], [], []
     for seed in seeds:
         w = agent_weeks(scenario, seed)
         weeks.append(w)
-        floors.append(run_floor(w, prices["customer_s"], prices["employee_s"]))
-    return {"per_seed_s": floors, "median_s": statistics.median(floors), "agent_weeks": weeks}
+        floors.append(run_floor(w, prices["event_s"], prices["employee_s"]))
+        passes.append(weekly_pass_floor(w, prices["customer_s"], prices["employee_s"]))
+    return {
+        "per_seed_s": floors,
+        "median_s": statistics.median(floors),
+        "weekly_pass_per_seed_s": passes,
+        "weekly_pass_median_s": statistics.median(passes),
+        "agent_weeks": weeks,
+    }
 
 
 def whole_runs(quick: bool, log=print) -> dict:
@@ -116,9 +133,24 @@ def whole_runs(quick: bool, log=print) -> dict:
     prices = floor_prices(stepped_model(), 7 if quick else 21, 0.005 if quick else 0.02)
     out["floor_prices"] = prices
     out["mix_floor"] = run_floors(mix, seeds, prices)
-    pairs = zip(out["mix"]["per_seed_s"], out["mix_floor"]["per_seed_s"], strict=True)
-    ratios = [r / f for r, f in pairs]
-    out["run_vs_floor"] = statistics.median(ratios)
+    floors = out["mix_floor"]
+    pairs = zip(out["mix"]["per_seed_s"], floors["per_seed_s"], strict=True)
+    out["run_vs_floor"] = statistics.median(r / f for r, f in pairs)
+    pairs = zip(out["mix"]["per_seed_s"], floors["weekly_pass_per_seed_s"], strict=True)
+    out["run_vs_weekly_pass_floor"] = statistics.median(r / f for r, f in pairs)
+
+    # The customers' share of a run: the same seeds with SMALL_CUSTOMERS customers (all but the
+    # customers), per event visited (run and counterfactual), against the floor of an event.
+    small = mix.with_overrides({"org.customers": SMALL_CUSTOMERS})
+    fresh_run(small, seeds[0])
+    out["mix_small"] = time_runs(small, seeds, repeats=1 if quick else 3)
+    per_event = []
+    for full, reduced, w in zip(
+        out["mix"]["per_seed_s"], out["mix_small"]["per_seed_s"], floors["agent_weeks"], strict=True
+    ):
+        per_event.append((full - reduced) / (w["events"] + w["cf_events"]))
+    out["customers_per_event_s"] = statistics.median(per_event)
+    out["customers_vs_floor"] = out["customers_per_event_s"] / prices["event_s"]
 
     # numba vs agents on the same runs: full size in full mode (the first seeds; the agents engine
     # takes seconds a run), a reduced organisation in quick mode (both engines on it).

@@ -45,6 +45,7 @@ FRAME = np.dtype(
         ("entered", np.int64),  # customer slots entered in the calendar so far
         ("n_active", np.int64),
         ("ss", np.float64),  # the active customers' satisfaction, summed
+        ("events", np.int64),  # contacts and churn checks visited so far (for sim.bench.floor)
     ]
 )
 
@@ -241,6 +242,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec):
             fr.ss += s - s_old
             cus.satisfaction[i], cus.expectation[i], cus.stage[i] = s, e, st
             cost += c
+            fr.events += 1
             _push(cal.contacts, cal.link, node, cus.next_contact[i])
         node = nxt
     node = cal.checks[t] if t < cal.checks.shape[0] else -1
@@ -248,6 +250,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec):
         nxt = cal.link[np.uint64(node)]
         j = np.uint64(node - capacity)
         if cus.active[j]:
+            fr.events += 1
             u, cus.next_check[j] = streams.next_event(
                 key, streams.CHURN_STREAM, node - capacity, t, capacity, prm.check_gap
             )

@@ -1,4 +1,4 @@
-"""pytest-benchmark: the kernels one by one, a whole run of each engine, the scale run.
+"""pytest-benchmark: the kernels and floors one by one, a whole run of each engine, the scale run.
 
 Each benchmark has a warm-up round (``warmup_rounds=1``) so compile time stays out of the figures.
 Nothing here asserts a time: the targets are ratios reported by ``make bench`` (sim.bench), and
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-
-import pytest
 
 from sim.bench import inputs as bench
 from sim.bench import report, runs
@@ -53,25 +51,23 @@ def test_employee_kernel(benchmark, kernel_model):
     )
 
 
-def test_customer_kernel(benchmark, kernel_model):
-    args = bench.customer_args(kernel_model)
-    count, _, _, revenue, cost = _kernel(benchmark, kernels.step_customers, args, args[1])
-    assert count > 0 and revenue > 0 and cost > 0  # the sums of the last round
+def test_event_floor_kernel(benchmark, kernel_model):
+    """The memory-traffic floor of a week's customer events (their reads and writes, no rules)."""
+    from sim.bench.floor import event_floor_args, floor_events
+
+    args = event_floor_args(kernel_model)
+    assert len(args[0]) > 0  # the week has events
+    _kernel(benchmark, floor_events, args, len(args[0]))
 
 
-def test_floor_kernel(benchmark, kernel_model):
-    """The memory-traffic floor of the customer kernel (same reads and writes, no arithmetic)."""
+def test_weekly_pass_floor_kernel(benchmark, kernel_model):
+    """The memory-traffic floor of a pass over every customer (the model's pass before events)."""
     _kernel(
         benchmark,
         bench.floor_customers,
         bench.floor_args(kernel_model),
         kernel_model.customers.created,
     )
-
-
-def test_customer_driver(benchmark, kernel_model):
-    """``kernels.step_customers`` as the model calls it: the kernel plus the driver's checks."""
-    _kernel(benchmark, bench.customer_driver_call(kernel_model), (), kernel_model.customers.created)
 
 
 def test_run_numba(benchmark, default_scenario):
@@ -143,7 +139,6 @@ def test_bench_report_and_ci_gates(tmp_path):
         "mode",
         "machine",
         "kernels",
-        "kernels_large",
         "runs",
         "sweep_efficiency",
         "sweep_end_to_end",
@@ -158,8 +153,12 @@ def test_bench_report_and_ci_gates(tmp_path):
         assert key in res
     assert res["mode"] == "quick"
     assert {"cpu_count", "python", "numba"} <= res["machine"].keys()
-    assert res["kernels"]["customer_kernel"]["per_second"] > 0
-    assert res["runs"]["mix"]["median_s"] > 0 and res["runs"]["run_vs_floor"] > 1
+    assert res["kernels"]["employee_kernel"]["per_second"] > 0
+    runs = res["runs"]
+    assert runs["mix"]["median_s"] > runs["mix_small"]["median_s"] > 0
+    assert runs["run_vs_floor"] > 1 and runs["customers_vs_floor"] > 1
+    for w in runs["mix_floor"]["agent_weeks"]:  # the events are a fraction of the customer-weeks
+        assert 0 < w["events"] < w["customer_weeks"] and 0 < w["cf_events"] < w["customer_weeks"]
     assert res["sweep_end_to_end"]["errors"] == 0
     assert res["compile"]["warm"]["compiles"] == 0
     assert all(t["wall_s"] > 0 for t in res["process"].values())
@@ -181,8 +180,7 @@ def test_gates_fail_a_regressed_ratio():
 
     res = {
         "machine": {"cpus_available": 2},
-        "runs": {"speedup_vs_agents": 600.0, "run_vs_floor": 3.0},
-        "kernels": {"kernel_vs_floor": 1.5},
+        "runs": {"speedup_vs_agents": 600.0, "run_vs_floor": 3.0, "customers_vs_floor": 1.5},
         "sweep_efficiency": {
             "cpu_efficiency": 0.9,
             "efficiency": 0.3,
@@ -198,9 +196,9 @@ def test_gates_fail_a_regressed_ratio():
     res["sweep_efficiency"]["loadavg_1min"] = 9.0
     by = {g["gate"]: g for g in figures.check_gates(res)}
     assert by["sweep_efficiency"]["passed"] is None and "busy" in by["sweep_efficiency"]["skipped"]
-    res["kernels"]["kernel_vs_floor"] = 5.0
+    res["runs"]["customers_vs_floor"] = 50.0
     res["runs"]["speedup_vs_agents"] = 5.0
-    res["runs"]["run_vs_floor"] = 7.0
+    res["runs"]["run_vs_floor"] = 25.0
     by = {g["gate"]: g for g in figures.check_gates(res)}
     assert by["kernel_vs_floor"]["passed"] is False and by["speedup_vs_agents"]["passed"] is False
     assert by["run_vs_floor"]["passed"] is False
@@ -217,37 +215,3 @@ def test_profile_names_every_part():
              if line.endswith("%")}  # fmt: skip
     assert share["whole runs (sim.run)"] > 90 and share["model steps (run_model)"] > 30
     assert share["sweep bookkeeping (run_batch minus sim.run)"] < 10
-
-
-def test_counterfactual_measure_reports_every_line():
-    """``python -m sim.bench.counterfactual``: each seed timed eight ways, every line reported."""
-    from sim.bench.counterfactual import (
-        SMALL_CUSTOMERS,
-        all_events_estimate,
-        events_estimate,
-        measure,
-        report,
-    )
-
-    res = measure(n_seeds=2)
-    assert [set(r) for r in res["rows"]] == [
-        {"seed", "fresh_s", "fresh_small_s", "cached_s", "cf_share", "cf_weeks_s"}
-        | {"cf_weeks_small_s"}
-        | {"per_week_pass_s", "scan_pass_s", "calendar_pass_s", "run_offline_cw", "cf_cw"}
-    ] * 2
-    for r in res["rows"]:
-        assert r["cf_share"] == pytest.approx(1.0 - r["cached_s"] / r["fresh_s"])
-    text = report(res)
-    assert "counterfactual's share of a default run" in text
-    assert f"{res['customers']:,} customers at the start" in text
-    assert f"{SMALL_CUSTOMERS} customers at the start" in text
-    assert "customers visited at their events" in text
-    assert all(0 < r["run_offline_cw"] <= r["cf_cw"] for r in res["rows"])
-    # the estimates on a row worked by hand: the calendar saves 2 of 4 ms on the counterfactual
-    # and, at half its customer-weeks offline, 1 ms more on the run; half of the 8 ms its
-    # customers cost (10 ms fresh, 2 ms at 50 customers) if every week saved that share
-    row = {"fresh_s": 10.0, "fresh_small_s": 2.0, "per_week_pass_s": 4.0, "calendar_pass_s": 2.0}
-    assert events_estimate({**row, "run_offline_cw": 1, "cf_cw": 2}) == pytest.approx(7.0)
-    assert all_events_estimate(row) == pytest.approx(6.0)
-    assert "(all but the customers)" in text
-    assert len(text.splitlines()) == 13
