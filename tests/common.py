@@ -65,7 +65,7 @@ def stand_in_sweep(path, out, **kw):
     return run_experiment(path, out, execution=1, progress=False, run_fn=fake_run, **kw)
 
 
-def step_customers(model, cus, week, bounds=None):
+def step_customers(model, cus, week, bounds=None, scan=False):
     """One week of the customers' driver (sim.model.calendar) on a copy of ``cus`` from a fresh
     calendar (every active customer of ``cus`` enters it, with its ``next_contact`` and
     ``next_check``); returns the copy, completeness settled, and the week's (revenue, cost)."""
@@ -84,6 +84,7 @@ def step_customers(model, cus, week, bounds=None):
         tuple(model.channel_bounds if bounds is None else bounds),
         model.customer_params,
         week,
+        scan,
     )
     calendar.settle(cal.arrays(), out.arrays())
     return out, float(sums[3]), float(sums[4])

@@ -292,8 +292,9 @@ def _week(t, measures, economy, prog, teams, team_usage, created_by, params, emp
     begin_week(t, measures, economy, emp, teams, prog, params.week)
     wk = week_values(params.week)
     kernels.step_employees(emp, emp_next, teams, team_usage, params.employee, wk)
+    scan = cus.active.shape[0] >= calendar.SCAN_MIN_CUSTOMERS
     sums = calendar.step_customers(
-        cal, cus, emp, teams, measures[0].created, params.bounds, params.customer, wk
+        cal, cus, emp, teams, measures[0].created, params.bounds, params.customer, wk, scan
     )
     end_week(t, measures, economy, emp_next, cus, created_by, team_usage, prog, sums,
              params.customer, row)  # fmt: skip
@@ -307,8 +308,9 @@ def _week_parallel(t, measures, economy, prog, teams, team_usage, created_by, pa
     begin_week(t, measures, economy, emp, teams, prog, params.week)
     wk = params.week
     kernels.step_employees_parallel(emp, emp_next, teams, team_usage, params.employee_record, wk)
+    scan = cus.active.shape[0] >= calendar.SCAN_MIN_CUSTOMERS
     sums = calendar.step_customers(
-        cal, cus, emp, teams, measures[0].created, params.bounds, params.customer_record, wk
+        cal, cus, emp, teams, measures[0].created, params.bounds, params.customer_record, wk, scan
     )
     end_week(t, measures, economy, emp_next, cus, created_by, team_usage, prog, sums,
              params.customer_record, row)  # fmt: skip

@@ -103,9 +103,9 @@ def _check_employees(model, week, team_usage=None):
         np.testing.assert_allclose(getattr(nxt, key), values, rtol=1e-12, atol=1e-12, err_msg=key)
 
 
-def _check_customers(model, week):
+def _check_customers(model, week, scan=False):
     cus, emp = model.customers, model.employees
-    nxt, rev, cost = step_customers(model, cus, week)
+    nxt, rev, cost = step_customers(model, cus, week, scan=scan)
     ref, (ref_rev, ref_cost) = reference.customers(
         cus,
         emp,
@@ -123,7 +123,10 @@ def _check_customers(model, week):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_kernels_match_reference_on_random_inputs(seed):
+@pytest.mark.parametrize("scan", [False, True])
+def test_kernels_match_reference_on_random_inputs(seed, scan):
+    """The customers' week as a small world runs it (its lists) and as a large one does (a pass
+    over the event weeks, sim.model.calendar.SCAN_MIN_CUSTOMERS) both give the twin's week."""
     rng = np.random.default_rng(seed)
     model = _model_mid_run(weeks=30)
     emp, cus = model.employees, model.customers
@@ -144,7 +147,7 @@ def test_kernels_match_reference_on_random_inputs(seed):
     cus.next_check[:] = model.steps + rng.integers(0, 2, cus.capacity)
     week = _random_week(model, rng)
     _check_employees(model, week, team_usage=rng.random(model.teams.n))
-    _check_customers(model, week)
+    _check_customers(model, week, scan)
 
 
 def test_employee_with_no_peers():
