@@ -50,10 +50,11 @@ FRAME = np.dtype(
 )
 
 #: From this many customer slots a week finds its events by a pass over the customers' event weeks
-#: and visits them in slot order, instead of following its lists in the order they were pushed.
-#: In a large population the lists' order sends each event to a random place in memory, and the
-#: week waits on memory (measured: a scale run of 1,000,000 customers took 10 s against 3.1 s for
-#: the weekly pass the model made before); in slot order the memory is read ahead. In a small one
+#: and visits them in slot order from an array, instead of following its lists in the order they
+#: were pushed. In a large population the lists' order sends each event to a random place in
+#: memory, and each event waits for the link to the next (measured: a scale run of 1,000,000
+#: customers took 10 s against 3.1 s for the weekly pass the model made before); in slot order from
+#: an array the memory is read ahead. In a small one
 #: everything is in cache and the pass costs more than it saves. The threshold is an assumption
 #: between the two (the default organisation has about 7,000 slots); both orders visit the same
 #: events and agree to rounding (tests/model/test_engines.py).
@@ -64,7 +65,7 @@ SCAN_MIN_CUSTOMERS = 100_000
 #: shipped scenarios, whose scale stays above 0.005 over 156 weeks).
 MIN_SCALE = 1e-100
 
-CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link x held count")
+CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link due x held count hand")
 
 
 @dataclass
@@ -73,16 +74,20 @@ class Calendar:
 
     ``contacts[w]`` and ``checks[w]`` head week w's lists (-1: empty); ``link[i]`` follows customer
     i's contact, ``link[capacity + i]`` its check; ``held[h]`` and ``count[h]`` are the sum of
-    ``x`` and the number of handler h's active customers.
+    ``x`` and the number of handler h's active customers; ``due`` holds the week's events a pass
+    found (a large world's, ``SCAN_MIN_CUSTOMERS``); ``hand`` is the week's handler table
+    (``_handlers``).
     """
 
     frame: np.ndarray
     contacts: np.ndarray
     checks: np.ndarray
     link: np.ndarray
+    due: np.ndarray
     x: np.ndarray
     held: np.ndarray
     count: np.ndarray
+    hand: np.ndarray
 
     @classmethod
     def empty(cls, horizon: int, capacity: int, n_employees: int) -> Calendar:
@@ -93,9 +98,11 @@ class Calendar:
             contacts=np.full(horizon, -1, dtype=np.int64),
             checks=np.full(horizon, -1, dtype=np.int64),
             link=np.full(2 * capacity, -1, dtype=np.int64),
+            due=np.full(2 * capacity + 2, -1, dtype=np.int64),
             x=np.zeros(capacity),
             held=np.zeros(n_employees),
             count=np.zeros(n_employees, dtype=np.int64),
+            hand=np.zeros((n_employees, 6)),
         )
 
     def arrays(self) -> CalendarArrays:
@@ -146,21 +153,21 @@ def reframe(cal, cus):
 
 @jit.inner
 def _scan_week(cal, cus, t):
-    """Week ``t``'s lists rebuilt from the customers' event weeks, in ascending slot order."""
-    if t >= cal.contacts.shape[0]:
-        return
+    """Week ``t``'s events found by a pass over the customers' event weeks, in ascending slot
+    order: the contacts' slots from ``due[0]``, the checks' nodes (capacity + slot) from
+    ``due[capacity + 1]``, each run ended by -1."""
     capacity = cus.active.shape[0]
-    contacts, checks = -1, -1
-    for i in range(cal.frame[0].entered - 1, -1, -1):
+    nc, nk = 0, capacity + 1
+    for i in range(cal.frame[0].entered):
         contact, check = cus.next_contact[i] == t, cus.next_check[i] == t
         if (contact or check) and cus.active[i]:
             if contact:
-                cal.link[i] = contacts
-                contacts = i
+                cal.due[nc] = i
+                nc += 1
             if check:
-                cal.link[capacity + i] = checks
-                checks = capacity + i
-    cal.contacts[t], cal.checks[t] = contacts, checks
+                cal.due[nk] = capacity + i
+                nk += 1
+    cal.due[nc], cal.due[nk] = -1, -1
 
 
 @njit(cache=True)
@@ -172,20 +179,35 @@ def settle(cal, cus):
             cus.completeness[i] = min(fr.scale * cal.x[i] + fr.shift, 1.0)
 
 
+#: Columns of the week's handler table (``Calendar.hand``): a contact reads its handler's row.
+_LIVE, _USAGE, _SKILL, _ORIENTATION, _WORKAROUND, _PRODUCTIVITY = range(6)
+
+
 @jit.inner
-def _revenue(cal, emp, teams, prm, wk):
-    """The week's revenue of every active customer, from each handler's customers' totals: a
-    customer's is ``base (1 + uplift d u q)`` (sim.model.customer_rules.weekly_revenue), u its
-    handler's usage if the handler's team is live, d last week's completeness."""
+def _handlers(cal, emp, teams, prm, wk):
+    """The week's handler table (whether the handler's team is live, its usage, skill, orientation,
+    workaround, productivity: one row a handler, so that a contact reads one place in memory
+    rather than six arrays, which in a large organisation are six cache misses), and the week's
+    revenue of every active customer from each handler's customers' totals: a customer's is
+    ``base (1 + uplift d u q)`` (sim.model.customer_rules.weekly_revenue), u its handler's usage
+    if the handler's team is live, d last week's completeness."""
     fr = cal.frame[0]
     t = wk.t
     total = 0.0
     for h in range(cal.count.shape[0]):
+        lw = teams.live_week[emp.team[h]]
+        live = lw >= 0 and t >= lw
+        hand = cal.hand
+        hand[h, _LIVE] = 1.0 if live else 0.0
+        hand[h, _USAGE] = emp.usage[h]
+        hand[h, _SKILL] = emp.skill[h]
+        hand[h, _ORIENTATION] = emp.orientation[h]
+        hand[h, _WORKAROUND] = emp.workaround[h]
+        hand[h, _PRODUCTIVITY] = emp.productivity[h]
         n = cal.count[h]
         if n == 0:
             continue
-        lw = teams.live_week[emp.team[h]]
-        usage = emp.usage[h] if lw >= 0 and t >= lw else 0.0
+        usage = emp.usage[h] if live else 0.0
         d_sum = fr.scale * cal.held[h] + fr.shift * n
         total += prm.revenue_week * (n + prm.crosssell_uplift * usage * wk.quality * d_sum)
     return total
@@ -232,7 +254,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     t = wk.t
     if scan:
         _scan_week(cal, cus, t)
-    revenue = _revenue(cal, emp, teams, prm, wk)
+    revenue = _handlers(cal, emp, teams, prm, wk)
     # the week's decay and consolidation, d -> a d + b (agent_week.profile_decay), in the frame
     b = prm.consolidation_rate * wk.process_effort
     a = prm.decay_week * (1.0 - b)
@@ -241,13 +263,19 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     cost = 0.0
     capacity = cus.active.shape[0]
     key = wk.key
-    node = cal.contacts[t] if t < cal.contacts.shape[0] else -1
+    hand = cal.hand
+    # the week's contacts: its list, or (scan) the slots a pass found, ended by -1 (``_scan_week``)
+    k = 0
+    if scan:
+        node = cal.due[0]
+    else:
+        node = cal.contacts[t] if t < cal.contacts.shape[0] else -1
     while node >= 0:
         i = np.uint64(node)  # an unsigned index: no wrap-around of negative indices (kernels)
-        nxt = cal.link[i]
+        k += 1
+        nxt = cal.due[k] if scan else cal.link[i]
         if cus.active[i]:
             h = np.uint64(cus.handler[i])
-            lw = teams.live_week[emp.team[h]]
             x_old = cal.x[i]
             s_old = cus.satisfaction[i]
             u, cus.next_contact[i] = streams.next_event(
@@ -259,12 +287,12 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
                 min(old_scale * x_old + old_shift, 1.0),
                 min(fr.scale * x_old + fr.shift, 1.0),
                 cus.stage[i],
-                lw >= 0 and t >= lw,
-                emp.usage[h],
-                emp.skill[h],
-                emp.orientation[h],
-                emp.workaround[h],
-                emp.productivity[h],
+                hand[h, _LIVE] > 0.0,
+                hand[h, _USAGE],
+                hand[h, _SKILL],
+                hand[h, _ORIENTATION],
+                hand[h, _WORKAROUND],
+                hand[h, _PRODUCTIVITY],
                 u,
                 bounds,
                 prm_rec,
@@ -277,11 +305,17 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
             cus.satisfaction[i], cus.expectation[i], cus.stage[i] = s, e, st
             cost += c
             fr.events += 1
-            _push(cal.contacts, cal.link, node, cus.next_contact[i])
+            if not scan:
+                _push(cal.contacts, cal.link, node, cus.next_contact[i])
         node = nxt
-    node = cal.checks[t] if t < cal.checks.shape[0] else -1
+    k = capacity + 1
+    if scan:
+        node = cal.due[k]
+    else:
+        node = cal.checks[t] if t < cal.checks.shape[0] else -1
     while node >= 0:
-        nxt = cal.link[np.uint64(node)]
+        k += 1
+        nxt = cal.due[k] if scan else cal.link[np.uint64(node)]
         j = np.uint64(node - capacity)
         if cus.active[j]:
             fr.events += 1
@@ -296,7 +330,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
                 cal.count[h] -= 1
                 fr.n_active -= 1
                 fr.ss -= cus.satisfaction[j]
-            else:
+            elif not scan:
                 _push(cal.checks, cal.link, node, cus.next_check[j])
         node = nxt
     if fr.scale < MIN_SCALE:
