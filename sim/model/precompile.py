@@ -135,9 +135,8 @@ def programme_half() -> None:
     emp, cus, teams = w.employees.arrays(), w.customers.arrays(), w.teams.arrays()
     week.begin_week(0, w._measures, w._economy, emp, teams, w.programme.arrays(), p.week)
     created = w._measures[0].created
-    calendar.step_customers(
-        w._calendar.arrays(), cus, emp, teams, created, p.bounds, p.customer, wk
-    )
+    cal = w._calendar.arrays()
+    calendar.step_customers(cal, cus, emp, teams, created, p.bounds, p.customer, wk, False)
 
 
 def agents_half() -> None:
