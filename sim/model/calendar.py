@@ -65,7 +65,7 @@ SCAN_MIN_CUSTOMERS = 100_000
 #: shipped scenarios, whose scale stays above 0.005 over 156 weeks).
 MIN_SCALE = 1e-100
 
-CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link due x held count hand")
+CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link due x held count")
 
 
 @dataclass
@@ -75,8 +75,7 @@ class Calendar:
     ``contacts[w]`` and ``checks[w]`` head week w's lists (-1: empty); ``link[i]`` follows customer
     i's contact, ``link[capacity + i]`` its check; ``held[h]`` and ``count[h]`` are the sum of
     ``x`` and the number of handler h's active customers; ``due`` holds the week's events a pass
-    found (a large world's, ``SCAN_MIN_CUSTOMERS``); ``hand`` is the week's handler table
-    (``_handlers``).
+    found (a large world's, ``SCAN_MIN_CUSTOMERS``).
     """
 
     frame: np.ndarray
@@ -87,7 +86,6 @@ class Calendar:
     x: np.ndarray
     held: np.ndarray
     count: np.ndarray
-    hand: np.ndarray
 
     @classmethod
     def empty(cls, horizon: int, capacity: int, n_employees: int) -> Calendar:
@@ -102,7 +100,6 @@ class Calendar:
             x=np.zeros(capacity),
             held=np.zeros(n_employees),
             count=np.zeros(n_employees, dtype=np.int64),
-            hand=np.zeros((n_employees, 6)),
         )
 
     def arrays(self) -> CalendarArrays:
@@ -179,35 +176,20 @@ def settle(cal, cus):
             cus.completeness[i] = min(fr.scale * cal.x[i] + fr.shift, 1.0)
 
 
-#: Columns of the week's handler table (``Calendar.hand``): a contact reads its handler's row.
-_LIVE, _USAGE, _SKILL, _ORIENTATION, _WORKAROUND, _PRODUCTIVITY = range(6)
-
-
 @jit.inner
-def _handlers(cal, emp, teams, prm, wk):
-    """The week's handler table (whether the handler's team is live, its usage, skill, orientation,
-    workaround, productivity: one row a handler, so that a contact reads one place in memory
-    rather than six arrays, which in a large organisation are six cache misses), and the week's
-    revenue of every active customer from each handler's customers' totals: a customer's is
-    ``base (1 + uplift d u q)`` (sim.model.customer_rules.weekly_revenue), u its handler's usage
-    if the handler's team is live, d last week's completeness."""
+def _revenue(cal, emp, teams, prm, wk):
+    """The week's revenue of every active customer, from each handler's customers' totals: a
+    customer's is ``base (1 + uplift d u q)`` (sim.model.customer_rules.weekly_revenue), u its
+    handler's usage if the handler's team is live, d last week's completeness."""
     fr = cal.frame[0]
     t = wk.t
     total = 0.0
     for h in range(cal.count.shape[0]):
-        lw = teams.live_week[emp.team[h]]
-        live = lw >= 0 and t >= lw
-        hand = cal.hand
-        hand[h, _LIVE] = 1.0 if live else 0.0
-        hand[h, _USAGE] = emp.usage[h]
-        hand[h, _SKILL] = emp.skill[h]
-        hand[h, _ORIENTATION] = emp.orientation[h]
-        hand[h, _WORKAROUND] = emp.workaround[h]
-        hand[h, _PRODUCTIVITY] = emp.productivity[h]
         n = cal.count[h]
         if n == 0:
             continue
-        usage = emp.usage[h] if live else 0.0
+        lw = teams.live_week[emp.team[h]]
+        usage = emp.usage[h] if lw >= 0 and t >= lw else 0.0
         d_sum = fr.scale * cal.held[h] + fr.shift * n
         total += prm.revenue_week * (n + prm.crosssell_uplift * usage * wk.quality * d_sum)
     return total
@@ -254,7 +236,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     t = wk.t
     if scan:
         _scan_week(cal, cus, t)
-    revenue = _handlers(cal, emp, teams, prm, wk)
+    revenue = _revenue(cal, emp, teams, prm, wk)
     # the week's decay and consolidation, d -> a d + b (agent_week.profile_decay), in the frame
     b = prm.consolidation_rate * wk.process_effort
     a = prm.decay_week * (1.0 - b)
@@ -263,7 +245,6 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     cost = 0.0
     capacity = cus.active.shape[0]
     key = wk.key
-    hand = cal.hand
     # the week's contacts: its list, or (scan) the slots a pass found, ended by -1 (``_scan_week``)
     k = 0
     if scan:
@@ -276,6 +257,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
         nxt = cal.due[k] if scan else cal.link[i]
         if cus.active[i]:
             h = np.uint64(cus.handler[i])
+            lw = teams.live_week[emp.team[h]]
             x_old = cal.x[i]
             s_old = cus.satisfaction[i]
             u, cus.next_contact[i] = streams.next_event(
@@ -287,12 +269,12 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
                 min(old_scale * x_old + old_shift, 1.0),
                 min(fr.scale * x_old + fr.shift, 1.0),
                 cus.stage[i],
-                hand[h, _LIVE] > 0.0,
-                hand[h, _USAGE],
-                hand[h, _SKILL],
-                hand[h, _ORIENTATION],
-                hand[h, _WORKAROUND],
-                hand[h, _PRODUCTIVITY],
+                lw >= 0 and t >= lw,
+                emp.usage[h],
+                emp.skill[h],
+                emp.orientation[h],
+                emp.workaround[h],
+                emp.productivity[h],
                 u,
                 bounds,
                 prm_rec,
