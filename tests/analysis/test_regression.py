@@ -26,31 +26,31 @@ PINNED = {
     "industry_mix": (
         200,
         {
-            "never_live": 0.075,
-            "abandoned": 0.25,
-            "failed": 0.515,
-            "measurable_gain": 0.16,
-            "business_case_met": 0.28,
+            "never_live": 0.095,
+            "abandoned": 0.225,
+            "failed": 0.625,
+            "measurable_gain": 0.09,
+            "business_case_met": 0.18,
         },
     ),
     "technology_first": (
         100,
         {
-            "never_live": 0.07,
+            "never_live": 0.09,
             "abandoned": 0.3,
-            "failed": 0.57,
-            "measurable_gain": 0.13,
-            "business_case_met": 0.23,
+            "failed": 0.68,
+            "measurable_gain": 0.05,
+            "business_case_met": 0.13,
         },
     ),
     "four_ps": (
         100,
         {
-            "never_live": 0.02,
-            "abandoned": 0.16,
-            "failed": 0.36,
-            "measurable_gain": 0.21,
-            "business_case_met": 0.4,
+            "never_live": 0.06,
+            "abandoned": 0.15,
+            "failed": 0.43,
+            "measurable_gain": 0.12,
+            "business_case_met": 0.31,
         },
     ),
 }
@@ -83,9 +83,9 @@ def test_pinned_rates(name):
 #: A band the committed reference misses, with the figure: a strict xfail, so that the test
 #: fails (and this entry must go) once a recalibration brings the figure back into its band.
 KNOWN_MISSES: dict[str, str] = {
-    "failed": "49.9% [46.9, 52.9] at the calibrated point of 2026-12-07's second calibration (the "
-    "MAP draw), one run in 1,000 below the band's 50%; its posterior predictive interval, 52.2% "
-    "[37.0, 66.6], agrees (docs/VALIDATION.md)",
+    "measurable_gain": "7.9% [6.1, 9.7] at the calibrated point of the calibration after the "
+    "customers were drawn by events (the MAP draw), under the band's 12%; its posterior predictive "
+    "interval, 17.4% [9.1, 28.5], agrees (docs/VALIDATION.md)",
 }
 
 
