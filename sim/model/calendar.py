@@ -49,12 +49,11 @@ FRAME = np.dtype(
     ]
 )
 
-#: From this many customer slots a week finds its events by a pass over the customers' event weeks
-#: and visits them in slot order from an array, instead of following its lists in the order they
-#: were pushed. In a large population the lists' order sends each event to a random place in
-#: memory, and each event waits for the link to the next (measured: a scale run of 1,000,000
-#: customers took 10 s against 3.1 s for the weekly pass the model made before); in slot order from
-#: an array the memory is read ahead. In a small one
+#: From this many customer slots a week rebuilds its lists by a pass over the customers' event
+#: weeks, in slot order, instead of following them in the order they were pushed. In a large
+#: population the pushed order sends each event to a random place in memory, and the week waits
+#: on memory (measured under load: a scale run of 1,000,000 customers took 10 s against 3.1 s for
+#: the weekly pass the model made before); in slot order the memory is read ahead. In a small one
 #: everything is in cache and the pass costs more than it saves. The threshold is an assumption
 #: between the two (the default organisation has about 7,000 slots); both orders visit the same
 #: events and agree to rounding (tests/model/test_engines.py).
@@ -65,7 +64,7 @@ SCAN_MIN_CUSTOMERS = 100_000
 #: shipped scenarios, whose scale stays above 0.005 over 156 weeks).
 MIN_SCALE = 1e-100
 
-CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link due x held count")
+CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link x held count")
 
 
 @dataclass
@@ -74,15 +73,13 @@ class Calendar:
 
     ``contacts[w]`` and ``checks[w]`` head week w's lists (-1: empty); ``link[i]`` follows customer
     i's contact, ``link[capacity + i]`` its check; ``held[h]`` and ``count[h]`` are the sum of
-    ``x`` and the number of handler h's active customers; ``due`` holds the week's events a pass
-    found (a large world's, ``SCAN_MIN_CUSTOMERS``).
+    ``x`` and the number of handler h's active customers.
     """
 
     frame: np.ndarray
     contacts: np.ndarray
     checks: np.ndarray
     link: np.ndarray
-    due: np.ndarray
     x: np.ndarray
     held: np.ndarray
     count: np.ndarray
@@ -96,7 +93,6 @@ class Calendar:
             contacts=np.full(horizon, -1, dtype=np.int64),
             checks=np.full(horizon, -1, dtype=np.int64),
             link=np.full(2 * capacity, -1, dtype=np.int64),
-            due=np.full(2 * capacity + 2, -1, dtype=np.int64),
             x=np.zeros(capacity),
             held=np.zeros(n_employees),
             count=np.zeros(n_employees, dtype=np.int64),
@@ -150,21 +146,22 @@ def reframe(cal, cus):
 
 @jit.inner
 def _scan_week(cal, cus, t):
-    """Week ``t``'s events found by a pass over the customers' event weeks, in ascending slot
-    order: the contacts' slots from ``due[0]``, the checks' nodes (capacity + slot) from
-    ``due[capacity + 1]``, each run ended by -1."""
+    """Week ``t``'s lists rebuilt from the customers' event weeks, in ascending slot order (the
+    pass walks the slots down and pushes each event on its list's head)."""
+    if t >= cal.contacts.shape[0]:
+        return
     capacity = cus.active.shape[0]
-    nc, nk = 0, capacity + 1
-    for i in range(cal.frame[0].entered):
+    contacts, checks = -1, -1
+    for i in range(cal.frame[0].entered - 1, -1, -1):
         contact, check = cus.next_contact[i] == t, cus.next_check[i] == t
         if (contact or check) and cus.active[i]:
             if contact:
-                cal.due[nc] = i
-                nc += 1
+                cal.link[i] = contacts
+                contacts = i
             if check:
-                cal.due[nk] = capacity + i
-                nk += 1
-    cal.due[nc], cal.due[nk] = -1, -1
+                cal.link[capacity + i] = checks
+                checks = capacity + i
+    cal.contacts[t], cal.checks[t] = contacts, checks
 
 
 @njit(cache=True)
@@ -241,20 +238,18 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     b = prm.consolidation_rate * wk.process_effort
     a = prm.decay_week * (1.0 - b)
     old_scale, old_shift = fr.scale, fr.shift
-    fr.scale, fr.shift = old_scale * a, old_shift * a + b
+    scale, shift = old_scale * a, old_shift * a + b
+    fr.scale, fr.shift = scale, shift
+    # the totals the events change, kept in locals while the events run (the same additions in the
+    # same order as on the record, which the compiler would otherwise reload after every store)
+    ss, n_active, events = fr.ss, fr.n_active, fr.events
     cost = 0.0
     capacity = cus.active.shape[0]
     key = wk.key
-    # the week's contacts: its list, or (scan) the slots a pass found, ended by -1 (``_scan_week``)
-    k = 0
-    if scan:
-        node = cal.due[0]
-    else:
-        node = cal.contacts[t] if t < cal.contacts.shape[0] else -1
+    node = cal.contacts[t] if t < cal.contacts.shape[0] else -1
     while node >= 0:
         i = np.uint64(node)  # an unsigned index: no wrap-around of negative indices (kernels)
-        k += 1
-        nxt = cal.due[k] if scan else cal.link[i]
+        nxt = cal.link[i]
         if cus.active[i]:
             h = np.uint64(cus.handler[i])
             lw = teams.live_week[emp.team[h]]
@@ -267,7 +262,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
                 s_old,
                 cus.expectation[i],
                 min(old_scale * x_old + old_shift, 1.0),
-                min(fr.scale * x_old + fr.shift, 1.0),
+                min(scale * x_old + shift, 1.0),
                 cus.stage[i],
                 lw >= 0 and t >= lw,
                 emp.usage[h],
@@ -280,41 +275,36 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
                 prm_rec,
                 wk_rec,
             )
-            x = (d - fr.shift) / fr.scale
+            x = (d - shift) / scale
             cal.x[i] = x
             cal.held[h] += x - x_old
-            fr.ss += s - s_old
+            ss += s - s_old
             cus.satisfaction[i], cus.expectation[i], cus.stage[i] = s, e, st
             cost += c
-            fr.events += 1
-            if not scan:
-                _push(cal.contacts, cal.link, node, cus.next_contact[i])
+            events += 1
+            _push(cal.contacts, cal.link, node, cus.next_contact[i])
         node = nxt
-    k = capacity + 1
-    if scan:
-        node = cal.due[k]
-    else:
-        node = cal.checks[t] if t < cal.checks.shape[0] else -1
+    node = cal.checks[t] if t < cal.checks.shape[0] else -1
     while node >= 0:
-        k += 1
-        nxt = cal.due[k] if scan else cal.link[np.uint64(node)]
+        nxt = cal.link[np.uint64(node)]
         j = np.uint64(node - capacity)
         if cus.active[j]:
-            fr.events += 1
+            events += 1
             u, cus.next_check[j] = streams.next_event(
                 key, streams.CHURN_STREAM, node - capacity, t, capacity, prm.check_gap
             )
             if agent_week.churns(cus.satisfaction[j], u, prm_rec):
                 h = np.uint64(cus.handler[j])
                 cus.active[j] = False
-                cus.completeness[j] = min(fr.scale * cal.x[j] + fr.shift, 1.0)
+                cus.completeness[j] = min(scale * cal.x[j] + shift, 1.0)
                 cal.held[h] -= cal.x[j]
                 cal.count[h] -= 1
-                fr.n_active -= 1
-                fr.ss -= cus.satisfaction[j]
-            elif not scan:
+                n_active -= 1
+                ss -= cus.satisfaction[j]
+            else:
                 _push(cal.checks, cal.link, node, cus.next_check[j])
         node = nxt
+    fr.ss, fr.n_active, fr.events = ss, n_active, events
     if fr.scale < MIN_SCALE:
         reframe(cal, cus)
     sd = 0.0
