@@ -6,10 +6,12 @@ big pieces, which meet only in ``run_weeks``: the programme's week (``week.begin
 sim.model.program_week and its rules, a third of the total), the employees' driver, the customers'
 week (sim.model.calendar) and ``week.end_week``. So on a cold cache, where a second core is free,
 :func:`split_once` (called by ``sim.run`` before its first world) starts a helper process
-that compiles the programme's week and the customers' week (:func:`programme_half`) while this
-process compiles the employees' driver and ``end_week`` (:func:`agents_half`); this process
-then loads the helper's functions from the cache and compiles only ``run_weeks`` itself: a cold
-first run of about 9.5 s instead of 15 (docs/benchmarks.md). Each half runs one week of a small
+that compiles the programme's week and ``end_week`` (:func:`programme_half`) while this process
+compiles the employees' driver and the customers' week (:func:`agents_half`); this process then
+loads the helper's functions from the cache and compiles only ``run_weeks`` itself: a cold first
+run of about 8.5 s instead of 14 (docs/benchmarks.md). The halves are balanced by measurement,
+each alone on an empty cache: 6.2 and 6.1 s this way, against 7.4 and 5.4 s with the customers'
+week in the helper and ``end_week`` here. Each half runs one week of a small
 throwaway world of a shipped scenario: the compiled signatures depend only on the arrays' and
 records' types, which every scenario shares (tests/model/test_precompile.py runs a mix after the
 split and finds only ``run_weeks`` compiled). A run's numbers do not change: the same functions
@@ -128,29 +130,28 @@ def _throwaway():
 
 
 def programme_half() -> None:
-    """The helper's half: the programme's week and the customers' week (sim.model.calendar)."""
-    from sim.model import calendar, week
+    """The helper's half: the programme's week and the week's end (arrivals, measures, row)."""
+    from sim.model import week
 
     w, p, wk, n = _throwaway()
-    emp, cus, teams = w.employees.arrays(), w.customers.arrays(), w.teams.arrays()
+    emp, teams = w.employees.arrays(), w.teams.arrays()
     week.begin_week(0, w._measures, w._economy, emp, teams, w.programme.arrays(), p.week)
-    created = w._measures[0].created
-    cal = w._calendar.arrays()
-    calendar.step_customers(cal, cus, emp, teams, created, p.bounds, p.customer, wk, False)
+    sums = (n, 0.0, 0.0, 0.0, 0.0)
+    week.end_week(0, w._measures, w._economy, emp, w.customers.arrays(), w._created_by,
+                  w.team_usage, w.programme.arrays(), sums, p.customer, w.series[0])  # fmt: skip
 
 
 def agents_half() -> None:
-    """This process's half: the employees' driver, the week's end and the customers' settling."""
-    from sim.model import calendar, kernels, week
+    """This process's half: the employees' driver and the customers' week (sim.model.calendar)."""
+    from sim.model import calendar, kernels
 
     w, p, wk, n = _throwaway()
     emp, emp_next = w.employees.arrays(), w.employees_next.arrays()
     cus, teams = w.customers.arrays(), w.teams.arrays()
     kernels.step_employees(emp, emp_next, teams, w.team_usage, p.employee, wk)
-    sums = (n, 0.0, 0.0, 0.0, 0.0)
-    week.end_week(0, w._measures, w._economy, emp_next, cus, w._created_by, w.team_usage,
-                  w.programme.arrays(), sums, p.customer, w.series[0])  # fmt: skip
-    calendar.settle(w._calendar.arrays(), cus)
+    cal, created = w._calendar.arrays(), w._measures[0].created
+    calendar.step_customers(cal, cus, emp, teams, created, p.bounds, p.customer, wk, False)
+    calendar.settle(cal, cus)
 
 
 if __name__ == "__main__":  # the helper process
