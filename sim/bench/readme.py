@@ -1,13 +1,10 @@
-"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT] [--block NAME=TXT ...]``: the figures of
-docs/benchmarks.md.
+"""``python -m sim.bench.readme BENCH_MD [PROFILE_TXT]``: the figures of docs/benchmarks.md.
 
 Copies the tables of ``results/bench/bench.md`` (written by ``python -m sim.bench``, the report
 half of ``make bench``) into docs/benchmarks.md (:data:`PAGE`; the README's benchmark section
 once, hence the name) between ``<!-- reference:bench -->`` and ``<!-- /reference:bench -->``, and
 the printed output of ``python -m sim.bench.profile`` between ``<!-- reference:profile -->``
-markers, and each ``--block NAME=TXT`` (the printed output of a command the page names) between
-``<!-- reference:NAME -->`` markers, indented into its list item, so no benchmark figure in the
-docs is typed by hand.
+markers, so no figure of the benchmark tables is typed by hand.
 """
 
 from __future__ import annotations
@@ -35,41 +32,23 @@ def profile_block(profile_txt: str, parts: int = 12) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
-def indented_block(text: str, indent: str = "  ") -> str:
-    """Printed output as a code block indented into a list item."""
-    lines = ["```", *text.strip().splitlines(), "```"]
-    return "\n".join(indent + line if line else line for line in lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m sim.bench.readme", description=__doc__.split("\n")[0]
     )
     p.add_argument("bench_md", help="results/bench/bench.md (python -m sim.bench)")
     p.add_argument("profile_txt", nargs="?", help="python -m sim.bench.profile's output")
-    p.add_argument(
-        "--block",
-        action="append",
-        default=[],
-        metavar="NAME=TXT",
-        help="a command's printed output for the page's reference:NAME block",
-    )
     args = p.parse_args(argv)
-    blocks = [b.partition("=") for b in args.block]
-    if any(not name or not sep or not path for name, sep, path in blocks):
-        p.error("--block takes NAME=TXT")
     try:  # every input read and every block found before the page is written
         text = replace_block(
             PAGE.read_text(), "bench", bench_block(Path(args.bench_md).read_text())
         )
         if args.profile_txt:
             text = replace_block(text, "profile", profile_block(Path(args.profile_txt).read_text()))
-        for name, _, path in blocks:
-            text = replace_block(text, name, indented_block(Path(path).read_text()))
     except (OSError, ValueError) as err:
         p.error(f"{err} (the page, {PAGE.relative_to(ROOT)}, is unchanged)")
     PAGE.write_text(text)
-    sources = [args.bench_md, *filter(None, [args.profile_txt]), *(b[2] for b in blocks)]
+    sources = [args.bench_md, *filter(None, [args.profile_txt])]
     print(f"{PAGE.relative_to(ROOT)}: benchmark figures from {', '.join(sources)}")
     return 0
 

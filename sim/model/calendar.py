@@ -3,9 +3,9 @@
 A customer's week changes it in three ways (ODD 7.3): its profile decays and consolidates, which is
 the same affine map ``d -> a d + b`` for every customer; it may contact the company; it may face a
 churn check. The weeks of its contacts and checks are drawn ahead (sim.model.streams.next_event),
-so a week need visit only the customers with an event in it: about one in eight, where a pass over
-every customer visited all of them (docs/benchmarks.md). Everything else a week needs of the
-customers is kept as running totals:
+so a week need visit only the customers with an event in it: about one in ten (the "events per
+customer-week" row of docs/benchmarks.md), where a pass over every customer visited all of them.
+Everything else a week needs of the customers is kept as running totals:
 
 - the profiles, in a frame common to all customers: customer i's completeness is
   ``scale * x[i] + shift``, and a week's decay changes ``scale`` and ``shift`` alone (a customer's
@@ -60,8 +60,8 @@ FRAME = np.dtype(
 SCAN_MIN_CUSTOMERS = 100_000
 
 #: Below this ``scale`` the frame is reset (every active customer's ``x`` rewritten): a safeguard
-#: against underflow over very long horizons with fast decay (an assumption; never reached by the
-#: shipped scenarios, whose scale stays above 0.005 over 156 weeks).
+#: against underflow over very long horizons with fast decay (an assumption; far from reached by the
+#: shipped scenarios, whose scale stays above 0.2 over 156 weeks: tests/model/test_fast_paths.py).
 MIN_SCALE = 1e-100
 
 CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link x held count")

@@ -11,8 +11,8 @@ A customer draws at its events only. Its contacts and its churn checks each come
 (each week the event comes with a fixed probability: the customer's weekly trial, drawn ahead by
 inversion), on two streams of their own (the run's key xor ``CONTACT_STREAM``, ``CHURN_STREAM``),
 numbered by the customer's slot and the week of the event (``next_event``). So a week need visit
-only the customers with an event in it (sim.model.calendar): about one in eight, where a draw for
-every customer every week made every week visit all of them.
+only the customers with an event in it (sim.model.calendar): about one in ten (docs/benchmarks.md),
+where a draw for every customer every week made every week visit all of them.
 
 Why, for this model:
 - Draws happen inside the compiled loops and only where needed: a churned customer draws nothing,

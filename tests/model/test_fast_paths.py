@@ -13,10 +13,11 @@ import copy
 import numpy as np
 import pytest
 
+import sim
 from sim.model import calendar, kernels, week
 from sim.model.context import week_record
 from sim.model.model import CRMRolloutModel
-from tests.common import small_scenario, step_customers
+from tests.common import SHIPPED, small_scenario, step_customers
 
 
 def _stepped(name="four_ps", weeks=30, seed=2, **over):
@@ -159,3 +160,19 @@ def test_the_counterfactual_twin_is_the_counterfactual_model(name, engine):
         np.testing.assert_array_equal(twin.series, fresh.series)
     with pytest.raises(RuntimeError):
         run.counterfactual_twin()  # after the first week there is no initial state to copy
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_frame_stays_far_from_its_reset(name):
+    """The common frame's scale (the product of the weeks' decay factors) stays above 0.2 over a
+    shipped scenario's 156 weeks, run and counterfactual alike, so ``calendar.MIN_SCALE`` (where
+    the frame is reset) is a safeguard the shipped runs never meet."""
+    from sim.model.world import World
+
+    scen = sim.load_scenario(name)
+    for seed in range(3):
+        for counterfactual in (False, True):
+            world = World(scen, seed, "numba", counterfactual)
+            world.run_model()
+            assert 0.2 < world._calendar.frame[0].scale <= 1.0
+            assert world._calendar.frame[0].scale > calendar.MIN_SCALE

@@ -67,39 +67,29 @@ def test_bench_block_keeps_the_report_without_its_title():
     assert bench_block(md) == "2 CPUs, load 1\n\n| figure | value |\n|---|---|\n| a | 1 |"
 
 
-def test_printed_output_becomes_a_code_block_inside_a_list_item():
-    from sim.bench.readme import indented_block
-
-    assert indented_block("head:\n  a  1 ms\n\n") == "  ```\n  head:\n    a  1 ms\n  ```"
-
-
 def test_bench_figures_go_into_their_blocks_or_the_page_stays(tmp_path, monkeypatch, capsys):
     """``python -m sim.bench.readme``: every block written, or (a missing file, a block the page
     lacks) status 2, the reason, and the page as it was."""
     from sim.bench import readme
 
     page = tmp_path / "benchmarks.md"
-    before = "".join(f"<!-- reference:{n} -->\n<!-- /reference:{n} -->\n" for n in ("bench", "cf"))
+    before = "<!-- reference:bench -->\n<!-- /reference:bench -->\n"
     page.write_text(before)
     monkeypatch.setattr(readme, "PAGE", page)
     monkeypatch.setattr(readme, "ROOT", tmp_path)
     (tmp_path / "bench.md").write_text("# title\n\n| a | 1 |\n")
-    (tmp_path / "cf.txt").write_text("head:\n  x  1 ms\n")
+    (tmp_path / "profile.txt").write_text("120 runs\npart  s\n")
     for argv, why in (
-        ([str(tmp_path / "bench.md"), "--block", f"nosuch={tmp_path / 'cf.txt'}"], "nosuch"),
+        ([str(tmp_path / "bench.md"), str(tmp_path / "profile.txt")], "profile"),
         ([str(tmp_path / "missing.md")], "missing.md"),
-        ([str(tmp_path / "bench.md"), "--block", "cf"], "NAME=TXT"),
     ):
         with pytest.raises(SystemExit) as exit_:
             readme.main(argv)
         assert exit_.value.code == 2
         assert why in capsys.readouterr().err
         assert page.read_text() == before
-    assert readme.main([str(tmp_path / "bench.md"), "--block", f"cf={tmp_path / 'cf.txt'}"]) == 0
-    assert page.read_text() == (
-        "<!-- reference:bench -->\n| a | 1 |\n<!-- /reference:bench -->\n"
-        "<!-- reference:cf -->\n  ```\n  head:\n    x  1 ms\n  ```\n<!-- /reference:cf -->\n"
-    )
+    assert readme.main([str(tmp_path / "bench.md")]) == 0
+    assert page.read_text() == "<!-- reference:bench -->\n| a | 1 |\n<!-- /reference:bench -->\n"
 
 
 def test_readme_first_run_is_what_the_command_prints(tmp_path, capsys, monkeypatch):
