@@ -122,3 +122,21 @@ def test_a_customer_contacts_in_the_same_weeks_in_a_run_and_its_counterfactual()
             run.customers.next_contact[both], base.customers.next_contact[both]
         )
     assert run.programme.golive_week is not None
+
+
+@pytest.mark.parametrize("h0", [0.01, 0.4, 2.5])
+def test_churn_by_thinning_has_the_weekly_hazard(h0):
+    """A check comes in a week with probability min(h0, 1) and keeps the customer unless
+    ``u * c < h0 exp(-beta S)``: over both draws the weekly churn probability is
+    min(h0 exp(-beta S), 1), the model's hazard, also where h0 exceeds 1."""
+    from collections import namedtuple
+
+    from sim.model import agent_week
+
+    Prm = namedtuple("Prm", "check_prob h0 churn_beta")
+    prm = (Prm(min(h0, 1.0), h0, 3.0),)
+    u = (np.arange(20_000) + 0.5) / 20_000  # the thinning draw, evenly over [0, 1)
+    for s in (0.0, 0.3, 0.9):
+        kept = np.mean([agent_week.churns(s, x, prm) for x in u])
+        weekly = min(h0, 1.0) * kept  # a check's probability times leaving at it
+        assert weekly == pytest.approx(min(h0 * np.exp(-3.0 * s), 1.0), abs=1e-4)
