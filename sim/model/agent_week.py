@@ -143,11 +143,20 @@ def customer_contact(
     ``u`` picks, self-service or a handler, the experience, satisfaction and expectation, the
     profile (``d_old`` last week's completeness, ``d`` this week's before the contact).
 
+    The touch point matters only where the web self-service is open (``org_live``) or the handler
+    logs contacts in the CRM (usage above zero): otherwise every touch point leads to the handler
+    and nothing is logged, so the pick is skipped (an exact shortcut, like the employees' intention
+    before go-live: it spares a no-CRM counterfactual's contacts and a run's before go-live about a
+    tenth of the customers' week, docs/benchmarks.md).
+
     Returns the new (satisfaction, expectation, completeness, stage) and the contact's cost.
     """
     prm, wk = prm_rec[0], wk_rec[0]
     usage = handler_usage if handler_live else 0.0
-    channel, w = customer_rules.pick_channel(u, bounds)
+    if wk.org_live or usage > 0.0:
+        channel, w = customer_rules.pick_channel(u, bounds)
+    else:  # w >= 0 is never below usage * (1 - workaround) = 0: not logged; not the web
+        channel, w = -1, 1.0
     served = False
     if channel == prm.web_channel and wk.org_live:
         served, w = rules.self_service(w, wk.web_share)
