@@ -96,10 +96,11 @@ def _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
         peer_attitude = 0.0
         peer_is_manager = False
         if deg > 0:
-            total = 0.0
-            for p in range(start, start + deg):
-                total += usage[_index(indices[p])]
-            peer_usage = total / deg
+            if live:  # the peers' usage is read by a live employee only (agent_week.employee_week)
+                total = 0.0
+                for p in range(start, start + deg):
+                    total += usage[_index(indices[p])]
+                peer_usage = total / deg
             j = _index(indices[start + min(int(draw_peer * deg), deg - 1)])
             peer_attitude = attitude[j]
             peer_is_manager = emp.is_manager[j]
