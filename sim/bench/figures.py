@@ -186,6 +186,15 @@ def run_rows(res: dict) -> list[dict]:
             "was set against)",
         ),
         row(
+            "whole run / floor with an event's arithmetic",
+            runs["run_vs_arithmetic_floor"],
+            "x",
+            None,
+            "lower",
+            f"each event priced at the larger of its memory floor and its draw and rule alone "
+            f"(the row 'an event's arithmetic alone'): {floor['arithmetic_median_s'] * 1e3:.2f} ms",
+        ),
+        row(
             "speed-up numba vs agents, same runs",
             runs["speedup_vs_agents"],
             "x",

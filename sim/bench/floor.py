@@ -13,11 +13,18 @@ is arithmetic and bookkeeping rather than memory traffic.
 :func:`weekly_pass_floor` prices the floor of the customers' pass the model made before it drew by
 events (every existing customer read and written every week, :func:`floor_customers`): what any
 engine that visits every customer every week would spend at least.
+
+:func:`event_arithmetic` prices the other side of an event: its draw and rule, with next to no
+memory traffic. An event cannot cost less than the larger of the two (a roofline's floor, Williams,
+Waterman & Patterson 2009, "Roofline", CACM 52(4)); the bench reports a run against that bound too,
+beside the memory floor its target is stated on.
 """
 
 from __future__ import annotations
 
 from numba import njit, prange
+
+from sim.model import agent_week, streams
 
 
 @njit(cache=True, parallel=True)
@@ -207,3 +214,112 @@ def weekly_pass_floor(weeks: dict, customer_s: float, employee_s: float) -> floa
     """Seconds of floor of a run and its counterfactual had every existing customer been read and
     written every week (the floor of the weekly pass the model made before it drew by events)."""
     return 2 * (weeks["customer_weeks"] * customer_s + weeks["employee_weeks"] * employee_s)
+
+
+@njit(cache=True)
+def event_arithmetic(
+    slots,
+    contact,
+    satisfaction,
+    expectation,
+    d_old,
+    d,
+    stage,
+    handler_live,
+    usage,
+    skill,
+    orientation,
+    workaround,
+    productivity,
+    key,
+    t,
+    capacity,
+    bounds,
+    prm_rec,
+    wk_rec,
+):
+    """The arithmetic of a week's events (sim.model.calendar.step_customers) and nothing else: for
+    each event its draw (the next event's week and the event's uniform, sim.model.streams) and its
+    rule (a contact's, agent_week.customer_contact, or a churn check's, agent_week.churns), on
+    inputs laid out one event after the other in contiguous arrays (read ahead by the hardware:
+    next to no memory cost), contacts first, then checks, as the week visits them. Every result
+    feeds the returned sum, so none can be dropped; nothing is written.
+
+    What an event costs in arithmetic alone: the customers' week cannot cost less per event than
+    this (nor than :func:`floor_events`, its memory traffic alone), whatever its memory layout.
+    """
+    prm = prm_rec[0]
+    acc = 0.0
+    for k in range(slots.shape[0]):
+        if contact[k]:
+            u, nxt = streams.next_event(
+                key, streams.CONTACT_STREAM, slots[k], t, capacity, prm.contact_gap
+            )
+            s, e, d_new, st, cost = agent_week.customer_contact(
+                satisfaction[k],
+                expectation[k],
+                d_old[k],
+                d[k],
+                stage[k],
+                handler_live[k],
+                usage[k],
+                skill[k],
+                orientation[k],
+                workaround[k],
+                productivity[k],
+                u,
+                bounds,
+                prm_rec,
+                wk_rec,
+            )
+            acc += s + e + d_new + st + cost + nxt
+        else:
+            u, nxt = streams.next_event(
+                key, streams.CHURN_STREAM, slots[k], t, capacity, prm.check_gap
+            )
+            acc += nxt + (1.0 if agent_week.churns(satisfaction[k], u, prm_rec) else 0.0)
+    return acc
+
+
+def event_arithmetic_args(model):
+    """Arguments of :func:`event_arithmetic` for ``model``'s next week: one entry per event
+    (the week's contacts in slot order, then its churn checks), the customer's and its handler's
+    values gathered, the customer rule parameters and the last week's context as the compiled week
+    takes them (sim.model.week.KernelParams)."""
+    import numpy as np
+
+    from sim.model import week
+
+    cus, emp, t = model.customers, model.employees, int(model.steps)
+    n = cus.created
+    on = cus.active[:n]
+    contacts = np.flatnonzero(on & (cus.next_contact[:n] == t))
+    checks = np.flatnonzero(on & (cus.next_check[:n] == t))
+    slots = np.concatenate([contacts, checks]).astype(np.int64)
+    h = cus.handler[slots]
+    lw = model.teams.live_week[emp.team[h]]
+    prm = model._kernel_params.customer
+    wk = week.week_values(model._week_record)
+    d_old = cus.completeness[slots].copy()
+    d = np.array([min(agent_week.profile_decay(x, prm, wk), 1.0) for x in d_old])
+    return (
+        slots,
+        np.arange(len(slots)) < len(contacts),
+        cus.satisfaction[slots],
+        cus.expectation[slots],
+        d_old,
+        d,
+        cus.stage[slots],
+        (lw >= 0) & (t >= lw),
+        emp.usage[h],
+        emp.skill[h],
+        emp.orientation[h],
+        emp.workaround[h],
+        emp.productivity[h],
+        int(model._economy.key[0]),
+        t,
+        cus.active.shape[0],
+        model._kernel_params.bounds,
+        prm,
+        wk,
+    )

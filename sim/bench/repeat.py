@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from sim.bench.floor import floor_employees, floor_events
+from sim.bench.floor import event_arithmetic, floor_employees, floor_events
 from sim.bench.inputs import floor_customers
 from sim.model import kernels
 
@@ -53,4 +53,13 @@ def floor_of_events(times, *args):
     out = floor_events(*args)
     for _ in range(times - 1):
         out = floor_events(*args)
+    return out
+
+
+@njit(cache=True)
+def arithmetic_of_events(times, *args):
+    """``event_arithmetic(*args)`` (sim.bench.floor), ``times`` times (at least once)."""
+    out = event_arithmetic(*args)
+    for _ in range(times - 1):
+        out = event_arithmetic(*args)
     return out

@@ -19,8 +19,9 @@ What is measured, and where the targets are stated as ratios in one run:
 * scale run, 50,000 employees and 1,000,000 customers for 156 weeks: time and peak memory (each
   size in its own subprocess, which reports its peak RSS);
 * the customers' cost per event (contact or churn check) in the mix runs against
-  :func:`sim.bench.floor.floor_events`, a kernel that does only an event's memory reads and writes;
-  the employee kernel's rate;
+  :func:`sim.bench.floor.floor_events`, a kernel that does only an event's memory reads and writes,
+  and beside it :func:`sim.bench.floor.event_arithmetic`, only an event's draw and rule (what the
+  customers' week cannot go below per event, whatever its memory does); the employee kernel's rate;
 * compile: a cold first run (empty numba cache) and a warm one, each in a fresh process (and in
   full mode a cold one compiled in one process, sim.model.precompile's split switched off);
 * whole processes (:mod:`sim.bench.process`): ``crmsim --version``, ``validate``, ``run`` with and
@@ -289,6 +290,17 @@ def rows(res: dict) -> list[dict]:
             f"{runs['customers_per_event_s'] * 1e9:.1f} ns an event in the mix runs (the run less "
             f"the same run with {SMALL_CUSTOMERS} customers, over its and its counterfactual's "
             f"contacts and churn checks) vs {prices['event_s'] * 1e9:.2f} ns at the floor",
+        ),
+        row(
+            "an event's arithmetic alone / floor of an event",
+            prices["event_arithmetic_s"] / prices["event_s"],
+            "x",
+            None,
+            "lower",
+            f"{prices['event_arithmetic_s'] * 1e9:.1f} ns: a live week's contacts and churn "
+            "checks, their draws and rules on inputs laid out in a row "
+            "(sim.bench.floor.event_arithmetic), next to no memory traffic: what the customers' "
+            "week cannot go below per event",
         ),
         row(
             "events per customer-week",

@@ -67,15 +67,17 @@ def time_runs(scenario, seeds, engine: str = "numba", repeats: int = 1) -> dict:
 
 def floor_prices(model, repeats: int, target_s: float) -> dict:
     """Seconds at the floor of an event, an employee-week and (the weekly pass the model made before
-    it drew by events) a customer-week, on ``model``'s week, one thread each."""
+    it drew by events) a customer-week, and of an event's arithmetic alone (its draw and rule,
+    sim.bench.floor.event_arithmetic), on ``model``'s week, one thread each."""
     import numba
 
     from sim.bench import repeat
-    from sim.bench.floor import employee_floor_args, event_floor_args
+    from sim.bench.floor import employee_floor_args, event_arithmetic_args, event_floor_args
     from sim.bench.inputs import floor_args
     from sim.bench.timing import timed_compiled
 
     cargs, eargs, vargs = floor_args(model), employee_floor_args(model), event_floor_args(model)
+    aargs = event_arithmetic_args(model)
     n_cus, n_emp, n_events = int(model.customers.created), int(model.employees.n), len(vargs[0])
     threads = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -83,10 +85,12 @@ def floor_prices(model, repeats: int, target_s: float) -> dict:
         cus = timed_compiled(repeat.floor_of_customers, cargs, repeats, target_s=target_s)
         emp = timed_compiled(repeat.floor_of_employees, eargs, repeats, target_s=target_s)
         ev = timed_compiled(repeat.floor_of_events, vargs, repeats, target_s=target_s)
+        ar = timed_compiled(repeat.arithmetic_of_events, aargs, repeats, target_s=target_s)
     finally:
         numba.set_num_threads(threads)
     return {
         "event_s": ev["median_s"] / n_events,
+        "event_arithmetic_s": ar["median_s"] / len(aargs[0]),
         "customer_s": cus["median_s"] / n_cus,
         "employee_s": emp["median_s"] / n_emp,
         "events": n_events,
@@ -100,17 +104,21 @@ def run_floors(scenario, seeds, prices: dict) -> dict:
     pass over every customer it would have had before the customers were drawn by events."""
     from sim.bench.floor import agent_weeks, run_floor, weekly_pass_floor
 
-    floors, passes, weeks = [], [], []
+    floors, passes, weeks, bounds = [], [], [], []
+    event_bound = max(prices["event_s"], prices["event_arithmetic_s"])
     for seed in seeds:
         w = agent_weeks(scenario, seed)
         weeks.append(w)
         floors.append(run_floor(w, prices["event_s"], prices["employee_s"]))
+        bounds.append(run_floor(w, event_bound, prices["employee_s"]))
         passes.append(weekly_pass_floor(w, prices["customer_s"], prices["employee_s"]))
     return {
         "per_seed_s": floors,
         "median_s": statistics.median(floors),
         "weekly_pass_per_seed_s": passes,
         "weekly_pass_median_s": statistics.median(passes),
+        "arithmetic_per_seed_s": bounds,
+        "arithmetic_median_s": statistics.median(bounds),
         "agent_weeks": weeks,
     }
 
@@ -138,6 +146,8 @@ def whole_runs(quick: bool, log=print) -> dict:
     out["run_vs_floor"] = statistics.median(r / f for r, f in pairs)
     pairs = zip(out["mix"]["per_seed_s"], floors["weekly_pass_per_seed_s"], strict=True)
     out["run_vs_weekly_pass_floor"] = statistics.median(r / f for r, f in pairs)
+    pairs = zip(out["mix"]["per_seed_s"], floors["arithmetic_per_seed_s"], strict=True)
+    out["run_vs_arithmetic_floor"] = statistics.median(r / f for r, f in pairs)
 
     # The customers' share of a run: the same seeds with SMALL_CUSTOMERS customers (all but the
     # customers), per event visited (run and counterfactual), against the floor of an event.

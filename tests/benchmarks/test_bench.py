@@ -60,6 +60,51 @@ def test_event_floor_kernel(benchmark, kernel_model):
     _kernel(benchmark, floor_events, args, len(args[0]))
 
 
+def test_event_arithmetic_kernel(benchmark, kernel_model):
+    """An event's arithmetic alone: the draws and rules of a week's events, no memory traffic."""
+    from sim.bench.floor import event_arithmetic, event_arithmetic_args
+
+    args = event_arithmetic_args(kernel_model)
+    _kernel(benchmark, event_arithmetic, args, len(args[0]))
+
+
+def test_event_arithmetic_does_each_events_draw_and_rule(kernel_model):
+    """The arithmetic kernel computes what the week computes at each of its events: its sum
+    equals the same draws and rules called one event at a time, and the events are the week's
+    contacts (the first ones) and churn checks."""
+    import pytest
+
+    from sim.bench.floor import event_arithmetic, event_arithmetic_args
+    from sim.model import agent_week, streams
+
+    args = event_arithmetic_args(kernel_model)
+    slots, contact, s, e, d_old, d, st, live, usage, skill, orient, work, prod = args[:13]
+    key, t, capacity, bounds, prm, wk = args[13:]
+    cus = kernel_model.customers
+    on = cus.active[: cus.created]
+    assert contact.sum() == (on & (cus.next_contact[: cus.created] == t)).sum() > 0
+    assert (~contact).sum() == (on & (cus.next_check[: cus.created] == t)).sum() > 0
+    assert not contact[contact.sum() :].any()
+    expected = 0.0
+    for k in range(len(slots)):
+        if contact[k]:
+            u, nxt = streams.next_event(
+                key, streams.CONTACT_STREAM, slots[k], t, capacity, prm[0].contact_gap
+            )
+            assert nxt > t  # the next contact comes in a later week
+            out = agent_week.customer_contact(
+                s[k], e[k], d_old[k], d[k], st[k], live[k], usage[k], skill[k], orient[k],
+                work[k], prod[k], u, bounds, prm, wk,
+            )  # fmt: skip
+            expected += sum(out) + nxt
+        else:
+            u, nxt = streams.next_event(
+                key, streams.CHURN_STREAM, slots[k], t, capacity, prm[0].check_gap
+            )
+            expected += nxt + (1.0 if agent_week.churns(s[k], u, prm) else 0.0)
+    assert event_arithmetic(*args) == pytest.approx(expected, rel=1e-12)
+
+
 def test_weekly_pass_floor_kernel(benchmark, kernel_model):
     """The memory-traffic floor of a pass over every customer (the model's pass before events)."""
     _kernel(
@@ -157,6 +202,9 @@ def test_bench_report_and_ci_gates(tmp_path):
     runs = res["runs"]
     assert runs["mix"]["median_s"] > runs["mix_small"]["median_s"] > 0
     assert runs["run_vs_floor"] > 1 and runs["customers_vs_floor"] > 1
+    # an event priced at the larger of its memory floor and its arithmetic: a run's floor rises
+    assert runs["mix_floor"]["arithmetic_median_s"] >= runs["mix_floor"]["median_s"]
+    assert runs["floor_prices"]["event_arithmetic_s"] > 0
     for w in runs["mix_floor"]["agent_weeks"]:  # the events are a fraction of the customer-weeks
         assert 0 < w["events"] < w["customer_weeks"] and 0 < w["cf_events"] < w["customer_weeks"]
     assert res["sweep_end_to_end"]["errors"] == 0
