@@ -146,8 +146,8 @@ def customer_contact(
     The touch point matters only where the web self-service is open (``org_live``) or the handler
     logs contacts in the CRM (usage above zero): otherwise every touch point leads to the handler
     and nothing is logged, so the pick is skipped (an exact shortcut, like the employees' intention
-    before go-live: it spares a no-CRM counterfactual's contacts and a run's before go-live about a
-    tenth of the customers' week, docs/benchmarks.md).
+    before go-live: it spared the mix runs' compiled weeks 9%, a no-CRM counterfactual's contacts
+    and a run's before go-live, docs/benchmarks.md).
 
     Returns the new (satisfaction, expectation, completeness, stage) and the contact's cost.
     """

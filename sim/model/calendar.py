@@ -107,10 +107,10 @@ class Calendar:
 # horizon) by those two lines written out where it happens, not by a helper: an inlined function
 # that takes arrays costs two atomic reference-count updates per array per call (numba increfs
 # and decrefs its arguments around the inlined body), four per event here. A profile (perf's
-# cpu-clock samples mapped onto the compiled week's machine code) put a quarter of the compiled
-# weeks' samples in numba's NRT_incref and NRT_decref; written out, the mix runs' compiled weeks
-# took 5 to 6% less (112.1 to 113.2 ms against 118.4 to 120.4 ms over the bench's 15 seeds), and
-# the helper called instead of inlined took 15% more.
+# cpu-clock samples mapped onto the compiled week's machine code) put about a fifth of the
+# compiled weeks' samples in numba's NRT_incref and NRT_decref; written out, the mix runs'
+# compiled weeks took 5 to 6% less (112.1 to 113.2 ms against 118.4 to 120.4 ms over the bench's
+# 15 seeds), and the helper called instead of inlined took 15% more.
 
 
 @jit.inner
