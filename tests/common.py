@@ -74,7 +74,9 @@ def step_customers(model, cus, week, bounds=None, scan=False):
     from sim.model import calendar
 
     out = copy.deepcopy(cus)
-    cal = calendar.Calendar.empty(model.horizon, out.capacity, model.employees.n)
+    cal = calendar.Calendar.empty(
+        model.horizon, out.capacity, model.employees.n, model._kernel_params.customer
+    )
     sums = calendar.step_customers(
         cal.arrays(),
         out.arrays(),

@@ -234,12 +234,14 @@ def event_arithmetic(
     key,
     t,
     capacity,
+    gaps,
     bounds,
     prm_rec,
     wk_rec,
 ):
     """The arithmetic of a week's events (sim.model.calendar.step_customers) and nothing else: for
-    each event its draw (the next event's week and the event's uniform, sim.model.streams) and its
+    each event its draw (the next event's week, from the gap tables ``gaps``, and the event's
+    uniform, sim.model.streams) and its
     rule (a contact's, agent_week.customer_contact, or a churn check's, agent_week.churns), on
     inputs laid out one event after the other in contiguous arrays (read ahead by the hardware:
     next to no memory cost), contacts first, then checks, as the week visits them. Every result
@@ -252,9 +254,10 @@ def event_arithmetic(
     acc = 0.0
     for k in range(slots.shape[0]):
         if contact[k]:
-            u, nxt = streams.next_event(
-                key, streams.CONTACT_STREAM, slots[k], t, capacity, prm.contact_gap
-            )
+            bits = streams.event_bits(key, streams.CONTACT_STREAM, slots[k], t, capacity)
+            row = streams.gap_row(bits)
+            nxt = t + streams.tabled_gap(bits, gaps[row], gaps[row + 1], prm.contact_gap)
+            u = streams.event_uniform(bits)
             s, e, d_new, st, cost = agent_week.customer_contact(
                 satisfaction[k],
                 expectation[k],
@@ -274,9 +277,10 @@ def event_arithmetic(
             )
             acc += s + e + d_new + st + cost + nxt
         else:
-            u, nxt = streams.next_event(
-                key, streams.CHURN_STREAM, slots[k], t, capacity, prm.check_gap
-            )
+            bits = streams.event_bits(key, streams.CHURN_STREAM, slots[k], t, capacity)
+            row = streams.CHECK_TABLE + streams.gap_row(bits)
+            nxt = t + streams.tabled_gap(bits, gaps[row], gaps[row + 1], prm.check_gap)
+            u = streams.event_uniform(bits)
             acc += nxt + (1.0 if agent_week.churns(satisfaction[k], u, prm_rec) else 0.0)
     return acc
 
@@ -319,6 +323,7 @@ def event_arithmetic_args(model):
         int(model._economy.key[0]),
         t,
         cus.active.shape[0],
+        model._calendar.gaps,
         model._kernel_params.bounds,
         prm,
         wk,

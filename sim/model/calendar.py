@@ -64,7 +64,7 @@ SCAN_MIN_CUSTOMERS = 100_000
 #: shipped scenarios, whose scale stays above 0.2 over 156 weeks: tests/model/test_fast_paths.py).
 MIN_SCALE = 1e-100
 
-CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link x held count")
+CalendarArrays = namedtuple("CalendarArrays", "frame contacts checks link x held count gaps")
 
 
 @dataclass
@@ -73,7 +73,8 @@ class Calendar:
 
     ``contacts[w]`` and ``checks[w]`` head week w's lists (-1: empty); ``link[i]`` follows customer
     i's contact, ``link[capacity + i]`` its check; ``held[h]`` and ``count[h]`` are the sum of
-    ``x`` and the number of handler h's active customers.
+    ``x`` and the number of handler h's active customers; ``gaps`` the contacts' and the churn
+    checks' gap tables (sim.model.streams.gap_tables).
     """
 
     frame: np.ndarray
@@ -83,9 +84,12 @@ class Calendar:
     x: np.ndarray
     held: np.ndarray
     count: np.ndarray
+    gaps: np.ndarray
 
     @classmethod
-    def empty(cls, horizon: int, capacity: int, n_employees: int) -> Calendar:
+    def empty(cls, horizon: int, capacity: int, n_employees: int, prm_rec) -> Calendar:
+        """An empty calendar for a world's customers; ``prm_rec`` the customer rule parameters
+        (their contact and churn-check probabilities choose the gap tables)."""
         frame = np.zeros(1, dtype=FRAME).view(np.recarray)
         frame[0].scale = 1.0
         return cls(
@@ -96,6 +100,7 @@ class Calendar:
             x=np.zeros(capacity),
             held=np.zeros(n_employees),
             count=np.zeros(n_employees, dtype=np.int64),
+            gaps=streams.gap_tables(float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap)),
         )
 
     def arrays(self) -> CalendarArrays:
@@ -265,9 +270,13 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
             lw = teams.live_week[emp.team[h]]
             x_old = cal.x[i]
             s_old = cus.satisfaction[i]
-            u, cus.next_contact[i] = streams.next_event(
-                key, streams.CONTACT_STREAM, node, t, capacity, prm.contact_gap
+            # streams.next_event, the gap drawn from the table (the same numbers)
+            bits = streams.event_bits(key, streams.CONTACT_STREAM, node, t, capacity)
+            row = streams.gap_row(bits)
+            cus.next_contact[i] = t + streams.tabled_gap(
+                bits, cal.gaps[row], cal.gaps[row + 1], prm.contact_gap
             )
+            u = streams.event_uniform(bits)
             s, e, d, st, c = agent_week.customer_contact(
                 s_old,
                 cus.expectation[i],
@@ -303,10 +312,12 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
         j = np.uint64(node - capacity)
         if cus.active[j]:
             events += 1
-            u, cus.next_check[j] = streams.next_event(
-                key, streams.CHURN_STREAM, node - capacity, t, capacity, prm.check_gap
+            bits = streams.event_bits(key, streams.CHURN_STREAM, node - capacity, t, capacity)
+            row = streams.CHECK_TABLE + streams.gap_row(bits)
+            cus.next_check[j] = t + streams.tabled_gap(
+                bits, cal.gaps[row], cal.gaps[row + 1], prm.check_gap
             )
-            if agent_week.churns(cus.satisfaction[j], u, prm_rec):
+            if agent_week.churns(cus.satisfaction[j], streams.event_uniform(bits), prm_rec):
                 h = np.uint64(cus.handler[j])
                 cus.active[j] = False
                 cus.completeness[j] = min(scale * cal.x[j] + shift, 1.0)

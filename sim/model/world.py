@@ -148,7 +148,9 @@ class World:
             self._kernel_params.customer,
         )
         #: the numba engine's customer bookkeeping (sim.model.calendar)
-        self._calendar = Calendar.empty(self.horizon, self.customers.capacity, n)
+        self._calendar = Calendar.empty(
+            self.horizon, self.customers.capacity, n, self._kernel_params.customer
+        )
 
     # --- the weeks -----------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def test_event_arithmetic_does_each_events_draw_and_rule(kernel_model):
 
     args = event_arithmetic_args(kernel_model)
     slots, contact, s, e, d_old, d, st, live, usage, skill, orient, work, prod = args[:13]
-    key, t, capacity, bounds, prm, wk = args[13:]
+    key, t, capacity, _gaps, bounds, prm, wk = args[13:]
     cus = kernel_model.customers
     on = cus.active[: cus.created]
     assert contact.sum() == (on & (cus.next_contact[: cus.created] == t)).sum() > 0

@@ -100,6 +100,51 @@ def test_event_gaps_at_the_edges():
     assert 1 < streams.event_gap(1 - 2**-32, streams.gap_scale(1e-6)) < streams.NEVER
 
 
+def _gaps_from_table_and_log(table, scale, ms):
+    """The gap of each 32-bit ``m`` from the table (as the compiled week draws it) and from the
+    logarithm (``event_gap``, as the agents and the arrivals draw it)."""
+    bits = np.asarray(ms, dtype=np.uint64) << np.uint64(32)
+    rows = [int(streams.gap_row(b)) for b in bits]
+    tabled = [
+        streams.tabled_gap(b, table[r], table[r + 1], scale)
+        for b, r in zip(bits, rows, strict=True)
+    ]
+    logged = [streams.event_gap(int(m) * 2.0**-32, scale) for m in ms]
+    return np.array(tabled), np.array(logged)
+
+
+@pytest.mark.parametrize("p", [0.0, 1e-4, 0.001, 0.022, 0.1, 0.37, 0.9, 1.0])
+def test_the_gap_table_draws_the_gaps_of_the_logarithm(p):
+    """Exactly the same gap for every m tried: both ends of every bucket, both sides of every
+    step inside one (where a table could be off by one), and random ones."""
+    scale = streams.gap_scale(p)
+    table = streams.gap_table(scale)
+    n = 1 << streams.GAP_BITS
+    width = 1 << (32 - streams.GAP_BITS)
+    g, m0 = table[0::2], table[1::2]
+    lo = np.arange(n, dtype=np.int64) * width
+    steps = m0[(g >= 0) & (m0 < 2**32)]
+    rng = np.random.default_rng(11)
+    ms = np.concatenate(
+        [lo, lo + 1, lo + width - 1, steps, steps - 1, rng.integers(0, 2**32, 4000)]
+    )
+    tabled, logged = _gaps_from_table_and_log(table, scale, ms)
+    np.testing.assert_array_equal(tabled, logged)
+    if p >= 0.022:  # the logarithm is left to under 1% of the draws (streams.GAP_BITS)
+        assert (g < 0).mean() < 0.01
+    if 0.001 <= p < 1.0:
+        assert len(steps) > 0  # steps inside buckets were tried
+
+
+def test_the_gap_tables_are_shared_and_read_only():
+    a = streams.gap_tables(streams.gap_scale(0.1), streams.gap_scale(0.022))
+    assert a is streams.gap_tables(streams.gap_scale(0.1), streams.gap_scale(0.022))
+    assert not a.flags.writeable
+    assert len(a) == 2 * int(streams.CHECK_TABLE)
+    checks = streams.gap_table(streams.gap_scale(0.022))
+    np.testing.assert_array_equal(a[int(streams.CHECK_TABLE) :], checks)
+
+
 def test_an_event_is_a_function_of_key_customer_and_week_only():
     args = (7, streams.CONTACT_STREAM, 3, 12, 5000, streams.gap_scale(0.1))
     assert streams.next_event(*args) == streams.next_event(*args)
