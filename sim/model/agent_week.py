@@ -34,6 +34,7 @@ def employee_week(
     coach,
     live,
     weeks_live,
+    dip_left,
     peer_usage,
     deg,
     peer_attitude,
@@ -43,7 +44,8 @@ def employee_week(
     prm_rec,
     wk_rec,
 ):
-    """One employee's week: the rules of ODD 7.2 in order, from old state to new.
+    """One employee's week: the rules of ODD 7.2 in order, from old state to new. ``dip_left`` is
+    the share of the go-live dip left this week (rules.dip_left: the team's, computed once a team).
 
     Returns the new (attitude, skill, usage, workaround, productivity, dip, commitment).
     """
@@ -75,7 +77,7 @@ def employee_week(
         ) + rules.shock_attitude(weeks_live, wk.shock, prm.shock_attitude)
         new_dip = rules.dip_depth(k, prm.dip_min, prm.dip_max, wk.shock) if weeks_live == 0 else dip
         new_productivity = rules.productivity(
-            new_dip, weeks_live, prm.recovery_weeks, prm.productivity_gain, u, wk.quality, fit
+            new_dip, dip_left, prm.productivity_gain, u, wk.quality, fit
         )
     else:
         # usage is zero before go-live (rules.usage_update): the intention is not evaluated (an

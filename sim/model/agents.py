@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.model import agent_week, streams
+from sim.model import agent_week, rules, streams
 
 
 class Employee(mesa.Agent):
@@ -87,6 +87,7 @@ class Employee(mesa.Agent):
             m.teams.coach[team],
             live,
             wk.t - live_week if live else 0,
+            rules.dip_left(wk.t - live_week, m.employee_params[0].recovery_weeks) if live else 1.0,
             peer_usage,
             len(peers),
             peer_attitude,

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.model import agent_week, jit, streams
+from sim.model import agent_week, jit, rules, streams
 
 #: Employees per chunk of the driver's loop. An assumption: large enough that a chunk dwarfs the
 #: cost of handing it to a thread, small enough that the 50,000 employees of a scale run make a few
@@ -83,12 +83,18 @@ def _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
     """The employees' loop over employees ``lo`` to ``hi - 1`` (arguments: ``step_employees``)."""
     t, key, base = wk_rec[0].t, wk_rec[0].key, wk_rec[0].t * wk_rec[0].stride
     indptr, indices, usage, attitude = emp.indptr, emp.indices, emp.usage, emp.attitude
+    recovery_weeks = prm_rec[0].recovery_weeks
+    last_team, dip_left = -1, 1.0
     for i in range(lo, hi):
-        tm = _index(emp.team[i])
+        team = emp.team[i]
+        tm = _index(team)
         draw_peer, draw_work = streams.uniform_pair(key, base + i)  # this employee's two draws
         lw = teams.live_week[tm]
         live = lw >= 0 and t >= lw
         weeks_live = t - lw if live else 0
+        if team != last_team:  # the dip left is the team's: one exponential a team (employees
+            last_team = team  # are numbered team by team), not one an employee (3.5% of a run)
+            dip_left = rules.dip_left(weeks_live, recovery_weeks) if live else 1.0
         # peers: mean usage, and one peer drawn uniformly for bounded confidence
         start = indptr[i]
         deg = indptr[i + 1] - start
@@ -125,6 +131,7 @@ def _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
             teams.coach[tm],
             live,
             weeks_live,
+            dip_left,
             peer_usage,
             deg,
             peer_attitude,

@@ -432,13 +432,20 @@ def dip_depth(skill, dip_min, dip_max, shock):
 
 
 @njit(cache=True)
-def productivity(dip, weeks_live, recovery_weeks, gain, usage, quality, fit):
-    """Productivity J-curve: ``1 - dip * exp(-3 t / recovery) + gain * u * q * f``.
+def dip_left(weeks_live, recovery_weeks):
+    """The share of a go-live dip left ``t`` weeks after go-live, ``exp(-3 t / recovery)``: the
+    dip recovers in 3 to 9 months (Markus & Tanis 2000). A team's employees share it (the compiled
+    employees' week takes one exponential a team, sim.model.kernels)."""
+    return math.exp(-3.0 * weeks_live / recovery_weeks)
 
-    The dip recovers in 3 to 9 months (Markus & Tanis 2000); the later gain is proportional to
-    ``u * q * f`` (Brynjolfsson et al. 2021).
+
+@njit(cache=True)
+def productivity(dip, left, gain, usage, quality, fit):
+    """Productivity J-curve: ``1 - dip * left + gain * u * q * f``, ``left`` the share of the dip
+    left (``dip_left``); the later gain is proportional to ``u * q * f`` (Brynjolfsson et al.
+    2021).
     """
-    return 1.0 - dip * math.exp(-3.0 * weeks_live / recovery_weeks) + gain * usage * quality * fit
+    return 1.0 - dip * left + gain * usage * quality * fit
 
 
 # --- customers (the rest: sim.model.customer_rules) ---------------------------------------

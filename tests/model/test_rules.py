@@ -53,6 +53,7 @@ TESTED = {
     "manager_commitment",
     "dip_depth",
     "productivity",
+    "dip_left",
     "live_experience",
     "web_experience",
     "satisfaction_update",
@@ -481,12 +482,14 @@ def test_dip_depth():
 
 def test_productivity():
     # 1 - dip exp(-3 t / recovery) + gain u q f
-    assert rules.productivity(0.2, 0, 26.0, 0.15, 0.0, 0.5, 0.8) == approx(0.8)
-    assert rules.productivity(0.2, 13, 26.0, 0.15, 0.5, 0.6, 0.8) == approx(
+    assert rules.dip_left(0, 26.0) == 1.0
+    assert rules.dip_left(13, 26.0) == approx(math.exp(-3 * 13 / 26))
+    assert rules.productivity(0.2, rules.dip_left(0, 26.0), 0.15, 0.0, 0.5, 0.8) == approx(0.8)
+    assert rules.productivity(0.2, rules.dip_left(13, 26.0), 0.15, 0.5, 0.6, 0.8) == approx(
         1 - 0.2 * math.exp(-3 * 13 / 26) + 0.15 * 0.5 * 0.6 * 0.8
     )
     # After recovery the dip is (almost) gone and the gain remains.
-    assert rules.productivity(0.3, 1000, 26.0, 0.15, 1.0, 1.0, 1.0) == approx(1.15)
+    assert rules.productivity(0.3, rules.dip_left(1000, 26.0), 0.15, 1.0, 1.0, 1.0) == approx(1.15)
 
 
 # --- customers --------------------------------------------------------------------------------
