@@ -45,7 +45,8 @@ def employee_week(
     wk_rec,
 ):
     """One employee's week: the rules of ODD 7.2 in order, from old state to new. ``dip_left`` is
-    the share of the go-live dip left this week (rules.dip_left: the team's, computed once a team).
+    the share of the go-live dip left this week (rules.dip_left: the team's; the compiled
+    employees' week computes it once a team, the agents once an employee).
 
     Returns the new (attitude, skill, usage, workaround, productivity, dip, commitment).
     """

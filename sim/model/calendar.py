@@ -46,6 +46,8 @@ FRAME = np.dtype(
         ("n_active", np.int64),
         ("ss", np.float64),  # the active customers' satisfaction, summed
         ("events", np.int64),  # contacts and churn checks visited so far (for sim.bench.floor)
+        ("contact_gap", np.float64),  # the scales ``gaps`` was built for (streams.gap_scale)
+        ("check_gap", np.float64),
     ]
 )
 
@@ -92,6 +94,8 @@ class Calendar:
         (their contact and churn-check probabilities choose the gap tables)."""
         frame = np.zeros(1, dtype=FRAME).view(np.recarray)
         frame[0].scale = 1.0
+        frame[0].contact_gap = prm_rec[0].contact_gap
+        frame[0].check_gap = prm_rec[0].check_gap
         return cls(
             frame=frame,
             contacts=np.full(horizon, -1, dtype=np.int64),
@@ -227,7 +231,9 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     bounds : tuple of float
         Cumulative touch-point shares ending at 1 (sim.model.context.channel_bounds).
     prm_rec, wk_rec : records or one-element tuples
-        The customer rule parameters and the week's context (sim.model.context).
+        The customer rule parameters and the week's context (sim.model.context). Their contact
+        and churn-check probabilities must be those the calendar's gap tables were built for
+        (``Calendar.empty``; ValueError otherwise).
     scan : bool
         Find the week's events by a pass over the customers' event weeks and visit them in slot
         order (``SCAN_MIN_CUSTOMERS``), instead of following the lists as they were pushed.
@@ -243,6 +249,8 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     fr = cal.frame[0]
     if len(bounds) == 0 or abs(bounds[-1] - 1.0) > 1e-9:
         raise ValueError("channel bounds must be cumulative shares ending at 1")
+    if fr.contact_gap != prm.contact_gap or fr.check_gap != prm.check_gap:
+        raise ValueError("the calendar's gap tables were built for other event probabilities")
     enter(cal, cus, created)
     t = wk.t
     if scan:

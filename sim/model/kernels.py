@@ -92,8 +92,8 @@ def _employees_range(lo, hi, emp, nxt, teams, team_usage, prm_rec, wk_rec):
         lw = teams.live_week[tm]
         live = lw >= 0 and t >= lw
         weeks_live = t - lw if live else 0
-        if team != last_team:  # the dip left is the team's: one exponential a team (employees
-            last_team = team  # are numbered team by team), not one an employee (3.5% of a run)
+        if team != last_team:  # the dip left is the team's: computed again only where the team
+            last_team = team  # changes, so once a team (employees are numbered team by team)
             dip_left = rules.dip_left(weeks_live, recovery_weeks) if live else 1.0
         # peers: mean usage, and one peer drawn uniformly for bounded confidence
         start = indptr[i]

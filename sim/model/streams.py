@@ -131,7 +131,8 @@ def next_event(key, stream, slot, week, capacity, scale):
 
 #: The gap table's buckets: the top GAP_BITS bits of the gap's 32 (an assumption: 8 to 12 bits
 #: ran the mix's compiled weeks equally fast; 12 keep the draws left to the logarithm below 1% for
-#: weekly probabilities from 0.022, the default churn check, up: ``gap_table``).
+#: weekly probabilities from 0.02 up: 0.76% at the default churn check's 0.0220, 0.15% at the
+#: default contact's 0.1: ``gap_table``).
 GAP_BITS = 12
 _GAP_SHIFT = np.uint64(32 - GAP_BITS)
 #: A bucket's threshold where no gap changes inside it.
@@ -154,8 +155,8 @@ def gap_table(scale):
     product with a negative ``scale``, the truncation and the sum keep the order
     (tests/model/test_streams.py checks every bucket's edges and steps at many probabilities).
 
-    Why: the logarithm held most of the 14% of a mix run's profile spent in libm
-    (docs/benchmarks.md); drawn from the table, the mix runs' compiled weeks took 15% less.
+    Why: the logarithm held about 12% of a mix run's profile samples (docs/benchmarks.md); drawn
+    from the table, the mix runs' compiled weeks took 15% less.
     """
     n = 1 << GAP_BITS
     width = 1 << (32 - GAP_BITS)

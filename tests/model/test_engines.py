@@ -297,3 +297,18 @@ def test_a_world_and_the_mesa_model_give_the_same_run():
         assert not hasattr(world, "datacollector")
         frame = model.datacollector.get_model_vars_dataframe()
         np.testing.assert_array_equal(frame.to_numpy(float), model.series[:, : frame.shape[1]])
+
+
+def test_employees_match_reference_with_their_teams_interleaved():
+    """The compiled employees' week computes the dip left once per run of employees of one team
+    (kernels._employees_range); numbered out of team order, with teams live for different spans,
+    it still gives the twin's week, which computes it for every employee."""
+    rng = np.random.default_rng(4)
+    model = _model_mid_run(weeks=30)
+    emp = model.employees
+    emp.team[:] = rng.permutation(emp.team)
+    assert (np.diff(emp.team) != 0).sum() > model.teams.n  # interleaved
+    model.teams.live_week[:] = rng.integers(0, model.steps + 1, model.teams.n)
+    model.teams.live_week[::3] = -1
+    emp.dip[:] = rng.uniform(0.1, 0.3, emp.n)
+    _check_employees(model, _random_week(model, rng), team_usage=rng.random(model.teams.n))

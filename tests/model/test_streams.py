@@ -130,7 +130,7 @@ def test_the_gap_table_draws_the_gaps_of_the_logarithm(p):
     )
     tabled, logged = _gaps_from_table_and_log(table, scale, ms)
     np.testing.assert_array_equal(tabled, logged)
-    if p >= 0.022:  # the logarithm is left to under 1% of the draws (streams.GAP_BITS)
+    if p >= 0.02:  # the logarithm is left to under 1% of the draws (streams.GAP_BITS)
         assert (g < 0).mean() < 0.01
     if 0.001 <= p < 1.0:
         assert len(steps) > 0  # steps inside buckets were tried
@@ -141,8 +141,33 @@ def test_the_gap_tables_are_shared_and_read_only():
     assert a is streams.gap_tables(streams.gap_scale(0.1), streams.gap_scale(0.022))
     assert not a.flags.writeable
     assert len(a) == 2 * int(streams.CHECK_TABLE)
+    contacts = streams.gap_table(streams.gap_scale(0.1))
     checks = streams.gap_table(streams.gap_scale(0.022))
+    np.testing.assert_array_equal(a[: int(streams.CHECK_TABLE)], contacts)
     np.testing.assert_array_equal(a[int(streams.CHECK_TABLE) :], checks)
+
+
+def test_a_calendar_refuses_other_event_probabilities():
+    """The compiled week draws its gaps from the calendar's tables: a week whose parameters carry
+    other contact or check probabilities than those the tables were built for stops."""
+    from sim.model import calendar
+
+    model = CRMRolloutModel(small_scenario("four_ps"), seed=1)
+    other = model.customer_params.copy()
+    other[0].check_gap = streams.gap_scale(0.3)
+    cal = calendar.Calendar.empty(model.horizon, model.customers.capacity, model.employees.n, other)
+    with pytest.raises(ValueError, match="gap tables"):
+        calendar.step_customers(
+            cal.arrays(),
+            model.customers.arrays(),
+            model.employees.arrays(),
+            model.teams.arrays(),
+            model.customers.created,
+            tuple(model.channel_bounds),
+            model.customer_params,
+            model._week_record,
+            False,
+        )
 
 
 def test_an_event_is_a_function_of_key_customer_and_week_only():
