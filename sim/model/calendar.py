@@ -46,8 +46,6 @@ FRAME = np.dtype(
         ("n_active", np.int64),
         ("ss", np.float64),  # the active customers' satisfaction, summed
         ("events", np.int64),  # contacts and churn checks visited so far (for sim.bench.floor)
-        ("contact_gap", np.float64),  # the scales ``gaps`` was built for (streams.gap_scale)
-        ("check_gap", np.float64),
     ]
 )
 
@@ -87,6 +85,8 @@ class Calendar:
     held: np.ndarray
     count: np.ndarray
     gaps: np.ndarray
+    #: the (contact, churn-check) gap scales ``gaps`` was built for (streams.gap_scale)
+    gap_scales: tuple[float, float]
 
     @classmethod
     def empty(cls, horizon: int, capacity: int, n_employees: int, prm_rec) -> Calendar:
@@ -94,8 +94,7 @@ class Calendar:
         (their contact and churn-check probabilities choose the gap tables)."""
         frame = np.zeros(1, dtype=FRAME).view(np.recarray)
         frame[0].scale = 1.0
-        frame[0].contact_gap = prm_rec[0].contact_gap
-        frame[0].check_gap = prm_rec[0].check_gap
+        scales = (float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap))
         return cls(
             frame=frame,
             contacts=np.full(horizon, -1, dtype=np.int64),
@@ -104,12 +103,22 @@ class Calendar:
             x=np.zeros(capacity),
             held=np.zeros(n_employees),
             count=np.zeros(n_employees, dtype=np.int64),
-            gaps=streams.gap_tables(float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap)),
+            gaps=streams.gap_tables(*scales),
+            gap_scales=scales,
         )
 
     def arrays(self) -> CalendarArrays:
         """The arrays as the compiled code takes them."""
         return CalendarArrays(*(getattr(self, f) for f in CalendarArrays._fields))
+
+    def check(self, prm_rec) -> None:
+        """ValueError unless the customer parameters ``prm_rec`` draw with the event probabilities
+        the gap tables were built for: the compiled week would otherwise draw other gaps than
+        theirs, silently. The world checks before its compiled weeks; the week itself checks
+        nothing (done there once a week, the check seemed to cost 1 to 2% of the compiled weeks,
+        alternated on the bench's mix seeds: about the machine's noise)."""
+        if (float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap)) != self.gap_scales:
+            raise ValueError("the calendar's gap tables were built for other event probabilities")
 
 
 # A node is pushed on week w's list (``link[node] = head[w]; head[w] = node``, if w is inside the
@@ -233,7 +242,7 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     prm_rec, wk_rec : records or one-element tuples
         The customer rule parameters and the week's context (sim.model.context). Their contact
         and churn-check probabilities must be those the calendar's gap tables were built for
-        (``Calendar.empty``; ValueError otherwise).
+        (``Calendar.check``, which the world calls before its compiled weeks).
     scan : bool
         Find the week's events by a pass over the customers' event weeks and visit them in slot
         order (``SCAN_MIN_CUSTOMERS``), instead of following the lists as they were pushed.
@@ -249,8 +258,6 @@ def step_customers(cal, cus, emp, teams, created, bounds, prm_rec, wk_rec, scan)
     fr = cal.frame[0]
     if len(bounds) == 0 or abs(bounds[-1] - 1.0) > 1e-9:
         raise ValueError("channel bounds must be cumulative shares ending at 1")
-    if fr.contact_gap != prm.contact_gap or fr.check_gap != prm.check_gap:
-        raise ValueError("the calendar's gap tables were built for other event probabilities")
     enter(cal, cus, created)
     t = wk.t
     if scan:

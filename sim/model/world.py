@@ -182,6 +182,7 @@ class World:
         rows = self.series[t0:t1]
         parallel = self.customers.capacity >= week.PARALLEL_MIN_CUSTOMERS
         run = week.run_weeks_parallel if parallel else week.run_weeks
+        self._calendar.check(self._kernel_params.customer)
         run(
             t0,
             t1,

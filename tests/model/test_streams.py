@@ -148,26 +148,22 @@ def test_the_gap_tables_are_shared_and_read_only():
 
 
 def test_a_calendar_refuses_other_event_probabilities():
-    """The compiled week draws its gaps from the calendar's tables: a week whose parameters carry
-    other contact or check probabilities than those the tables were built for stops."""
+    """The compiled week draws its gaps from the calendar's tables: a world whose parameters
+    carry other contact or check probabilities than those the tables were built for stops
+    before its compiled weeks."""
     from sim.model import calendar
 
     model = CRMRolloutModel(small_scenario("four_ps"), seed=1)
+    prm = model._kernel_params.customer
+    model._calendar.check(prm)  # built for them
     other = model.customer_params.copy()
     other[0].check_gap = streams.gap_scale(0.3)
     cal = calendar.Calendar.empty(model.horizon, model.customers.capacity, model.employees.n, other)
     with pytest.raises(ValueError, match="gap tables"):
-        calendar.step_customers(
-            cal.arrays(),
-            model.customers.arrays(),
-            model.employees.arrays(),
-            model.teams.arrays(),
-            model.customers.created,
-            tuple(model.channel_bounds),
-            model.customer_params,
-            model._week_record,
-            False,
-        )
+        cal.check(prm)
+    model._calendar = cal
+    with pytest.raises(ValueError, match="gap tables"):
+        model.step()
 
 
 def test_an_event_is_a_function_of_key_customer_and_week_only():
