@@ -43,26 +43,44 @@ def mix_seeds(n: int) -> list[int]:
 
 def time_runs(scenario, seeds, engine: str = "numba", repeats: int = 1) -> dict:
     """Seconds of a fresh run (and counterfactual) per seed: the median of ``repeats`` each."""
+    return time_runs_alternated([scenario], seeds, engine, repeats)[0]
+
+
+def time_runs_alternated(scenarios, seeds, engine: str = "numba", repeats: int = 1) -> list:
+    """:func:`time_runs` of each scenario, their runs of a seed taken in turn (a, b, a, b, ...).
+
+    Two figures compared by their difference (the mix runs less the same runs with few customers:
+    what the customers cost) are then measured in the same minutes: timed one after the other, a
+    few minutes apart, the difference took the machine's drift between them too (the customers'
+    cost per event read 14.5, 22.8 and 20.5 ns in three benches of the same compiled week).
+    """
     from sim.experiments.worker import one_thread
 
-    per_seed, statuses = [], []
+    per_seed = [[] for _ in scenarios]
+    statuses: list[list] = [[] for _ in scenarios]
     with one_thread():
         for seed in seeds:
-            samples = []
+            samples: list[list[float]] = [[] for _ in scenarios]
             for _ in range(repeats):
-                t = time.perf_counter()
-                result = fresh_run(scenario, seed, engine=engine)
-                samples.append(time.perf_counter() - t)
-            per_seed.append(statistics.median(samples))
-            statuses.append(result.summary["status"])
-    return {
-        "engine": engine,
-        "seeds": list(seeds),
-        "per_seed_s": per_seed,
-        "median_s": statistics.median(per_seed),
-        "total_s": sum(per_seed),
-        "statuses": dict(Counter(statuses)),
-    }
+                for k, scenario in enumerate(scenarios):
+                    t = time.perf_counter()
+                    result = fresh_run(scenario, seed, engine=engine)
+                    samples[k].append(time.perf_counter() - t)
+                    if len(samples[k]) == repeats:
+                        statuses[k].append(result.summary["status"])
+            for k in range(len(scenarios)):
+                per_seed[k].append(statistics.median(samples[k]))
+    return [
+        {
+            "engine": engine,
+            "seeds": list(seeds),
+            "per_seed_s": times,
+            "median_s": statistics.median(times),
+            "total_s": sum(times),
+            "statuses": dict(Counter(kept)),
+        }
+        for times, kept in zip(per_seed, statuses, strict=True)
+    ]
 
 
 def floor_prices(model, repeats: int, target_s: float) -> dict:
@@ -131,9 +149,15 @@ def whole_runs(quick: bool, log=print) -> dict:
     out: dict = {}
     mix = sim.load_scenario(MIX)
     seeds = mix_seeds(5 if quick else 15)
+    # the same seeds with SMALL_CUSTOMERS customers (all but the customers), timed in turn with
+    # the mix's runs: the customers' share of a run, below
+    small = mix.with_overrides({"org.customers": SMALL_CUSTOMERS})
     fresh_run(mix, seeds[0])  # warm-up: every kernel loaded before timing
-    log(f"default runs: industry mix, {len(seeds)} seeds ...")
-    out["mix"] = time_runs(mix, seeds, repeats=1 if quick else 3)
+    fresh_run(small, seeds[0])
+    log(f"default runs: industry mix, {len(seeds)} seeds, and with {SMALL_CUSTOMERS} customers ...")
+    out["mix"], out["mix_small"] = time_runs_alternated(
+        [mix, small], seeds, repeats=1 if quick else 3
+    )
     four = sim.load_scenario(SCENARIO)
     out["four_ps"] = time_runs(four, [RUN_SEED], repeats=5 if quick else 15)
 
@@ -149,11 +173,8 @@ def whole_runs(quick: bool, log=print) -> dict:
     pairs = zip(out["mix"]["per_seed_s"], floors["arithmetic_per_seed_s"], strict=True)
     out["run_vs_arithmetic_floor"] = statistics.median(r / f for r, f in pairs)
 
-    # The customers' share of a run: the same seeds with SMALL_CUSTOMERS customers (all but the
-    # customers), per event visited (run and counterfactual), against the floor of an event.
-    small = mix.with_overrides({"org.customers": SMALL_CUSTOMERS})
-    fresh_run(small, seeds[0])
-    out["mix_small"] = time_runs(small, seeds, repeats=1 if quick else 3)
+    # The customers' share of a run: the mix runs less the same seeds with SMALL_CUSTOMERS
+    # customers, per event visited (run and counterfactual), against the floor of an event.
     per_event = []
     for full, reduced, w in zip(
         out["mix"]["per_seed_s"], out["mix_small"]["per_seed_s"], floors["agent_weeks"], strict=True

@@ -24,3 +24,28 @@ def test_a_compiled_loop_is_timed_per_call_of_its_kernel(monkeypatch):
         assert res[key] == pytest.approx(0.002, rel=1e-9)
     assert loops[:2] == [1, 1]  # loaded, then one call to size the samples
     assert loops[2:] == [50] * 6  # timed's warm-up call, then the 5 samples
+
+
+def test_two_scenarios_are_timed_in_turn_seed_by_seed(monkeypatch):
+    """``time_runs_alternated`` runs a seed's runs of each scenario in turn (a, b, a, b), so a
+    difference of the two is measured in the same minutes; per seed, each scenario's median."""
+    from types import SimpleNamespace
+
+    from sim.bench import runs
+
+    clock, calls = [0.0], []
+    monkeypatch.setattr(runs.time, "perf_counter", lambda: clock[0])
+
+    def fake_run(scenario, seed, engine="numba"):
+        calls.append((scenario, seed))
+        clock[0] += {"full": 0.010, "small": 0.004}[scenario] * (1 + seed / 10)
+        return SimpleNamespace(summary={"status": f"status-{scenario}"})
+
+    monkeypatch.setattr(runs, "fresh_run", fake_run)
+    full, small = runs.time_runs_alternated(["full", "small"], [0, 1], repeats=2)
+    assert calls == [("full", 0), ("small", 0)] * 2 + [("full", 1), ("small", 1)] * 2
+    assert full["per_seed_s"] == pytest.approx([0.010, 0.011])
+    assert small["per_seed_s"] == pytest.approx([0.004, 0.0044])
+    assert full["statuses"] == {"status-full": 2} and small["statuses"] == {"status-small": 2}
+    single = runs.time_runs("full", [0, 1], repeats=2)
+    assert single["per_seed_s"] == pytest.approx(full["per_seed_s"])
