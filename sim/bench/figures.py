@@ -35,9 +35,8 @@ TARGETS = {
 #: customers are drawn by events, the floors price a run's events (sim.bench.floor): a whole run
 #: 5.5x its floor and the customers' week 6.8x an event's floor in quick mode under load (make
 #: test beside make reference) before the gap table (sim.model.streams.gap_table); with it, 3.80
-#: and 3.86x, and 4.81 and 4.14x, in quick mode in two quiet runs (3.71x and 2.46x in full mode:
-#: quick mode's fewer, smaller runs price an event less steadily). The two limits, lowered with
-#: them, are about 2x the loaded values before.
+#: and 3.86x, and 4.81 and 4.14x, in quick mode in two quiet runs (3.5 to 4.2x and 3.4 to 3.9x in
+#: full mode). The two limits, lowered with them, are about 2x the loaded values before.
 GATES = {
     "speedup_vs_agents": (">=", 500.0),
     "run_vs_floor": ("<=", 10.0),
