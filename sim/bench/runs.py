@@ -56,20 +56,20 @@ def time_runs_alternated(scenarios, seeds, engine: str = "numba", repeats: int =
     """
     from sim.experiments.worker import one_thread
 
-    per_seed = [[] for _ in scenarios]
-    statuses: list[list] = [[] for _ in scenarios]
+    per_seed: list[list[float]] = [[] for _ in scenarios]
+    statuses: list[list[str]] = [[] for _ in scenarios]
     with one_thread():
         for seed in seeds:
             samples: list[list[float]] = [[] for _ in scenarios]
+            results: list = [None] * len(scenarios)
             for _ in range(repeats):
                 for k, scenario in enumerate(scenarios):
                     t = time.perf_counter()
-                    result = fresh_run(scenario, seed, engine=engine)
+                    results[k] = fresh_run(scenario, seed, engine=engine)
                     samples[k].append(time.perf_counter() - t)
-                    if len(samples[k]) == repeats:
-                        statuses[k].append(result.summary["status"])
-            for k in range(len(scenarios)):
+            for k, result in enumerate(results):
                 per_seed[k].append(statistics.median(samples[k]))
+                statuses[k].append(result.summary["status"])
     return [
         {
             "engine": engine,

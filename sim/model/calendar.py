@@ -94,7 +94,7 @@ class Calendar:
         (their contact and churn-check probabilities choose the gap tables)."""
         frame = np.zeros(1, dtype=FRAME).view(np.recarray)
         frame[0].scale = 1.0
-        scales = (float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap))
+        scales = _gap_scales(prm_rec)
         return cls(
             frame=frame,
             contacts=np.full(horizon, -1, dtype=np.int64),
@@ -117,8 +117,13 @@ class Calendar:
         theirs, silently. The world checks before its compiled weeks; the week itself checks
         nothing (done there once a week, the check seemed to cost 1 to 2% of the compiled weeks,
         alternated on the bench's mix seeds: about the machine's noise)."""
-        if (float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap)) != self.gap_scales:
+        if _gap_scales(prm_rec) != self.gap_scales:
             raise ValueError("the calendar's gap tables were built for other event probabilities")
+
+
+def _gap_scales(prm_rec) -> tuple[float, float]:
+    """The (contact, churn-check) gap scales of customer rule parameters (streams.gap_scale)."""
+    return float(prm_rec[0].contact_gap), float(prm_rec[0].check_gap)
 
 
 # A node is pushed on week w's list (``link[node] = head[w]; head[w] = node``, if w is inside the
