@@ -92,8 +92,12 @@ class RunResult:
 
 
 def weekly_profit(revenue: np.ndarray, cost: np.ndarray, spend_cumulative, margin: float):
-    """Profit each week: margin x revenue - cost to serve and licences - programme spend."""
-    return margin * revenue - cost - np.diff(spend_cumulative, prepend=0.0)
+    """Profit each week: margin x revenue - cost to serve and licences - programme spend (none
+    when ``spend_cumulative`` is None)."""
+    operating = margin * revenue - cost
+    if spend_cumulative is None:
+        return operating
+    return operating - np.diff(spend_cumulative, prepend=0.0)
 
 
 def quarterly(values: np.ndarray, weeks: int = 13) -> np.ndarray:
@@ -153,10 +157,9 @@ def classify(ts, model: World) -> dict:
     )
     margin = v["economics.margin"]
     revenue, cost = np.asarray(ts["revenue"]), np.asarray(ts["cost"])
-    none = np.zeros(len(revenue))
-    operating = weekly_profit(revenue, cost, none, margin)
+    operating = weekly_profit(revenue, cost, None, margin)
     profit = weekly_profit(revenue, cost, np.asarray(ts["spend"]), margin)
-    cf_profit = weekly_profit(np.asarray(ts["cf_revenue"]), np.asarray(ts["cf_cost"]), none, margin)
+    cf_profit = weekly_profit(np.asarray(ts["cf_revenue"]), np.asarray(ts["cf_cost"]), None, margin)
     delta_profit = float(profit.sum() - cf_profit.sum())
     spend = float(prog.spend)
     roi = delta_profit / spend if spend > 0 else 0.0
@@ -237,20 +240,23 @@ def model_class(engine: str) -> type[World]:
     return World
 
 
-def counterfactual_key(scenario: Scenario, seed: int, engine: str) -> tuple:
+def counterfactual_key(
+    scenario: Scenario, seed: int, engine: str, variant: Scenario | None = None
+) -> tuple:
     """What a counterfactual run depends on: the seed, the engine and the organisation's values.
 
     Scenarios that differ only in their programme (the orderings of one organisation) share it, so
     a sweep that runs replicate i of every ordering computes that counterfactual once per worker.
     The initial sponsor commitment is the one programme value it reads (managers follow it).
-    The variant of a mix is the one the seed's first draw picks, as in ``World``.
+    The variant of a mix is the one the seed's first draw picks, as in ``World`` (``variant``:
+    the one a world of this seed picked, so as not to draw it again).
     """
-    from sim.model.world import choose_variant
+    if variant is None:
+        from sim.model.world import choose_variant
 
-    variant = choose_variant(scenario, np.random.default_rng(seed).random())
-    values = variant.values
-    org = tuple(sorted((k, v) for k, v in values.items() if not k.startswith(_PROGRAMME_ONLY)))
-    return (int(seed), engine, values["sponsor.commitment_initial"], org)
+        variant = choose_variant(scenario, np.random.default_rng(seed).random())
+    org = variant.values_key(_PROGRAMME_ONLY)
+    return (int(seed), engine, variant.values["sponsor.commitment_initial"], org)
 
 
 def counterfactual_series(
@@ -262,7 +268,7 @@ def counterfactual_series(
     ``twin_of``, the run's own model not yet run, is copied instead of drawing the organisation
     again (``World.counterfactual_twin``: the same model, a millisecond less).
     """
-    key = counterfactual_key(scenario, seed, engine)
+    key = counterfactual_key(scenario, seed, engine, twin_of.variant if twin_of else None)
     if key in _CF_CACHE:
         _CF_CACHE.move_to_end(key)
         return _CF_CACHE[key]

@@ -75,6 +75,24 @@ class Scenario:
         """Week at which the last planned phase ends."""
         return max((p.end for p in self.phases), default=0)
 
+    def values_key(self, skip: tuple[str, ...], keep: frozenset[str] = frozenset()) -> tuple:
+        """The values whose key starts with none of the prefixes ``skip`` (those in ``keep``
+        included anyway) as sorted ``(key, value)`` pairs, a value that is not a plain number or
+        string as its ``repr``: a hashable key of what a computation reads (the organisation a
+        seed draws, a counterfactual). Kept on the scenario, which does not change: a sweep's
+        worker asks for it every run (about 0.1 ms a run: sim.bench.profile)."""
+        keys = self.__dict__.setdefault("_values_keys", {})
+        key = keys.get((skip, keep))
+        if key is None:
+            key = keys[skip, keep] = tuple(
+                sorted(
+                    (k, v if isinstance(v, (bool, int, float, str)) else repr(v))
+                    for k, v in self.values.items()
+                    if k in keep or not k.startswith(skip)
+                )
+            )
+        return key
+
     def with_overrides(self, overrides: dict[str, Any], file: str | None = None) -> Scenario:
         """A copy with dotted-key overrides applied and validated (mix members get them too)."""
         if not overrides:

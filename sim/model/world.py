@@ -257,13 +257,7 @@ _DRAWN_CACHE_MAX_CUSTOMERS = 100_000
 
 def drawn_fingerprint(member: Scenario) -> tuple:
     """The values of ``member`` (a scenario, or a mix's member) that ``draw`` reads."""
-    return tuple(
-        sorted(
-            (k, v if isinstance(v, (bool, int, float, str)) else repr(v))
-            for k, v in member.values.items()
-            if k in _DRAWN_ANYWAY or not k.startswith(_NOT_DRAWN)
-        )
-    )
+    return member.values_key(_NOT_DRAWN, _DRAWN_ANYWAY)
 
 
 def draw_once(scenario: Scenario, seed, rng: np.random.Generator) -> Drawn:

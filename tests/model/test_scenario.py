@@ -434,3 +434,24 @@ def test_parsed_assignment_feeds_overrides():
     key, value = parse_assignment("org.employees=24")
     scen = load_scenario(SCENARIOS / "four_ps.toml", overrides={key: value})
     assert scen["org.employees"] == 24
+
+
+def test_values_key_is_the_filtered_sorted_values_kept_per_scenario():
+    """``values_key`` (the draw cache's and the counterfactual cache's key) is the scenario's values
+    less the skipped prefixes, but for those kept; computed once per scenario, and an override
+    makes a new scenario with its own key."""
+    s = small_scenario("four_ps")
+    key = s.values_key(("rollout.", "sponsor."), frozenset({"sponsor.commitment_initial"}))
+    expected = tuple(
+        sorted(
+            (k, v)
+            for k, v in s.values.items()
+            if k == "sponsor.commitment_initial" or not k.startswith(("rollout.", "sponsor."))
+        )
+    )
+    assert key == expected
+    assert s.values_key(("rollout.", "sponsor."), frozenset({"sponsor.commitment_initial"})) is key
+    assert s.values_key(("rollout.",)) != key  # another filter, another key
+    changed = s.with_overrides({"org.mandate": 1.0 - s["org.mandate"]})
+    assert changed.values_key(("rollout.", "sponsor.")) != s.values_key(("rollout.", "sponsor."))
+    assert changed == s.with_overrides({"org.mandate": 1.0 - s["org.mandate"]})  # fields only
