@@ -139,6 +139,14 @@ class World:
         self.metrics = dict.fromkeys(SERIES, 0.0)
         #: the model series, one row a week in the order of sim.model.vocabulary.SERIES
         self.series = np.zeros((self.horizon, len(SERIES)))
+        self._observe()
+        #: the numba engine's customer bookkeeping (sim.model.calendar)
+        self._calendar = Calendar.empty(
+            self.horizon, self.customers.capacity, n, self._kernel_params.customer
+        )
+
+    def _observe(self) -> None:
+        """Measure the initial state (the measures the first week reads as last week's)."""
         week.observe(
             self._measures,
             self._economy,
@@ -146,10 +154,6 @@ class World:
             self.customers.arrays(),
             self.team_usage,
             self._kernel_params.customer,
-        )
-        #: the numba engine's customer bookkeeping (sim.model.calendar)
-        self._calendar = Calendar.empty(
-            self.horizon, self.customers.capacity, n, self._kernel_params.customer
         )
 
     # --- the weeks -----------------------------------------------------------------------------

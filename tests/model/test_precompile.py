@@ -73,6 +73,8 @@ import sim
 from sim.model import cache_lock, precompile
 from tests.common import small_scenario
 
+if sys.argv[1] == "interpreter":  # the helper as on macOS: a fresh interpreter
+    precompile.can_fork = lambda: False
 split = precompile.split_if_cold
 after = []
 class Compiles(event.Listener):
@@ -93,13 +95,20 @@ print(json.dumps({"compiled_after": after, "summary": result.summary}, default=f
 
 
 @pytest.mark.skipif(precompile.free_cores() < 2, reason="one core: the first run compiles alone")
-def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_path):
-    """A fresh process on an empty cache splits the compile; after the split only ``run_weeks``
-    is compiled, for a mix as for the shipped scenario the halves were compiled with; the run's
-    numbers are this (warm) process's."""
+@pytest.mark.parametrize("helper", ["fork", "interpreter"])
+def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_path, helper):
+    """A fresh process on an empty cache splits the compile, its helper forked (Linux) or a fresh
+    interpreter (elsewhere); after the split only ``run_weeks`` is compiled, for a mix as for the
+    shipped scenario the halves were compiled with; the run's numbers are this (warm) process's."""
+    if helper == "fork" and not precompile.can_fork():
+        pytest.skip("no fork here")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), precompile.SPLIT_ENV: "1"}
     out = subprocess.run(
-        [sys.executable, "-c", _COLD_RUN], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", _COLD_RUN, helper],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     cold = json.loads(out.stdout.strip().splitlines()[-1])
@@ -113,15 +122,32 @@ def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_pa
             assert cold["summary"][key] == value, key
 
 
-def test_a_failed_split_is_never_fatal(monkeypatch):
-    """No helper (it cannot start) or a half that fails: the split gives up quietly, and a helper
-    still running is stopped; the run then compiles whatever is missing itself."""
+def _cold_and_free(monkeypatch):
     monkeypatch.setattr(precompile, "cache_is_cold", lambda: True)
     monkeypatch.setattr(precompile, "free_cores", lambda: 2)
     monkeypatch.setenv(precompile.SPLIT_ENV, "1")
-    monkeypatch.setattr(precompile.sys, "executable", "/nonexistent/python")
-    assert not precompile.split_if_cold()  # the helper could not start
 
+
+def test_a_helper_that_cannot_start_is_no_split(monkeypatch):
+    """No fork and no interpreter to start: the split gives up quietly, and the run compiles
+    everything itself."""
+    _cold_and_free(monkeypatch)
+    monkeypatch.setattr(precompile, "can_fork", lambda: False)
+    monkeypatch.setattr(precompile.sys, "executable", "/nonexistent/python")
+    assert not precompile.split_if_cold()
+
+    def no_fork():
+        raise OSError("no fork")
+
+    monkeypatch.setattr(precompile, "can_fork", lambda: True)
+    monkeypatch.setattr(precompile.os, "fork", no_fork)
+    assert not precompile.split_if_cold()
+
+
+def test_a_failed_half_is_never_fatal(monkeypatch):
+    """A half that fails: the split gives up quietly and stops a helper still running; the run
+    then compiles whatever is missing itself."""
+    _cold_and_free(monkeypatch)
     started = []
 
     class Helper:
@@ -138,13 +164,48 @@ def test_a_failed_split_is_never_fatal(monkeypatch):
         def wait(self, timeout=None):
             return -9
 
-    def broken_half():
+    def broken_half(world=None):
         raise RuntimeError("a half that fails")
 
-    monkeypatch.setattr(precompile.subprocess, "Popen", Helper)
+    monkeypatch.setattr(precompile, "start_helper", Helper)
     monkeypatch.setattr(precompile, "agents_half", broken_half)
     assert precompile.split_if_cold()  # it split, and nothing was raised
     assert started and started[0].killed
+
+
+@pytest.mark.skipif(not precompile.can_fork(), reason="no fork here")
+def test_a_forked_helper_reports_its_end_and_can_be_stopped(tmp_path):
+    """``Forked`` runs its function in a child that never returns into the caller's code: exit
+    status 0 when it returns, 1 when it raises; ``wait`` with a timeout gives up on a child that
+    runs on, which ``kill`` stops."""
+    mark = tmp_path / "ran"
+    done = precompile.Forked.start(lambda: mark.write_text(str(os.getpid())))
+    assert done.wait(timeout=30) == 0
+    assert mark.read_text() == str(done.pid) != str(os.getpid())
+
+    def fails():
+        raise RuntimeError("in the child")
+
+    assert precompile.Forked.start(fails).wait(timeout=30) == 1
+    slow = precompile.Forked.start(lambda: time.sleep(60))
+    with pytest.raises(subprocess.TimeoutExpired):
+        slow.wait(timeout=0.2)
+    assert slow.poll() is None
+    slow.kill()
+    assert slow.wait(timeout=30) == -9
+
+
+def test_no_fork_while_other_threads_run(monkeypatch):
+    """A fork copies only its own thread, so a lock another thread holds would stay locked in the
+    helper: with a second thread running, the helper is a fresh interpreter."""
+    monkeypatch.setattr(precompile.sys, "platform", "linux")
+    monkeypatch.setattr(precompile.threading, "active_count", lambda: 1)
+    assert precompile.can_fork() == hasattr(os, "fork")
+    monkeypatch.setattr(precompile.threading, "active_count", lambda: 2)
+    assert not precompile.can_fork()
+    monkeypatch.setattr(precompile.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(precompile.sys, "platform", "darwin")
+    assert not precompile.can_fork()
 
 
 def test_split_once_tries_once_and_never_for_the_parallel_week(monkeypatch):
