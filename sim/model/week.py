@@ -132,9 +132,10 @@ def observe(measures, economy, emp, cus, team_usage, prm_c):
     """Measure the state as it is (the model's initial measures, before the first week), after
     drawing the first events of the customers there at the start."""
     ms = measures[0]
-    arrive(cus, 0, ms.created, 0, economy[0].key, prm_c)
+    zero = np.int64(0)  # not a literal 0: the signatures of arrive and customer_totals in end_week
+    arrive(cus, zero, ms.created, zero, economy[0].key, prm_c)
     n_active, ss, sd = kernels.customer_totals(
-        0, ms.created, cus.active, cus.satisfaction, cus.completeness, 0, 0.0, 0.0
+        zero, ms.created, cus.active, cus.satisfaction, cus.completeness, zero, 0.0, 0.0
     )
     measure(measures, economy, emp, team_usage, n_active, ss, sd)
 
