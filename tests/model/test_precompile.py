@@ -75,6 +75,13 @@ from tests.common import small_scenario
 
 if sys.argv[1] == "interpreter":  # the helper as on macOS: a fresh interpreter
     precompile.can_fork = lambda: False
+helpers = []
+start = precompile.start_helper
+def start_and_record(world):
+    helper = start(world)
+    helpers.append(type(helper).__name__)
+    return helper
+precompile.start_helper = start_and_record
 split = precompile.split_if_cold
 after = []
 class Compiles(event.Listener):
@@ -90,8 +97,13 @@ def split_and_listen():
     return did
 precompile.split_if_cold = split_and_listen
 result = sim.run(small_scenario("industry_mix"), seed=7)
-print(json.dumps({"compiled_after": after, "summary": result.summary}, default=float))
+print(json.dumps({"compiled_after": after, "helpers": helpers, "summary": result.summary},
+                 default=float))
 """
+
+#: Whether this platform forks the helper (in a process running one thread: the test's own
+#: process may run others, its child does not).
+FORKS = sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 @pytest.mark.skipif(precompile.free_cores() < 2, reason="one core: the first run compiles alone")
@@ -100,7 +112,7 @@ def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_pa
     """A fresh process on an empty cache splits the compile, its helper forked (Linux) or a fresh
     interpreter (elsewhere); after the split only ``run_weeks`` is compiled, for a mix as for the
     shipped scenario the halves were compiled with; the run's numbers are this (warm) process's."""
-    if helper == "fork" and not precompile.can_fork():
+    if helper == "fork" and not FORKS:
         pytest.skip("no fork here")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), precompile.SPLIT_ENV: "1"}
     out = subprocess.run(
@@ -112,6 +124,7 @@ def test_a_cold_first_run_compiles_in_two_processes_with_the_same_numbers(tmp_pa
     )
     assert out.returncode == 0, out.stderr[-2000:]
     cold = json.loads(out.stdout.strip().splitlines()[-1])
+    assert cold["helpers"] == [{"fork": "Forked", "interpreter": "Popen"}[helper]]
     assert set(cold["compiled_after"]) == {"run_weeks"}, cold["compiled_after"]
     here = sim.run(small_scenario("industry_mix"), seed=7).summary
     assert cold["summary"].keys() == here.keys()
@@ -173,7 +186,7 @@ def test_a_failed_half_is_never_fatal(monkeypatch):
     assert started and started[0].killed
 
 
-@pytest.mark.skipif(not precompile.can_fork(), reason="no fork here")
+@pytest.mark.skipif(not FORKS, reason="no fork here")
 def test_a_forked_helper_reports_its_end_and_can_be_stopped(tmp_path):
     """``Forked`` runs its function in a child that never returns into the caller's code: exit
     status 0 when it returns, 1 when it raises; ``wait`` with a timeout gives up on a child that
