@@ -16,14 +16,14 @@ which every scenario shares (tests/model/test_precompile.py runs a mix after the
 only ``run_weeks`` compiled). A run's numbers do not change: the same functions are compiled, only
 elsewhere.
 
-Forking after the world is built compiles nothing twice. Until this version the helper was a
-fresh interpreter that built its own world, so both processes compiled the world's pieces and the
-helper imported the package again: alternated on an empty cache (``python -m sim.bench --child
-first``), 9.1 to 9.6 s to the first result and 14.1 to 14.7 s of CPU against 9.7 to 10.2 s and
-16.9 to 17.7 s before, and with one core kept busy by another process 12.1 and 13.0 s against
-14.8 and 16.0 s (docs/benchmarks.md). The halves are balanced by measurement: the market's demand
-is compiled here because the helper reaches ``end_week``, which calls it, seconds later and loads
-it from the cache.
+Forking after the world is built compiles nothing twice. A helper that is a fresh interpreter
+(elsewhere than Linux, and on Linux before 2d9abcb) builds its own world, so both processes
+compile the world's pieces and the helper imports the package again: alternated on an empty cache
+(``python -m sim.bench --child first``), the fork gave 9.1 to 9.6 s to the first result and 14.1
+to 14.7 s of CPU against 9.7 to 10.2 s and 16.9 to 17.7 s, and with one core kept busy by another
+process 12.1 and 13.0 s against 14.8 and 16.0 s (docs/benchmarks.md). The halves are balanced by
+measurement: the market's demand is compiled here because the helper reaches ``end_week``, which
+calls it, seconds later and loads it from the cache.
 
 Forking is used on Linux only (macOS does not promise that a process which has loaded system
 libraries survives a fork): elsewhere the helper is a fresh interpreter that builds its own world
