@@ -131,3 +131,14 @@ def test_the_overrun_is_measured_against_the_budget_at_the_decision_to_build(
         assert prog.budget > prog.build_budget * 1.01  # raised by planning during the build
     else:
         assert prog.build_budget > initial * 1.01  # planning re-baselined it first
+
+
+def test_no_spend_is_the_same_profit_as_a_spend_of_zero():
+    """``weekly_profit`` with no spend (``None``: what ``classify`` passes for the operating and
+    the counterfactual's profit) gives, to the bit, what a spend of zero every week gives."""
+    rng = np.random.default_rng(3)
+    revenue, cost = rng.random(WEEKS) * 1000.0, rng.random(WEEKS) * 300.0
+    none = weekly_profit(revenue, cost, None, 0.3)
+    zero = weekly_profit(revenue, cost, np.zeros(WEEKS), 0.3)
+    assert np.array_equal(none, zero)
+    assert not np.array_equal(none, weekly_profit(revenue, cost, np.cumsum(cost), 0.3))
