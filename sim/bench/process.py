@@ -11,7 +11,6 @@ process start included (:func:`sweep_process`).
 
 from __future__ import annotations
 
-import resource
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 from sim.bench.inputs import ROOT
+from sim.bench.timing import children_cpu
 
 #: The commands timed, by label: crmsim's arguments (``{out}`` is a fresh folder each call).
 COMMANDS = {
@@ -30,14 +30,9 @@ COMMANDS = {
 }
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _crmsim(argv: list[str]) -> tuple[float, float]:
     """Wall and CPU seconds of ``crmsim ARGV`` in a fresh interpreter; a failure raises."""
-    cpu0, t = _children_cpu(), time.perf_counter()
+    cpu0, t = children_cpu(), time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "sim.cli.main", *argv],
         cwd=ROOT,
@@ -45,7 +40,7 @@ def _crmsim(argv: list[str]) -> tuple[float, float]:
         text=True,
         check=False,
     )
-    wall, cpu = time.perf_counter() - t, _children_cpu() - cpu0
+    wall, cpu = time.perf_counter() - t, children_cpu() - cpu0
     if proc.returncode != 0:
         raise RuntimeError(f"crmsim {' '.join(argv)} failed:\n{proc.stderr[-2000:]}")
     return wall, cpu

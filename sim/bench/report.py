@@ -340,7 +340,8 @@ def rows(res: dict) -> list[dict]:
             TARGETS["cold_first_run_s"],
             "lower",
             "process start to first default run result; the week compiled in two processes "
-            "(sim.model.precompile)",
+            f"(sim.model.precompile); CPU {cold.get('process_cpu_s', math.nan):.1f} s, the "
+            "compile helper's included",
         ),
         row(
             "cold first run, compiled in one process",
@@ -348,7 +349,8 @@ def rows(res: dict) -> list[dict]:
             "s",
             None,
             "lower",
-            f"{precompile.SPLIT_ENV}=0: the compile before the split (same measure)",
+            f"{precompile.SPLIT_ENV}=0: the compile before the split (same measure); CPU "
+            f"{serial.get('process_cpu_s', math.nan):.1f} s",
         ),
         row(
             "warm first run: compilations of cached functions",

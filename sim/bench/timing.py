@@ -69,9 +69,20 @@ def timed_compiled(repeat, args: tuple, repeats: int, target_s: float) -> dict:
     return out
 
 
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's children and their descendants, those
+    that have ended and been waited for (``RUSAGE_CHILDREN``)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_child(args: list[str], env: dict | None = None) -> tuple[dict, float]:
-    """Run ``python -m sim.bench --child ...``; return its JSON line and the wall time."""
-    t = time.perf_counter()
+    """Run ``python -m sim.bench --child ...``; return its JSON line and the wall time. The JSON
+    gains ``process_cpu_s``: the CPU of the child and of every process it waited for (a cold
+    first run's compile helper: sim.model.precompile)."""
+    cpu0, t = children_cpu(), time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "sim.bench", "--child", *args],
         cwd=ROOT,
@@ -80,10 +91,12 @@ def run_child(args: list[str], env: dict | None = None) -> tuple[dict, float]:
         text=True,
         check=False,
     )
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, children_cpu() - cpu0
     if proc.returncode != 0:
         raise RuntimeError(f"bench child {args} failed:\n{proc.stderr[-2000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1]), wall
+    rec = json.loads(proc.stdout.strip().splitlines()[-1])
+    rec["process_cpu_s"] = cpu
+    return rec, wall
 
 
 def peak_rss_bytes() -> int:

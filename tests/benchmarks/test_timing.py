@@ -1,4 +1,5 @@
-"""The benchmark's timers, on a fake clock (what is divided by what, not how fast anything is)."""
+"""The benchmark's timers: what is divided by what (on a fake clock) and whose CPU is counted, not
+how fast anything is."""
 
 from __future__ import annotations
 
@@ -49,3 +50,19 @@ def test_two_scenarios_are_timed_in_turn_seed_by_seed(monkeypatch):
     assert full["statuses"] == {"status-full": 2} and small["statuses"] == {"status-small": 2}
     single = runs.time_runs("full", [0, 1], repeats=2)
     assert single["per_seed_s"] == pytest.approx(full["per_seed_s"])
+
+
+def test_children_cpu_counts_a_grandchild_its_child_waited_for():
+    """A cold first run's CPU is read as the bench child's and its compile helper's together
+    (``run_child``'s ``process_cpu_s``): the helper is the child's own child, which it waits for.
+    Here a child waits for a grandchild that burns about 0.3 s of CPU."""
+    import subprocess
+    import sys
+
+    from sim.bench.timing import children_cpu
+
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass"
+    child = f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {burn!r}], check=True)"
+    before = children_cpu()
+    subprocess.run([sys.executable, "-c", child], check=True)
+    assert children_cpu() - before >= 0.3
