@@ -147,7 +147,12 @@ def start_helper(world):
 
 class Forked:
     """A forked child that runs one function and exits, with the part of ``subprocess.Popen``'s
-    interface that :func:`split_if_cold` uses (``poll``, ``wait``, ``kill``)."""
+    interface that :func:`split_if_cold` uses (``poll``, ``wait``, ``kill``).
+
+    Not ``multiprocessing``'s fork ``Process``: a daemonic process (a ``multiprocessing.Pool``'s
+    worker, a Dask worker) may not start one (``AssertionError: daemonic processes are not allowed
+    to have children``), and a first run there still deserves its split; and it would need the
+    same adapter to ``Popen``'s interface, which the fresh-interpreter helper keeps."""
 
     def __init__(self, pid: int):
         self.pid = pid
