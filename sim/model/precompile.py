@@ -150,9 +150,9 @@ class Forked:
     interface that :func:`split_if_cold` uses (``poll``, ``wait``, ``kill``).
 
     Not ``multiprocessing``'s fork ``Process``: a daemonic process (a ``multiprocessing.Pool``'s
-    worker, a Dask worker) may not start one (``AssertionError: daemonic processes are not allowed
-    to have children``), and a first run there still deserves its split; and it would need the
-    same adapter to ``Popen``'s interface, which the fresh-interpreter helper keeps."""
+    worker, single-threaded) may not start one (``AssertionError: daemonic processes are not
+    allowed to have children``), and a first run there still deserves its split; and it would
+    need the same adapter to ``Popen``'s interface, which the fresh-interpreter helper keeps."""
 
     def __init__(self, pid: int):
         self.pid = pid
