@@ -66,3 +66,33 @@ def test_children_cpu_counts_a_grandchild_its_child_waited_for():
     before = children_cpu()
     subprocess.run([sys.executable, "-c", child], check=True)
     assert children_cpu() - before >= 0.3
+
+
+def test_the_pool_is_warmed_with_a_sweep_the_size_of_a_round(monkeypatch):
+    """Parallel efficiency compares 2 warm workers with 1 warm process: the pool's warm-up sweep
+    is as large as a timed round, so that every worker has run batches of every scenario (a
+    2-replicate warm-up left a worker cold, and the first timed round took 2.5x the others)."""
+    from sim.bench import sweep
+    from sim.experiments import executors
+
+    class Pool:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    swept = []
+
+    def fake_sweep(spec, executor, folder):
+        swept.append((type(executor).__name__, spec.replicates))
+        return 1.0, 1.0
+
+    monkeypatch.setattr(executors, "PoolExecutor", Pool)
+    monkeypatch.setattr(sweep, "_sweep", fake_sweep)
+    sweep.parallel_efficiency(8, 3, workers=2, log=lambda *a: None)
+    assert swept[0] == ("Pool", 8)
+    assert swept[2:] == [("SerialExecutor", 8), ("Pool", 8)] * 3
